@@ -1,0 +1,18 @@
+/// @brief How subcommands plug into main: each registers itself and sets the action to run.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace flowlab::app {
+
+/// What main runs after a successful parse; returns the exit code (0 ok, 1 differences found).
+using Action = std::function<int()>;
+
+void add_decode_command(CLI::App& root, Action& action);
+
+/// True when stderr is a terminal: long work shows progress only then.
+bool stderr_is_tty();
+
+}  // namespace flowlab::app

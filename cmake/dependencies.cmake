@@ -1,0 +1,13 @@
+# @brief System packages only (Debian): no downloads, nothing vendored.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBTINS REQUIRED IMPORTED_TARGET libtins)
+pkg_check_modules(LIBPCAP REQUIRED IMPORTED_TARGET libpcap)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 2.1 REQUIRED)
+find_package(Threads REQUIRED)
+if(FLOWLAB_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(FLOWLAB_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

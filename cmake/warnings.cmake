@@ -1,0 +1,23 @@
+# @brief Compile options that only flowlab's own targets get (via flowlab_options).
+add_library(flowlab_options INTERFACE)
+target_compile_options(flowlab_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                       -Wconversion -Wno-sign-conversion)
+if(FLOWLAB_WERROR)
+  target_compile_options(flowlab_options INTERFACE -Werror)
+endif()
+if(FLOWLAB_SANITIZE)
+  target_compile_options(flowlab_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                         -fno-sanitize-recover=all)
+  target_link_options(flowlab_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# One static library per module: flowlab_module(<name> SOURCES ... DEPS ...).
+function(flowlab_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(flowlab_${name} STATIC ${ARG_SOURCES})
+  add_library(flowlab::${name} ALIAS flowlab_${name})
+  target_include_directories(flowlab_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                             PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_compile_features(flowlab_${name} PUBLIC cxx_std_20)
+  target_link_libraries(flowlab_${name} PUBLIC ${ARG_DEPS} PRIVATE flowlab_options)
+endfunction()

@@ -1,0 +1,78 @@
+/// @brief The one exception hierarchy of flowlab; only main() catches and maps it to exit codes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace flowlab {
+
+/// Root of every error flowlab throws on purpose. Exit code 2 unless a subclass says otherwise.
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A scenario, profile or other configuration is wrong. `where` is a JSON pointer
+/// ("/activities/3/size/mean") or "" for the whole document; `file` names the file.
+class ConfigError : public Error {
+public:
+    ConfigError(std::string file, std::string json_pointer, const std::string& what_expected)
+        : Error(format(file, json_pointer, what_expected)), file_(std::move(file)),
+          pointer_(std::move(json_pointer)) {}
+    const std::string& file() const noexcept { return file_; }
+    const std::string& pointer() const noexcept { return pointer_; }
+
+private:
+    static std::string format(const std::string& file, const std::string& ptr, const std::string& msg) {
+        std::string s = file.empty() ? std::string("config") : file;
+        s += ": ";
+        if (!ptr.empty()) s += ptr + ": ";
+        return s + msg;
+    }
+    std::string file_;
+    std::string pointer_;
+};
+
+/// Input data (pcap, collector output, CSV) that cannot be used. Names the file and the place:
+/// a packet number (1-based, as Wireshark counts) or a line number, and a byte offset if known.
+class InputError : public Error {
+public:
+    struct Place {
+        std::optional<std::uint64_t> packet;
+        std::optional<std::uint64_t> line;
+        std::optional<std::uint64_t> offset;
+    };
+    InputError(std::string file, Place place, const std::string& msg)
+        : Error(format(file, place, msg)), file_(std::move(file)), place_(place) {}
+    InputError(std::string file, const std::string& msg) : InputError(std::move(file), Place{}, msg) {}
+    const std::string& file() const noexcept { return file_; }
+    const Place& place() const noexcept { return place_; }
+
+private:
+    static std::string format(const std::string& file, const Place& p, const std::string& msg) {
+        std::string s = file;
+        if (p.packet) s += ": packet " + std::to_string(*p.packet);
+        if (p.line) s += ":" + std::to_string(*p.line);
+        if (p.offset) s += ": byte " + std::to_string(*p.offset);
+        return s + ": " + msg;
+    }
+    std::string file_;
+    Place place_;
+};
+
+/// The operating system refused something (open, write, rename, socket) for a reason that is
+/// not the content of the input.
+class IoError : public Error {
+public:
+    using Error::Error;
+};
+
+/// Wrong command-line usage found after parsing (CLI11 handles the rest).
+class UsageError : public Error {
+public:
+    using Error::Error;
+};
+
+}  // namespace flowlab

@@ -1,0 +1,101 @@
+/// @brief Shared test helpers: hex fixtures, temp dirs, running flowlab and peer tools.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <thread>
+#include <vector>
+
+namespace flowlab::test {
+
+/// Bytes from hex text; whitespace is ignored and '#' starts a comment to the end of the line,
+/// so fixtures can annotate each field.
+std::vector<std::uint8_t> hex(std::string_view text);
+std::string to_hex(const std::vector<std::uint8_t>& bytes);
+
+/// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const noexcept { return path_; }
+    std::string operator/(std::string_view name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// Absolute path of an executable on PATH (or the standard sbin dirs), if installed.
+std::optional<std::string> find_tool(std::string_view name);
+
+/// Skips the current test with a clear message when a peer tool is not installed.
+#define FLOWLAB_REQUIRE_TOOL(name)                                                                \
+    do {                                                                                          \
+        if (!::flowlab::test::find_tool(name))                                                    \
+            GTEST_SKIP() << (name) << " is not installed (the CI script installs it)";            \
+    } while (0)
+
+struct RunResult {
+    int exit_code = -1;  ///< exit status, or 128+signal
+    std::string out;
+    std::string err;
+};
+
+/// Runs argv to completion (no shell), capturing stdout and stderr. Extra environment
+/// entries are "NAME=value". Kills the child after `timeout`.
+RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+              std::chrono::seconds timeout = std::chrono::seconds(300), const std::string& stdin_text = {});
+
+/// The flowlab binary under test (FLOWLAB_BIN, set by CTest).
+std::string flowlab_bin();
+/// The source tree (FLOWLAB_SOURCE_DIR, set by CTest).
+std::string source_dir();
+
+/// A background process (a collector, a probe) that the test starts and stops by PID.
+class Process {
+public:
+    Process() = default;
+    /// Starts argv with stdout/stderr appended to the given files ("" = /dev/null).
+    Process(const std::vector<std::string>& argv, const std::string& stdout_path = {},
+            const std::string& stderr_path = {}, const std::vector<std::string>& env = {});
+    ~Process();
+    Process(Process&& o) noexcept;
+    Process& operator=(Process&& o) noexcept;
+    pid_t pid() const noexcept { return pid_; }
+    bool running();
+    /// Sends `sig`, waits up to `timeout`, then SIGKILLs; returns the exit status (128+signal
+    /// if killed by a signal).
+    int stop(int sig, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+
+private:
+    pid_t pid_ = -1;
+    int status_ = -1;
+};
+
+/// A UDP port on 127.0.0.1 that was free a moment ago.
+std::uint16_t free_udp_port();
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, std::string_view content);
+
+/// Polls `pred` every 50 ms until it holds or `timeout` passes; returns its last value.
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (pred()) return true;
+        if (std::chrono::steady_clock::now() >= end) return pred();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+}  // namespace flowlab::test
