@@ -204,7 +204,7 @@ std::string resolve_scenario_path(const std::string& path_or_name, const std::ve
     if (looks_like_path) throw ConfigError(path_or_name, "", "no such scenario file");
     std::string looked;
     for (const auto& dir : search_dirs) {
-        for (const fs::path cand : {fs::path(dir) / (path_or_name + ".json"), fs::path(dir) / path_or_name / "scenario.json"}) {
+        for (const fs::path& cand : {fs::path(dir) / (path_or_name + ".json"), fs::path(dir) / path_or_name / "scenario.json"}) {
             if (fs::is_regular_file(cand, ec)) return cand.string();
             looked += "\n  " + cand.string();
         }

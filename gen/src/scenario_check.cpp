@@ -158,8 +158,7 @@ void check_exporters(const Scenario& s) {
 
 }  // namespace
 
-void check_model(Scenario& s, const ParseNotes& notes) {
-    (void)notes;
+void check_model(const Scenario& s) {
     check_profiles(s);
     for (std::size_t i = 0; i < s.activities.size(); ++i) check_activity(s, i);
     check_exporters(s);

@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "flowlab/gen/rate_curve.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "json_node.hpp"
 #include "scenario_internal.hpp"
@@ -267,9 +268,13 @@ std::uint8_t parse_proto(const Node& n, std::initializer_list<std::string_view> 
     n.fail("expected one of " + list + ", got \"" + v + "\"");
 }
 
-/// Checks a distribution's smallest possible value.
+/// Checks a distribution's smallest possible value. Lognormal, Pareto and exponential draws are
+/// positive; where a quantity needs at least 1 the generator rounds them up, so only the laws
+/// with a stated lower end (fixed, uniform, empirical, or an explicit min) are checked.
 void require_at_least(const Node& n, const Distribution& d, double lo, const std::string& what) {
-    if (d.lower() < lo) n.fail("expected " + what);
+    using K = Distribution::Kind;
+    const bool stated = d.kind == K::fixed || d.kind == K::uniform || d.kind == K::empirical;
+    if (stated ? d.lower() < lo : (std::isfinite(d.min) && d.min < 0)) n.fail("expected " + what);
 }
 
 ExchangeSpec parse_exchange(const Node& n, const ExchangeSpec& defaults) {
@@ -343,6 +348,8 @@ void parse_arrival(const Node& n, const Names& names, Activity& a, bool rate_req
             r.profiles.push_back(names.profile(*v));
         } else {
             for (const auto& e : v->elements()) r.profiles.push_back(names.profile(e));
+            if (r.profiles.size() > RateCurve::kMaxProfiles)
+                v->fail("at most " + std::to_string(RateCurve::kMaxProfiles) + " profiles per activity");
         }
     }
     if (auto v = n.get("noise")) r.noise = parse_noise(*v);
@@ -812,7 +819,7 @@ ProfileShape parse_shape(const Node& n) {
     return sh;
 }
 
-void parse_profiles(const Node& root, Scenario& s, detail::ParseNotes& notes) {
+void parse_profiles(const Node& root, Scenario& s) {
     const auto ps = root.get("profiles");
     if (!ps) return;
     std::vector<std::string_view> allowed{"site", "note", "all", "weekday", "weekend", "holiday"};
@@ -821,7 +828,6 @@ void parse_profiles(const Node& root, Scenario& s, detail::ParseNotes& notes) {
         n.expect_object(allowed);
         Profile p;
         p.name = name;
-        notes.profile_has_site.push_back(n.has("site"));
         p.site = site_or_only(n, "site", s);
         // shape slots: 0..6 day names, 7 weekday, 8 weekend, 9 holiday, 10 all
         std::array<std::int16_t, 11> slot;
@@ -990,11 +996,10 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
         if (s.start_us < 0 || s.start_us > days_from_civil(9000, 1, 1) * kUsPerDay)
             t.at("start").fail("expected a start between 1970 and 9000");
     }
-    detail::ParseNotes notes;
     parse_sites_and_calendar(root, s);
     parse_networks(root, s);
     parse_hosts(root, s);
-    parse_profiles(root, s, notes);
+    parse_profiles(root, s);
     {
         const auto acts = root.at("activities");
         std::set<std::string> seen;
@@ -1018,7 +1023,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
         if (auto v = c->get("address")) s.collector.address = v->address();
         if (auto v = c->get("port")) s.collector.port = static_cast<std::uint16_t>(v->integer(1, 65535));
     }
-    detail::check_model(s, notes);
+    detail::check_model(s);
     return s;
 }
 

@@ -1,6 +1,7 @@
 /// @brief SHA-256 (FIPS 180-4), see sha256.hpp for why it is hand-written.
 #include "flowlab/gen/sha256.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <vector>
