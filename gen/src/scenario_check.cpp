@@ -60,7 +60,7 @@ void check_time(const Scenario& s, const std::string& where, const TimeRef& t, s
     const std::int64_t at = t.resolve(s.start_us);
     if (at < s.start_us || at >= s.end_us()) {
         throw ConfigError(s.file, where,
-                          std::string(what) + " " + format_time(at) + " is outside the scenario (" +
+                          std::string(what) + " " + format_time(at) + ", outside the scenario's span (" +
                               format_time(s.start_us) + " to " + format_time(s.end_us()) + ")");
     }
 }
