@@ -73,8 +73,7 @@ public:
     /// Next frame as captured; false at end of file. Throws InputError on a damaged file.
     bool next_frame(Frame& f);
     /// Next UDP datagram (IPv4 or IPv6, VLAN tags skipped), skipping and counting the rest.
-    /// IP fragments are counted and skipped, not reassembled (export datagrams are sent
-    /// unfragmented by every exporter flowlab models).
+    /// IP fragments are counted in stats().fragments and skipped: there is no reassembly.
     bool next_udp(UdpDatagram& d);
     /// Parses a frame of this file's link type; false (and counted) if it is not UDP.
     bool parse_udp(const Frame& f, UdpDatagram& d);
