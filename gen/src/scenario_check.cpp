@@ -110,6 +110,11 @@ void check_activity(const Scenario& s, std::size_t i) {
         need_index("host", x->host, a.servers.front());
         if ((families(s, a.servers) & range_family(x->sources)) == 0)
             fail("sources", "the victim has no address of the sources' family");
+        std::uint64_t addresses = 0;
+        for (const auto& r : x->sources) addresses += r.count;
+        if (x->source_count && *x->source_count > addresses)
+            fail("source_count", std::to_string(*x->source_count) + " distinct sources, but the source ranges hold only " +
+                                      std::to_string(addresses) + " addresses");
         check_time(s, base + "/start", x->start, "the attack starts at");
     }
     if (const auto* x = std::get_if<WormSpec>(&a.spec)) {

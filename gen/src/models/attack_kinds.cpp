@@ -180,7 +180,8 @@ Envelope trapezoid(const DdosSpec& d, std::int64_t scenario_start) {
 DdosModel::DdosModel(const Context& ctx)
     : PoissonModel(ctx, trapezoid(std::get<DdosSpec>(ctx.activity->spec), ctx.scenario->start_us)),
       spec_(std::get<DdosSpec>(ctx.activity->spec)),
-      sources_(spec_.sources) {
+      sources_(spec_.sources),
+      botnet_(sources_.size(), stream_key(ctx.key, {kSourceStream})) {
     victim_ = pool_host(*ctx.scenario, ctx.activity->servers.front(), spec_.host, sources_.v6());
 }
 
@@ -188,9 +189,8 @@ void DdosModel::session(std::int64_t t, Rng& rng, Sink& sink) {
     const Wire w{sources_.v6()};
     ConversationKey key;
     if (spec_.source_count) {
-        // A fixed botnet: source j is a pseudo-random but stable address of the ranges.
-        const std::uint64_t j = rng.below(*spec_.source_count);
-        key.src = sources_.at(stream_key(ctx_.key, {kSourceStream, j}) % sources_.size());
+        // A fixed botnet of distinct addresses: source j is the j-th of a random permutation.
+        key.src = sources_.at(botnet_(rng.below(*spec_.source_count)));
     } else {
         key.src = sources_.at(rng.below(sources_.size()));
     }

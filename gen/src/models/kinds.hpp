@@ -201,6 +201,7 @@ private:
     void session(std::int64_t t, Rng& rng, Sink& sink) override;
     const DdosSpec& spec_;
     RangeSet sources_;
+    IndexPermutation botnet_;
     core::IpAddress victim_;
 };
 
