@@ -262,17 +262,64 @@ std::size_t AliasTable::sample(Rng& rng) const noexcept {
     return u < prob_[i] ? i : alias_[i];
 }
 
-Zipf::Zipf(std::size_t n, double exponent) : n_(n), uniform_(exponent == 0.0 || n <= 1) {
+Zipf::Zipf(std::size_t n, double exponent, std::size_t table_limit)
+    : n_(n), s_(exponent), uniform_(exponent == 0.0 || n <= 1) {
     if (n == 0) throw std::invalid_argument("Zipf: no ranks");
-    if (!uniform_) {
+    if (uniform_) return;
+    if (n <= table_limit) {
         std::vector<double> w(n);
         for (std::size_t k = 0; k < n; ++k) w[k] = std::pow(static_cast<double>(k + 1), -exponent);
         table_ = AliasTable(w);
+        return;
+    }
+    // Rejection-inversion: Hörmann & Derflinger (1996), "Rejection-inversion to generate
+    // variates from monotone discrete distributions", on ranks 1..n.
+    h_x1_ = big_h(1.5) - 1.0;
+    h_n_ = big_h(static_cast<double>(n) + 0.5);
+    squeeze_ = 2.0 - big_h_inverse(big_h(2.5) - h(2.0));
+}
+
+namespace {
+/// log1p(x)/x and expm1(x)/x, continuous at 0.
+double log1p_over(double x) noexcept { return std::fabs(x) > 1e-8 ? std::log1p(x) / x : 1.0 - x * (0.5 - x / 3.0); }
+double expm1_over(double x) noexcept { return std::fabs(x) > 1e-8 ? std::expm1(x) / x : 1.0 + x * (0.5 + x / 6.0); }
+}  // namespace
+
+double Zipf::h(double x) const noexcept { return std::exp(-s_ * std::log(x)); }
+
+double Zipf::big_h(double x) const noexcept {
+    const double lx = std::log(x);
+    return expm1_over((1.0 - s_) * lx) * lx;
+}
+
+double Zipf::big_h_inverse(double x) const noexcept {
+    double t = x * (1.0 - s_);
+    if (t < -1.0) t = -1.0;  // rounding guard
+    return std::exp(log1p_over(t) * x);
+}
+
+std::size_t Zipf::sample_rejection(Rng& rng) const noexcept {
+    while (true) {
+        const double u = h_n_ + rng.uniform() * (h_x1_ - h_n_);
+        const double x = big_h_inverse(u);
+        double k = std::floor(x + 0.5);
+        if (k < 1.0) k = 1.0;
+        if (k > static_cast<double>(n_)) k = static_cast<double>(n_);
+        if (k - x <= squeeze_ || u >= big_h(k + 0.5) - h(k)) return static_cast<std::size_t>(k) - 1;
     }
 }
 
 double Zipf::probability(std::size_t k) const noexcept {
-    return uniform_ ? 1.0 / static_cast<double>(n_) : table_.probability(k);
+    if (uniform_) return 1.0 / static_cast<double>(n_);
+    if (table_.size() > 0) return table_.probability(k);
+    // Harmonic number H(n, s), summed once (tests and reports only).
+    static thread_local std::pair<std::pair<std::size_t, double>, double> cache{{0, 0.0}, 0.0};
+    if (cache.first.first != n_ || cache.first.second != s_) {
+        double sum = 0;
+        for (std::size_t i = n_; i >= 1; --i) sum += std::pow(static_cast<double>(i), -s_);
+        cache = {{n_, s_}, sum};
+    }
+    return std::pow(static_cast<double>(k + 1), -s_) / cache.second;
 }
 
 }  // namespace flowlab::gen

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "flowlab/core/error.hpp"
@@ -167,10 +168,71 @@ Scenario::HostRef Scenario::find_host(const core::IpAddress& a) const noexcept {
     return {};
 }
 
+namespace {
+
+/// Tracks where the parser is, to report a key that appears twice in one object: JSON allows
+/// it, nlohmann keeps the last one, and a scenario would silently lose the first.
+class DuplicateKeyCheck {
+public:
+    explicit DuplicateKeyCheck(const std::string& file) : file_(&file) {}
+    bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+        using E = Json::parse_event_t;
+        switch (event) {
+            case E::object_start:
+                frames_.push_back(Frame{true, {}, {}, 0});
+                break;
+            case E::array_start:
+                frames_.push_back(Frame{false, {}, {}, 0});
+                break;
+            case E::key: {
+                Frame& f = frames_.back();
+                f.key = parsed.get<std::string>();
+                if (!f.keys.insert(f.key).second)
+                    throw ConfigError(*file_, pointer(), "the key \"" + f.key + "\" appears twice in this object");
+                break;
+            }
+            case E::object_end:
+            case E::array_end:
+                frames_.pop_back();
+                element_done();
+                break;
+            case E::value:
+                element_done();
+                break;
+        }
+        return true;
+    }
+
+private:
+    struct Frame {
+        bool object;
+        std::set<std::string> keys;
+        std::string key;
+        std::size_t index;
+    };
+    void element_done() {
+        if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+    }
+    std::string pointer() const {
+        std::string p;
+        for (const Frame& f : frames_) {
+            std::string token = f.object ? f.key : std::to_string(f.index);
+            std::string escaped;
+            for (char c : token) escaped += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
+            p += "/" + escaped;
+        }
+        return p;
+    }
+    const std::string* file_;
+    std::vector<Frame> frames_;
+};
+
+}  // namespace
+
 Scenario parse_scenario_text(std::string_view text, const std::string& file) {
     Json doc;
     try {
-        doc = Json::parse(text.begin(), text.end());
+        doc = Json::parse(text.begin(), text.end(), DuplicateKeyCheck(file));
     } catch (const Json::parse_error& e) {
         // e.byte counts the characters read up to and including the offending one (1-based).
         const std::size_t at = e.byte == 0 ? 0 : std::min<std::size_t>(e.byte - 1, text.size());

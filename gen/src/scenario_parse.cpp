@@ -759,7 +759,7 @@ void parse_hosts(const Node& root, Scenario& s) {
             }
         }
         const auto count_node = n.at("count");
-        p.count = count_node.integer(1, std::uint64_t{1} << 40);
+        p.count = count_node.integer(1, std::uint64_t{1} << 32);
         p.role = n.has("role") ? n.at("role").string() : "host";
         std::optional<std::uint64_t> explicit_offset;
         if (auto v = n.get("offset")) explicit_offset = v->integer(0, std::numeric_limits<std::uint64_t>::max() / 2);

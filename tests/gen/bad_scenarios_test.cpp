@@ -44,6 +44,7 @@ const BadCase kCases[] = {
     {"time_without_zone", "/time/start", "no zone", true},
     {"probability_over_100", "/activities/0/v6_share", "at most 100%", false},
     {"syntax_error", "", "line 5, column 47: invalid JSON", true},
+    {"duplicate_key", "/activities/0/rate", "appears twice", false},
 };
 
 std::string bad_dir() { return test::source_dir() + "/tests/gen/bad"; }

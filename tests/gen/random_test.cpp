@@ -241,6 +241,21 @@ TEST(Variates, AliasAndZipfMatchTheirProbabilities) {
         EXPECT_LT(stat, chi2_critical(df));
     }
     EXPECT_EQ(Zipf(5, 0.0).probability(3), 0.2);
+
+    // Rejection-inversion (used above a million ranks), forced on a smaller table.
+    for (double exponent : {0.5, 1.0, 1.1, 2.5}) {
+        const Zipf ri(3000, exponent, 100);
+        std::vector<double> o(3000, 0), e(3000, 0);
+        for (int i = 0; i < n; ++i) {
+            const std::size_t k = ri.sample(rng);
+            ASSERT_LT(k, 3000u);
+            o[k] += 1;
+        }
+        for (std::size_t k = 0; k < 3000; ++k) e[k] = ri.probability(k) * n;
+        const double stat = chi2(o, e, df);
+        EXPECT_LT(stat, chi2_critical(df)) << "exponent " << exponent;
+        EXPECT_NEAR(ri.probability(0), Zipf(3000, exponent).probability(0), 1e-12);
+    }
     EXPECT_THROW(AliasTable({0.0, 0.0}), std::invalid_argument);
 }
 

@@ -324,6 +324,20 @@ TEST(Scenario, SyntaxErrorsGiveLineAndColumn) {
     }
 }
 
+TEST(Scenario, DuplicateKeysAreRefusedWithTheirPointer) {
+    std::string text = base_text();
+    // A nested array before the duplicate checks that array indexes are tracked.
+    text.replace(text.find("\"activities\": ["), 15, "\"activities\": [{\"a\": [1, [2, 3], {\"b\": 1}]}, ");
+    text.replace(text.find("{\"network\": \"lan\", \"if\": 1}"), 28, "{\"network\": \"lan\", \"if\": 1, \"if\": 2}");
+    try {
+        parse_scenario_text(text, "dup.json");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.pointer(), "/exporters/0/observes/0/if") << e.what();
+        EXPECT_NE(std::string(e.what()).find("appears twice"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Scenario, UnknownKeysSuggestTheClosestValidKey) {
     Json j = base();
     j["exporters"][0]["inactive_timout"] = "15s";

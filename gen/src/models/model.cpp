@@ -81,11 +81,17 @@ Endpoints::Endpoints(const Context& ctx)
       clients_(*ctx.scenario, ctx.activity->clients),
       servers_(*ctx.scenario, ctx.activity->servers) {
     if (servers_.size() > 0) zipf_ = Zipf(servers_.size(), ctx.activity->zipf);
-    port_.assign(clients_.size(), 0);
+    // Counters for up to a million clients; beyond, a host is rarely picked twice while a
+    // session is live, so a random port per session does as well without the memory.
+    if (clients_.size() <= kPortCounterLimit) port_.assign(clients_.size(), 0);
 }
 
 std::uint16_t Endpoints::next_port(std::uint64_t client) noexcept {
     constexpr std::uint32_t kRange = kEphemeralHigh - kEphemeralLow + 1;
+    if (port_.empty()) {
+        Rng r = ctx_->rng(kPortStream, client ^ (port_draws_++ << 40));
+        return static_cast<std::uint16_t>(kEphemeralLow + r.below(kRange));
+    }
     std::uint16_t& p = port_[client];
     if (p == 0) {
         // A per-client random starting point, as a host that has been up for a while would have.

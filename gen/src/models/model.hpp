@@ -164,6 +164,7 @@ public:
     const HostSet& clients() const noexcept { return clients_; }
     const HostSet& servers() const noexcept { return servers_; }
     std::uint16_t next_port(std::uint64_t client) noexcept;
+    static constexpr std::uint64_t kPortCounterLimit = std::uint64_t{1} << 20;
 
 private:
     const Context* ctx_;
@@ -171,6 +172,7 @@ private:
     HostSet servers_;
     Zipf zipf_;
     std::vector<std::uint16_t> port_;
+    std::uint64_t port_draws_ = 0;
 };
 
 /// Reverse key (server → client) of a conversation key.

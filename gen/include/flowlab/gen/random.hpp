@@ -121,18 +121,32 @@ private:
 };
 
 /// Zipf popularity over n ranks: P(rank k) ∝ 1 / (k+1)^exponent (exponent 0 = uniform).
+/// Up to kTableLimit ranks an alias table (O(1) per draw); above, Hörmann & Derflinger's
+/// rejection-inversion (O(1) memory), so a pool of millions of servers costs nothing.
 class Zipf {
 public:
+    static constexpr std::size_t kTableLimit = std::size_t{1} << 20;
     Zipf() = default;
-    Zipf(std::size_t n, double exponent);
+    /// `table_limit` is for tests of the rejection-inversion path.
+    Zipf(std::size_t n, double exponent, std::size_t table_limit = kTableLimit);
     std::size_t size() const noexcept { return n_; }
-    std::size_t sample(Rng& rng) const noexcept { return uniform_ ? rng.below(n_) : table_.sample(rng); }
+    std::size_t sample(Rng& rng) const noexcept {
+        if (uniform_) return rng.below(n_);
+        return table_.size() > 0 ? table_.sample(rng) : sample_rejection(rng);
+    }
+    /// Exact probability of rank k (the normalization is summed once, on first use).
     double probability(std::size_t k) const noexcept;
 
 private:
+    std::size_t sample_rejection(Rng& rng) const noexcept;
+    double h(double x) const noexcept;            // x^-s
+    double big_h(double x) const noexcept;        // ∫ h
+    double big_h_inverse(double x) const noexcept;
     std::size_t n_ = 0;
+    double s_ = 0;
     bool uniform_ = true;
     AliasTable table_;
+    double h_x1_ = 0, h_n_ = 0, squeeze_ = 0;
 };
 
 }  // namespace flowlab::gen
