@@ -832,8 +832,9 @@ void parse_profiles(const Node& root, Scenario& s) {
         // shape slots: 0..6 day names, 7 weekday, 8 weekend, 9 holiday, 10 all
         std::array<std::int16_t, 11> slot;
         slot.fill(-1);
+        const Node& node = n;  // structured bindings cannot be captured before C++20 compilers catch up
         const auto take = [&](std::string_view key, std::size_t i) {
-            if (auto v = n.get(key)) {
+            if (auto v = node.get(key)) {
                 slot[i] = static_cast<std::int16_t>(p.shapes.size());
                 p.shapes.push_back(parse_shape(*v));
             }

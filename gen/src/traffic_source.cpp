@@ -77,7 +77,7 @@ struct TrafficSource::Runner final : models::Sink {
     }
 };
 
-TrafficSource::TrafficSource(const Scenario& scenario, const SourceOptions& options) : scenario_(&scenario) {
+TrafficSource::TrafficSource(const Scenario& scenario, const SourceOptions& options) {
     start_ = options.start_us.value_or(scenario.start_us);
     const std::int64_t duration = options.duration_us.value_or(scenario.duration_us);
     if (duration <= 0) throw UsageError("the duration must be greater than zero");

@@ -191,7 +191,9 @@ TEST(Variates, BinomialFitsBothAlgorithms) {
     Rng rng(seed);
     const std::vector<std::pair<std::uint64_t, double>> cases{
         {20, 0.3}, {1000, 0.003}, {40, 0.3}, {1000, 0.5}, {100, 0.9}, {1'000'000, 0.001}, {120'000'000, 0.01}};
-    for (const auto& [n, p] : cases) {
+    for (const auto& c : cases) {
+        const std::uint64_t n = c.first;
+        const double p = c.second;
         const double mean = static_cast<double>(n) * p;
         const double sd = std::sqrt(mean * (1 - p));
         const auto lo = static_cast<std::uint64_t>(std::max(0.0, mean - 5 * sd));

@@ -53,7 +53,6 @@ public:
     struct Runner;
 
 private:
-    const Scenario* scenario_;
     std::int64_t start_ = 0;
     std::int64_t end_ = 0;
     std::uint64_t seed_ = 0;
