@@ -120,6 +120,16 @@ double RateCurve::rate(std::int64_t t) const noexcept {
     return p.rate(static_cast<double>(t));
 }
 
+double RateCurve::upper_bound(std::int64_t a, std::int64_t b) const noexcept {
+    double m = 0;
+    for (std::int64_t t = a; t < b;) {
+        const Piece p = piece(t, b);
+        m = std::max(m, p.bound);
+        t = p.end;
+    }
+    return m;
+}
+
 double RateCurve::expected(std::int64_t a, std::int64_t b) const noexcept {
     // 5-point Gauss–Legendre is exact for polynomials up to degree 9.
     static constexpr std::array<double, 5> kX{0.0, -0.5384693101056831, 0.5384693101056831, -0.9061798459386640,

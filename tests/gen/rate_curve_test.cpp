@@ -88,6 +88,12 @@ TEST(RateCurve, BoundsHoldEverywhereAndPiecesStopAtBreakpoints) {
         }
         t = p.end;
     }
+    // Over a whole day the bound covers the peak: office 1.0 × Tokyo 2.0 × noise × 3/s.
+    const double ub = c.upper_bound(kMonday, kMonday + kUsPerDay);
+    double peak = 0;
+    for (std::int64_t x = kMonday; x < kMonday + kUsPerDay; x += kUsPerMinute) peak = std::max(peak, c.rate(x));
+    EXPECT_GE(ub, peak);
+    EXPECT_LT(ub, 1.2 * peak);
 }
 
 TEST(RateCurve, DaysAndWindowGate) {

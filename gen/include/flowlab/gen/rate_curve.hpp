@@ -58,6 +58,8 @@ public:
     Piece piece(std::int64_t t, std::int64_t limit) const noexcept;
     /// Events per second at t.
     double rate(std::int64_t t) const noexcept;
+    /// An upper bound of rate(t) for t in [a, b): the largest piece bound.
+    double upper_bound(std::int64_t a, std::int64_t b) const noexcept;
     /// Expected number of events in [a, b): exact to rounding (Gauss–Legendre on each piece,
     /// exact for products of up to 9 linear factors).
     double expected(std::int64_t a, std::int64_t b) const noexcept;
