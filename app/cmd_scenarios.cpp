@@ -33,6 +33,9 @@ std::vector<std::string> scenario_search_dirs() {
     std::error_code ec;
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) dirs.push_back((exe.parent_path().parent_path() / "share" / "flowlab" / "scenarios").string());
+#ifdef FLOWLAB_SOURCE_SCENARIOS
+    dirs.push_back(FLOWLAB_SOURCE_SCENARIOS);
+#endif
     return dirs;
 }
 

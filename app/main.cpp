@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     app.fallthrough(false);
 
     Action action;
+    add_gen_command(app, action);
     add_decode_command(app, action);
     add_scenarios_command(app, action);
 

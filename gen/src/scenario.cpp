@@ -120,26 +120,6 @@ std::string_view to_string(SamplingMode m) noexcept {
     return "?";
 }
 
-Exporter::Sighting Exporter::sight(const ConversationKey& key) const noexcept {
-    Sighting s;
-    s.in_if = default_if;
-    s.out_if = default_if;
-    bool src_seen = false, dst_seen = false;
-    // Longest prefix first: the most specific observed network decides the interface.
-    for (const Observation& o : observes) {
-        if (!src_seen && o.block.contains(key.src)) {
-            s.in_if = o.if_index;
-            src_seen = true;
-        }
-        if (!dst_seen && o.block.contains(key.dst)) {
-            s.out_if = o.if_index;
-            dst_seen = true;
-        }
-        if (src_seen && dst_seen) break;
-    }
-    s.seen = src_seen || dst_seen;
-    return s;
-}
 
 namespace {
 template <class V>

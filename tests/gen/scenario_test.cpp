@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/gen/gen_run.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/sha256.hpp"
 #include "test_support.hpp"
@@ -161,21 +162,24 @@ TEST(Scenario, ExportersAndWhatTheySee) {
     EXPECT_EQ(edge.template_refresh_packets, 20u);
     EXPECT_EQ(edge.observes.front().block.prefix, 64);  // longest prefixes first
 
+    // What the exporter sees, through the plan the meter runs on (gen_run.hpp).
+    const ExporterPlan plan = make_exporter_plan(s, 0, s.start_us);
     ConversationKey k;
     k.src = parse_address("10.20.1.12");
     k.dst = parse_address("198.51.100.5");
-    auto seen = edge.sight(k);
-    EXPECT_TRUE(seen.seen);
-    EXPECT_EQ(seen.in_if, 2u);
-    EXPECT_EQ(seen.out_if, 1u);  // default_if: elsewhere
+    auto seen = observe(plan, k);
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->in_if, 2u);
+    EXPECT_EQ(seen->out_if, 1u);  // default_if: elsewhere
     k.src = parse_address("10.30.1.3");
     k.dst = parse_address("10.20.2.7");
-    seen = edge.sight(k);
-    EXPECT_EQ(seen.in_if, 4u);
-    EXPECT_EQ(seen.out_if, 3u);
+    seen = observe(plan, k);
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->in_if, 4u);
+    EXPECT_EQ(seen->out_if, 3u);
     k.src = parse_address("198.51.100.1");
     k.dst = parse_address("198.51.100.2");
-    EXPECT_FALSE(edge.sight(k).seen);
+    EXPECT_FALSE(observe(plan, k).has_value());
 
     const Exporter& core = s.exporters[1];
     EXPECT_EQ(core.protocol, ExportProtocol::v9);

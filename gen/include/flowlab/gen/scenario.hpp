@@ -304,14 +304,6 @@ struct Exporter {
     std::int64_t export_delay_us = 0;
     std::optional<core::IpAddress> next_hop;
 
-    /// Where an exporter sees a conversation: `seen` when its source or destination is in an
-    /// observed network; in_if from the source's network, out_if from the destination's.
-    struct Sighting {
-        bool seen = false;
-        std::uint32_t in_if = 0;
-        std::uint32_t out_if = 0;
-    };
-    Sighting sight(const ConversationKey& key) const noexcept;
     /// Whether the header carries sysUptime (v5, v9) or the records use it (time_style uptime).
     bool uses_uptime() const noexcept { return protocol != ExportProtocol::ipfix || time_style == TimeStyle::uptime; }
 };
