@@ -9,9 +9,15 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <fstream>
+#include <future>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/pcap_io.hpp"
@@ -45,6 +51,21 @@ core::TimeStyle to_core(TimeStyle t) {
 
 std::int64_t floor_ms(std::int64_t us) { return us >= 0 ? us / 1000 : -((-us + 999) / 1000); }
 
+/// What truth/conversations.csv says of a conversation (its bursts summed up).
+struct ConversationRow {
+    std::uint64_t id = 0;
+    std::uint32_t activity = 0;
+    ConversationKey key;
+    std::uint8_t tcp_flags = 0;
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+    std::int64_t first_us = 0;
+    std::int64_t last_us = 0;
+    static ConversationRow of(const Conversation& c) {
+        return {c.id, c.activity, c.key, c.tcp_flags(), c.packets(), c.bytes(), c.start_us(), c.end_us()};
+    }
+};
+
 /// truth/conversations.csv, formatted by hand like core's RecordWriter (millions of rows).
 class ConversationWriter {
 public:
@@ -53,7 +74,7 @@ public:
         std::fputs(kConversationCsvHeader, out_);
         std::fputc('\n', out_);
     }
-    void write(const Conversation& c) {
+    void write(const ConversationRow& c) {
         if (buf_.size() - used_ < 512) spill();
         char* p = buf_.data() + used_;
         auto num = [&](std::uint64_t v) { p = std::to_chars(p, p + 24, v).ptr; };
@@ -75,15 +96,15 @@ public:
         *p++ = ',';
         num(c.key.tos);
         *p++ = ',';
-        num(c.key.proto == 6 ? c.tcp_flags() : 0);
+        num(c.key.proto == 6 ? c.tcp_flags : 0);
         *p++ = ',';
-        num(c.packets());
+        num(c.packets);
         *p++ = ',';
-        num(c.bytes());
+        num(c.bytes);
         *p++ = ',';
-        snum(floor_ms(c.start_us()));
+        snum(floor_ms(c.first_us));
         *p++ = ',';
-        snum(floor_ms(c.end_us()));
+        snum(floor_ms(c.last_us));
         *p++ = '\n';
         used_ = static_cast<std::size_t>(p - buf_.data());
     }
@@ -132,6 +153,133 @@ struct TempDirGuard {
         std::error_code ec;
         fs::remove_all(path, ec);
     }
+};
+
+/// Formats and writes the outputs on a second thread while the main thread generates, meters
+/// and encodes: on two cores this nearly halves the wall time of a large run. Work moves in
+/// batches of a few thousand records; buffers are recycled; order within each file is kept,
+/// so the files stay byte-identical to a single-threaded run.
+class OutputThread {
+public:
+    OutputThread(core::PcapWriter& pcap, core::RecordWriter& records, ConversationWriter& convs,
+                 std::vector<core::UdpEndpoint> sources, core::UdpEndpoint collector)
+        : pcap_(pcap), records_(records), convs_(convs), sources_(std::move(sources)), collector_(collector) {
+        worker_ = std::thread([this] { run(); });
+    }
+    ~OutputThread() {
+        {
+            std::lock_guard lock(mutex_);
+            closing_ = true;
+        }
+        ready_.notify_all();
+        if (worker_.joinable()) worker_.join();
+    }
+    OutputThread(const OutputThread&) = delete;
+    OutputThread& operator=(const OutputThread&) = delete;
+
+    void conversation(const Conversation& c) {
+        current_.convs.push_back(ConversationRow::of(c));
+        maybe_submit();
+    }
+    void message(std::size_t exporter, const core::EncodedMessage& m) {
+        current_.msgs.push_back({exporter, m.export_ns, current_.bytes.size(), m.bytes.size()});
+        current_.bytes.insert(current_.bytes.end(), m.bytes.begin(), m.bytes.end());
+        current_.records.insert(current_.records.end(), m.records.begin(), m.records.end());
+        maybe_submit();
+    }
+    /// Writes what is left and waits for the worker; rethrows its error, if any.
+    void finish() {
+        submit();
+        {
+            std::lock_guard lock(mutex_);
+            closing_ = true;
+        }
+        ready_.notify_all();
+        worker_.join();
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    struct Msg {
+        std::size_t exporter;
+        std::int64_t export_ns;
+        std::size_t offset;
+        std::size_t length;
+    };
+    struct Batch {
+        std::vector<std::uint8_t> bytes;
+        std::vector<Msg> msgs;
+        std::vector<core::FlowRecord> records;
+        std::vector<ConversationRow> convs;
+        void clear() {
+            bytes.clear();
+            msgs.clear();
+            records.clear();
+            convs.clear();
+        }
+    };
+    static constexpr std::size_t kBatchItems = 8192;
+    static constexpr std::size_t kQueued = 4;
+
+    void maybe_submit() {
+        if (current_.records.size() + current_.convs.size() >= kBatchItems) submit();
+    }
+    void submit() {
+        std::unique_lock lock(mutex_);
+        space_.wait(lock, [&] { return queue_.size() < kQueued || error_; });
+        if (error_) std::rethrow_exception(error_);
+        queue_.push_back(std::move(current_));
+        if (!spare_.empty()) {
+            current_ = std::move(spare_.back());
+            spare_.pop_back();
+        } else {
+            current_ = Batch{};
+        }
+        current_.clear();
+        lock.unlock();
+        ready_.notify_one();
+    }
+    void run() {
+        while (true) {
+            Batch b;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [&] { return !queue_.empty() || closing_; });
+                if (queue_.empty()) return;
+                b = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            space_.notify_one();
+            try {
+                for (const Msg& m : b.msgs)
+                    pcap_.write_udp(m.export_ns, sources_[m.exporter], collector_,
+                                    std::span<const std::uint8_t>(b.bytes.data() + m.offset, m.length));
+                for (const auto& r : b.records) records_.write(r);
+                for (const auto& c : b.convs) convs_.write(c);
+            } catch (...) {
+                std::lock_guard lock(mutex_);
+                error_ = std::current_exception();
+                space_.notify_all();
+                return;
+            }
+            std::lock_guard lock(mutex_);
+            spare_.push_back(std::move(b));
+        }
+    }
+
+    core::PcapWriter& pcap_;
+    core::RecordWriter& records_;
+    ConversationWriter& convs_;
+    std::vector<core::UdpEndpoint> sources_;
+    core::UdpEndpoint collector_;
+    Batch current_;
+    std::deque<Batch> queue_;
+    std::vector<Batch> spare_;
+    std::mutex mutex_;
+    std::condition_variable ready_, space_;
+    bool closing_ = false;
+    std::exception_ptr error_;
+    std::thread worker_;
 };
 
 bool is_flowlab_output(const fs::path& dir) {
@@ -228,12 +376,10 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
     std::vector<core::UdpEndpoint> sources;
     for (const auto& p : plans) sources.push_back({p.exporter.address, p.source_port});
 
+    OutputThread output(pcap, records, conversations, sources, collector);
     SimulationSinks sinks;
-    sinks.conversation = [&](const Conversation& c) { conversations.write(c); };
-    sinks.message = [&](std::size_t e, const core::EncodedMessage& m) {
-        pcap.write_udp(m.export_ns, sources[e], collector, m.bytes);
-        for (const auto& r : m.records) records.write(r);
-    };
+    sinks.conversation = [&](const Conversation& c) { output.conversation(c); };
+    sinks.message = [&](std::size_t e, const core::EncodedMessage& m) { output.message(e, m); };
     auto last_progress = wall_start;
     const double span = static_cast<double>(source.end_us() - source.start_us());
     if (options.progress) {
@@ -261,6 +407,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
         return source.next(c);
     }, sinks);
     if (options.progress) std::fputs("\r\033[K", stderr);
+    output.finish();
 
     records.flush();
     conversations.flush();
@@ -316,11 +463,15 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
         m["lesson"] = {{"story", scenario.lesson->story}, {"question", scenario.lesson->question}};
         if (!scenario.lesson->answer.is_null()) m["lesson"]["answer"] = scenario.lesson->answer;
     }
+    // The three hashes in parallel: together they are hundreds of MB for a large run.
+    const std::array<std::pair<const char*, fs::path>, 3> outputs{
+        {{"exports.pcap", pcap_path}, {"truth/records.csv", records_path}, {"truth/conversations.csv", convs_path}}};
+    std::array<std::future<std::string>, 3> hashes;
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+        hashes[i] = std::async(std::launch::async, [p = outputs[i].second] { return sha256_file(p.string()); });
     Json files = Json::object();
-    for (const auto& [name, path] : {std::pair<const char*, fs::path>{"exports.pcap", pcap_path},
-                                     {"truth/records.csv", records_path},
-                                     {"truth/conversations.csv", convs_path}})
-        files[name] = {{"bytes", fs::file_size(path)}, {"sha256", sha256_file(path.string())}};
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+        files[outputs[i].first] = {{"bytes", fs::file_size(outputs[i].second)}, {"sha256", hashes[i].get()}};
     m["files"] = files;
     {
         const fs::path manifest = guard.path / "manifest.json";

@@ -12,6 +12,11 @@
 
 namespace flowlab::gen {
 
+namespace detail {
+bool sha256_hardware_available() noexcept;
+void sha256_blocks_hardware(std::uint32_t* state, const std::uint8_t* data, std::size_t blocks) noexcept;
+}  // namespace detail
+
 class Sha256 {
 public:
     Sha256() noexcept { reset(); }
@@ -22,13 +27,18 @@ public:
     std::array<std::uint8_t, 32> finish() noexcept;
     /// Finishes and returns the digest as 64 lowercase hex digits.
     std::string hex() noexcept;
+    /// Use the x86 SHA extensions when the CPU has them (the default); off forces the portable
+    /// code (tests compare the two).
+    void use_hardware(bool on) noexcept;
 
 private:
     void block(const std::uint8_t* p) noexcept;
+    void blocks(const std::uint8_t* p, std::size_t n) noexcept;
     std::array<std::uint32_t, 8> h_{};
     std::array<std::uint8_t, 64> buf_{};
     std::size_t used_ = 0;
     std::uint64_t total_ = 0;
+    bool hardware_ = detail::sha256_hardware_available();
 };
 
 /// SHA-256 of bytes, lowercase hex.
