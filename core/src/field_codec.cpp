@@ -52,13 +52,20 @@ Op op_for(const IeInfo& info) {
 std::uint64_t ms_to_ntp(std::int64_t epoch_ms, bool micro_resolution) noexcept {
     const std::int64_t secs = floor_div(epoch_ms, 1000);
     const std::uint64_t rem_ms = static_cast<std::uint64_t>(epoch_ms - secs * 1000);
+    // The fraction is rounded *up* to the next representable value, never to the nearest:
+    // decoders that truncate (tshark shows 0.538 s rounded to nearest as .537999999; a
+    // collector flooring to ms then reads 537) read the exact millisecond back, and decoders
+    // that round do too, since the excess stays far below half a millisecond.
     std::uint64_t frac;
     if (micro_resolution) {
+        // RFC 7011 6.1.9: microsecond resolution; the lower 11 fraction bits are left zero
+        // (the excess is then below 2^11 / 2^32 s = 0.48 us).
         const std::uint64_t us = rem_ms * 1000;
-        frac = ((us << 32) + 500'000) / 1'000'000;
+        frac = ((us << 32) + 999'999) / 1'000'000;
+        frac = (frac + 0x7FF) & ~std::uint64_t{0x7FF};
     } else {
         const std::uint64_t ns = rem_ms * 1'000'000;
-        frac = ((ns << 32) + 500'000'000) / 1'000'000'000;
+        frac = ((ns << 32) + 999'999'999) / 1'000'000'000;
     }
     const auto ntp_secs = static_cast<std::uint64_t>(secs + kNtpUnixOffset) & 0xFFFFFFFFu;
     return (ntp_secs << 32) | (frac & 0xFFFFFFFFu);
