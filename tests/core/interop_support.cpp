@@ -488,8 +488,21 @@ TsharkMessage TsharkReader::read(const TsharkPacket& p) {
                     if (!spec.enterprise && spec.id >= core::ie::flowStartMicroseconds && spec.id <= core::ie::flowEndNanoseconds)
                         ntp_times = true;
             const std::int64_t ntp_slack_ns = ntp_times ? 1000 : 0;
+            // tshark (packet-netflow.c, timestamp_common) shows a sysUptime-relative time as
+            // relative only when its value is non-zero: FIRST/LAST_SWITCHED = 0 (a flow that
+            // started the moment the exporter booted) comes out as the absolute time 0,
+            // "Jan  1, 1970 00:00:00". In a template whose times are 21/22, that is uptime 0.
+            bool uptime_times = false;
+            if (tmpl)
+                for (const auto& spec : tmpl->fields)
+                    if (!spec.enterprise && (spec.id == core::ie::flowStartSysUpTime || spec.id == core::ie::flowEndSysUpTime))
+                        uptime_times = true;
             auto time = [&](Field fld, const char* abs_key, const char* rel_key) {
-                if (const std::string* v = one(abs_key)) {
+                const std::string* v = one(abs_key);
+                if (v && uptime_times && parse_tshark_abs_time(*v) == 0) {
+                    if (!have_base) problem(std::string(abs_key) + " (uptime 0) without a time base");
+                    else r.set_number(fld, static_cast<std::uint64_t>(floor_div(rel_base_ns, 1'000'000)));
+                } else if (v) {
                     r.set_number(fld, static_cast<std::uint64_t>(floor_div(parse_tshark_abs_time(*v) + ntp_slack_ns, 1'000'000)));
                 } else if (const std::string* rv = one(rel_key)) {
                     if (!have_base) problem(std::string(rel_key) + " without a time base");
