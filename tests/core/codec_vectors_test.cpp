@@ -330,6 +330,35 @@ TEST(CodecVectors, NtpFractionsReadExactlyByTruncatingDecoders) {
     }
 }
 
+// A data template that carries samplingPacketInterval/Space (RFC 5477) exports 1-in-N as
+// 305 = 1, 306 = N - 1, and reads back as N.
+TEST(CodecVectors, SamplingPacketIntervalAndSpaceInDataRecords) {
+    Capture cap;
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::ipfix;
+    cfg.address = ip("192.0.2.1");
+    cfg.sampling_interval = 100;
+    cfg.template_v4 = default_template(Protocol::ipfix, false, 256, TimeStyle::milliseconds, true);
+    cfg.template_v4.fields.push_back({ie::samplingPacketInterval, 4, 0});
+    cfg.template_v4.fields.push_back({ie::samplingPacketSpace, 4, 0});
+    Packetizer p(cfg, cap.sink());
+    ASSERT_TRUE(p.add(sample_record(), kExportNs));
+    p.flush(kExportNs);
+    ASSERT_EQ(cap.truth.size(), 1u);
+    EXPECT_EQ(cap.truth[0].at(0).sampling_interval, 100u);
+    const auto& m = cap.messages[0];
+    // The record is the message's last 8 bytes before nothing else: 305 then 306.
+    auto u32_at = [&](std::size_t at) {
+        return (std::uint32_t{m[at]} << 24) | (std::uint32_t{m[at + 1]} << 16) | (std::uint32_t{m[at + 2]} << 8) | m[at + 3];
+    };
+    EXPECT_EQ(u32_at(m.size() - 8), 1u);
+    EXPECT_EQ(u32_at(m.size() - 4), 99u);
+    Decoder d;
+    auto got = decode_all(cap.messages, d);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].sampling_interval, 100u);
+}
+
 TEST(CodecVectors, SamplingAnnouncedByOptionsAndV5Header) {
     for (Protocol proto : {Protocol::v5, Protocol::v9, Protocol::ipfix}) {
         Capture cap;
