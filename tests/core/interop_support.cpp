@@ -585,7 +585,8 @@ TsharkMessage TsharkReader::read(const TsharkPacket& p) {
                 if (tmpl && tmpl->options) {
                     Flat f;
                     flatten(rec.value(), f);
-                    // Sampling: samplingInterval (34), or RFC 5477 interval/space: 1-in-(i+s)/i.
+                    // Sampling: samplingInterval (34), or RFC 5477 interval/space: 1 in (i+s)/i,
+                    // to the nearest integer.
                     if (f.count("cflow.sampling_interval")) {
                         s.sampling = static_cast<std::uint32_t>(parse_tshark_number(f["cflow.sampling_interval"].at(0)));
                         s.has_sampling = true;
@@ -595,7 +596,7 @@ TsharkMessage TsharkReader::read(const TsharkPacket& p) {
                                             ? parse_tshark_number(f["cflow.sampling_packet_space"].at(0))
                                             : 0;
                         if (i) {
-                            s.sampling = static_cast<std::uint32_t>((i + sp) / i);
+                            s.sampling = static_cast<std::uint32_t>((i + sp + i / 2) / i);
                             s.has_sampling = true;
                         }
                     }
