@@ -1,6 +1,7 @@
 /// @brief Capture files: libpcap for the file formats, ByteReader for the link/IP/UDP headers.
 #include "flowlab/core/pcap_io.hpp"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <unistd.h>
 
@@ -415,7 +416,35 @@ void build_udp_frame(std::vector<std::uint8_t>& out, const UdpEndpoint& src, con
 // ---------------------------------------------------------------------------------------------
 // PcapWriter
 
-PcapWriter::PcapWriter(const std::string& path, TimePrecision precision, int dlt, std::uint32_t snaplen)
+/// With a tap, libpcap writes through a glibc cookie stream that passes every byte to the file
+/// descriptor and to the tap: the tap then sees exactly the file's bytes, header included,
+/// without flowlab restating libpcap's file format.
+struct PcapWriter::TapCookie {
+    int fd = -1;
+    ByteTap tap;
+    static ssize_t write(void* c, const char* buf, std::size_t size) {
+        auto* self = static_cast<TapCookie*>(c);
+        std::size_t done = 0;
+        while (done < size) {
+            const ssize_t n = ::write(self->fd, buf + done, size - done);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return done ? static_cast<ssize_t>(done) : -1;
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        self->tap(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(buf), size));
+        return static_cast<ssize_t>(size);
+    }
+    static int close(void* c) {
+        auto* self = static_cast<TapCookie*>(c);
+        const int r = ::close(self->fd);
+        self->fd = -1;
+        return r;
+    }
+};
+
+PcapWriter::PcapWriter(const std::string& path, TimePrecision precision, int dlt, std::uint32_t snaplen, ByteTap tap)
     : path_(path), tmp_path_(temp_name_for(path)), precision_(precision) {
     // Files say LINKTYPE_RAW (101); libpcap's name for it on this system is DLT_RAW.
     const int open_dlt = dlt == 101 ? DLT_RAW : dlt;
@@ -423,7 +452,18 @@ PcapWriter::PcapWriter(const std::string& path, TimePrecision precision, int dlt
         open_dlt, static_cast<int>(std::min<std::uint32_t>(snaplen, 0x7FFFFFFF)),
         precision == TimePrecision::nano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
     if (!dead_) throw Error(path_ + ": libpcap cannot make a capture of link type " + dlt_description(dlt));
-    std::FILE* f = std::fopen(tmp_path_.c_str(), "wb");
+    std::FILE* f = nullptr;
+    if (tap) {
+        cookie_ = std::make_unique<TapCookie>();
+        cookie_->tap = std::move(tap);
+        cookie_->fd = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (cookie_->fd >= 0) {
+            f = fopencookie(cookie_.get(), "wb", cookie_io_functions_t{nullptr, &TapCookie::write, nullptr, &TapCookie::close});
+            if (!f) ::close(cookie_->fd);
+        }
+    } else {
+        f = std::fopen(tmp_path_.c_str(), "wb");
+    }
     if (!f) {
         const int e = errno;
         pcap_close(dead_);

@@ -230,6 +230,7 @@ void RecordWriter::spill() {
     used_ = 0;
     if (std::fwrite(buf_.data(), 1, n, out_) != n)
         throw IoError(name_ + ": write failed: " + std::strerror(errno));
+    if (tap_) tap_(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(buf_.data()), n));
 }
 
 void RecordWriter::flush() {

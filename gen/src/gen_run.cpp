@@ -14,10 +14,10 @@
 #include <deque>
 #include <exception>
 #include <fstream>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/pcap_io.hpp"
@@ -69,10 +69,12 @@ struct ConversationRow {
 /// truth/conversations.csv, formatted by hand like core's RecordWriter (millions of rows).
 class ConversationWriter {
 public:
-    ConversationWriter(std::FILE* out, const Scenario& s) : out_(out), scenario_(s) {
+    ConversationWriter(std::FILE* out, const Scenario& s, Sha256& hash) : out_(out), scenario_(s), hash_(hash) {
         buf_.resize(1 << 20);
-        std::fputs(kConversationCsvHeader, out_);
-        std::fputc('\n', out_);
+        const std::string_view header = kConversationCsvHeader;
+        std::copy(header.begin(), header.end(), buf_.data());
+        buf_[header.size()] = '\n';
+        used_ = header.size() + 1;
     }
     void write(const ConversationRow& c) {
         if (buf_.size() - used_ < 512) spill();
@@ -114,10 +116,12 @@ private:
     void spill() {
         if (used_ && std::fwrite(buf_.data(), 1, used_, out_) != used_)
             throw IoError("cannot write truth/conversations.csv: " + std::string(std::strerror(errno)));
+        hash_.update(buf_.data(), used_);
         used_ = 0;
     }
     std::FILE* out_;
     const Scenario& scenario_;
+    Sha256& hash_;
     std::vector<char> buf_;
     std::size_t used_ = 0;
 };
@@ -365,12 +369,16 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
     const fs::path pcap_path = guard.path / "exports.pcap";
     const fs::path records_path = guard.path / "truth" / "records.csv";
     const fs::path convs_path = guard.path / "truth" / "conversations.csv";
-    core::PcapWriter pcap(pcap_path.string(), core::TimePrecision::nano);
+    // Each file is hashed as it is written (on the output thread), not read back afterwards.
+    Sha256 pcap_hash, records_hash, convs_hash;
+    core::PcapWriter pcap(pcap_path.string(), core::TimePrecision::nano, static_cast<int>(core::LinkType::ethernet),
+                          262144, [&](std::span<const std::uint8_t> b) { pcap_hash.update(b.data(), b.size()); });
     File records_file = open_file(records_path);
     File convs_file = open_file(convs_path);
     core::RecordWriter records(records_file.get(), core::RecordFormat::csv, "truth/records.csv");
+    records.set_tap([&](std::span<const std::uint8_t> b) { records_hash.update(b.data(), b.size()); });
     records.begin();
-    ConversationWriter conversations(convs_file.get(), scenario);
+    ConversationWriter conversations(convs_file.get(), scenario, convs_hash);
 
     const core::UdpEndpoint collector{scenario.collector.address, scenario.collector.port};
     std::vector<core::UdpEndpoint> sources;
@@ -463,15 +471,11 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
         m["lesson"] = {{"story", scenario.lesson->story}, {"question", scenario.lesson->question}};
         if (!scenario.lesson->answer.is_null()) m["lesson"]["answer"] = scenario.lesson->answer;
     }
-    // The three hashes in parallel: together they are hundreds of MB for a large run.
-    const std::array<std::pair<const char*, fs::path>, 3> outputs{
-        {{"exports.pcap", pcap_path}, {"truth/records.csv", records_path}, {"truth/conversations.csv", convs_path}}};
-    std::array<std::future<std::string>, 3> hashes;
-    for (std::size_t i = 0; i < outputs.size(); ++i)
-        hashes[i] = std::async(std::launch::async, [p = outputs[i].second] { return sha256_file(p.string()); });
     Json files = Json::object();
-    for (std::size_t i = 0; i < outputs.size(); ++i)
-        files[outputs[i].first] = {{"bytes", fs::file_size(outputs[i].second)}, {"sha256", hashes[i].get()}};
+    for (auto [name, path, hash] : {std::tuple{"exports.pcap", pcap_path, &pcap_hash},
+                                    std::tuple{"truth/records.csv", records_path, &records_hash},
+                                    std::tuple{"truth/conversations.csv", convs_path, &convs_hash}})
+        files[name] = {{"bytes", fs::file_size(path)}, {"sha256", hash->hex()}};
     m["files"] = files;
     {
         const fs::path manifest = guard.path / "manifest.json";

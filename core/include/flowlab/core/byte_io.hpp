@@ -9,10 +9,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <vector>
 
 namespace flowlab::core {
+
+/// Sees every byte a writer puts into its file, in order (for hashing output as it is made).
+using ByteTap = std::function<void(std::span<const std::uint8_t>)>;
 
 inline std::uint16_t load_be16(const std::uint8_t* p) noexcept {
     return static_cast<std::uint16_t>((p[0] << 8) | p[1]);

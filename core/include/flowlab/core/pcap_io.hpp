@@ -10,10 +10,13 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/ip_address.hpp"
 
 typedef struct pcap pcap_t;
@@ -99,7 +102,7 @@ struct UdpEndpoint {
 class PcapWriter {
 public:
     PcapWriter(const std::string& path, TimePrecision precision = TimePrecision::micro,
-               int dlt = static_cast<int>(LinkType::ethernet), std::uint32_t snaplen = 262144);
+               int dlt = static_cast<int>(LinkType::ethernet), std::uint32_t snaplen = 262144, ByteTap tap = {});
     ~PcapWriter();
     PcapWriter(const PcapWriter&) = delete;
     PcapWriter& operator=(const PcapWriter&) = delete;
@@ -129,6 +132,8 @@ private:
     std::uint64_t frames_ = 0;
     std::uint64_t bytes_ = 0;
     bool committed_ = false;
+    struct TapCookie;
+    std::unique_ptr<TapCookie> cookie_;
 };
 
 /// Builds an Ethernet/IPv4|IPv6/UDP frame into `out` (cleared first) with valid checksums:

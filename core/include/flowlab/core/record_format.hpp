@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/flow_record.hpp"
 
 namespace flowlab::core {
@@ -32,6 +33,8 @@ public:
     void write(const FlowRecord& r);
     void flush();
     std::uint64_t written() const noexcept { return written_; }
+    /// Every byte written from now on is also shown to `tap` (for hashing as it is made).
+    void set_tap(ByteTap tap) { tap_ = std::move(tap); }
 
 private:
     void spill();
@@ -41,6 +44,7 @@ private:
     std::vector<char> buf_;
     std::size_t used_ = 0;
     std::uint64_t written_ = 0;
+    ByteTap tap_;
 };
 
 /// Appends one record as a CSV row (with newline) to out.
