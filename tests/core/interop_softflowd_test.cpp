@@ -312,7 +312,7 @@ TEST_P(SoftflowdInterop, FlowlabAndTsharkAgreeAndMatchTheTraffic) {
     std::vector<FlowRecord> tshark;
     std::size_t v9_messages = 0;
     for (const auto& p : packets_seen) {
-        EXPECT_TRUE(p.problems.empty()) << "tshark flagged packet " << p.number;
+        for (const auto& problem : p.problems) ADD_FAILURE() << "tshark flagged packet " << p.number << ": " << problem;
         const TsharkMessage m = reader.read(p);
         for (const auto& problem : m.problems) ADD_FAILURE() << problem;
         if (m.protocol == core::Protocol::v9) ++v9_messages;

@@ -216,7 +216,10 @@ void find_problems(const Json& j, const std::string& path, std::vector<std::stri
     for (auto it = j.begin(); it != j.end(); ++it) {
         const std::string& k = it.key();
         if (k.rfind("_ws.malformed", 0) == 0 || k.rfind("_ws.expert", 0) == 0) {
-            out.push_back(path + "/" + k + ": " + it.value().dump());
+            // tshark guesses "possible traceroute" for any UDP port in 33434-33534, which an
+            // ephemeral port the kernel gave the test can be: about the port, not the export.
+            if (!(it.value().is_object() && it.value().contains("udp.possible_traceroute")))
+                out.push_back(path + "/" + k + ": " + it.value().dump());
             continue;
         }
         find_problems(it.value(), path + "/" + k, out);
