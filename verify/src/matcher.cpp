@@ -1,0 +1,733 @@
+/// @brief The record matcher (see matcher.hpp for the algorithm).
+#include "matcher.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <limits>
+
+#include "flowlab/core/error.hpp"
+#include "input_stream.hpp"
+#include "parallel_csv.hpp"
+#include "readers/flowlab_csv.hpp"
+#include "text_util.hpp"
+
+namespace flowlab::verify::detail {
+
+using core::Field;
+using core::FieldSet;
+using core::FlowRecord;
+
+namespace {
+
+constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
+constexpr std::size_t kNpos = std::numeric_limits<std::size_t>::max();
+
+inline std::uint64_t mix64(std::uint64_t x) noexcept {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+inline std::uint64_t add(std::uint64_t h, std::uint64_t v) noexcept { return mix64(h ^ (v + 0x9E3779B97F4A7C15ULL)); }
+
+inline std::uint64_t add_address(std::uint64_t h, const core::IpAddress& a) noexcept {
+    std::uint64_t w[2];
+    std::memcpy(w, a.bytes().data(), 16);
+    return add(add(add(h, w[0]), w[1]), a.is_v6() ? 6 : a.is_v4() ? 4 : 0);
+}
+
+inline bool is_icmp(const FlowRecord& r) noexcept { return r.has(Field::proto) && (r.proto == 1 || r.proto == 58); }
+
+/// ICMP type/code as a record carries them: the ICMP fields, or type<<8|code in the
+/// destination port (NetFlow v5 and some v9 exporters).
+std::optional<std::pair<unsigned, unsigned>> icmp_pair(const FlowRecord& r) noexcept {
+    if (r.has(Field::icmp_type))
+        return std::make_pair(unsigned{r.icmp_type}, r.has(Field::icmp_code) ? unsigned{r.icmp_code} : 0u);
+    if (r.has(Field::dport)) return std::make_pair(unsigned{r.dport} >> 8, unsigned{r.dport} & 0xFFu);
+    return std::nullopt;
+}
+
+std::uint64_t counter_key(std::uint64_t packets, std::uint64_t bytes) noexcept { return add(add(0, packets), bytes); }
+
+}  // namespace
+
+std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> domain, std::uint32_t sequence,
+                           const core::IpAddress* exporter) noexcept {
+    std::uint64_t h = add(add(add(0, version), domain ? *domain : 0xFFFFFFFF00000000ULL), sequence);
+    return exporter ? add_address(h, *exporter) : h;
+}
+
+// ------------------------------------------------------------------ truth loading
+
+TruthSet load_truth(const std::string& path, unsigned threads) {
+    TruthSet t;
+    t.path = path;
+    std::uint64_t seen = 0;
+    if (auto par = ParallelCsvReader::open(path, threads)) {
+        CsvBatch batch;
+        std::uint64_t first_line = 0;
+        while (par->next(batch, first_line)) {
+            for (std::size_t i = 0; i < batch.records.size(); ++i) {
+                t.lines.add(t.records.size(), first_line + batch.line_in_block[i]);
+                t.records.push_back(pack(batch.records[i], t.addresses));
+                seen |= batch.records[i].present.bits();
+            }
+        }
+    } else {
+        auto reader = open_collected(CollectedSpec{Tool::flowlab, path, "nfdump"});
+        if (reader->traits().format != CollectedFormat::flowlab_csv)
+            throw InputError(path, line_place(1), "truth must be flowlab CSV (truth/records.csv as `flowlab gen` writes it)");
+        FlowRecord r;
+        while (reader->next(r)) {
+            t.lines.add(t.records.size(), reader->place());
+            t.records.push_back(pack(r, t.addresses));
+            seen |= r.present.bits();
+        }
+    }
+    if (t.records.size() >= std::numeric_limits<std::uint32_t>::max())
+        throw InputError(path, "more than 4294967294 truth records: split the verification by exporter or time");
+    t.seen = FieldSet::from_bits(seen);
+    return t;
+}
+
+// ------------------------------------------------------------------ construction
+
+Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(std::move(cfg)) {
+    key_exporter_ = cfg_.compare.has(Field::exporter) && truth_.seen.has(Field::exporter);
+    key_ports_ = cfg_.compare.has(Field::sport) && cfg_.compare.has(Field::dport);
+    key_proto_ = cfg_.compare.has(Field::proto);
+    time_keyed_ = cfg_.compare.has(Field::first_ms);
+    for (const TimeRule* rule : {&cfg_.traits.flow_time, &cfg_.traits.flow_time_ipfix}) {
+        window_before_ = std::max(window_before_, rule->slack_ms + cfg_.extra_slack_ms);
+        window_after_ = std::max(window_after_, rule->slack_ms + rule->granularity_ms + cfg_.extra_slack_ms);
+    }
+    FieldSet key;
+    for (Field f : {Field::src, Field::dst}) key.set(f);
+    if (key_exporter_) key.set(Field::exporter);
+    if (key_ports_) {
+        key.set(Field::sport);
+        key.set(Field::dport);
+    }
+    if (key_proto_) key.set(Field::proto);
+    result_.key = key;
+    result_.compared = cfg_.compare;
+    result_.truth_records = truth_.records.size();
+
+    const std::size_t n = truth_.records.size();
+    entries_.resize(n);
+    {
+        FlowRecord r;
+        for (std::size_t i = 0; i < n; ++i) {
+            unpack(truth_.records[i], truth_.addresses, r);
+            entries_[i] = Entry{key_hash(r), static_cast<std::uint32_t>(i)};
+        }
+    }
+    // LSD radix sort on the 64-bit hash (stable: equal hashes keep truth order).
+    if (n > 4096) {
+        std::vector<Entry> tmp(n);
+        std::vector<std::size_t> count(65537);
+        for (unsigned shift = 0; shift < 64; shift += 16) {
+            std::fill(count.begin(), count.end(), 0);
+            for (const Entry& e : entries_) ++count[((e.hash >> shift) & 0xFFFF) + 1];
+            for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
+            for (const Entry& e : entries_) tmp[count[(e.hash >> shift) & 0xFFFF]++] = e;
+            entries_.swap(tmp);
+        }
+    } else {
+        std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
+    }
+    auto first_of = [&](std::uint32_t idx) {
+        const PackedRecord& p = truth_.records[idx];
+        return p.has(Field::first_ms) ? p.first_ms : kNoTime;
+    };
+    for (std::size_t b = 0; b < n;) {
+        std::size_t e = b + 1;
+        while (e < n && entries_[e].hash == entries_[b].hash) ++e;
+        if (e - b > 1)
+            std::stable_sort(entries_.begin() + static_cast<std::ptrdiff_t>(b), entries_.begin() + static_cast<std::ptrdiff_t>(e),
+                             [&](const Entry& x, const Entry& y) { return first_of(x.idx) < first_of(y.idx); });
+        b = e;
+    }
+    entry_first_.resize(n);
+    entry_pos_.resize(n);
+    for (std::size_t pos = 0; pos < n; ++pos) {
+        entry_first_[pos] = first_of(entries_[pos].idx);
+        entry_pos_[entries_[pos].idx] = static_cast<std::uint32_t>(pos);
+    }
+    const unsigned bits = std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(n)) + 1, 8, 26);
+    dir_shift_ = 64 - bits;
+    dir_.assign((std::size_t{1} << bits) + 1, 0);
+    {
+        std::size_t pos = 0;
+        for (std::size_t b = 0; b < (std::size_t{1} << bits); ++b) {
+            while (pos < n && (entries_[pos].hash >> dir_shift_) < b) ++pos;
+            dir_[b] = static_cast<std::uint32_t>(pos);
+        }
+        dir_.back() = static_cast<std::uint32_t>(n);
+    }
+    state_.assign(n, kUnmatched);
+    skip_.resize(n + 1);
+    for (std::size_t i = 0; i <= n; ++i) skip_[i] = static_cast<std::uint32_t>(i);
+}
+
+// ------------------------------------------------------------------ keys and comparison
+
+std::uint64_t Matcher::key_hash(const FlowRecord& r) const noexcept {
+    // The exporter is not hashed: records of one 5-tuple from several exporters share a group
+    // and same_key() tells them apart when both sides carry the exporter (a collected record
+    // without one, e.g. tshark output without the ip layer, still finds its group).
+    std::uint64_t h = 0x1234567;
+    h = add_address(h, r.src);
+    h = add_address(h, r.dst);
+    if (key_ports_ && !is_icmp(r))
+        h = add(h, (std::uint64_t{r.has(Field::sport) ? r.sport : 0u} << 16) | (r.has(Field::dport) ? r.dport : 0u));
+    if (key_proto_) h = add(h, r.has(Field::proto) ? r.proto : 0x1FFu);
+    return h;
+}
+
+bool Matcher::same_key(const FlowRecord& t, const FlowRecord& c) const noexcept {
+    if (key_exporter_ && t.has(Field::exporter) && c.has(Field::exporter) && t.exporter != c.exporter) return false;
+    if (t.src != c.src || t.dst != c.dst) return false;
+    if (key_proto_ && (t.has(Field::proto) != c.has(Field::proto) || t.proto != c.proto)) return false;
+    if (key_ports_ && !is_icmp(t)) {
+        const unsigned ts = t.has(Field::sport) ? t.sport : 0u, td = t.has(Field::dport) ? t.dport : 0u;
+        const unsigned cs = c.has(Field::sport) ? c.sport : 0u, cd = c.has(Field::dport) ? c.dport : 0u;
+        if (ts != cs || td != cd) return false;
+    }
+    return true;
+}
+
+const TimeRule& Matcher::flow_rule(const FlowRecord& t, const FlowRecord& c) const noexcept {
+    std::optional<std::uint8_t> v;
+    if (c.has(Field::version)) v = c.version;
+    else if (t.has(Field::version)) v = t.version;
+    return cfg_.traits.time_for_version(v);
+}
+
+std::uint64_t Matcher::expected_counter(const FlowRecord& t, Field f) const noexcept {
+    const std::uint64_t v = t.number(f);
+    if (t.has(Field::version) && t.version < 32 && ((cfg_.traits.scales_sampling_versions >> t.version) & 1u) &&
+        t.has(Field::sampling_interval) && t.sampling_interval > 1)
+        return v * t.sampling_interval;
+    return v;
+}
+
+Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, FieldSet fields) const {
+    Comparison out;
+    if (t.has(Field::version)) {
+        const auto it = cfg_.drops.find(t.version);
+        if (it != cfg_.drops.end()) fields = fields - it->second;
+    }
+    const bool icmp = is_icmp(t) || (!t.has(Field::proto) && is_icmp(c));
+    for (std::size_t i = 0; i < core::kFieldCount; ++i) {
+        const auto f = static_cast<Field>(i);
+        if (!fields.has(f) || !t.has(f)) continue;
+        if (icmp && (f == Field::dport || f == Field::icmp_type || f == Field::icmp_code)) continue;
+        if (!c.has(f)) {
+            out.unchecked.set(f);
+            continue;
+        }
+        bool equal;
+        switch (f) {
+            case Field::exporter:
+            case Field::src:
+            case Field::dst:
+            case Field::next_hop: equal = *t.address(f) == *c.address(f); break;
+            case Field::first_ms:
+            case Field::last_ms:
+                equal = flow_rule(t, c).distance(static_cast<std::int64_t>(t.number(f)), static_cast<std::int64_t>(c.number(f))) <=
+                        cfg_.extra_slack_ms;
+                break;
+            case Field::export_ms:
+                equal = cfg_.traits.export_time.distance(t.export_ms, c.export_ms) <= cfg_.extra_slack_ms;
+                break;
+            case Field::packets:
+            case Field::bytes: equal = expected_counter(t, f) == c.number(f); break;
+            case Field::sampling_interval:
+                // 0 and 1 both say "not sampled" (NetFlow v5 headers and pmacct print 0).
+                equal = std::max<std::uint32_t>(t.sampling_interval, 1) == std::max<std::uint32_t>(c.sampling_interval, 1);
+                break;
+            default: equal = t.number(f) == c.number(f); break;
+        }
+        if (!equal) out.differ.set(f);
+    }
+    // ICMP type/code is one thing however each side carries it; it is compared when any of its
+    // carriers is (a collector that drops it then shows 0/0, as pmacct does with IE 32).
+    if (icmp && (fields.has(Field::icmp_type) || fields.has(Field::icmp_code) || fields.has(Field::dport))) {
+        const auto pt = icmp_pair(t), pc = icmp_pair(c);
+        if (pt && pc) {
+            if (pt->first != pc->first) out.differ.set(Field::icmp_type);
+            if (pt->second != pc->second) out.differ.set(Field::icmp_code);
+        } else if (pt) {
+            out.unchecked.set(Field::icmp_type);
+        }
+    }
+    if (t.has(Field::first_ms) && c.has(Field::first_ms)) out.dt = std::abs(t.first_ms - c.first_ms);
+    return out;
+}
+
+// ------------------------------------------------------------------ index access
+
+std::pair<std::size_t, std::size_t> Matcher::group(std::uint64_t hash) const noexcept {
+    const std::size_t top = static_cast<std::size_t>(hash >> dir_shift_);
+    std::size_t b = dir_[top];
+    const std::size_t e = dir_[top + 1];
+    while (b < e && entries_[b].hash != hash) ++b;
+    std::size_t g = b;
+    while (g < e && entries_[g].hash == hash) ++g;
+    return {b, g};
+}
+
+std::pair<std::size_t, std::size_t> Matcher::window(std::size_t b, std::size_t e, const FlowRecord& c) const {
+    if (!time_keyed_ || !c.has(Field::first_ms) || e - b < 2) return {b, e};
+    const auto first = entry_first_.begin();
+    const auto lo = std::lower_bound(first + static_cast<std::ptrdiff_t>(b), first + static_cast<std::ptrdiff_t>(e),
+                                     c.first_ms - window_before_);
+    const auto hi = std::lower_bound(lo, first + static_cast<std::ptrdiff_t>(e), c.first_ms + window_after_);
+    return {static_cast<std::size_t>(lo - first), static_cast<std::size_t>(hi - first)};
+}
+
+std::size_t Matcher::find_unmatched(std::size_t pos) {
+    while (skip_[pos] != pos) {
+        skip_[pos] = skip_[skip_[pos]];
+        pos = skip_[pos];
+    }
+    return pos;
+}
+
+void Matcher::mark(std::size_t pos, State s) {
+    state_[entries_[pos].idx] = s;
+    skip_[pos] = static_cast<std::uint32_t>(pos + 1);
+}
+
+const FlowRecord& Matcher::truth_at(std::size_t pos) {
+    if (scratch_pos_ != pos) {
+        unpack(truth_.records[entries_[pos].idx], truth_.addresses, scratch_);
+        scratch_pos_ = pos;
+    }
+    return scratch_;
+}
+
+// ------------------------------------------------------------------ phase 1
+
+void Matcher::offer(const FlowRecord& c, std::uint64_t line) {
+    ++result_.collected_records;
+    if (c.has(Field::sequence) && c.has(Field::version)) {
+        const std::optional<std::uint32_t> domain = c.has(Field::domain) ? std::optional<std::uint32_t>(c.domain) : std::nullopt;
+        collected_sequences_.push_back(sequence_key(c.version, domain, c.sequence, key_exporter_ && c.has(Field::exporter) ? &c.exporter : nullptr));
+        collected_domain_by_version_[c.version] |= c.has(Field::domain);
+    }
+    if (c.has(Field::exporter) && collected_exporters_.size() < 16 &&
+        std::find(collected_exporters_.begin(), collected_exporters_.end(), c.exporter) == collected_exporters_.end())
+        collected_exporters_.push_back(c.exporter);
+
+    const std::uint64_t h = key_hash(c);
+    const auto [gb, ge] = group(h);
+    if (gb < ge) {
+        const auto [lo, hi] = window(gb, ge, c);
+        std::size_t best = kNpos;
+        Comparison best_cmp;
+        for (std::size_t pos = find_unmatched(lo); pos < hi; pos = find_unmatched(pos + 1)) {
+            const FlowRecord& t = truth_at(pos);
+            if (!same_key(t, c)) continue;
+            Comparison cmp = compare(t, c, cfg_.compare);
+            if (cmp.differ.empty() && (best == kNpos || cmp.dt < best_cmp.dt)) {
+                best = pos;
+                best_cmp = cmp;
+                if (cmp.dt == 0) break;
+            }
+        }
+        if (best != kNpos) {
+            mark(best, kMatched);
+            ++result_.matched;
+            ++result_.pairs;
+            for (std::size_t i = 0; i < core::kFieldCount; ++i)
+                if (best_cmp.unchecked.has(static_cast<Field>(i))) ++result_.unchecked[i];
+            return;
+        }
+    }
+    leftovers_.push_back(Leftover{c, line, h});
+}
+
+// ------------------------------------------------------------------ phases 2-4
+
+bool Matcher::try_merge(const Leftover& l, std::size_t b, std::size_t e) {
+    const FlowRecord& c = l.rec;
+    if (!c.has(Field::packets) && !c.has(Field::bytes)) return false;
+    const FieldSet fields = cfg_.compare - FieldSet{Field::packets, Field::bytes};
+    const auto [lo, hi] = window(b, e, c);
+    std::vector<std::size_t> cands;
+    for (std::size_t pos = find_unmatched(lo); pos < hi && cands.size() < 4096; pos = find_unmatched(pos + 1)) {
+        const FlowRecord& t = truth_at(pos);
+        if (same_key(t, c) && compare(t, c, fields).differ.empty()) cands.push_back(pos);
+    }
+    if (cands.size() < 2) return false;
+    std::uint64_t packets = 0, bytes = 0;
+    for (std::size_t k = 0; k < cands.size(); ++k) {
+        const FlowRecord& t = truth_at(cands[k]);
+        packets += expected_counter(t, Field::packets);
+        bytes += expected_counter(t, Field::bytes);
+        const bool p_ok = !cfg_.compare.has(Field::packets) || !c.has(Field::packets) || packets == c.packets;
+        const bool b_ok = !cfg_.compare.has(Field::bytes) || !c.has(Field::bytes) || bytes == c.bytes;
+        if (k >= 1 && p_ok && b_ok) {
+            for (std::size_t j = 0; j <= k; ++j) mark(cands[j], kMerged);
+            result_.merged_rows += 1;
+            result_.merged_records += k + 1;
+            result_.matched += k + 1;
+            result_.pairs += k + 1;
+            return true;
+        }
+        if ((c.has(Field::packets) && packets > c.packets) || (c.has(Field::bytes) && bytes > c.bytes)) return false;
+    }
+    return false;
+}
+
+bool Matcher::try_duplicate(const Leftover& l, std::size_t b, std::size_t e) {
+    const FlowRecord& c = l.rec;
+    const auto [lo, hi] = window(b, e, c);
+    std::size_t best = kNpos;
+    std::int64_t best_dt = 0;
+    for (std::size_t pos = lo; pos < hi; ++pos) {
+        if (state_[entries_[pos].idx] == kUnmatched) continue;
+        const FlowRecord& t = truth_at(pos);
+        if (!same_key(t, c)) continue;
+        const Comparison cmp = compare(t, c, cfg_.compare);
+        if (cmp.differ.empty() && (best == kNpos || cmp.dt < best_dt)) {
+            best = pos;
+            best_dt = cmp.dt;
+        }
+    }
+    if (best == kNpos) return false;
+    const std::uint32_t idx = entries_[best].idx;
+    ++copies_[idx];
+    ++result_.duplicated;
+    if (result_.duplicated_examples.size() < cfg_.examples) {
+        RecordExample ex;
+        ex.truth = unpack(truth_.records[idx], truth_.addresses);
+        ex.truth_line = truth_.lines.line(idx);
+        ex.collected = c;
+        ex.collected_line = l.line;
+        result_.duplicated_examples.push_back(std::move(ex));
+        duplicate_example_idx_.push_back(idx);
+    }
+    return true;
+}
+
+void Matcher::record_altered(std::uint32_t idx, const FlowRecord& t, const Leftover& l, const Comparison& cmp) {
+    ++result_.altered;
+    ++result_.pairs;
+    for (std::size_t i = 0; i < core::kFieldCount; ++i) {
+        if (cmp.differ.has(static_cast<Field>(i))) ++result_.altered_by_field[i];
+        if (cmp.unchecked.has(static_cast<Field>(i))) ++result_.unchecked[i];
+    }
+    if (result_.altered_examples.size() < cfg_.examples) {
+        RecordExample ex;
+        ex.truth = t;
+        ex.truth_line = truth_.lines.line(idx);
+        ex.collected = l.rec;
+        ex.collected_line = l.line;
+        ex.differing = cmp.differ;
+        ex.note = expectation_note(t, cmp.differ);
+        result_.altered_examples.push_back(std::move(ex));
+    }
+}
+
+std::string Matcher::expectation_note(const FlowRecord& t, FieldSet differ) const {
+    std::string note;
+    if ((differ.has(Field::packets) || differ.has(Field::bytes)) &&
+        expected_counter(t, Field::packets) != t.packets)
+        note += "the collector multiplies packets/bytes by the sampling interval " + std::to_string(t.sampling_interval) +
+                ": expected " + std::to_string(expected_counter(t, Field::packets)) + " packets, " +
+                std::to_string(expected_counter(t, Field::bytes)) + " bytes";
+    if (differ.has(Field::first_ms) || differ.has(Field::last_ms)) {
+        const TimeRule& rule = cfg_.traits.time_for_version(t.has(Field::version) ? std::optional<std::uint8_t>(t.version) : std::nullopt);
+        if (rule.granularity_ms > 1 || rule.slack_ms > 0 || cfg_.extra_slack_ms > 0) {
+            if (!note.empty()) note += "; ";
+            note += "times compared at the collector's resolution (" + std::to_string(rule.granularity_ms) + " ms steps, ±" +
+                    std::to_string(rule.slack_ms + cfg_.extra_slack_ms) + " ms)";
+        }
+    }
+    return note;
+}
+
+bool Matcher::try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e) {
+    const FlowRecord& c = l.rec;
+    const auto [lo, hi] = window(b, e, c);
+    std::size_t best = kNpos;
+    Comparison best_cmp;
+    std::size_t best_n = 0;
+    for (std::size_t pos = find_unmatched(lo); pos < hi; pos = find_unmatched(pos + 1)) {
+        const FlowRecord& t = truth_at(pos);
+        if (!same_key(t, c)) continue;
+        Comparison cmp = compare(t, c, cfg_.compare);
+        const std::size_t n = static_cast<std::size_t>(std::popcount(cmp.differ.bits()));
+        if (best == kNpos || n < best_n || (n == best_n && cmp.dt < best_cmp.dt)) {
+            best = pos;
+            best_cmp = cmp;
+            best_n = n;
+        }
+    }
+    if (best == kNpos) {
+        // Nothing unmatched in the time window: the nearest unmatched record of the key.
+        std::size_t start = b;
+        if (time_keyed_ && c.has(Field::first_ms))
+            start = static_cast<std::size_t>(std::lower_bound(entry_first_.begin() + static_cast<std::ptrdiff_t>(b),
+                                                              entry_first_.begin() + static_cast<std::ptrdiff_t>(e), c.first_ms) -
+                                             entry_first_.begin());
+        std::size_t after = find_unmatched(start);
+        while (after < e && !same_key(truth_at(after), c)) after = find_unmatched(after + 1);
+        if (after >= e) after = kNpos;
+        std::size_t before = kNpos;
+        for (std::size_t pos = start, steps = 0; pos > b && steps < 256; ++steps) {
+            --pos;
+            if (state_[entries_[pos].idx] == kUnmatched && same_key(truth_at(pos), c)) {
+                before = pos;
+                break;
+            }
+        }
+        auto dist = [&](std::size_t pos) {
+            return c.has(Field::first_ms) && entry_first_[pos] != kNoTime ? std::abs(entry_first_[pos] - c.first_ms)
+                                                                             : std::int64_t{0};
+        };
+        if (after != kNpos && (before == kNpos || dist(after) <= dist(before))) best = after;
+        else best = before;
+        if (best == kNpos) return false;
+        best_cmp = compare(truth_at(best), c, cfg_.compare);
+    }
+    const std::uint32_t idx = entries_[best].idx;
+    const FlowRecord t = truth_at(best);
+    mark(best, kAltered);
+    record_altered(idx, t, l, best_cmp);
+    return true;
+}
+
+RecordsResult Matcher::finish() {
+    std::vector<std::size_t> pending, rest;
+    for (std::size_t i = 0; i < leftovers_.size(); ++i) {
+        const auto [b, e] = group(leftovers_[i].hash);
+        if (b == e) {
+            rest.push_back(i);
+            continue;
+        }
+        if (cfg_.traits.sums_equal_records && try_merge(leftovers_[i], b, e)) continue;
+        if (try_duplicate(leftovers_[i], b, e)) continue;
+        pending.push_back(i);
+    }
+    for (std::size_t i : pending) {
+        const auto [b, e] = group(leftovers_[i].hash);
+        if (!try_pair_same_key(leftovers_[i], b, e)) rest.push_back(i);
+    }
+    std::sort(rest.begin(), rest.end());
+
+    // Records whose key itself was altered: look them up by their counters among the truth
+    // records still unmatched, and accept a candidate that differs in at most two fields and
+    // agrees on the flow start.
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> by_counters;
+    const bool counters = cfg_.compare.has(Field::packets) && cfg_.compare.has(Field::bytes);
+    if (counters && !rest.empty()) {
+        FlowRecord t;
+        for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
+            if (state_[idx] != kUnmatched) continue;
+            unpack(truth_.records[idx], truth_.addresses, t);
+            if (!t.has(Field::packets) || !t.has(Field::bytes)) continue;
+            by_counters[counter_key(expected_counter(t, Field::packets), expected_counter(t, Field::bytes))].push_back(idx);
+        }
+    }
+    for (std::size_t i : rest) {
+        const Leftover& l = leftovers_[i];
+        const FlowRecord& c = l.rec;
+        std::size_t best_pos = kNpos;
+        Comparison best_cmp;
+        std::size_t best_n = 0;
+        if (counters && c.has(Field::packets) && c.has(Field::bytes)) {
+            const auto it = by_counters.find(counter_key(c.packets, c.bytes));
+            if (it != by_counters.end()) {
+                std::size_t scanned = 0;
+                for (std::uint32_t idx : it->second) {
+                    if (state_[idx] != kUnmatched) continue;
+                    if (++scanned > 256) break;
+                    const std::size_t pos = entry_pos_[idx];
+                    const FlowRecord& t = truth_at(pos);
+                    Comparison cmp = compare(t, c, cfg_.compare);
+                    const std::size_t n = static_cast<std::size_t>(std::popcount(cmp.differ.bits()));
+                    if (n > 2 || cmp.differ.has(Field::first_ms)) continue;
+                    if (best_pos == kNpos || n < best_n || (n == best_n && cmp.dt < best_cmp.dt)) {
+                        best_pos = pos;
+                        best_cmp = cmp;
+                        best_n = n;
+                    }
+                }
+            }
+        }
+        if (best_pos != kNpos) {
+            const std::uint32_t idx = entries_[best_pos].idx;
+            const FlowRecord t = truth_at(best_pos);
+            mark(best_pos, kAltered);
+            record_altered(idx, t, l, best_cmp);
+            continue;
+        }
+        ++result_.unexpected;
+        if (c.has(Field::exporter)) ++unexpected_by_exporter_[c.exporter];
+        if (result_.unexpected_examples.size() < cfg_.examples) {
+            RecordExample ex;
+            ex.collected = c;
+            ex.collected_line = l.line;
+            result_.unexpected_examples.push_back(std::move(ex));
+        }
+    }
+    leftovers_.clear();
+    leftovers_.shrink_to_fit();
+
+    for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
+        if (state_[idx] != kUnmatched) continue;
+        ++result_.missing;
+        if (result_.missing_examples.size() < cfg_.examples) {
+            RecordExample ex;
+            ex.truth = unpack(truth_.records[idx], truth_.addresses);
+            ex.truth_line = truth_.lines.line(idx);
+            result_.missing_examples.push_back(std::move(ex));
+        }
+    }
+    // copies = how many collected records matched the truth record in all.
+    for (std::size_t i = 0; i < result_.duplicated_examples.size(); ++i)
+        result_.duplicated_examples[i].copies = copies_[duplicate_example_idx_[i]] + 1;
+    analyse_loss(result_);
+    count_per_exporter(result_);
+
+    if (key_exporter_ && result_.matched == 0 && result_.truth_records > 0 && !collected_exporters_.empty()) {
+        bool overlap = false;
+        for (const auto& a : collected_exporters_)
+            for (std::uint32_t id = 1; id < truth_.addresses.size(); ++id)
+                if (truth_.addresses.at(id) == a) overlap = true;
+        if (!overlap)
+            result_.notes.push_back("no collected record has one of the truth's exporter addresses (collected: " +
+                                    collected_exporters_.front().to_string() +
+                                    (collected_exporters_.size() > 1 ? ", ..." : "") +
+                                    "); if the collector received the exports from another address (a replay from "
+                                    "loopback), compare without it: --ignore exporter");
+    }
+    return std::move(result_);
+}
+
+// ------------------------------------------------------------------ loss by sequence number
+
+void Matcher::analyse_loss(RecordsResult& r) {
+    struct Message {
+        std::uint32_t sequence;
+        std::int64_t export_ms;
+        std::uint64_t records = 0, missing = 0;
+        std::int64_t first_flow = std::numeric_limits<std::int64_t>::max();
+        std::int64_t last_flow = std::numeric_limits<std::int64_t>::min();
+    };
+    struct Stream {
+        std::uint32_t exporter_id, domain;
+        std::uint8_t version;
+        std::vector<Message> messages;
+        std::uint64_t records = 0, missing = 0;
+    };
+    std::vector<Stream> streams;
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint8_t>, std::size_t> stream_ids;
+    std::unordered_map<std::uint64_t, std::uint32_t> message_ids;  // (stream, sequence) → index
+    for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
+        const PackedRecord& p = truth_.records[idx];
+        if (!p.has(Field::sequence) || !p.has(Field::version)) continue;
+        const auto key = std::make_tuple(p.exporter_id, p.has(Field::domain) ? p.domain : 0u, p.version);
+        auto [it, fresh] = stream_ids.try_emplace(key, streams.size());
+        if (fresh) streams.push_back(Stream{p.exporter_id, std::get<1>(key), p.version, {}, 0, 0});
+        Stream& s = streams[it->second];
+        const std::uint64_t mkey = (std::uint64_t{static_cast<std::uint32_t>(it->second)} << 32) | p.sequence;
+        auto [mit, mfresh] = message_ids.try_emplace(mkey, static_cast<std::uint32_t>(s.messages.size()));
+        if (mfresh) s.messages.push_back(Message{p.sequence, p.has(Field::export_ms) ? p.export_ms : 0});
+        Message& m = s.messages[mit->second];
+        ++m.records;
+        ++s.records;
+        if (state_[idx] == kUnmatched) {
+            ++m.missing;
+            ++s.missing;
+            if (p.has(Field::first_ms)) {
+                m.first_flow = std::min(m.first_flow, p.first_ms);
+                m.last_flow = std::max(m.last_flow, p.first_ms);
+            }
+        }
+    }
+    std::sort(collected_sequences_.begin(), collected_sequences_.end());
+    collected_sequences_.erase(std::unique(collected_sequences_.begin(), collected_sequences_.end()), collected_sequences_.end());
+    for (const Stream& s : streams) {
+        StreamLoss loss;
+        loss.exporter = truth_.addresses.at(s.exporter_id);
+        loss.domain = s.domain;
+        loss.version = s.version;
+        loss.messages = s.messages.size();
+        loss.records = s.records;
+        loss.records_missing = s.missing;
+        const auto has_seq = collected_domain_by_version_.find(s.version);
+        if (has_seq != collected_domain_by_version_.end()) {
+            std::uint64_t unseen = 0;
+            for (const Message& m : s.messages) {
+                const std::optional<std::uint32_t> domain = has_seq->second ? std::optional<std::uint32_t>(s.domain) : std::nullopt;
+                const std::uint64_t k = sequence_key(s.version, domain, m.sequence, key_exporter_ ? &loss.exporter : nullptr);
+                if (!std::binary_search(collected_sequences_.begin(), collected_sequences_.end(), k)) ++unseen;
+            }
+            loss.messages_unseen = unseen;
+        }
+        std::optional<SequenceRange> run;
+        auto close = [&]() {
+            if (!run) return;
+            ++loss.ranges_total;
+            if (loss.ranges.size() < cfg_.examples) loss.ranges.push_back(*run);
+            run.reset();
+        };
+        for (const Message& m : s.messages) {
+            if (m.missing == 0) {
+                close();
+                continue;
+            }
+            ++loss.messages_hit;
+            if (!run) {
+                run = SequenceRange{};
+                run->first_sequence = m.sequence;
+                run->first_export_ms = m.export_ms;
+                run->first_flow_ms = m.first_flow;
+                run->last_flow_ms = m.last_flow;
+            }
+            run->last_sequence = m.sequence;
+            run->last_export_ms = m.export_ms;
+            ++run->messages;
+            if (m.missing == m.records) ++run->messages_whole;
+            run->records_missing += m.missing;
+            run->first_flow_ms = std::min(run->first_flow_ms, m.first_flow);
+            run->last_flow_ms = std::max(run->last_flow_ms, m.last_flow);
+        }
+        close();
+        if (loss.records_missing > 0 || loss.messages_unseen.value_or(0) > 0) r.loss.push_back(std::move(loss));
+    }
+}
+
+void Matcher::count_per_exporter(RecordsResult& r) {
+    std::map<core::IpAddress, ExporterCounts> by;
+    for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
+        const PackedRecord& p = truth_.records[idx];
+        const core::IpAddress& a = truth_.addresses.at(p.exporter_id);
+        ExporterCounts& c = by[a];
+        c.exporter = a;
+        ++c.truth;
+        switch (state_[idx]) {
+            case kUnmatched: ++c.missing; break;
+            case kAltered: ++c.altered; break;
+            default: ++c.matched; break;
+        }
+    }
+    for (const auto& [idx, n] : copies_) by[truth_.addresses.at(truth_.records[idx].exporter_id)].duplicated += n;
+    for (const auto& [a, n] : unexpected_by_exporter_) {
+        ExporterCounts& c = by[a];
+        c.exporter = a;
+        c.unexpected += n;
+    }
+    for (auto& [a, c] : by) r.per_exporter.push_back(c);
+}
+
+}  // namespace flowlab::verify::detail

@@ -1,0 +1,121 @@
+/// @brief Record-level matching of collected records against truth records.
+///
+/// Truth records are indexed by a hash of their key (exporter when compared, src, dst, ports,
+/// protocol; ICMP without ports) and, within a key, sorted by flow start. Collected records
+/// stream in (phase 1): each takes the unmatched truth record of its key whose fields all
+/// agree, nearest in time. What is left is resolved after the stream ends, in collected order:
+/// sums of several truth records (collectors that aggregate), duplicates (equal to a truth
+/// record already matched), altered records (same key, nearest in time; then records whose
+/// key itself was altered, found by their counters), and finally unexpected records; truth
+/// records still unmatched are missing. Every step is a hash lookup plus a scan of the few
+/// records of one key, so the whole is linear in the number of records.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "flowlab/verify/collected.hpp"
+#include "flowlab/verify/verify.hpp"
+#include "record_store.hpp"
+
+namespace flowlab::verify::detail {
+
+struct TruthSet {
+    std::string path;
+    std::vector<PackedRecord> records;
+    AddressTable addresses;
+    LineMap lines;
+    core::FieldSet seen;  ///< fields present in at least one record
+};
+
+/// Loads a flowlab records CSV (in parallel when large). Throws InputError/IoError.
+TruthSet load_truth(const std::string& path, unsigned threads);
+
+struct MatchConfig {
+    core::FieldSet compare;
+    ReaderTraits traits;
+    std::map<std::uint8_t, core::FieldSet> drops;
+    std::int64_t extra_slack_ms = 0;
+    std::size_t examples = 10;
+};
+
+class Matcher {
+public:
+    Matcher(const TruthSet& truth, MatchConfig cfg);
+    /// Phase 1 for one collected record (line: where it came from, for reports).
+    void offer(const core::FlowRecord& c, std::uint64_t line);
+    /// Resolves the rest and builds the result.
+    RecordsResult finish();
+
+private:
+    struct Entry {
+        std::uint64_t hash;
+        std::uint32_t idx;
+    };
+    struct Comparison {
+        core::FieldSet differ;
+        core::FieldSet unchecked;
+        std::int64_t dt = 0;
+    };
+    struct Leftover {
+        core::FlowRecord rec;
+        std::uint64_t line;
+        std::uint64_t hash;
+    };
+    enum State : std::uint8_t { kUnmatched = 0, kMatched = 1, kAltered = 2, kMerged = 3 };
+
+    std::uint64_t key_hash(const core::FlowRecord& r) const noexcept;
+    bool same_key(const core::FlowRecord& t, const core::FlowRecord& c) const noexcept;
+    Comparison compare(const core::FlowRecord& t, const core::FlowRecord& c, core::FieldSet fields) const;
+    const TimeRule& flow_rule(const core::FlowRecord& t, const core::FlowRecord& c) const noexcept;
+    std::pair<std::size_t, std::size_t> group(std::uint64_t hash) const noexcept;
+    std::pair<std::size_t, std::size_t> window(std::size_t b, std::size_t e, const core::FlowRecord& c) const;
+    std::size_t find_unmatched(std::size_t pos);
+    void mark(std::size_t pos, State s);
+    const core::FlowRecord& truth_at(std::size_t pos);
+    std::uint64_t expected_counter(const core::FlowRecord& t, core::Field f) const noexcept;
+
+    bool try_merge(const Leftover& l, std::size_t b, std::size_t e);
+    bool try_duplicate(const Leftover& l, std::size_t b, std::size_t e);
+    bool try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e);
+    void record_altered(std::uint32_t idx, const core::FlowRecord& t, const Leftover& l, const Comparison& cmp);
+    void analyse_loss(RecordsResult& r);
+    void count_per_exporter(RecordsResult& r);
+    std::string expectation_note(const core::FlowRecord& t, core::FieldSet differ) const;
+
+    const TruthSet& truth_;
+    MatchConfig cfg_;
+    bool key_exporter_ = false, key_ports_ = false, key_proto_ = false;
+    bool time_keyed_ = false;
+    std::int64_t window_before_ = 0, window_after_ = 0;
+
+    std::vector<Entry> entries_;
+    std::vector<std::uint32_t> dir_;
+    unsigned dir_shift_ = 64;
+    std::vector<std::int64_t> entry_first_;  ///< truth first_ms per entry position (sorted within groups)
+    std::vector<std::uint32_t> entry_pos_;   ///< truth index → entry position
+    std::vector<std::uint8_t> state_;        ///< per truth index
+    std::vector<std::uint32_t> skip_;        ///< per entry position: DSU "next possibly unmatched"
+    std::unordered_map<std::uint32_t, std::uint32_t> copies_;
+    std::vector<std::uint32_t> duplicate_example_idx_;
+
+    std::vector<Leftover> leftovers_;
+    core::FlowRecord scratch_;
+    std::uint64_t scratch_pos_ = ~0ull;
+
+    RecordsResult result_;
+    std::vector<std::uint64_t> collected_sequences_;  ///< (version, domain?, seq) hashes seen
+    std::map<std::uint8_t, bool> collected_domain_by_version_;
+    std::vector<core::IpAddress> collected_exporters_;
+    std::map<core::IpAddress, std::uint64_t> unexpected_by_exporter_;
+};
+
+/// Stream key of a collected message for "did this sequence number arrive" (exporter only when
+/// it is part of the key).
+std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> domain, std::uint32_t sequence,
+                           const core::IpAddress* exporter) noexcept;
+
+}  // namespace flowlab::verify::detail
