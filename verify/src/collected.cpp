@@ -95,22 +95,23 @@ ReaderTraits traits_of(CollectedFormat format) {
                      "no domain, version, sequence or template";
             break;
         case CollectedFormat::nfdump_csv:
-            t.carried = flow_fields | FieldSet{Field::exporter, Field::next_hop};
+            // ICMP type/code travel in the destination port.
+            t.carried = flow_fields | FieldSet{Field::exporter, Field::next_hop, Field::icmp_type, Field::icmp_code};
             t.flow_time = t.flow_time_ipfix = TimeRule{1000, 0};
             t.scales_sampling_versions = 1u << 5;
             t.note = "nfdump -o csv: start/end in whole seconds (truncated), ICMP type/code in the destination "
                      "port; multiplies v5 packets/bytes by the exporter's sampling rate";
             break;
         case CollectedFormat::nfdump_pipe:
-            t.carried = flow_fields - FieldSet{Field::src_mask, Field::dst_mask};
+            t.carried = (flow_fields - FieldSet{Field::src_mask, Field::dst_mask}) | FieldSet{Field::icmp_type, Field::icmp_code};
             t.scales_sampling_versions = 1u << 5;
             t.note = "nfdump -o pipe: times in ms, no exporter; multiplies v5 packets/bytes by the exporter's "
                      "sampling rate";
             break;
         case CollectedFormat::pmacct_csv:
         case CollectedFormat::pmacct_json:
-            t.carried = flow_fields | FieldSet{Field::exporter, Field::domain, Field::sampling_interval,
-                                               Field::version, Field::sequence, Field::export_ms};
+            t.carried = flow_fields | FieldSet{Field::exporter, Field::domain, Field::sampling_interval, Field::version,
+                                               Field::sequence, Field::export_ms, Field::icmp_type, Field::icmp_code};
             t.flow_time = TimeRule{1, 999};
             t.export_time = TimeRule{1000, 0};
             t.sums_equal_records = true;

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <thread>
 
 #include "flowlab/core/error.hpp"
 #include "input_stream.hpp"
@@ -45,13 +46,32 @@ inline bool is_icmp(const FlowRecord& r) noexcept { return r.has(Field::proto) &
 /// ICMP type/code as a record carries them: the ICMP fields, or type<<8|code in the
 /// destination port (NetFlow v5 and some v9 exporters).
 std::optional<std::pair<unsigned, unsigned>> icmp_pair(const FlowRecord& r) noexcept {
-    if (r.has(Field::icmp_type))
+    // Collectors that print every field (goflow2) show 0/0 for ICMP fields they did not fill
+    // while the type/code sits in the destination port: the port wins then.
+    const bool zero_fields = r.icmp_type == 0 && r.icmp_code == 0;
+    if (r.has(Field::icmp_type) && !(zero_fields && r.has(Field::dport) && r.dport != 0))
         return std::make_pair(unsigned{r.icmp_type}, r.has(Field::icmp_code) ? unsigned{r.icmp_code} : 0u);
     if (r.has(Field::dport)) return std::make_pair(unsigned{r.dport} >> 8, unsigned{r.dport} & 0xFFu);
     return std::nullopt;
 }
 
 std::uint64_t counter_key(std::uint64_t packets, std::uint64_t bytes) noexcept { return add(add(0, packets), bytes); }
+
+template <class R>
+std::uint64_t key_hash_of(const R& r, bool ports, bool proto) noexcept {
+    // The exporter is not hashed: records of one 5-tuple from several exporters share a group
+    // and same_key() tells them apart when both sides carry the exporter (a collected record
+    // without one, e.g. tshark output without the ip layer, still finds its group).
+    std::uint64_t h = 0x1234567;
+    h = add_address(h, r.src);
+    h = add_address(h, r.dst);
+    const bool icmp = r.has(Field::proto) && (r.proto == 1 || r.proto == 58);
+    if (ports && !icmp)
+        h = add(h, (std::uint64_t{r.has(Field::sport) ? r.sport : 0u} << 16) | (r.has(Field::dport) ? r.dport : 0u));
+    if (proto) h = add(h, r.has(Field::proto) ? r.proto : 0x1FFu);
+    return h;
+}
+
 
 }  // namespace
 
@@ -67,14 +87,29 @@ TruthSet load_truth(const std::string& path, unsigned threads) {
     TruthSet t;
     t.path = path;
     std::uint64_t seen = 0;
-    if (auto par = ParallelCsvReader::open(path, threads)) {
+    if (auto par = ParallelCsvReader::open(path, threads, ParallelCsvReader::Output::packed)) {
         CsvBatch batch;
         std::uint64_t first_line = 0;
+        bool reserved = false;
+        std::vector<std::uint32_t> remap;
         while (par->next(batch, first_line)) {
-            for (std::size_t i = 0; i < batch.records.size(); ++i) {
+            if (!reserved && batch.packed.size() > 1000) {
+                // Rows are alike: size the store from the first block instead of regrowing it.
+                t.records.reserve(static_cast<std::size_t>(static_cast<double>(par->file_size()) /
+                                                           static_cast<double>(par->block_size()) *
+                                                           static_cast<double>(batch.packed.size()) * 1.02));
+                reserved = true;
+            }
+            // The block interned its addresses on its own: translate its ids into the store's.
+            remap.resize(batch.addresses.size());
+            for (std::uint32_t id = 0; id < remap.size(); ++id) remap[id] = t.addresses.intern(batch.addresses.at(id));
+            for (std::size_t i = 0; i < batch.packed.size(); ++i) {
+                PackedRecord& p = batch.packed[i];
+                p.exporter_id = remap[p.exporter_id];
+                p.next_hop_id = remap[p.next_hop_id];
+                seen |= p.present;
                 t.lines.add(t.records.size(), first_line + batch.line_in_block[i]);
-                t.records.push_back(pack(batch.records[i], t.addresses));
-                seen |= batch.records[i].present.bits();
+                t.records.push_back(p);
             }
         }
     } else {
@@ -120,17 +155,25 @@ Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(s
     const std::size_t n = truth_.records.size();
     entries_.resize(n);
     {
-        FlowRecord r;
-        for (std::size_t i = 0; i < n; ++i) {
-            unpack(truth_.records[i], truth_.addresses, r);
-            entries_[i] = Entry{key_hash(r), static_cast<std::uint32_t>(i)};
+        // Hashing reads every stored record once: split it over two threads.
+        auto hash_range = [&](std::size_t from, std::size_t to) {
+            for (std::size_t i = from; i < to; ++i)
+                entries_[i] = Entry{key_hash_of(truth_.records[i], key_ports_, key_proto_), static_cast<std::uint32_t>(i)};
+        };
+        if (n > 100000) {
+            std::thread helper(hash_range, n / 2, n);
+            hash_range(0, n / 2);
+            helper.join();
+        } else {
+            hash_range(0, n);
         }
     }
     // LSD radix sort on the 64-bit hash (stable: equal hashes keep truth order).
     if (n > 4096) {
         std::vector<Entry> tmp(n);
         std::vector<std::size_t> count(65537);
-        for (unsigned shift = 0; shift < 64; shift += 16) {
+        // Two passes on the top 32 bits; the rare runs that share them are sorted on the rest below.
+        for (unsigned shift = 32; shift < 64; shift += 16) {
             std::fill(count.begin(), count.end(), 0);
             for (const Entry& e : entries_) ++count[((e.hash >> shift) & 0xFFFF) + 1];
             for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
@@ -139,6 +182,14 @@ Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(s
         }
     } else {
         std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
+    }
+    for (std::size_t b = 0; b < n;) {
+        std::size_t e = b + 1;
+        while (e < n && (entries_[e].hash >> 32) == (entries_[b].hash >> 32)) ++e;
+        if (e - b > 1)
+            std::stable_sort(entries_.begin() + static_cast<std::ptrdiff_t>(b), entries_.begin() + static_cast<std::ptrdiff_t>(e),
+                             [](const Entry& x, const Entry& y) { return x.hash < y.hash; });
+        b = e;
     }
     auto first_of = [&](std::uint32_t idx) {
         const PackedRecord& p = truth_.records[idx];
@@ -153,10 +204,10 @@ Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(s
         b = e;
     }
     entry_first_.resize(n);
-    entry_pos_.resize(n);
     for (std::size_t pos = 0; pos < n; ++pos) {
+        // Entries are in hash order, records in file order: fetch ahead to hide the misses.
+        if (pos + 16 < n) __builtin_prefetch(&truth_.records[entries_[pos + 16].idx].first_ms);
         entry_first_[pos] = first_of(entries_[pos].idx);
-        entry_pos_[entries_[pos].idx] = static_cast<std::uint32_t>(pos);
     }
     const unsigned bits = std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(n)) + 1, 8, 26);
     dir_shift_ = 64 - bits;
@@ -176,18 +227,7 @@ Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(s
 
 // ------------------------------------------------------------------ keys and comparison
 
-std::uint64_t Matcher::key_hash(const FlowRecord& r) const noexcept {
-    // The exporter is not hashed: records of one 5-tuple from several exporters share a group
-    // and same_key() tells them apart when both sides carry the exporter (a collected record
-    // without one, e.g. tshark output without the ip layer, still finds its group).
-    std::uint64_t h = 0x1234567;
-    h = add_address(h, r.src);
-    h = add_address(h, r.dst);
-    if (key_ports_ && !is_icmp(r))
-        h = add(h, (std::uint64_t{r.has(Field::sport) ? r.sport : 0u} << 16) | (r.has(Field::dport) ? r.dport : 0u));
-    if (key_proto_) h = add(h, r.has(Field::proto) ? r.proto : 0x1FFu);
-    return h;
-}
+std::uint64_t Matcher::key_hash(const FlowRecord& r) const noexcept { return key_hash_of(r, key_ports_, key_proto_); }
 
 bool Matcher::same_key(const FlowRecord& t, const FlowRecord& c) const noexcept {
     if (key_exporter_ && t.has(Field::exporter) && c.has(Field::exporter) && t.exporter != c.exporter) return false;
@@ -255,9 +295,9 @@ Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, F
         }
         if (!equal) out.differ.set(f);
     }
-    // ICMP type/code is one thing however each side carries it; it is compared when any of its
-    // carriers is (a collector that drops it then shows 0/0, as pmacct does with IE 32).
-    if (icmp && (fields.has(Field::icmp_type) || fields.has(Field::icmp_code) || fields.has(Field::dport))) {
+    // ICMP type/code is one thing however each side carries it (the ICMP fields, or the
+    // destination port); a collector that loses it shows 0/0, as pmacct does with IE 32.
+    if (icmp && (fields.has(Field::icmp_type) || fields.has(Field::icmp_code))) {
         const auto pt = icmp_pair(t), pc = icmp_pair(c);
         if (pt && pc) {
             if (pt->first != pc->first) out.differ.set(Field::icmp_type);
@@ -292,17 +332,25 @@ std::pair<std::size_t, std::size_t> Matcher::window(std::size_t b, std::size_t e
 }
 
 std::size_t Matcher::find_unmatched(std::size_t pos) {
-    while (skip_[pos] != pos) {
-        skip_[pos] = skip_[skip_[pos]];
-        pos = skip_[pos];
+    // skip_ links are laid lazily: mark() only sets the state (it runs for every record, in
+    // truth order, and a write to skip_ would miss the cache each time); the first scan that
+    // meets a matched entry links past it, so repeated scans of a key stay linear.
+    const std::size_t n = entries_.size();
+    while (pos < n) {
+        if (skip_[pos] != pos) {
+            skip_[pos] = skip_[skip_[pos]];
+            pos = skip_[pos];
+        } else if (state_[entries_[pos].idx] != kUnmatched) {
+            skip_[pos] = static_cast<std::uint32_t>(pos + 1);
+            ++pos;
+        } else {
+            return pos;
+        }
     }
-    return pos;
+    return n;
 }
 
-void Matcher::mark(std::size_t pos, State s) {
-    state_[entries_[pos].idx] = s;
-    skip_[pos] = static_cast<std::uint32_t>(pos + 1);
-}
+void Matcher::mark(std::size_t pos, State s) { state_[entries_[pos].idx] = s; }
 
 const FlowRecord& Matcher::truth_at(std::size_t pos) {
     if (scratch_pos_ != pos) {
@@ -318,13 +366,32 @@ void Matcher::offer(const FlowRecord& c, std::uint64_t line) {
     ++result_.collected_records;
     if (c.has(Field::sequence) && c.has(Field::version)) {
         const std::optional<std::uint32_t> domain = c.has(Field::domain) ? std::optional<std::uint32_t>(c.domain) : std::nullopt;
-        collected_sequences_.push_back(sequence_key(c.version, domain, c.sequence, key_exporter_ && c.has(Field::exporter) ? &c.exporter : nullptr));
+        const std::uint64_t k = sequence_key(c.version, domain, c.sequence, key_exporter_ && c.has(Field::exporter) ? &c.exporter : nullptr);
+        if (k != last_sequence_key_) collected_sequences_.insert(k);
+        last_sequence_key_ = k;
         collected_domain_by_version_[c.version] |= c.has(Field::domain);
     }
     if (c.has(Field::exporter) && collected_exporters_.size() < 16 &&
         std::find(collected_exporters_.begin(), collected_exporters_.end(), c.exporter) == collected_exporters_.end())
         collected_exporters_.push_back(c.exporter);
 
+    // Collectors mostly store records in the order they arrived, which is the truth's order:
+    // try the truth record after the last one matched before hashing (sequential memory).
+    if (cursor_ < state_.size() && state_[cursor_] == kUnmatched) {
+        unpack(truth_.records[cursor_], truth_.addresses, cursor_rec_);
+        if (same_key(cursor_rec_, c)) {
+            const Comparison cmp = compare(cursor_rec_, c, cfg_.compare);
+            if (cmp.differ.empty() && cmp.dt == 0) {
+                state_[cursor_] = kMatched;
+                ++result_.matched;
+                ++result_.pairs;
+                for (std::size_t i = 0; i < core::kFieldCount; ++i)
+                    if (cmp.unchecked.has(static_cast<Field>(i))) ++result_.unchecked[i];
+                ++cursor_;
+                return;
+            }
+        }
+    }
     const std::uint64_t h = key_hash(c);
     const auto [gb, ge] = group(h);
     if (gb < ge) {
@@ -343,6 +410,7 @@ void Matcher::offer(const FlowRecord& c, std::uint64_t line) {
         }
         if (best != kNpos) {
             mark(best, kMatched);
+            cursor_ = entries_[best].idx + 1;
             ++result_.matched;
             ++result_.pairs;
             for (std::size_t i = 0; i < core::kFieldCount; ++i)
@@ -529,6 +597,8 @@ RecordsResult Matcher::finish() {
     std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> by_counters;
     const bool counters = cfg_.compare.has(Field::packets) && cfg_.compare.has(Field::bytes);
     if (counters && !rest.empty()) {
+        entry_pos_.resize(entries_.size());
+        for (std::size_t pos = 0; pos < entries_.size(); ++pos) entry_pos_[entries_[pos].idx] = static_cast<std::uint32_t>(pos);
         FlowRecord t;
         for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
             if (state_[idx] != kUnmatched) continue;
@@ -654,8 +724,6 @@ void Matcher::analyse_loss(RecordsResult& r) {
             }
         }
     }
-    std::sort(collected_sequences_.begin(), collected_sequences_.end());
-    collected_sequences_.erase(std::unique(collected_sequences_.begin(), collected_sequences_.end()), collected_sequences_.end());
     for (const Stream& s : streams) {
         StreamLoss loss;
         loss.exporter = truth_.addresses.at(s.exporter_id);
@@ -670,7 +738,7 @@ void Matcher::analyse_loss(RecordsResult& r) {
             for (const Message& m : s.messages) {
                 const std::optional<std::uint32_t> domain = has_seq->second ? std::optional<std::uint32_t>(s.domain) : std::nullopt;
                 const std::uint64_t k = sequence_key(s.version, domain, m.sequence, key_exporter_ ? &loss.exporter : nullptr);
-                if (!std::binary_search(collected_sequences_.begin(), collected_sequences_.end(), k)) ++unseen;
+                if (!collected_sequences_.count(k)) ++unseen;
             }
             loss.messages_unseen = unseen;
         }
@@ -708,12 +776,9 @@ void Matcher::analyse_loss(RecordsResult& r) {
 }
 
 void Matcher::count_per_exporter(RecordsResult& r) {
-    std::map<core::IpAddress, ExporterCounts> by;
+    std::vector<ExporterCounts> by_id(truth_.addresses.size());
     for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
-        const PackedRecord& p = truth_.records[idx];
-        const core::IpAddress& a = truth_.addresses.at(p.exporter_id);
-        ExporterCounts& c = by[a];
-        c.exporter = a;
+        ExporterCounts& c = by_id[truth_.records[idx].exporter_id];
         ++c.truth;
         switch (state_[idx]) {
             case kUnmatched: ++c.missing; break;
@@ -721,7 +786,13 @@ void Matcher::count_per_exporter(RecordsResult& r) {
             default: ++c.matched; break;
         }
     }
-    for (const auto& [idx, n] : copies_) by[truth_.addresses.at(truth_.records[idx].exporter_id)].duplicated += n;
+    for (const auto& [idx, n] : copies_) by_id[truth_.records[idx].exporter_id].duplicated += n;
+    std::map<core::IpAddress, ExporterCounts> by;
+    for (std::uint32_t id = 0; id < by_id.size(); ++id) {
+        if (by_id[id].truth == 0) continue;
+        by_id[id].exporter = truth_.addresses.at(id);
+        by[by_id[id].exporter] = by_id[id];
+    }
     for (const auto& [a, n] : unexpected_by_exporter_) {
         ExporterCounts& c = by[a];
         c.exporter = a;

@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "flowlab/verify/collected.hpp"
@@ -103,11 +104,14 @@ private:
     std::vector<std::uint32_t> duplicate_example_idx_;
 
     std::vector<Leftover> leftovers_;
+    std::size_t cursor_ = 0;  ///< truth index after the last record matched
+    core::FlowRecord cursor_rec_;
     core::FlowRecord scratch_;
     std::uint64_t scratch_pos_ = ~0ull;
 
     RecordsResult result_;
-    std::vector<std::uint64_t> collected_sequences_;  ///< (version, domain?, seq) hashes seen
+    std::unordered_set<std::uint64_t> collected_sequences_;  ///< (version, domain?, seq, exporter?) seen
+    std::uint64_t last_sequence_key_ = 0;
     std::map<std::uint8_t, bool> collected_domain_by_version_;
     std::vector<core::IpAddress> collected_exporters_;
     std::map<core::IpAddress, std::uint64_t> unexpected_by_exporter_;

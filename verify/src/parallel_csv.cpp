@@ -27,7 +27,7 @@ static std::size_t pread_full(int fd, char* out, std::size_t n, std::uint64_t of
     return got;
 }
 
-std::unique_ptr<ParallelCsvReader> ParallelCsvReader::open(const std::string& path, unsigned threads,
+std::unique_ptr<ParallelCsvReader> ParallelCsvReader::open(const std::string& path, unsigned threads, Output output,
                                                            std::uint64_t min_size, std::size_t block_size) {
     if (path == "-" || threads < 2) return nullptr;
     struct stat st;
@@ -39,6 +39,7 @@ std::unique_ptr<ParallelCsvReader> ParallelCsvReader::open(const std::string& pa
     if (r->fd_ < 0) throw IoError(path + ": cannot open: " + std::strerror(errno));
     r->size_ = static_cast<std::uint64_t>(st.st_size);
     r->block_ = block_size;
+    r->output_ = output;
 
     // Header: the first non-blank line.
     std::vector<char> head(std::min<std::uint64_t>(r->size_, 1u << 20));
@@ -124,7 +125,8 @@ void ParallelCsvReader::parse_block(std::uint64_t k, CsvBatch& out, std::vector<
         p = static_cast<std::size_t>(nl - buf.data()) + 1;
     }
     const std::size_t end_rel = static_cast<std::size_t>(hi - from);
-    out.records.reserve(block_ / 100);
+    if (output_ == Output::records) out.records.reserve(block_ / 100);
+    else out.packed.reserve(block_ / 100);
     core::FlowRecord r;
     while (p < end_rel && from + p < size_) {
         const char* nl = static_cast<const char*>(std::memchr(buf.data() + p, '\n', have - p));
@@ -146,7 +148,8 @@ void ParallelCsvReader::parse_block(std::uint64_t k, CsvBatch& out, std::vector<
             out.error = std::move(*err);
             return;
         }
-        out.records.push_back(r);
+        if (output_ == Output::records) out.records.push_back(r);
+        else out.packed.push_back(pack(r, out.addresses));
         out.line_in_block.push_back(static_cast<std::uint32_t>(here));
     }
 }

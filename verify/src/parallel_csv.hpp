@@ -18,11 +18,14 @@
 #include <vector>
 
 #include "flowlab/core/flow_record.hpp"
+#include "record_store.hpp"
 
 namespace flowlab::verify::detail {
 
 struct CsvBatch {
-    std::vector<core::FlowRecord> records;
+    std::vector<core::FlowRecord> records;      ///< Output::records
+    std::vector<PackedRecord> packed;           ///< Output::packed (address ids of `addresses`)
+    AddressTable addresses;                     ///< the block's own interned addresses
     std::vector<std::uint32_t> line_in_block;  ///< per record: 0-based line within the block
     std::uint64_t lines = 0;                   ///< lines that start in the block (blank ones too)
     std::optional<std::uint64_t> error_line;   ///< 0-based line within the block
@@ -31,10 +34,14 @@ struct CsvBatch {
 
 class ParallelCsvReader {
 public:
+    /// What the workers produce: FlowRecords (to stream through a matcher) or PackedRecords
+    /// (to be stored: packing then runs on the workers too).
+    enum class Output { records, packed };
     /// Opens a flowlab CSV file for parallel reading. Returns nullptr when that does not apply
     /// (standard input, not a regular file, small files): the caller then reads sequentially.
     /// Throws IoError if unreadable, InputError for a bad header.
     static std::unique_ptr<ParallelCsvReader> open(const std::string& path, unsigned threads,
+                                                   Output output = Output::records,
                                                    std::uint64_t min_size = 8u << 20,
                                                    std::size_t block_size = 8u << 20);
     ~ParallelCsvReader();
@@ -46,6 +53,8 @@ public:
     /// first malformed line in file order.
     bool next(CsvBatch& batch, std::uint64_t& first_line);
     const std::vector<int>& columns() const noexcept { return columns_; }
+    std::uint64_t file_size() const noexcept { return size_; }
+    std::size_t block_size() const noexcept { return block_; }
 
 private:
     ParallelCsvReader() = default;
@@ -56,6 +65,7 @@ private:
     int fd_ = -1;
     std::uint64_t size_ = 0, data_start_ = 0, header_lines_ = 0;
     std::size_t block_ = 0;
+    Output output_ = Output::records;
     std::uint64_t nblocks_ = 0;
     std::vector<int> columns_;
 

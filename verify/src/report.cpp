@@ -20,6 +20,8 @@ namespace {
 bool is_time(Field f) { return f == Field::first_ms || f == Field::last_ms || f == Field::export_ms; }
 
 std::string value_text(const FlowRecord& r, Field f) {
+    if ((f == Field::icmp_type || f == Field::icmp_code) && !r.has(f) && r.has(Field::dport))
+        return std::to_string(f == Field::icmp_type ? r.dport >> 8 : r.dport & 0xFF) + " (in dport " + std::to_string(r.dport) + ")";
     if (!r.has(f)) return "(absent)";
     if (core::is_address_field(f)) return r.address(f)->to_string();
     if (is_time(f)) {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "flowlab/core/error.hpp"
@@ -214,7 +216,16 @@ VerifyResult verify(const VerifyOptions& o) {
 
     if (o.level == Level::records) {
         res.truth_path = truth_records_path(o.truth_dir);
+        // FLOWLAB_VERIFY_PHASES=1 prints where the time goes (for the benchmark notes).
+        const bool phases = std::getenv("FLOWLAB_VERIFY_PHASES") != nullptr;
+        auto phase = [&, last = std::chrono::steady_clock::now()](const char* what) mutable {
+            if (!phases) return;
+            const auto now = std::chrono::steady_clock::now();
+            std::fprintf(stderr, "verify phase %-10s %.3f s\n", what, std::chrono::duration<double>(now - last).count());
+            last = now;
+        };
         detail::TruthSet truth = detail::load_truth(res.truth_path, threads);
+        phase("truth");
         detail::MatchConfig cfg;
         cfg.compare = compare;
         cfg.traits = traits;
@@ -222,8 +233,11 @@ VerifyResult verify(const VerifyOptions& o) {
         cfg.extra_slack_ms = o.time_slack_ms;
         cfg.examples = o.examples;
         detail::Matcher matcher(truth, cfg);
+        phase("index");
         for_each_collected(o.collected, *reader, threads, [&](const FlowRecord& r, std::uint64_t line) { matcher.offer(r, line); });
+        phase("collected");
         RecordsResult rr = matcher.finish();
+        phase("finish");
         rr.excluded = (FieldSet::all() - compare) & truth.seen;
         res.records = std::move(rr);
     } else {
