@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <regex>
 #include <sstream>
 
 #include "flowlab/core/error.hpp"
+#include "readers/flowlab_csv.hpp"
 #include "verify_helpers.hpp"
 
 namespace flowlab::verify::testing {
@@ -394,6 +396,83 @@ TEST(NfdumpDirectory, RunsNfdumpAndReportsItsFailure) {
         EXPECT_NE(std::string(e.what()).find("exited with status 250"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("no nfcapd files"), std::string::npos) << e.what();
     }
+}
+
+}  // namespace
+}  // namespace flowlab::verify::testing
+
+namespace flowlab::verify::testing {
+namespace {
+
+// The flowlab CSV row parser takes shortcuts (eight digits at a time, dotted quads inline);
+// core::parse_field_text is the reference grammar. Random and edge-case cells, fixed seed.
+TEST(FlowlabCsv, FastCellsAgreeWithCore) {
+    const std::uint64_t seed = 424242;
+    std::printf("cell seed %llu\n", static_cast<unsigned long long>(seed));
+    std::mt19937_64 rng(seed);
+    const std::string header = core::csv_header();
+    const detail::FlowlabColumns cols = detail::parse_flowlab_header(header, "test", 1);
+    const std::vector<std::string> edge = {"", "0", "00", "007", "255", "256", "65535", "65536", "4294967295",
+                                           "4294967296", "18446744073709551615", "18446744073709551616",
+                                           "9223372036854775807", "9223372036854775808", "-5", "12a", "1.5",
+                                           "99999999", "100000000", "1234567812345678", "12345678123456789",
+                                           "192.0.2.1", "192.0.2.256", "01.2.3.4", "1.2.3", "1.2.3.4.5", "::1",
+                                           "2001:db8::1", " 1", "1 "};
+    std::size_t compared = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::vector<std::string> cells(core::kFieldCount);
+        const bool valid_round = round % 2 == 0;  // values in range: the parsed records are compared
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            std::string& c = cells[i];
+            if (valid_round) {
+                const auto f = static_cast<Field>(i);
+                const auto pick = rng() % 8;
+                if (pick == 0) {
+                    c.clear();
+                } else if (core::is_address_field(f)) {
+                    c = pick == 1 ? "2001:db8::" + std::to_string(rng() % 9999)
+                                  : std::to_string(rng() % 256) + "." + std::to_string(rng() % 256) + "." +
+                                        std::to_string(rng() % 256) + "." + std::to_string(rng() % 256);
+                } else {
+                    const std::uint64_t max = f == Field::packets || f == Field::bytes ? ~std::uint64_t{0}
+                                              : core::is_signed_field(f)              ? std::uint64_t{INT64_MAX}
+                                              : f == Field::sport || f == Field::dport || f == Field::template_id ? 0xFFFFu
+                                              : f == Field::domain || f == Field::sequence || f == Field::in_if ||
+                                                      f == Field::out_if || f == Field::src_as || f == Field::dst_as ||
+                                                      f == Field::sampling_interval
+                                                  ? 0xFFFFFFFFu
+                                                  : 0xFFu;
+                    const std::uint64_t v = (rng() >> (rng() % 64)) % (max == ~std::uint64_t{0} ? max : max + 1);
+                    c = std::to_string(v);
+                }
+                continue;
+            }
+            const auto pick = rng() % 4;
+            if (pick == 0) {
+                c = edge[rng() % edge.size()];
+            } else if (pick == 1) {
+                c = std::to_string(rng() >> (rng() % 64));
+            } else if (pick == 2) {
+                c = std::to_string(rng() % 256) + "." + std::to_string(rng() % 300) + "." + std::to_string(rng() % 256) + "." +
+                    std::to_string(rng() % 256);
+            } else {
+                c = std::string(1 + rng() % 20, static_cast<char>('0' + rng() % 10));
+            }
+        }
+        std::string line;
+        for (std::size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + cells[i];
+        FlowRecord fast, ref;
+        const auto err = detail::parse_flowlab_row(cols, line, fast);
+        bool ref_ok = true;
+        for (std::size_t i = 0; i < cells.size(); ++i)
+            ref_ok = ref_ok && core::parse_field_text(static_cast<Field>(i), cells[i], ref);
+        ASSERT_EQ(!err.has_value(), ref_ok) << line << "\n" << err.value_or("");
+        if (ref_ok) {
+            ASSERT_EQ(fast, ref) << line;
+            ++compared;
+        }
+    }
+    EXPECT_GT(compared, 9000u);
 }
 
 }  // namespace

@@ -57,23 +57,21 @@ std::optional<std::pair<unsigned, unsigned>> icmp_pair(const FlowRecord& r) noex
 
 std::uint64_t counter_key(std::uint64_t packets, std::uint64_t bytes) noexcept { return add(add(0, packets), bytes); }
 
-template <class R>
-std::uint64_t key_hash_of(const R& r, bool ports, bool proto) noexcept {
-    // The exporter is not hashed: records of one 5-tuple from several exporters share a group
-    // and same_key() tells them apart when both sides carry the exporter (a collected record
-    // without one, e.g. tshark output without the ip layer, still finds its group).
+}  // namespace
+
+KeySpec key_spec(FieldSet compare) noexcept {
+    return KeySpec{compare.has(Field::sport) && compare.has(Field::dport), compare.has(Field::proto)};
+}
+
+std::uint64_t key_hash(const FlowRecord& r, KeySpec spec) noexcept {
     std::uint64_t h = 0x1234567;
     h = add_address(h, r.src);
     h = add_address(h, r.dst);
-    const bool icmp = r.has(Field::proto) && (r.proto == 1 || r.proto == 58);
-    if (ports && !icmp)
+    if (spec.ports && !is_icmp(r))
         h = add(h, (std::uint64_t{r.has(Field::sport) ? r.sport : 0u} << 16) | (r.has(Field::dport) ? r.dport : 0u));
-    if (proto) h = add(h, r.has(Field::proto) ? r.proto : 0x1FFu);
+    if (spec.proto) h = add(h, r.has(Field::proto) ? r.proto : 0x1FFu);
     return h;
 }
-
-
-}  // namespace
 
 std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> domain, std::uint32_t sequence,
                            const core::IpAddress* exporter) noexcept {
@@ -83,11 +81,13 @@ std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> do
 
 // ------------------------------------------------------------------ truth loading
 
-TruthSet load_truth(const std::string& path, unsigned threads) {
+TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec) {
     TruthSet t;
     t.path = path;
     std::uint64_t seen = 0;
-    if (auto par = ParallelCsvReader::open(path, threads, ParallelCsvReader::Output::packed)) {
+    // Workers parse, pack and hash the key of each record; this thread only appends.
+    if (auto par = ParallelCsvReader::open(path, threads, ParallelCsvReader::Output::packed, 8u << 20, 8u << 20, 0,
+                                           [spec](const FlowRecord& r) { return key_hash(r, spec); })) {
         CsvBatch batch;
         std::uint64_t first_line = 0;
         bool reserved = false;
@@ -95,9 +95,11 @@ TruthSet load_truth(const std::string& path, unsigned threads) {
         while (par->next(batch, first_line)) {
             if (!reserved && batch.packed.size() > 1000) {
                 // Rows are alike: size the store from the first block instead of regrowing it.
-                t.records.reserve(static_cast<std::size_t>(static_cast<double>(par->file_size()) /
-                                                           static_cast<double>(par->block_size()) *
-                                                           static_cast<double>(batch.packed.size()) * 1.02));
+                const auto estimate = static_cast<std::size_t>(static_cast<double>(par->file_size()) /
+                                                               static_cast<double>(par->block_size()) *
+                                                               static_cast<double>(batch.packed.size()) * 1.02);
+                t.records.reserve(estimate);
+                t.key_hashes.reserve(estimate);
                 reserved = true;
             }
             // The block interned its addresses on its own: translate its ids into the store's.
@@ -111,6 +113,7 @@ TruthSet load_truth(const std::string& path, unsigned threads) {
                 t.lines.add(t.records.size(), first_line + batch.line_in_block[i]);
                 t.records.push_back(p);
             }
+            t.key_hashes.insert(t.key_hashes.end(), batch.hashes.begin(), batch.hashes.end());
         }
     } else {
         auto reader = open_collected(CollectedSpec{Tool::flowlab, path, "nfdump"});
@@ -120,6 +123,7 @@ TruthSet load_truth(const std::string& path, unsigned threads) {
         while (reader->next(r)) {
             t.lines.add(t.records.size(), reader->place());
             t.records.push_back(pack(r, t.addresses));
+            t.key_hashes.push_back(key_hash(r, spec));
             seen |= r.present.bits();
         }
     }
@@ -155,17 +159,30 @@ Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(s
     const std::size_t n = truth_.records.size();
     entries_.resize(n);
     {
-        // Hashing reads every stored record once: split it over two threads.
-        auto hash_range = [&](std::size_t from, std::size_t to) {
-            for (std::size_t i = from; i < to; ++i)
-                entries_[i] = Entry{key_hash_of(truth_.records[i], key_ports_, key_proto_), static_cast<std::uint32_t>(i)};
+        auto first_of = [&](std::size_t i) {
+            const PackedRecord& p = truth_.records[i];
+            return p.has(Field::first_ms) ? p.first_ms : kNoTime;
+        };
+        const bool hashed = truth_.key_hashes.size() == n;  // computed while loading
+        auto fill = [&](std::size_t from, std::size_t to) {
+            FlowRecord r;
+            for (std::size_t i = from; i < to; ++i) {
+                std::uint64_t h;
+                if (hashed) {
+                    h = truth_.key_hashes[i];
+                } else {
+                    unpack(truth_.records[i], truth_.addresses, r);
+                    h = key_hash(r);
+                }
+                entries_[i] = Entry{h, first_of(i), static_cast<std::uint32_t>(i)};
+            }
         };
         if (n > 100000) {
-            std::thread helper(hash_range, n / 2, n);
-            hash_range(0, n / 2);
+            std::thread helper(fill, n / 2, n);
+            fill(0, n / 2);
             helper.join();
         } else {
-            hash_range(0, n);
+            fill(0, n);
         }
     }
     // LSD radix sort on the 64-bit hash (stable: equal hashes keep truth order).
@@ -191,23 +208,13 @@ Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(s
                              [](const Entry& x, const Entry& y) { return x.hash < y.hash; });
         b = e;
     }
-    auto first_of = [&](std::uint32_t idx) {
-        const PackedRecord& p = truth_.records[idx];
-        return p.has(Field::first_ms) ? p.first_ms : kNoTime;
-    };
     for (std::size_t b = 0; b < n;) {
         std::size_t e = b + 1;
         while (e < n && entries_[e].hash == entries_[b].hash) ++e;
         if (e - b > 1)
             std::stable_sort(entries_.begin() + static_cast<std::ptrdiff_t>(b), entries_.begin() + static_cast<std::ptrdiff_t>(e),
-                             [&](const Entry& x, const Entry& y) { return first_of(x.idx) < first_of(y.idx); });
+                             [](const Entry& x, const Entry& y) { return x.first < y.first; });
         b = e;
-    }
-    entry_first_.resize(n);
-    for (std::size_t pos = 0; pos < n; ++pos) {
-        // Entries are in hash order, records in file order: fetch ahead to hide the misses.
-        if (pos + 16 < n) __builtin_prefetch(&truth_.records[entries_[pos + 16].idx].first_ms);
-        entry_first_[pos] = first_of(entries_[pos].idx);
     }
     const unsigned bits = std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(n)) + 1, 8, 26);
     dir_shift_ = 64 - bits;
@@ -227,7 +234,7 @@ Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(s
 
 // ------------------------------------------------------------------ keys and comparison
 
-std::uint64_t Matcher::key_hash(const FlowRecord& r) const noexcept { return key_hash_of(r, key_ports_, key_proto_); }
+std::uint64_t Matcher::key_hash(const FlowRecord& r) const noexcept { return detail::key_hash(r, KeySpec{key_ports_, key_proto_}); }
 
 bool Matcher::same_key(const FlowRecord& t, const FlowRecord& c) const noexcept {
     if (key_exporter_ && t.has(Field::exporter) && c.has(Field::exporter) && t.exporter != c.exporter) return false;
@@ -249,7 +256,7 @@ const TimeRule& Matcher::flow_rule(const FlowRecord& t, const FlowRecord& c) con
 }
 
 std::uint64_t Matcher::expected_counter(const FlowRecord& t, Field f) const noexcept {
-    const std::uint64_t v = t.number(f);
+    const std::uint64_t v = f == Field::packets ? t.packets : t.bytes;
     if (t.has(Field::version) && t.version < 32 && ((cfg_.traits.scales_sampling_versions >> t.version) & 1u) &&
         t.has(Field::sampling_interval) && t.sampling_interval > 1)
         return v * t.sampling_interval;
@@ -257,44 +264,60 @@ std::uint64_t Matcher::expected_counter(const FlowRecord& t, Field f) const noex
 }
 
 Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, FieldSet fields) const {
+    // Runs for every record offered (and for every candidate scanned), so fields are compared
+    // member by member on presence bit masks rather than through FlowRecord::number().
     Comparison out;
-    if (t.has(Field::version)) {
+    if (t.has(Field::version) && !cfg_.drops.empty()) {
         const auto it = cfg_.drops.find(t.version);
         if (it != cfg_.drops.end()) fields = fields - it->second;
     }
     const bool icmp = is_icmp(t) || (!t.has(Field::proto) && is_icmp(c));
-    for (std::size_t i = 0; i < core::kFieldCount; ++i) {
-        const auto f = static_cast<Field>(i);
-        if (!fields.has(f) || !t.has(f)) continue;
-        if (icmp && (f == Field::dport || f == Field::icmp_type || f == Field::icmp_code)) continue;
-        if (!c.has(f)) {
-            out.unchecked.set(f);
-            continue;
-        }
-        bool equal;
-        switch (f) {
-            case Field::exporter:
-            case Field::src:
-            case Field::dst:
-            case Field::next_hop: equal = *t.address(f) == *c.address(f); break;
-            case Field::first_ms:
-            case Field::last_ms:
-                equal = flow_rule(t, c).distance(static_cast<std::int64_t>(t.number(f)), static_cast<std::int64_t>(c.number(f))) <=
-                        cfg_.extra_slack_ms;
-                break;
-            case Field::export_ms:
-                equal = cfg_.traits.export_time.distance(t.export_ms, c.export_ms) <= cfg_.extra_slack_ms;
-                break;
-            case Field::packets:
-            case Field::bytes: equal = expected_counter(t, f) == c.number(f); break;
-            case Field::sampling_interval:
-                // 0 and 1 both say "not sampled" (NetFlow v5 headers and pmacct print 0).
-                equal = std::max<std::uint32_t>(t.sampling_interval, 1) == std::max<std::uint32_t>(c.sampling_interval, 1);
-                break;
-            default: equal = t.number(f) == c.number(f); break;
-        }
-        if (!equal) out.differ.set(f);
+    auto bit = [](Field f) { return std::uint64_t{1} << static_cast<unsigned>(f); };
+    std::uint64_t consider = fields.bits() & t.present.bits();
+    if (icmp) consider &= ~(bit(Field::dport) | bit(Field::icmp_type) | bit(Field::icmp_code));
+    const std::uint64_t both = consider & c.present.bits();
+    std::uint64_t differ = 0;
+    auto check = [&](Field f, bool equal) {
+        if ((both & bit(f)) && !equal) differ |= bit(f);
+    };
+    check(Field::exporter, t.exporter == c.exporter);
+    check(Field::domain, t.domain == c.domain);
+    check(Field::src, t.src == c.src);
+    check(Field::dst, t.dst == c.dst);
+    check(Field::sport, t.sport == c.sport);
+    check(Field::dport, t.dport == c.dport);
+    check(Field::proto, t.proto == c.proto);
+    check(Field::tos, t.tos == c.tos);
+    check(Field::tcp_flags, t.tcp_flags == c.tcp_flags);
+    if (both & (bit(Field::packets) | bit(Field::bytes))) {
+        check(Field::packets, expected_counter(t, Field::packets) == c.packets);
+        check(Field::bytes, expected_counter(t, Field::bytes) == c.bytes);
     }
+    if (both & (bit(Field::first_ms) | bit(Field::last_ms))) {
+        const TimeRule& rule = flow_rule(t, c);
+        check(Field::first_ms, rule.distance(t.first_ms, c.first_ms) <= cfg_.extra_slack_ms);
+        check(Field::last_ms, rule.distance(t.last_ms, c.last_ms) <= cfg_.extra_slack_ms);
+    }
+    check(Field::in_if, t.in_if == c.in_if);
+    check(Field::out_if, t.out_if == c.out_if);
+    check(Field::src_as, t.src_as == c.src_as);
+    check(Field::dst_as, t.dst_as == c.dst_as);
+    check(Field::src_mask, t.src_mask == c.src_mask);
+    check(Field::dst_mask, t.dst_mask == c.dst_mask);
+    check(Field::next_hop, t.next_hop == c.next_hop);
+    check(Field::icmp_type, t.icmp_type == c.icmp_type);
+    check(Field::icmp_code, t.icmp_code == c.icmp_code);
+    check(Field::end_reason, t.end_reason == c.end_reason);
+    // 0 and 1 both say "not sampled" (NetFlow v5 headers and pmacct print 0).
+    check(Field::sampling_interval,
+          std::max<std::uint32_t>(t.sampling_interval, 1) == std::max<std::uint32_t>(c.sampling_interval, 1));
+    check(Field::version, t.version == c.version);
+    check(Field::sequence, t.sequence == c.sequence);
+    check(Field::template_id, t.template_id == c.template_id);
+    if (both & bit(Field::export_ms))
+        check(Field::export_ms, cfg_.traits.export_time.distance(t.export_ms, c.export_ms) <= cfg_.extra_slack_ms);
+    out.differ = FieldSet::from_bits(differ);
+    out.unchecked = FieldSet::from_bits(consider & ~c.present.bits());
     // ICMP type/code is one thing however each side carries it (the ICMP fields, or the
     // destination port); a collector that loses it shows 0/0, as pmacct does with IE 32.
     if (icmp && (fields.has(Field::icmp_type) || fields.has(Field::icmp_code))) {
@@ -324,11 +347,12 @@ std::pair<std::size_t, std::size_t> Matcher::group(std::uint64_t hash) const noe
 
 std::pair<std::size_t, std::size_t> Matcher::window(std::size_t b, std::size_t e, const FlowRecord& c) const {
     if (!time_keyed_ || !c.has(Field::first_ms) || e - b < 2) return {b, e};
-    const auto first = entry_first_.begin();
-    const auto lo = std::lower_bound(first + static_cast<std::ptrdiff_t>(b), first + static_cast<std::ptrdiff_t>(e),
-                                     c.first_ms - window_before_);
-    const auto hi = std::lower_bound(lo, first + static_cast<std::ptrdiff_t>(e), c.first_ms + window_after_);
-    return {static_cast<std::size_t>(lo - first), static_cast<std::size_t>(hi - first)};
+    const auto begin = entries_.begin();
+    auto by_first = [](const Entry& x, std::int64_t v) { return x.first < v; };
+    const auto lo = std::lower_bound(begin + static_cast<std::ptrdiff_t>(b), begin + static_cast<std::ptrdiff_t>(e),
+                                     c.first_ms - window_before_, by_first);
+    const auto hi = std::lower_bound(lo, begin + static_cast<std::ptrdiff_t>(e), c.first_ms + window_after_, by_first);
+    return {static_cast<std::size_t>(lo - begin), static_cast<std::size_t>(hi - begin)};
 }
 
 std::size_t Matcher::find_unmatched(std::size_t pos) {
@@ -543,9 +567,10 @@ bool Matcher::try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e)
         // Nothing unmatched in the time window: the nearest unmatched record of the key.
         std::size_t start = b;
         if (time_keyed_ && c.has(Field::first_ms))
-            start = static_cast<std::size_t>(std::lower_bound(entry_first_.begin() + static_cast<std::ptrdiff_t>(b),
-                                                              entry_first_.begin() + static_cast<std::ptrdiff_t>(e), c.first_ms) -
-                                             entry_first_.begin());
+            start = static_cast<std::size_t>(
+                std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(b), entries_.begin() + static_cast<std::ptrdiff_t>(e),
+                                 c.first_ms, [](const Entry& x, std::int64_t v) { return x.first < v; }) -
+                entries_.begin());
         std::size_t after = find_unmatched(start);
         while (after < e && !same_key(truth_at(after), c)) after = find_unmatched(after + 1);
         if (after >= e) after = kNpos;
@@ -558,7 +583,7 @@ bool Matcher::try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e)
             }
         }
         auto dist = [&](std::size_t pos) {
-            return c.has(Field::first_ms) && entry_first_[pos] != kNoTime ? std::abs(entry_first_[pos] - c.first_ms)
+            return c.has(Field::first_ms) && entries_[pos].first != kNoTime ? std::abs(entries_[pos].first - c.first_ms)
                                                                              : std::int64_t{0};
         };
         if (after != kNpos && (before == kNpos || dist(after) <= dist(before))) best = after;
@@ -698,21 +723,33 @@ void Matcher::analyse_loss(RecordsResult& r) {
         std::uint8_t version;
         std::vector<Message> messages;
         std::uint64_t records = 0, missing = 0;
+        std::uint32_t last_sequence = 0;  // the message of the previous record (records of one
+        std::uint32_t last_message = ~0u;  // message are consecutive in the exporter's order)
     };
     std::vector<Stream> streams;
     std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint8_t>, std::size_t> stream_ids;
     std::unordered_map<std::uint64_t, std::uint32_t> message_ids;  // (stream, sequence) → index
+    std::size_t last_stream = ~std::size_t{0};
+    std::tuple<std::uint32_t, std::uint32_t, std::uint8_t> last_key{};
     for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
         const PackedRecord& p = truth_.records[idx];
         if (!p.has(Field::sequence) || !p.has(Field::version)) continue;
         const auto key = std::make_tuple(p.exporter_id, p.has(Field::domain) ? p.domain : 0u, p.version);
-        auto [it, fresh] = stream_ids.try_emplace(key, streams.size());
-        if (fresh) streams.push_back(Stream{p.exporter_id, std::get<1>(key), p.version, {}, 0, 0});
-        Stream& s = streams[it->second];
-        const std::uint64_t mkey = (std::uint64_t{static_cast<std::uint32_t>(it->second)} << 32) | p.sequence;
-        auto [mit, mfresh] = message_ids.try_emplace(mkey, static_cast<std::uint32_t>(s.messages.size()));
-        if (mfresh) s.messages.push_back(Message{p.sequence, p.has(Field::export_ms) ? p.export_ms : 0});
-        Message& m = s.messages[mit->second];
+        if (!(last_stream < streams.size() && key == last_key)) {
+            auto [it, fresh] = stream_ids.try_emplace(key, streams.size());
+            if (fresh) streams.push_back(Stream{p.exporter_id, std::get<1>(key), p.version, {}, 0, 0});
+            last_stream = it->second;
+            last_key = key;
+        }
+        Stream& s = streams[last_stream];
+        if (s.last_message == ~0u || s.last_sequence != p.sequence) {
+            const std::uint64_t mkey = (std::uint64_t{static_cast<std::uint32_t>(last_stream)} << 32) | p.sequence;
+            auto [mit, mfresh] = message_ids.try_emplace(mkey, static_cast<std::uint32_t>(s.messages.size()));
+            if (mfresh) s.messages.push_back(Message{p.sequence, p.has(Field::export_ms) ? p.export_ms : 0});
+            s.last_sequence = p.sequence;
+            s.last_message = mit->second;
+        }
+        Message& m = s.messages[s.last_message];
         ++m.records;
         ++s.records;
         if (state_[idx] == kUnmatched) {

@@ -24,16 +24,28 @@
 
 namespace flowlab::verify::detail {
 
+/// Which fields make the matching key besides the addresses (from what is compared).
+struct KeySpec {
+    bool ports = true;
+    bool proto = true;
+};
+KeySpec key_spec(core::FieldSet compare) noexcept;
+/// Hash of a record's key: src, dst, ports (not for ICMP), protocol. Not the exporter: records of
+/// one 5-tuple from several exporters share a group and are told apart when both carry it.
+std::uint64_t key_hash(const core::FlowRecord& r, KeySpec spec) noexcept;
+
 struct TruthSet {
     std::string path;
     std::vector<PackedRecord> records;
+    std::vector<std::uint64_t> key_hashes;  ///< per record, computed while loading (may be empty)
     AddressTable addresses;
     LineMap lines;
     core::FieldSet seen;  ///< fields present in at least one record
 };
 
-/// Loads a flowlab records CSV (in parallel when large). Throws InputError/IoError.
-TruthSet load_truth(const std::string& path, unsigned threads);
+/// Loads a flowlab records CSV (in parallel when large), hashing keys as `spec` says.
+/// Throws InputError/IoError.
+TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec);
 
 struct MatchConfig {
     core::FieldSet compare;
@@ -54,6 +66,7 @@ public:
 private:
     struct Entry {
         std::uint64_t hash;
+        std::int64_t first;  ///< truth flow start (INT64_MIN if absent): the order within a key
         std::uint32_t idx;
     };
     struct Comparison {
@@ -96,7 +109,6 @@ private:
     std::vector<Entry> entries_;
     std::vector<std::uint32_t> dir_;
     unsigned dir_shift_ = 64;
-    std::vector<std::int64_t> entry_first_;  ///< truth first_ms per entry position (sorted within groups)
     std::vector<std::uint32_t> entry_pos_;   ///< truth index → entry position
     std::vector<std::uint8_t> state_;        ///< per truth index
     std::vector<std::uint32_t> skip_;        ///< per entry position: DSU "next possibly unmatched"

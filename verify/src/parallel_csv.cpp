@@ -28,7 +28,9 @@ static std::size_t pread_full(int fd, char* out, std::size_t n, std::uint64_t of
 }
 
 std::unique_ptr<ParallelCsvReader> ParallelCsvReader::open(const std::string& path, unsigned threads, Output output,
-                                                           std::uint64_t min_size, std::size_t block_size) {
+                                                           std::uint64_t min_size, std::size_t block_size,
+                                                           std::size_t window,
+                                                           std::function<std::uint64_t(const core::FlowRecord&)> hasher) {
     if (path == "-" || threads < 2) return nullptr;
     struct stat st;
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) < min_size)
@@ -40,6 +42,7 @@ std::unique_ptr<ParallelCsvReader> ParallelCsvReader::open(const std::string& pa
     r->size_ = static_cast<std::uint64_t>(st.st_size);
     r->block_ = block_size;
     r->output_ = output;
+    r->hasher_ = std::move(hasher);
 
     // Header: the first non-blank line.
     std::vector<char> head(std::min<std::uint64_t>(r->size_, 1u << 20));
@@ -61,7 +64,7 @@ std::unique_ptr<ParallelCsvReader> ParallelCsvReader::open(const std::string& pa
     r->header_lines_ = line;
     r->line_ = line + 1;
     r->nblocks_ = (r->size_ - r->data_start_ + block_size - 1) / block_size;
-    r->window_ = std::max<std::uint64_t>(4, 2ull * threads);
+    r->window_ = window ? window : std::max<std::uint64_t>(4, 2ull * threads);
     for (unsigned i = 0; i < threads; ++i) r->workers_.emplace_back([p = r.get()] { p->work(); });
     return r;
 }
@@ -87,6 +90,21 @@ void ParallelCsvReader::work() {
             k = next_block_++;
         }
         CsvBatch batch;
+        {
+            std::lock_guard<std::mutex> g(mu_);
+            if (!pool_.empty()) {
+                batch = std::move(pool_.back());
+                pool_.pop_back();
+            }
+        }
+        batch.records.clear();
+        batch.packed.clear();
+        batch.line_in_block.clear();
+        batch.hashes.clear();
+        batch.addresses = AddressTable();
+        batch.lines = 0;
+        batch.error_line.reset();
+        batch.error.clear();
         try {
             parse_block(k, batch, buf);
         } catch (...) {
@@ -150,6 +168,7 @@ void ParallelCsvReader::parse_block(std::uint64_t k, CsvBatch& out, std::vector<
         }
         if (output_ == Output::records) out.records.push_back(r);
         else out.packed.push_back(pack(r, out.addresses));
+        if (hasher_) out.hashes.push_back(hasher_(r));
         out.line_in_block.push_back(static_cast<std::uint32_t>(here));
     }
 }
@@ -161,9 +180,11 @@ bool ParallelCsvReader::next(CsvBatch& batch, std::uint64_t& first_line) {
     if (worker_error_) std::rethrow_exception(worker_error_);
     auto node = ready_.extract(consumed_);
     ++consumed_;
+    // Hand the caller's previous batch back to the workers: its buffers keep their capacity.
+    std::swap(batch, node.mapped());
+    if (pool_.size() < 4) pool_.push_back(std::move(node.mapped()));
     g.unlock();
     cv_work_.notify_all();
-    batch = std::move(node.mapped());
     first_line = line_;
     line_ += batch.lines;
     if (batch.error_line) throw InputError(path_, line_place(first_line + *batch.error_line), batch.error);

@@ -5,6 +5,7 @@
 /// exporter and next hop (few distinct values) are interned and the record packed to ~136 bytes.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -19,8 +20,12 @@ public:
     AddressTable() { list_.emplace_back(); }
     std::uint32_t intern(const core::IpAddress& a) {
         if (!a.is_set()) return 0;
+        // Exporters and next hops are few: the last few ids answer most lookups.
+        for (std::uint32_t id : recent_)
+            if (id && list_[id] == a) return id;
         auto [it, fresh] = ids_.try_emplace(a, static_cast<std::uint32_t>(list_.size()));
         if (fresh) list_.push_back(a);
+        recent_[next_recent_++ % recent_.size()] = it->second;
         return it->second;
     }
     const core::IpAddress& at(std::uint32_t id) const noexcept { return list_[id]; }
@@ -29,6 +34,8 @@ public:
 private:
     std::vector<core::IpAddress> list_;
     std::unordered_map<core::IpAddress, std::uint32_t> ids_;
+    std::array<std::uint32_t, 8> recent_{};
+    std::size_t next_recent_ = 0;
 };
 
 struct PackedRecord {

@@ -168,18 +168,24 @@ private:
     std::vector<std::string_view> cells_;
 };
 
-/// Feeds every collected record to `sink(record, line)`, in parallel when the collected data is
-/// a large flowlab CSV file.
+/// A parallel reader for collected data that is a large flowlab CSV file, or nullptr.
+/// Opened early, its workers parse ahead (up to `window` blocks) while the caller is busy.
+std::unique_ptr<detail::ParallelCsvReader> parallel_collected(const CollectedSpec& spec, const CollectedReader& reader,
+                                                              unsigned threads, std::size_t window = 0) {
+    if (reader.traits().format != CollectedFormat::flowlab_csv || spec.path == "-") return nullptr;
+    return detail::ParallelCsvReader::open(spec.path, threads, detail::ParallelCsvReader::Output::records, 8u << 20, 8u << 20,
+                                           window);
+}
+
+/// Feeds every collected record to `sink(record, line)`, from `par` when there is one.
 template <class Sink>
-void for_each_collected(const CollectedSpec& spec, CollectedReader& reader, unsigned threads, Sink&& sink) {
-    if (reader.traits().format == CollectedFormat::flowlab_csv && spec.path != "-") {
-        if (auto par = detail::ParallelCsvReader::open(spec.path, threads)) {
-            detail::CsvBatch batch;
-            std::uint64_t first_line = 0;
-            while (par->next(batch, first_line))
-                for (std::size_t i = 0; i < batch.records.size(); ++i) sink(batch.records[i], first_line + batch.line_in_block[i]);
-            return;
-        }
+void for_each_collected(detail::ParallelCsvReader* par, CollectedReader& reader, Sink&& sink) {
+    if (par) {
+        detail::CsvBatch batch;
+        std::uint64_t first_line = 0;
+        while (par->next(batch, first_line))
+            for (std::size_t i = 0; i < batch.records.size(); ++i) sink(batch.records[i], first_line + batch.line_in_block[i]);
+        return;
     }
     FlowRecord r;
     while (reader.next(r)) sink(r, reader.place());
@@ -224,7 +230,7 @@ VerifyResult verify(const VerifyOptions& o) {
             std::fprintf(stderr, "verify phase %-10s %.3f s\n", what, std::chrono::duration<double>(now - last).count());
             last = now;
         };
-        detail::TruthSet truth = detail::load_truth(res.truth_path, threads);
+        detail::TruthSet truth = detail::load_truth(res.truth_path, threads, detail::key_spec(compare));
         phase("truth");
         detail::MatchConfig cfg;
         cfg.compare = compare;
@@ -232,9 +238,13 @@ VerifyResult verify(const VerifyOptions& o) {
         cfg.drops = drops;
         cfg.extra_slack_ms = o.time_slack_ms;
         cfg.examples = o.examples;
+        // The index is built mostly on one core: let the collected file's parsers start meanwhile.
+        auto par = parallel_collected(o.collected, *reader, threads, 16);
         detail::Matcher matcher(truth, cfg);
+        std::vector<std::uint64_t>().swap(truth.key_hashes);  // in the index now
         phase("index");
-        for_each_collected(o.collected, *reader, threads, [&](const FlowRecord& r, std::uint64_t line) { matcher.offer(r, line); });
+        for_each_collected(par.get(), *reader, [&](const FlowRecord& r, std::uint64_t line) { matcher.offer(r, line); });
+        par.reset();
         phase("collected");
         RecordsResult rr = matcher.finish();
         phase("finish");
@@ -257,14 +267,16 @@ VerifyResult verify(const VerifyOptions& o) {
         detail::Totals totals(o.by, o.bin_ms, metrics, o.tolerance, traits.scales_sampling_versions, o.examples);
         FlowRecord r;
         if (o.against == TotalsTruth::records) {
-            auto truth = open_collected(CollectedSpec{Tool::flowlab, res.truth_path, "nfdump"});
-            for_each_collected(CollectedSpec{Tool::flowlab, res.truth_path, "nfdump"}, *truth, threads,
-                               [&](const FlowRecord& x, std::uint64_t) { totals.add_truth(x); });
+            const CollectedSpec truth_spec{Tool::flowlab, res.truth_path, "nfdump"};
+            auto truth = open_collected(truth_spec);
+            auto par = parallel_collected(truth_spec, *truth, threads);
+            for_each_collected(par.get(), *truth, [&](const FlowRecord& x, std::uint64_t) { totals.add_truth(x); });
         } else {
             ConversationReader conv(res.truth_path);
             while (conv.next(r)) totals.add_truth(r);
         }
-        for_each_collected(o.collected, *reader, threads, [&](const FlowRecord& x, std::uint64_t) { totals.add_collected(x); });
+        auto par = parallel_collected(o.collected, *reader, threads);
+        for_each_collected(par.get(), *reader, [&](const FlowRecord& x, std::uint64_t) { totals.add_collected(x); });
         res.totals = totals.finish(o.against);
         if (traits.sums_equal_records && o.metrics &&
             std::find(metrics.begin(), metrics.end(), Metric::flows) != metrics.end())
