@@ -477,3 +477,48 @@ TEST(FlowlabCsv, FastCellsAgreeWithCore) {
 
 }  // namespace
 }  // namespace flowlab::verify::testing
+
+#include "matcher.hpp"
+#include "parallel_csv.hpp"
+
+namespace flowlab::verify::testing {
+namespace {
+
+// The parallel reader cuts files into blocks at line starts; tiny blocks (many cuts, lines
+// longer than a block) must give the same records, line numbers and errors as reading in order.
+TEST(ParallelCsv, TinyBlocksGiveTheSameRecordsAndLines) {
+    flowlab::test::TempDir dir;
+    auto records = read_all(fixture("crafted/records.csv"));
+    std::vector<FlowRecord> many;
+    for (int i = 0; i < 40; ++i) many.insert(many.end(), records.begin(), records.end());
+    write_records(dir / "t.csv", many);
+    // A blank line in the middle: the record after it is one line further down.
+    std::string text = flowlab::test::read_file(dir / "t.csv");
+    const std::size_t cut = text.find('\n', text.size() / 2) + 1;
+    text.insert(cut, "\n");
+    flowlab::test::write_file(dir / "t.csv", text);
+    const auto sequential = detail::load_truth(dir / "t.csv", 1, detail::KeySpec{});
+    for (std::size_t block : {std::size_t{64}, std::size_t{200}, std::size_t{4096}}) {
+        const auto parallel = detail::load_truth(dir / "t.csv", 3, detail::KeySpec{}, 0, block);
+        ASSERT_EQ(parallel.records.size(), sequential.records.size()) << block;
+        for (std::size_t i = 0; i < parallel.records.size(); ++i) {
+            ASSERT_EQ(detail::unpack(parallel.records[i], parallel.addresses), detail::unpack(sequential.records[i], sequential.addresses))
+                << "block " << block << " record " << i;
+            ASSERT_EQ(parallel.lines.line(i), sequential.lines.line(i)) << "block " << block << " record " << i;
+            ASSERT_EQ(parallel.key_hashes[i], sequential.key_hashes[i]);
+        }
+    }
+    // An error far into the file names its line, whichever block found it.
+    text += "192.0.2.1,not-a-domain\n";
+    flowlab::test::write_file(dir / "bad.csv", text);
+    const auto lines = static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
+    try {
+        detail::load_truth(dir / "bad.csv", 3, detail::KeySpec{}, 0, 100);
+        FAIL() << "no error";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.csv:" + std::to_string(lines) + ": "), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace flowlab::verify::testing

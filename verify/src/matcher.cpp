@@ -81,12 +81,13 @@ std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> do
 
 // ------------------------------------------------------------------ truth loading
 
-TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec) {
+TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel,
+                    std::size_t block) {
     TruthSet t;
     t.path = path;
     std::uint64_t seen = 0;
     // Workers parse, pack and hash the key of each record; this thread only appends.
-    if (auto par = ParallelCsvReader::open(path, threads, ParallelCsvReader::Output::packed, 8u << 20, 8u << 20, 0,
+    if (auto par = ParallelCsvReader::open(path, threads, ParallelCsvReader::Output::packed, min_parallel, block, 0,
                                            [spec](const FlowRecord& r) { return key_hash(r, spec); })) {
         CsvBatch batch;
         std::uint64_t first_line = 0;

@@ -43,9 +43,10 @@ struct TruthSet {
     core::FieldSet seen;  ///< fields present in at least one record
 };
 
-/// Loads a flowlab records CSV (in parallel when large), hashing keys as `spec` says.
-/// Throws InputError/IoError.
-TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec);
+/// Loads a flowlab records CSV (in parallel from `min_parallel` bytes on, in blocks of
+/// `block` bytes), hashing keys as `spec` says. Throws InputError/IoError.
+TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel = 8u << 20,
+                    std::size_t block = 8u << 20);
 
 struct MatchConfig {
     core::FieldSet compare;
