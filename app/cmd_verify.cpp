@@ -142,7 +142,13 @@ void add_verify_command(CLI::App& root, Action& action) {
                 o.metrics = m;
             }
 
+            if (stderr_is_tty())
+                o.progress = [](std::string_view phase, std::uint64_t n) {
+                    std::fprintf(stderr, "\rverify: %.*s %.1fM records   ", static_cast<int>(phase.size()), phase.data(),
+                                 static_cast<double>(n) / 1e6);
+                };
             const verify::VerifyResult r = verify::verify(o);
+            if (o.progress) std::fprintf(stderr, "\r%60s\r", "");
             if (!args->report_json.empty()) verify::write_file_atomic(args->report_json, verify::to_json(r).dump(2) + "\n");
             if (!args->junit.empty()) verify::write_file_atomic(args->junit, verify::format_junit(r));
             const std::string text = args->quiet ? r.verdict() + "\n" : verify::format_text(r);

@@ -26,7 +26,7 @@ TEST(Report, TextStartsWithTheVerdictAndShowsDiffsAndLoss) {
     EXPECT_EQ(text.substr(0, text.find('\n')), "DIFFERENT: 1 missing, 1 altered");
     EXPECT_NE(text.find("    bytes: truth 9000, collected 9001"), std::string::npos) << text;
     EXPECT_NE(text.find("127.0.0.1 domain 42 IPFIX: 1 of 7 records missing, in 1 of 2 messages"), std::string::npos) << text;
-    EXPECT_NE(text.find("sequence 6 (1 message, whole): 1 records; exported 2023-11-14 22:16:20.000"), std::string::npos) << text;
+    EXPECT_NE(text.find("sequence 6 (1 message, whole): 1 record; exported 2023-11-14 22:16:20.000"), std::string::npos) << text;
     EXPECT_NE(text.find("truth line 22: 127.0.0.1/42 v10 seq 6: [2001:db8::1]:1234 -> [2001:db8:1::2]:4321"), std::string::npos)
         << text;
 }

@@ -82,7 +82,7 @@ std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> do
 // ------------------------------------------------------------------ truth loading
 
 TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel,
-                    std::size_t block) {
+                    std::size_t block, const std::function<void(std::string_view, std::uint64_t)>& progress) {
     TruthSet t;
     t.path = path;
     std::uint64_t seen = 0;
@@ -115,6 +115,7 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
                 t.records.push_back(p);
             }
             t.key_hashes.insert(t.key_hashes.end(), batch.hashes.begin(), batch.hashes.end());
+            if (progress) progress("truth", t.records.size());
         }
     } else {
         auto reader = open_collected(CollectedSpec{Tool::flowlab, path, "nfdump"});
@@ -126,6 +127,7 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
             t.records.push_back(pack(r, t.addresses));
             t.key_hashes.push_back(key_hash(r, spec));
             seen |= r.present.bits();
+            if (progress && (t.records.size() & 0xFFFFF) == 0) progress("truth", t.records.size());
         }
     }
     if (t.records.size() >= std::numeric_limits<std::uint32_t>::max())
@@ -770,11 +772,17 @@ void Matcher::analyse_loss(RecordsResult& r) {
         loss.messages = s.messages.size();
         loss.records = s.records;
         loss.records_missing = s.missing;
-        const auto has_seq = collected_domain_by_version_.find(s.version);
-        if (has_seq != collected_domain_by_version_.end()) {
+        if (!collected_domain_by_version_.empty()) {
+            // The collected data carries sequence numbers (for this version, or at least for
+            // others: then a version none of whose messages arrived shows every one unseen).
+            const auto v = collected_domain_by_version_.find(s.version);
+            bool with_domain = false;
+            if (v != collected_domain_by_version_.end()) with_domain = v->second;
+            else
+                for (const auto& [ver, dom] : collected_domain_by_version_) with_domain = with_domain || dom;
             std::uint64_t unseen = 0;
             for (const Message& m : s.messages) {
-                const std::optional<std::uint32_t> domain = has_seq->second ? std::optional<std::uint32_t>(s.domain) : std::nullopt;
+                const std::optional<std::uint32_t> domain = with_domain ? std::optional<std::uint32_t>(s.domain) : std::nullopt;
                 const std::uint64_t k = sequence_key(s.version, domain, m.sequence, key_exporter_ ? &loss.exporter : nullptr);
                 if (!collected_sequences_.count(k)) ++unseen;
             }

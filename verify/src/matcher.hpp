@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -46,7 +47,8 @@ struct TruthSet {
 /// Loads a flowlab records CSV (in parallel from `min_parallel` bytes on, in blocks of
 /// `block` bytes), hashing keys as `spec` says. Throws InputError/IoError.
 TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel = 8u << 20,
-                    std::size_t block = 8u << 20);
+                    std::size_t block = 8u << 20,
+                    const std::function<void(std::string_view, std::uint64_t)>& progress = {});
 
 struct MatchConfig {
     core::FieldSet compare;

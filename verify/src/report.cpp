@@ -186,11 +186,12 @@ void text_records(std::string& out, const VerifyResult& v, const RecordsResult& 
                 std::string flows;
                 if (g.first_flow_ms <= g.last_flow_ms)
                     flows = "; flows starting " + detail::format_time_ms(g.first_flow_ms) + " - " + detail::format_time_ms(g.last_flow_ms);
-                line("    " + seq + " (" + how + "): " + std::to_string(g.records_missing) + " records; " + when + flows);
+                line("    " + seq + " (" + how + "): " + std::to_string(g.records_missing) +
+                     (g.records_missing == 1 ? " record; " : " records; ") + when + flows);
             }
             if (s.ranges_total > s.ranges.size())
                 line("    ... " + std::to_string(s.ranges_total - s.ranges.size()) + " more runs");
-            if (s.messages_unseen)
+            if (s.messages_unseen && *s.messages_unseen > 0)
                 line("    messages whose sequence number the collected data never shows: " + std::to_string(*s.messages_unseen) +
                      " (the sequence counts " + unit_of(s.version) + ")");
         }

@@ -230,7 +230,8 @@ VerifyResult verify(const VerifyOptions& o) {
             std::fprintf(stderr, "verify phase %-10s %.3f s\n", what, std::chrono::duration<double>(now - last).count());
             last = now;
         };
-        detail::TruthSet truth = detail::load_truth(res.truth_path, threads, detail::key_spec(compare));
+        detail::TruthSet truth =
+            detail::load_truth(res.truth_path, threads, detail::key_spec(compare), 8u << 20, 8u << 20, o.progress);
         phase("truth");
         detail::MatchConfig cfg;
         cfg.compare = compare;
@@ -243,7 +244,11 @@ VerifyResult verify(const VerifyOptions& o) {
         detail::Matcher matcher(truth, cfg);
         std::vector<std::uint64_t>().swap(truth.key_hashes);  // in the index now
         phase("index");
-        for_each_collected(par.get(), *reader, [&](const FlowRecord& r, std::uint64_t line) { matcher.offer(r, line); });
+        std::uint64_t offered = 0;
+        for_each_collected(par.get(), *reader, [&](const FlowRecord& r, std::uint64_t line) {
+            matcher.offer(r, line);
+            if (o.progress && (++offered & 0xFFFFF) == 0) o.progress("collected", offered);
+        });
         par.reset();
         phase("collected");
         RecordsResult rr = matcher.finish();

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct VerifyOptions {
     std::size_t examples = 10;             ///< examples kept per kind of difference
     std::int64_t time_slack_ms = 0;        ///< added to the collector's time rule
     unsigned threads = 0;                  ///< 0: one per core
+    /// Called now and then with the phase ("truth", "collected") and the records read so far
+    /// (the command shows it on a terminal). May be empty.
+    std::function<void(std::string_view phase, std::uint64_t records)> progress;
 
     // totals
     std::vector<TotalsKey> by{TotalsKey::src, TotalsKey::dst, TotalsKey::sport, TotalsKey::dport, TotalsKey::proto};
