@@ -505,7 +505,9 @@ TEST(ParallelCsv, TinyBlocksGiveTheSameRecordsAndLines) {
             ASSERT_EQ(detail::unpack(parallel.records[i], parallel.addresses), detail::unpack(sequential.records[i], sequential.addresses))
                 << "block " << block << " record " << i;
             ASSERT_EQ(parallel.lines.line(i), sequential.lines.line(i)) << "block " << block << " record " << i;
-            ASSERT_EQ(parallel.key_hashes[i], sequential.key_hashes[i]);
+            ASSERT_EQ(parallel.index[i].hash, sequential.index[i].hash);
+            ASSERT_EQ(parallel.index[i].first, sequential.index[i].first);
+            ASSERT_EQ(parallel.index[i].idx, i);
         }
     }
     // An error far into the file names its line, whichever block found it.

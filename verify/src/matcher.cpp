@@ -59,6 +59,12 @@ std::uint64_t counter_key(std::uint64_t packets, std::uint64_t bytes) noexcept {
 
 }  // namespace
 
+unsigned index_bits_for(std::size_t records) noexcept {
+    // About one bucket per three records: a lookup scans a couple of 24-byte entries.
+    const auto width = static_cast<unsigned>(std::bit_width(records / 3 + 1));
+    return std::clamp(width, 4u, 26u);
+}
+
 KeySpec key_spec(FieldSet compare) noexcept {
     return KeySpec{compare.has(Field::sport) && compare.has(Field::dport), compare.has(Field::proto)};
 }
@@ -93,6 +99,8 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
         std::uint64_t first_line = 0;
         bool reserved = false;
         std::vector<std::uint32_t> remap;
+        std::vector<std::uint32_t>& hist = t.index_histogram;
+        unsigned shift = 64;
         while (par->next(batch, first_line)) {
             if (!reserved && batch.packed.size() > 1000) {
                 // Rows are alike: size the store from the first block instead of regrowing it.
@@ -100,7 +108,12 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
                                                                static_cast<double>(par->block_size()) *
                                                                static_cast<double>(batch.packed.size()) * 1.02);
                 t.records.reserve(estimate);
-                t.key_hashes.reserve(estimate);
+                t.index.reserve(estimate);
+                // The index's bucket histogram, counted here where this thread waits on the parsers.
+                t.index_bits = index_bits_for(estimate);
+                hist.assign(std::size_t{1} << t.index_bits, 0);
+                shift = 64 - t.index_bits;
+                for (const KeyEntry& e : t.index) ++hist[e.hash >> shift];
                 reserved = true;
             }
             // The block interned its addresses on its own: translate its ids into the store's.
@@ -111,10 +124,12 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
                 p.exporter_id = remap[p.exporter_id];
                 p.next_hop_id = remap[p.next_hop_id];
                 seen |= p.present;
-                t.lines.add(t.records.size(), first_line + batch.line_in_block[i]);
+                const auto idx = static_cast<std::uint32_t>(t.records.size());
+                t.lines.add(idx, first_line + batch.line_in_block[i]);
+                t.index.push_back(KeyEntry{batch.hashes[i], p.has(Field::first_ms) ? p.first_ms : kNoTime, idx});
+                if (shift < 64) ++hist[batch.hashes[i] >> shift];
                 t.records.push_back(p);
             }
-            t.key_hashes.insert(t.key_hashes.end(), batch.hashes.begin(), batch.hashes.end());
             if (progress) progress("truth", t.records.size());
         }
     } else {
@@ -125,7 +140,8 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
         while (reader->next(r)) {
             t.lines.add(t.records.size(), reader->place());
             t.records.push_back(pack(r, t.addresses));
-            t.key_hashes.push_back(key_hash(r, spec));
+            t.index.push_back(KeyEntry{key_hash(r, spec), r.has(Field::first_ms) ? r.first_ms : kNoTime,
+                                       static_cast<std::uint32_t>(t.records.size() - 1)});
             seen |= r.present.bits();
             if (progress && (t.records.size() & 0xFFFFF) == 0) progress("truth", t.records.size());
         }
@@ -138,7 +154,7 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
 
 // ------------------------------------------------------------------ construction
 
-Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(std::move(cfg)) {
+Matcher::Matcher(TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(std::move(cfg)) {
     key_exporter_ = cfg_.compare.has(Field::exporter) && truth_.seen.has(Field::exporter);
     key_ports_ = cfg_.compare.has(Field::sport) && cfg_.compare.has(Field::dport);
     key_proto_ = cfg_.compare.has(Field::proto);
@@ -160,75 +176,52 @@ Matcher::Matcher(const TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(s
     result_.truth_records = truth_.records.size();
 
     const std::size_t n = truth_.records.size();
-    entries_.resize(n);
-    {
-        auto first_of = [&](std::size_t i) {
-            const PackedRecord& p = truth_.records[i];
-            return p.has(Field::first_ms) ? p.first_ms : kNoTime;
-        };
-        const bool hashed = truth_.key_hashes.size() == n;  // computed while loading
-        auto fill = [&](std::size_t from, std::size_t to) {
-            FlowRecord r;
-            for (std::size_t i = from; i < to; ++i) {
-                std::uint64_t h;
-                if (hashed) {
-                    h = truth_.key_hashes[i];
-                } else {
-                    unpack(truth_.records[i], truth_.addresses, r);
-                    h = key_hash(r);
-                }
-                entries_[i] = Entry{h, first_of(i), static_cast<std::uint32_t>(i)};
-            }
-        };
-        if (n > 100000) {
-            std::thread helper(fill, n / 2, n);
-            fill(0, n / 2);
-            helper.join();
-        } else {
-            fill(0, n);
-        }
-    }
-    // LSD radix sort on the 64-bit hash (stable: equal hashes keep truth order).
-    if (n > 4096) {
-        std::vector<Entry> tmp(n);
-        std::vector<std::size_t> count(65537);
-        // Two passes on the top 32 bits; the rare runs that share them are sorted on the rest below.
-        for (unsigned shift = 32; shift < 64; shift += 16) {
-            std::fill(count.begin(), count.end(), 0);
-            for (const Entry& e : entries_) ++count[((e.hash >> shift) & 0xFFFF) + 1];
-            for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-            for (const Entry& e : entries_) tmp[count[(e.hash >> shift) & 0xFFFF]++] = e;
-            entries_.swap(tmp);
-        }
+    if (truth.index.size() == n) {
+        entries_ = std::move(truth.index);  // hashed and timed while loading
     } else {
-        std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
-    }
-    for (std::size_t b = 0; b < n;) {
-        std::size_t e = b + 1;
-        while (e < n && (entries_[e].hash >> 32) == (entries_[b].hash >> 32)) ++e;
-        if (e - b > 1)
-            std::stable_sort(entries_.begin() + static_cast<std::ptrdiff_t>(b), entries_.begin() + static_cast<std::ptrdiff_t>(e),
-                             [](const Entry& x, const Entry& y) { return x.hash < y.hash; });
-        b = e;
-    }
-    for (std::size_t b = 0; b < n;) {
-        std::size_t e = b + 1;
-        while (e < n && entries_[e].hash == entries_[b].hash) ++e;
-        if (e - b > 1)
-            std::stable_sort(entries_.begin() + static_cast<std::ptrdiff_t>(b), entries_.begin() + static_cast<std::ptrdiff_t>(e),
-                             [](const Entry& x, const Entry& y) { return x.first < y.first; });
-        b = e;
-    }
-    const unsigned bits = std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(n)) + 1, 8, 26);
-    dir_shift_ = 64 - bits;
-    dir_.assign((std::size_t{1} << bits) + 1, 0);
-    {
-        std::size_t pos = 0;
-        for (std::size_t b = 0; b < (std::size_t{1} << bits); ++b) {
-            while (pos < n && (entries_[pos].hash >> dir_shift_) < b) ++pos;
-            dir_[b] = static_cast<std::uint32_t>(pos);
+        entries_.resize(n);
+        FlowRecord r;
+        for (std::size_t i = 0; i < n; ++i) {
+            unpack(truth_.records[i], truth_.addresses, r);
+            entries_[i] = Entry{key_hash(r), r.has(Field::first_ms) ? r.first_ms : kNoTime, static_cast<std::uint32_t>(i)};
         }
-        dir_.back() = static_cast<std::uint32_t>(n);
+    }
+    // Index: entries bucketed by the top bits of their hash (one counting-sort pass, the
+    // histogram usually counted while loading), then each small bucket sorted by (hash, flow
+    // start); dir_ holds the bucket starts. Buckets average 2-4 entries.
+    unsigned bits = truth.index_bits;
+    std::vector<std::uint32_t> count = std::move(truth.index_histogram);
+    if (bits == 0 || count.size() != (std::size_t{1} << bits)) {
+        bits = index_bits_for(n);
+        count.assign(std::size_t{1} << bits, 0);
+        for (const Entry& e : entries_) ++count[e.hash >> (64 - bits)];
+    }
+    dir_shift_ = 64 - bits;
+    dir_.resize(count.size() + 1);
+    {
+        std::uint32_t pos = 0;
+        for (std::size_t b = 0; b < count.size(); ++b) {
+            dir_[b] = pos;
+            pos += count[b];
+            count[b] = dir_[b];  // becomes the scatter cursor
+        }
+        dir_.back() = pos;
+    }
+    {
+        std::vector<Entry> sorted(n);
+        for (const Entry& e : entries_) sorted[count[e.hash >> dir_shift_]++] = e;
+        entries_.swap(sorted);
+    }
+    auto before = [](const Entry& x, const Entry& y) { return x.hash != y.hash ? x.hash < y.hash : x.first < y.first; };
+    for (std::size_t b = 0; b + 1 < dir_.size(); ++b) {
+        const auto first = entries_.begin() + dir_[b], last = entries_.begin() + dir_[b + 1];
+        if (last - first < 2) continue;
+        if (last - first <= 16) {  // insertion sort: stable, so equal keys keep file order
+            for (auto i = first + 1; i != last; ++i)
+                for (auto j = i; j != first && before(*j, *(j - 1)); --j) std::iter_swap(j, j - 1);
+        } else {
+            std::stable_sort(first, last, before);
+        }
     }
     state_.assign(n, kUnmatched);
     skip_.resize(n + 1);
@@ -685,6 +678,9 @@ RecordsResult Matcher::finish() {
     leftovers_.clear();
     leftovers_.shrink_to_fit();
 
+    // Loss location reads the final states only: it runs beside the counting below.
+    RecordsResult loss_part;
+    std::thread loss_thread([&] { analyse_loss(loss_part); });
     for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
         if (state_[idx] != kUnmatched) continue;
         ++result_.missing;
@@ -698,8 +694,9 @@ RecordsResult Matcher::finish() {
     // copies = how many collected records matched the truth record in all.
     for (std::size_t i = 0; i < result_.duplicated_examples.size(); ++i)
         result_.duplicated_examples[i].copies = copies_[duplicate_example_idx_[i]] + 1;
-    analyse_loss(result_);
     count_per_exporter(result_);
+    loss_thread.join();
+    result_.loss = std::move(loss_part.loss);
 
     if (key_exporter_ && result_.matched == 0 && result_.truth_records > 0 && !collected_exporters_.empty()) {
         bool overlap = false;

@@ -31,14 +31,27 @@ struct KeySpec {
     bool proto = true;
 };
 KeySpec key_spec(core::FieldSet compare) noexcept;
+/// Bucket bits of the index for a number of records.
+unsigned index_bits_for(std::size_t records) noexcept;
 /// Hash of a record's key: src, dst, ports (not for ICMP), protocol. Not the exporter: records of
 /// one 5-tuple from several exporters share a group and are told apart when both carry it.
 std::uint64_t key_hash(const core::FlowRecord& r, KeySpec spec) noexcept;
 
+/// One truth record in the index: its key hash and flow start (the order within a key).
+struct KeyEntry {
+    std::uint64_t hash;
+    std::int64_t first;  ///< INT64_MIN if absent
+    std::uint32_t idx;
+};
+
 struct TruthSet {
     std::string path;
     std::vector<PackedRecord> records;
-    std::vector<std::uint64_t> key_hashes;  ///< per record, computed while loading (may be empty)
+    /// Per record in file order, built while loading (the thread that stores records is idle
+    /// while the parsers work); the matcher sorts it into its index. May be empty.
+    std::vector<KeyEntry> index;
+    unsigned index_bits = 0;                     ///< bucket bits the histogram was counted for
+    std::vector<std::uint32_t> index_histogram;  ///< entries per bucket (top index_bits of the hash)
     AddressTable addresses;
     LineMap lines;
     core::FieldSet seen;  ///< fields present in at least one record
@@ -60,18 +73,15 @@ struct MatchConfig {
 
 class Matcher {
 public:
-    Matcher(const TruthSet& truth, MatchConfig cfg);
+    /// Takes truth.index (if filled) for its own.
+    Matcher(TruthSet& truth, MatchConfig cfg);
     /// Phase 1 for one collected record (line: where it came from, for reports).
     void offer(const core::FlowRecord& c, std::uint64_t line);
     /// Resolves the rest and builds the result.
     RecordsResult finish();
 
 private:
-    struct Entry {
-        std::uint64_t hash;
-        std::int64_t first;  ///< truth flow start (INT64_MIN if absent): the order within a key
-        std::uint32_t idx;
-    };
+    using Entry = KeyEntry;
     struct Comparison {
         core::FieldSet differ;
         core::FieldSet unchecked;

@@ -242,7 +242,6 @@ VerifyResult verify(const VerifyOptions& o) {
         // The index is built mostly on one core: let the collected file's parsers start meanwhile.
         auto par = parallel_collected(o.collected, *reader, threads, 16);
         detail::Matcher matcher(truth, cfg);
-        std::vector<std::uint64_t>().swap(truth.key_hashes);  // in the index now
         phase("index");
         std::uint64_t offered = 0;
         for_each_collected(par.get(), *reader, [&](const FlowRecord& r, std::uint64_t line) {
