@@ -94,6 +94,18 @@ TEST(Detect, UnknownOrEmptyInput) {
     EXPECT_TRUE(read_all("pmacct:" + dir / "empty").empty());
 }
 
+TEST(Detect, TsharkEkIsRefusedWithAHint) {
+    flowlab::test::TempDir dir;
+    flowlab::test::write_file(dir / "ek.json", "{\"index\":{\"_index\":\"packets-2023-11-14\",\"_type\":\"doc\"}}\n"
+                                               "{\"timestamp\":\"1700000200000\",\"layers\":{}}\n");
+    try {
+        read_all(dir / "ek.json");
+        FAIL() << "no error";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("-T json"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Detect, NoMatchingFlowsIsEmpty) {
     flowlab::test::TempDir dir;
     flowlab::test::write_file(dir / "n.json", "[\nNo matching flows\n]\n");

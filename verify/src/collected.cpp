@@ -312,6 +312,9 @@ std::unique_ptr<CollectedReader> open_collected(const CollectedSpec& spec) {
         return std::make_unique<EmptyReader>(traits_of(default_format(*spec.tool)), source);
     }
     const auto format = detect_format(head, spec.tool);
+    if (!format && first_line(head).find("{\"index\"") == 0 && first_line(head).find("\"_index\"") != std::string_view::npos)
+        throw UsageError(source + ": this is tshark -T ek output, which merges the records of a packet field by field; "
+                                  "run tshark with -T json instead (see the tshark reader)");
     if (!format) {
         if (spec.tool)
             throw InputError(source, detail::line_place(1),
