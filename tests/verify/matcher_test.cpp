@@ -4,11 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <ostream>
 #include <map>
 #include <random>
 #include <set>
 
 #include "verify_helpers.hpp"
+
+namespace flowlab::core {
+// Readable test parameters ("bytes", not "1-byte object <0A>").
+inline void PrintTo(Field f, std::ostream* os) { *os << field_name(f); }
+}  // namespace flowlab::core
 
 namespace flowlab::verify::testing {
 namespace {
