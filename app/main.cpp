@@ -35,7 +35,9 @@ int main(int argc, char** argv) {
     app.fallthrough(false);
 
     Action action;
+    add_gen_command(app, action);
     add_decode_command(app, action);
+    add_scenarios_command(app, action);
     add_verify_command(app, action);
 
     try {

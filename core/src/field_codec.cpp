@@ -36,6 +36,7 @@ Op op_for(const IeInfo& info) {
         case IeRole::system_init_ms: return Op::system_init;
         case IeRole::icmp_type_code: return Op::icmp_type_code;
         case IeRole::sampling: return Op::sampling;
+        case IeRole::sampling_space: return Op::sampling_space;
         case IeRole::padding: return Op::padding;
         case IeRole::field: break;
     }
@@ -52,13 +53,20 @@ Op op_for(const IeInfo& info) {
 std::uint64_t ms_to_ntp(std::int64_t epoch_ms, bool micro_resolution) noexcept {
     const std::int64_t secs = floor_div(epoch_ms, 1000);
     const std::uint64_t rem_ms = static_cast<std::uint64_t>(epoch_ms - secs * 1000);
+    // The fraction is rounded *up* to the next representable value, never to the nearest:
+    // decoders that truncate (tshark shows 0.538 s rounded to nearest as .537999999; a
+    // collector flooring to ms then reads 537) read the exact millisecond back, and decoders
+    // that round do too, since the excess stays far below half a millisecond.
     std::uint64_t frac;
     if (micro_resolution) {
+        // RFC 7011 6.1.9: microsecond resolution; the lower 11 fraction bits are left zero
+        // (the excess is then below 2^11 / 2^32 s = 0.48 us).
         const std::uint64_t us = rem_ms * 1000;
-        frac = ((us << 32) + 500'000) / 1'000'000;
+        frac = ((us << 32) + 999'999) / 1'000'000;
+        frac = (frac + 0x7FF) & ~std::uint64_t{0x7FF};
     } else {
         const std::uint64_t ns = rem_ms * 1'000'000;
-        frac = ((ns << 32) + 500'000'000) / 1'000'000'000;
+        frac = ((ns << 32) + 999'999'999) / 1'000'000'000;
     }
     const auto ntp_secs = static_cast<std::uint64_t>(secs + kNtpUnixOffset) & 0xFFFFFFFFu;
     return (ntp_secs << 32) | (frac & 0xFFFFFFFFu);
@@ -130,6 +138,7 @@ std::string compile_template(const Template& t, Protocol p, bool keep_extra, Com
             ++out.unknown_fields;
         }
         if (op.variable) out.variable = true;
+        if (op.op == Op::sampling_space) out.has_sampling_space = true;
         out.ops.push_back(op);
     }
     if (min_len > 65535) return "record length " + std::to_string(min_len) + " exceeds 65535";
@@ -189,6 +198,11 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
             case Op::sampling:
                 out.sampling = static_cast<std::uint32_t>(std::min<std::uint64_t>(load_be_n(v, len), 0xFFFFFFFFu));
                 out.has_sampling = true;
+                out.sampling_is_packet_interval = op.id == ie::samplingPacketInterval;
+                break;
+            case Op::sampling_space:
+                out.sampling_space = static_cast<std::uint32_t>(std::min<std::uint64_t>(load_be_n(v, len), 0xFFFFFFFFu));
+                out.has_sampling_space = true;
                 break;
             case Op::padding: break;
             case Op::skip:
@@ -199,6 +213,12 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
         }
         if (op.op == Op::number && (op.field == Field::icmp_type || op.field == Field::icmp_code))
             out.has_icmp_field = true;
+    }
+    // RFC 5477 8.2.2/8.2.3: samplingPacketInterval packets are selected, then
+    // samplingPacketSpace skipped: 1 in (interval + space) / interval, to the nearest integer.
+    if (out.has_sampling && out.sampling_is_packet_interval && out.has_sampling_space && out.sampling > 0) {
+        const std::uint64_t i = out.sampling;
+        out.sampling = static_cast<std::uint32_t>(std::min<std::uint64_t>((i + out.sampling_space + i / 2) / i, 0xFFFFFFFFu));
     }
     return pos;
 }
@@ -345,7 +365,12 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
             case Op::icmp_type_code:
                 put_uint((std::uint64_t{r.icmp_type} << 8) | r.icmp_code, len);
                 break;
-            case Op::sampling: put_uint(sampling_interval, len); break;
+            // 1-in-N goes out as 34/50 = N, or as 305 = 1 and 306 = N - 1 (RFC 5477) when the
+            // template also carries samplingPacketSpace.
+            case Op::sampling:
+                put_uint(op.id == ie::samplingPacketInterval && t.has_sampling_space ? 1 : sampling_interval, len);
+                break;
+            case Op::sampling_space: put_uint(sampling_interval > 1 ? sampling_interval - 1 : 0, len); break;
             case Op::padding: std::memset(out + pos, 0, len); break;
             case Op::skip:
             case Op::unknown:

@@ -34,6 +34,7 @@ enum class Op : std::uint8_t {
     system_init,
     icmp_type_code,
     sampling,
+    sampling_space,  ///< samplingPacketSpace (306)
 };
 
 struct FieldOp {
@@ -55,6 +56,7 @@ struct CompiledTemplate {
     std::vector<FieldOp> ops;
     std::uint32_t unknown_fields = 0;     ///< per record
     std::uint32_t enterprise_fields = 0;  ///< per record
+    bool has_sampling_space = false;      ///< carries samplingPacketSpace (306)
 };
 
 /// Compiles a template. Returns an empty string when usable, otherwise why not. Fields of a
@@ -70,12 +72,16 @@ struct PartialRecord {
     std::int64_t system_init_ms = 0;
     bool has_start_uptime = false, has_end_uptime = false, has_system_init = false;
     bool has_icmp_field = false;
-    std::uint32_t sampling = 0;
+    std::uint32_t sampling = 0;  ///< 1-in-N, after read_record combined 305 and 306
     bool has_sampling = false;
+    std::uint32_t sampling_space = 0;
+    bool has_sampling_space = false;
+    bool sampling_is_packet_interval = false;  ///< `sampling` came from 305, not 34/50
 
     void reset() {
         rec = FlowRecord{};
         has_start_uptime = has_end_uptime = has_system_init = has_icmp_field = has_sampling = false;
+        has_sampling_space = sampling_is_packet_interval = false;
     }
 };
 

@@ -154,7 +154,7 @@ constexpr IeInfo kTable[] = {
     {302, "selectorId", T::unsigned64, 8, R::none, F::exporter},
     {304, "selectorAlgorithm", T::unsigned16, 2, R::none, F::exporter},
     {305, "samplingPacketInterval", T::unsigned32, 4, R::sampling, F::sampling_interval},
-    {306, "samplingPacketSpace", T::unsigned32, 4, R::none, F::exporter},
+    {306, "samplingPacketSpace", T::unsigned32, 4, R::sampling_space, F::sampling_interval},
     {309, "samplingSize", T::unsigned32, 4, R::none, F::exporter},
     {310, "samplingPopulation", T::unsigned32, 4, R::none, F::exporter},
     {311, "samplingProbability", T::float64, 8, R::none, F::exporter},

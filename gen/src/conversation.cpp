@@ -15,8 +15,13 @@ std::uint64_t Burst::first_at_or_after(std::int64_t t) const noexcept {
     const auto d = static_cast<std::uint64_t>(end_us - start_us);
     if (packets == 1 || d == 0) return packets;  // every packet is at start_us < t
     // packet_time(i) >= t  <=>  floor(i*d/(n-1)) >= x  <=>  i*d >= x*(n-1)
-    const U128 need = static_cast<U128>(x) * (packets - 1);
-    const auto i = static_cast<std::uint64_t>((need + d - 1) / d);
+    std::uint64_t i;
+    if (x <= (UINT64_MAX - d) / (packets - 1)) {
+        i = (x * (packets - 1) + d - 1) / d;
+    } else {
+        const U128 need = static_cast<U128>(x) * (packets - 1);
+        i = static_cast<std::uint64_t>((need + d - 1) / d);
+    }
     return i < packets ? i : packets;
 }
 

@@ -11,24 +11,10 @@ namespace {
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
-bool in_prefix(const core::IpAddress& a, const ObservedNetwork& n) noexcept {
-    if (a.is_v4() != n.prefix.is_v4() || a.is_v6() != n.prefix.is_v6()) return false;
-    const auto& x = a.bytes();
-    const auto& y = n.prefix.bytes();
-    std::size_t bits = n.prefix_length;
-    for (std::size_t i = 0; bits > 0; ++i) {
-        const std::size_t take = std::min<std::size_t>(bits, 8);
-        const auto mask = static_cast<std::uint8_t>(0xFF << (8 - take));
-        if ((x[i] & mask) != (y[i] & mask)) return false;
-        bits -= take;
-    }
-    return true;
-}
-
 const ObservedNetwork* best_match(const ExporterPlan& plan, const core::IpAddress& a) noexcept {
     const ObservedNetwork* best = nullptr;
     for (const auto& n : plan.observes)
-        if (in_prefix(a, n) && (!best || n.prefix_length > best->prefix_length)) best = &n;
+        if (n.block.contains(a) && (!best || n.block.prefix > best->block.prefix)) best = &n;
     return best;
 }
 
@@ -53,11 +39,11 @@ std::optional<FlowContext> observe(const ExporterPlan& plan, const ConversationK
     FlowContext o;
     o.in_if = s ? s->if_index : plan.default_if;
     o.out_if = d ? d->if_index : plan.default_if;
-    o.src_mask = s ? s->prefix_length : 0;
-    o.dst_mask = d ? d->prefix_length : 0;
+    o.src_mask = static_cast<std::uint8_t>(s ? s->block.prefix : 0);
+    o.dst_mask = static_cast<std::uint8_t>(d ? d->block.prefix : 0);
     o.src_as = s ? s->as_number : 0;
     o.dst_as = d ? d->as_number : 0;
-    if (d && d->next_hop.is_set()) o.next_hop = d->next_hop;
+    o.next_hop = plan.next_hop;
     return o;
 }
 

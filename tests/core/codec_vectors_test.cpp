@@ -278,6 +278,87 @@ TEST(CodecVectors, NtpTimestampsRoundTripToTheMillisecond) {
     }
 }
 
+// NTP fractions are rounded up, so that a decoder which truncates (to ns, us or ms) reads the
+// exact millisecond, and dateTimeMicroseconds leaves the lower 11 fraction bits zero.
+TEST(CodecVectors, NtpFractionsReadExactlyByTruncatingDecoders) {
+    struct TimeFields : DecodeVisitor {
+        std::vector<std::uint64_t> values;
+        std::span<const std::uint8_t> payload;
+        void on_data_record(const Template&, std::span<const FieldLocation> fields) override {
+            for (const auto& f : fields)
+                if (f.spec->id >= ie::flowStartMicroseconds && f.spec->id <= ie::flowEndNanoseconds) {
+                    std::uint64_t v = 0;
+                    for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | payload[f.offset + i];
+                    values.push_back(v);
+                }
+        }
+    };
+    for (TimeStyle style : {TimeStyle::microseconds, TimeStyle::nanoseconds}) {
+        const bool micro = style == TimeStyle::microseconds;
+        Capture cap;
+        ExporterConfig cfg;
+        cfg.protocol = Protocol::ipfix;
+        cfg.address = ip("192.0.2.1");
+        cfg.template_v4 = default_template(Protocol::ipfix, false, 256, style, true);
+        Packetizer p(cfg, cap.sink());
+        for (int ms = 0; ms < 1000; ++ms) {
+            FlowRecord r = sample_record();
+            r.first_ms = 1'700'000'000'000 + ms;
+            r.last_ms = r.first_ms;
+            ASSERT_TRUE(p.add(r, kExportNs));
+        }
+        p.flush(kExportNs);
+        Decoder d;
+        TimeFields v;
+        std::uint64_t n = 0;
+        for (auto& m : cap.messages) {
+            v.payload = m;
+            d.visit(m, cfg.address, 4739, ++n, v);
+        }
+        ASSERT_EQ(v.values.size(), 2000u);
+        for (std::size_t i = 0; i < v.values.size(); ++i) {
+            const std::uint64_t ms = i / 2;
+            const std::uint64_t frac = v.values[i] & 0xFFFFFFFFu;
+            EXPECT_EQ(v.values[i] >> 32, 1'700'000'000u + 2'208'988'800u);
+            if (micro) {
+                EXPECT_EQ(frac & 0x7FF, 0u) << "ms " << ms;
+                EXPECT_EQ((frac * 1'000'000) >> 32, ms * 1000) << "truncated to us, ms " << ms;
+            } else {
+                EXPECT_EQ((frac * 1'000'000'000) >> 32, ms * 1'000'000) << "truncated to ns, ms " << ms;
+            }
+        }
+    }
+}
+
+// A data template that carries samplingPacketInterval/Space (RFC 5477) exports 1-in-N as
+// 305 = 1, 306 = N - 1, and reads back as N.
+TEST(CodecVectors, SamplingPacketIntervalAndSpaceInDataRecords) {
+    Capture cap;
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::ipfix;
+    cfg.address = ip("192.0.2.1");
+    cfg.sampling_interval = 100;
+    cfg.template_v4 = default_template(Protocol::ipfix, false, 256, TimeStyle::milliseconds, true);
+    cfg.template_v4.fields.push_back({ie::samplingPacketInterval, 4, 0});
+    cfg.template_v4.fields.push_back({ie::samplingPacketSpace, 4, 0});
+    Packetizer p(cfg, cap.sink());
+    ASSERT_TRUE(p.add(sample_record(), kExportNs));
+    p.flush(kExportNs);
+    ASSERT_EQ(cap.truth.size(), 1u);
+    EXPECT_EQ(cap.truth[0].at(0).sampling_interval, 100u);
+    const auto& m = cap.messages[0];
+    // The record is the message's last 8 bytes before nothing else: 305 then 306.
+    auto u32_at = [&](std::size_t at) {
+        return (std::uint32_t{m[at]} << 24) | (std::uint32_t{m[at + 1]} << 16) | (std::uint32_t{m[at + 2]} << 8) | m[at + 3];
+    };
+    EXPECT_EQ(u32_at(m.size() - 8), 1u);
+    EXPECT_EQ(u32_at(m.size() - 4), 99u);
+    Decoder d;
+    auto got = decode_all(cap.messages, d);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].sampling_interval, 100u);
+}
+
 TEST(CodecVectors, SamplingAnnouncedByOptionsAndV5Header) {
     for (Protocol proto : {Protocol::v5, Protocol::v9, Protocol::ipfix}) {
         Capture cap;

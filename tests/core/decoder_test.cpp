@@ -2,6 +2,8 @@
 /// decoding goes on, nothing read out of bounds (the ASan build runs these too).
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "flowlab/core/decoder.hpp"
 #include "msg_builder.hpp"
 #include "test_support.hpp"
@@ -280,6 +282,33 @@ TEST(Decoder, IpfixSystemInitFromOptionsResolvesUptimeTimes) {
     ASSERT_EQ(r.out.size(), 2u);
     EXPECT_EQ(r.out[1].first_ms, 1'700'000'001'000);
     EXPECT_EQ(r.out[1].last_ms, 1'700'000'002'000);
+}
+
+// RFC 5477: samplingPacketInterval (305) packets selected, samplingPacketSpace (306) skipped,
+// as softflowd -s N announces it (305 = 1, 306 = N - 1): 1 in (305 + 306) / 305.
+TEST(Decoder, SamplingPacketIntervalAndSpaceGiveOneInN) {
+    auto data = MsgBuilder::ipfix(1).set(2).template_record(256, {{8, 4}, {12, 4}, {2, 4}}).end_set();
+    data.set(256);
+    data_record(data, 1, 2, 3);
+    data.end_set();
+    for (auto [interval, space, want] : {std::tuple{1u, 99u, 100u}, std::tuple{1u, 0u, 1u}, std::tuple{2u, 8u, 5u},
+                                         std::tuple{3u, 7u, 3u}}) {
+        Harness r;
+        auto opt = MsgBuilder::ipfix(1).set(3).u16(300).u16(3).u16(1).u16(149).u16(4).u16(305).u16(4).u16(306).u16(4).end_set();
+        opt.set(300).u32(1).u32(interval).u32(space).end_set();
+        r.feed(opt.build());
+        r.feed(data.build());
+        ASSERT_EQ(r.out.size(), 1u) << r.d.summary();
+        EXPECT_EQ(r.out[0].sampling_interval, want) << interval << " selected, " << space << " skipped";
+    }
+    // samplingInterval (34) is 1-in-N already; a samplingPacketSpace beside it changes nothing.
+    Harness r;
+    auto opt = MsgBuilder::ipfix(1).set(3).u16(300).u16(3).u16(1).u16(149).u16(4).u16(34).u16(4).u16(306).u16(4).end_set();
+    opt.set(300).u32(1).u32(10).u32(99).end_set();
+    r.feed(opt.build());
+    r.feed(data.build());
+    ASSERT_EQ(r.out.size(), 1u);
+    EXPECT_EQ(r.out[0].sampling_interval, 10u);
 }
 
 TEST(Decoder, SequenceGapsArePerSession) {

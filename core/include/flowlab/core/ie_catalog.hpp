@@ -51,7 +51,8 @@ enum class IeRole : std::uint8_t {
     end_nano,           ///< 157 (NTP)
     system_init_ms,     ///< systemInitTimeMilliseconds (160): boot time for 21/22
     icmp_type_code,     ///< 32 / 139: type*256 + code
-    sampling,           ///< 34, 305, 50: 1-in-N interval
+    sampling,           ///< 34, 50: 1-in-N interval; 305: packets selected in a row (RFC 5477)
+    sampling_space,     ///< 306: packets skipped after each 305 run; 1-in-N = (305 + 306) / 305
     padding,            ///< paddingOctets (210)
 };
 

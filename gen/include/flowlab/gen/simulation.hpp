@@ -16,16 +16,15 @@
 #include "flowlab/core/pcap_io.hpp"
 #include "flowlab/gen/conversation.hpp"
 #include "flowlab/gen/meter.hpp"
+#include "flowlab/gen/units.hpp"
 
 namespace flowlab::gen {
 
 /// A network an exporter sees, and what it knows about it.
 struct ObservedNetwork {
-    core::IpAddress prefix;
-    std::uint8_t prefix_length = 0;
+    Cidr block;
     std::uint32_t if_index = 0;  ///< interface towards this network
     std::uint32_t as_number = 0;
-    core::IpAddress next_hop;    ///< next hop used for traffic towards this network (optional)
 };
 
 struct ExporterPlan {
@@ -35,6 +34,7 @@ struct ExporterPlan {
     MeterConfig meter;
     std::vector<ObservedNetwork> observes;
     std::uint32_t default_if = 0;  ///< interface towards everything not in `observes`
+    core::IpAddress next_hop;      ///< next hop written into records (optional)
     std::int64_t export_delay_us = 0;           ///< from expiry to the export queue
     std::int64_t max_message_wait_us = 1'000'000;  ///< a partly filled message goes out after this
 };

@@ -1,0 +1,48 @@
+/// @brief `flowlab gen` as a library call: scenario in, output directory out.
+///
+/// Writes exports.pcap, truth/records.csv, truth/conversations.csv and manifest.json into a
+/// hidden temporary directory beside the target and renames it into place only when every
+/// file is complete, so an interrupted or failed run leaves nothing that looks like output.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "flowlab/gen/scenario.hpp"
+#include "flowlab/gen/simulation.hpp"
+#include "flowlab/gen/traffic_source.hpp"
+
+namespace flowlab::gen {
+
+struct GenOptions {
+    SourceOptions source;
+    std::string output_dir;
+    /// Progress lines on stderr (the command turns this on when stderr is a terminal).
+    bool progress = false;
+    /// Set from a signal handler to stop early; the run then throws and writes nothing.
+    const std::atomic<bool>* interrupted = nullptr;
+};
+
+struct GenSummary {
+    SimulationStats stats;
+    std::uint64_t seed = 0;
+    std::int64_t start_us = 0;
+    std::int64_t end_us = 0;
+    double seconds = 0;  ///< wall-clock time of the run
+};
+
+/// The exporter emulation plan for exporter `index` of a scenario whose span starts at
+/// `start_us` (the boot time is relative to it).
+ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64_t start_us);
+
+/// Columns of truth/conversations.csv.
+inline constexpr const char* kConversationCsvHeader =
+    "id,activity,src,dst,sport,dport,proto,tos,tcp_flags,packets,bytes,first_ms,last_ms";
+
+/// Runs the scenario and writes the output directory. Throws ConfigError for a scenario the
+/// exporters cannot carry, UsageError when the target exists and is not a flowlab output
+/// directory, IoError when writing fails, Error when interrupted.
+GenSummary run_gen(const Scenario& scenario, const GenOptions& options);
+
+}  // namespace flowlab::gen
