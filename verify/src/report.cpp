@@ -161,7 +161,7 @@ void text_records(std::string& out, const VerifyResult& v, const RecordsResult& 
         if (!r.unchecked[i]) continue;
         (r.unchecked[i] == r.pairs ? never : partly).set(static_cast<Field>(i));
     }
-    if (!never.empty()) line("not checked (the collector does not keep them): " + field_list(never));
+    if (!never.empty()) line("not checked (absent from every collected record): " + field_list(never));
     if (!partly.empty()) line("not checked in some records (absent there): " + field_list(partly));
     if (!r.excluded.empty()) line("not compared (the collector does not keep them, or excluded): " + field_list(r.excluded));
     if (!v.format_note.empty()) line("reader     " + v.format_note);

@@ -99,6 +99,9 @@ void Totals::add_truth(const FlowRecord& r) {
 
 void Totals::add_collected(const FlowRecord& r) {
     ++collected_rows_;
+    if (r.has(Field::exporter) && collected_exporters_.size() < 8 &&
+        std::find(collected_exporters_.begin(), collected_exporters_.end(), r.exporter) == collected_exporters_.end())
+        collected_exporters_.push_back(r.exporter);
     add(collected_, r, 1, false);
 }
 
@@ -123,6 +126,11 @@ TotalsResult Totals::finish(TotalsTruth against) {
         res.notes.push_back(std::to_string(truth_missing_[i]) + " truth rows have no " + dim + ": they are totalled under '" +
                             dim + "=-'");
     }
+    if (against == TotalsTruth::conversations && collected_exporters_.size() > 1)
+        res.notes.push_back("the collected records come from " + std::to_string(collected_exporters_.size()) +
+                            (collected_exporters_.size() == 8 ? " or more" : "") +
+                            " exporters: traffic that crosses several of them is counted once per exporter, but once "
+                            "in the conversations (compare one exporter's records, or against the records)");
     std::vector<std::pair<double, TotalsRow>> outside;
     auto check = [&](const std::string& key, const Sums& t, const Sums& c) {
         TotalsRow row;

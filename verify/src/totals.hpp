@@ -34,6 +34,7 @@ private:
     std::uint64_t truth_rows_ = 0, collected_rows_ = 0;
     std::array<std::uint64_t, 16> truth_missing_{}, collected_missing_{};  ///< rows lacking a key dimension
     std::vector<std::string> keys_;
+    std::vector<core::IpAddress> collected_exporters_;  ///< distinct, up to a few
 };
 
 }  // namespace flowlab::verify::detail
