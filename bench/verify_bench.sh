@@ -23,7 +23,9 @@ if [ "$SHUFFLED" = "--shuffled" ]; then
     if [ ! -f "$W/shuffled.csv" ]; then
         # Same records, another order (a collector that stores by hash, like pmacct): every
         # record then goes through the hash index instead of the in-order fast path.
-        { head -n 1 "$COLLECTED"; tail -n +2 "$COLLECTED" | shuf --random-source=/dev/zero; } >"$W/shuffled.csv"
+        # Deterministic: awk's generator with a fixed seed draws the sort keys.
+        { head -n 1 "$COLLECTED"; tail -n +2 "$COLLECTED" | awk 'BEGIN { srand(1) } { printf "%.12f\t%s\n", rand(), $0 }' |
+              sort -S 1G -k1,1 | cut -f2-; } >"$W/shuffled.csv"
     fi
     COLLECTED="$W/shuffled.csv"
 fi

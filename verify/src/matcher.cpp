@@ -352,6 +352,8 @@ std::pair<std::size_t, std::size_t> Matcher::window(std::size_t b, std::size_t e
 }
 
 std::size_t Matcher::find_unmatched(std::size_t pos) {
+    // The usual case first: an unmatched entry costs one look at its state, not at skip_.
+    if (pos < entries_.size() && state_[entries_[pos].idx] == kUnmatched) return pos;
     // skip_ links are laid lazily: mark() only sets the state (it runs for every record, in
     // truth order, and a write to skip_ would miss the cache each time); the first scan that
     // meets a matched entry links past it, so repeated scans of a key stay linear.
@@ -382,14 +384,52 @@ const FlowRecord& Matcher::truth_at(std::size_t pos) {
 
 // ------------------------------------------------------------------ phase 1
 
-void Matcher::offer(const FlowRecord& c, std::uint64_t line) {
+void Matcher::offer(const FlowRecord& c, std::uint64_t line) { offer_hashed(c, line, nullptr); }
+
+void Matcher::offer_batch(const FlowRecord* recs, const std::uint32_t* line_in_block, std::uint64_t first_line, std::size_t n) {
+    // In the truth's order the cursor matches from sequential memory. Out of it, each record
+    // touches a directory slot, an index entry and a truth record at random places in
+    // gigabytes: then fetch them ahead in three stages, so that the misses of the next
+    // records overlap the work on this one.
+    constexpr std::size_t kAhead = 12;
+    std::size_t i = 0;
+    while (i < n) {
+        if (cursor_misses_ < 8) {
+            offer_hashed(recs[i], first_line + line_in_block[i], nullptr);
+            ++i;
+            continue;
+        }
+        const std::size_t end = std::min(n, i + 4096);  // a run out of order: pipeline it
+        hashes_.resize(end - i);
+        for (std::size_t k = i; k < end; ++k) hashes_[k - i] = key_hash(recs[k]);
+        for (std::size_t k = i; k < end; ++k) {
+            const std::size_t j = k - i;
+            if (k + kAhead < end) __builtin_prefetch(&dir_[hashes_[j + kAhead] >> dir_shift_]);
+            if (k + kAhead / 2 < end) {
+                const std::uint32_t b = dir_[hashes_[j + kAhead / 2] >> dir_shift_];
+                if (b < entries_.size()) __builtin_prefetch(&entries_[b]);
+            }
+            if (k + kAhead / 4 < end) {
+                const std::uint32_t b = dir_[hashes_[j + kAhead / 4] >> dir_shift_];
+                if (b < entries_.size()) {
+                    __builtin_prefetch(&truth_.records[entries_[b].idx]);
+                    __builtin_prefetch(&state_[entries_[b].idx]);
+                }
+            }
+            offer_hashed(recs[k], first_line + line_in_block[k], &hashes_[j]);
+        }
+        i = end;
+    }
+}
+
+void Matcher::offer_hashed(const FlowRecord& c, std::uint64_t line, const std::uint64_t* hash) {
     ++result_.collected_records;
     if (c.has(Field::sequence) && c.has(Field::version)) {
         const std::optional<std::uint32_t> domain = c.has(Field::domain) ? std::optional<std::uint32_t>(c.domain) : std::nullopt;
         const std::uint64_t k = sequence_key(c.version, domain, c.sequence, key_exporter_ && c.has(Field::exporter) ? &c.exporter : nullptr);
         if (k != last_sequence_key_) collected_sequences_.insert(k);
         last_sequence_key_ = k;
-        collected_domain_by_version_[c.version] |= c.has(Field::domain);
+        sequence_versions_[c.version] |= static_cast<std::uint8_t>(1u | (c.has(Field::domain) ? 2u : 0u));
     }
     if (c.has(Field::exporter) && collected_exporters_.size() < 16 &&
         std::find(collected_exporters_.begin(), collected_exporters_.end(), c.exporter) == collected_exporters_.end())
@@ -397,7 +437,9 @@ void Matcher::offer(const FlowRecord& c, std::uint64_t line) {
 
     // Collectors mostly store records in the order they arrived, which is the truth's order:
     // try the truth record after the last one matched before hashing (sequential memory).
-    if (cursor_ < state_.size() && state_[cursor_] == kUnmatched) {
+    // After a run of misses (records out of order) it is tried only now and then, since each
+    // try costs a cache miss of its own.
+    if (cursor_ < state_.size() && state_[cursor_] == kUnmatched && (cursor_misses_ < 8 || (++cursor_skips_ & 63) == 0)) {
         unpack(truth_.records[cursor_], truth_.addresses, cursor_rec_);
         if (same_key(cursor_rec_, c)) {
             const Comparison cmp = compare(cursor_rec_, c, cfg_.compare);
@@ -408,11 +450,13 @@ void Matcher::offer(const FlowRecord& c, std::uint64_t line) {
                 for (std::size_t i = 0; i < core::kFieldCount; ++i)
                     if (cmp.unchecked.has(static_cast<Field>(i))) ++result_.unchecked[i];
                 ++cursor_;
+                cursor_misses_ = 0;
                 return;
             }
         }
+        ++cursor_misses_;
     }
-    const std::uint64_t h = key_hash(c);
+    const std::uint64_t h = hash ? *hash : key_hash(c);
     const auto [gb, ge] = group(h);
     if (gb < ge) {
         const auto [lo, hi] = window(gb, ge, c);
@@ -774,14 +818,14 @@ void Matcher::analyse_loss(RecordsResult& r) {
         loss.messages = s.messages.size();
         loss.records = s.records;
         loss.records_missing = s.missing;
-        if (!collected_domain_by_version_.empty()) {
+        const bool any_sequences = std::any_of(sequence_versions_.begin(), sequence_versions_.end(), [](std::uint8_t f) { return f != 0; });
+        if (any_sequences) {
             // The collected data carries sequence numbers (for this version, or at least for
             // others: then a version none of whose messages arrived shows every one unseen).
-            const auto v = collected_domain_by_version_.find(s.version);
             bool with_domain = false;
-            if (v != collected_domain_by_version_.end()) with_domain = v->second;
+            if (sequence_versions_[s.version]) with_domain = sequence_versions_[s.version] & 2u;
             else
-                for (const auto& [ver, dom] : collected_domain_by_version_) with_domain = with_domain || dom;
+                for (std::uint8_t f : sequence_versions_) with_domain = with_domain || (f & 2u);
             std::uint64_t unseen = 0;
             for (const Message& m : s.messages) {
                 const std::optional<std::uint32_t> domain = with_domain ? std::optional<std::uint32_t>(s.domain) : std::nullopt;

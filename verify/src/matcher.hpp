@@ -11,6 +11,7 @@
 /// records of one key, so the whole is linear in the number of records.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -77,6 +78,9 @@ public:
     Matcher(TruthSet& truth, MatchConfig cfg);
     /// Phase 1 for one collected record (line: where it came from, for reports).
     void offer(const core::FlowRecord& c, std::uint64_t line);
+    /// Phase 1 for a block of records (line of record i: first_line + line_in_block[i]),
+    /// fetching the index ahead.
+    void offer_batch(const core::FlowRecord* recs, const std::uint32_t* line_in_block, std::uint64_t first_line, std::size_t n);
     /// Resolves the rest and builds the result.
     RecordsResult finish();
 
@@ -95,6 +99,7 @@ private:
     enum State : std::uint8_t { kUnmatched = 0, kMatched = 1, kAltered = 2, kMerged = 3 };
 
     std::uint64_t key_hash(const core::FlowRecord& r) const noexcept;
+    void offer_hashed(const core::FlowRecord& c, std::uint64_t line, const std::uint64_t* hash);
     bool same_key(const core::FlowRecord& t, const core::FlowRecord& c) const noexcept;
     Comparison compare(const core::FlowRecord& t, const core::FlowRecord& c, core::FieldSet fields) const;
     const TimeRule& flow_rule(const core::FlowRecord& t, const core::FlowRecord& c) const noexcept;
@@ -130,6 +135,9 @@ private:
 
     std::vector<Leftover> leftovers_;
     std::size_t cursor_ = 0;  ///< truth index after the last record matched
+    unsigned cursor_misses_ = 0;
+    unsigned cursor_skips_ = 0;
+    std::vector<std::uint64_t> hashes_;
     core::FlowRecord cursor_rec_;
     core::FlowRecord scratch_;
     std::uint64_t scratch_pos_ = ~0ull;
@@ -137,7 +145,7 @@ private:
     RecordsResult result_;
     std::unordered_set<std::uint64_t> collected_sequences_;  ///< (version, domain?, seq, exporter?) seen
     std::uint64_t last_sequence_key_ = 0;
-    std::map<std::uint8_t, bool> collected_domain_by_version_;
+    std::array<std::uint8_t, 256> sequence_versions_{};  ///< per version: 1 sequences seen, 2 with domain
     std::vector<core::IpAddress> collected_exporters_;
     std::map<core::IpAddress, std::uint64_t> unexpected_by_exporter_;
 };

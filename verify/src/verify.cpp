@@ -243,12 +243,22 @@ VerifyResult verify(const VerifyOptions& o) {
         auto par = parallel_collected(o.collected, *reader, threads, 16);
         detail::Matcher matcher(truth, cfg);
         phase("index");
-        std::uint64_t offered = 0;
-        for_each_collected(par.get(), *reader, [&](const FlowRecord& r, std::uint64_t line) {
-            matcher.offer(r, line);
-            if (o.progress && (++offered & 0xFFFFF) == 0) o.progress("collected", offered);
-        });
-        par.reset();
+        if (par) {
+            detail::CsvBatch batch;
+            std::uint64_t first_line = 0, offered = 0;
+            while (par->next(batch, first_line)) {
+                matcher.offer_batch(batch.records.data(), batch.line_in_block.data(), first_line, batch.records.size());
+                offered += batch.records.size();
+                if (o.progress) o.progress("collected", offered);
+            }
+            par.reset();
+        } else {
+            std::uint64_t offered = 0;
+            for_each_collected(nullptr, *reader, [&](const FlowRecord& r, std::uint64_t line) {
+                matcher.offer(r, line);
+                if (o.progress && (++offered & 0xFFFFF) == 0) o.progress("collected", offered);
+            });
+        }
         phase("collected");
         RecordsResult rr = matcher.finish();
         phase("finish");
