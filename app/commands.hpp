@@ -15,6 +15,7 @@ using Action = std::function<int()>;
 void add_decode_command(CLI::App& root, Action& action);
 void add_scenarios_command(CLI::App& root, Action& action);
 void add_gen_command(CLI::App& root, Action& action);
+void add_verify_command(CLI::App& root, Action& action);
 
 /// Where canned scenarios are looked up by name: $FLOWLAB_SCENARIOS (colon-separated), then
 /// <prefix>/share/flowlab/scenarios next to the installed binary.

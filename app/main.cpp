@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     add_gen_command(app, action);
     add_decode_command(app, action);
     add_scenarios_command(app, action);
+    add_verify_command(app, action);
 
     try {
         app.parse(argc, argv);

@@ -1,0 +1,162 @@
+/// @brief `flowlab verify`: compare what a collector stored with the ground truth.
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "flowlab/core/error.hpp"
+#include "flowlab/core/record_format.hpp"
+#include "flowlab/verify/report.hpp"
+#include "flowlab/verify/verify.hpp"
+
+namespace flowlab::app {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+        const std::size_t c = s.find(',', pos);
+        std::string item = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+        if (!item.empty()) out.push_back(item);
+        if (c == std::string::npos) break;
+        pos = c + 1;
+    }
+    return out;
+}
+
+core::FieldSet field_set(const std::string& option, const std::string& list) {
+    core::FieldSet s;
+    for (const auto& name : split_list(list)) {
+        const auto f = core::field_from_name(name);
+        if (!f) throw UsageError(option + ": unknown field '" + name + "' (expected CSV column names: " + core::csv_header() + ")");
+        s.set(*f);
+    }
+    return s;
+}
+
+double parse_tolerance(const std::string& text) {
+    std::string t = text;
+    const bool percent = !t.empty() && t.back() == '%';
+    if (percent) t.pop_back();
+    std::size_t used = 0;
+    double v = -1;
+    try {
+        v = std::stod(t, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != t.size() || t.empty() || v < 0)
+        throw UsageError("--tolerance " + text + ": expected a percentage such as 1% or 0.5%, or a fraction such as 0.01");
+    return percent ? v / 100 : v;
+}
+
+}  // namespace
+
+void add_verify_command(CLI::App& root, Action& action) {
+    struct Args {
+        std::string truth, collected, level = "records", collector, fields, ignore, by, bin, tolerance = "0", against = "records",
+                                     metrics, time_slack, report_json, junit;
+        std::size_t examples = 10;
+        unsigned threads = 0;
+        bool quiet = false;
+    };
+    auto args = std::make_shared<Args>();
+    CLI::App* cmd = root.add_subcommand(
+        "verify",
+        "Compare what a collector stored with flowlab's ground truth.\n"
+        "  records level: every truth record matched by exactly one collected record (key + fields, times at the\n"
+        "  collector's resolution); reports missing, altered (per-field diffs), duplicated and unexpected records,\n"
+        "  and where records were lost by export sequence number.\n"
+        "  totals level: bytes/packets/flows per key within a tolerance, against the records or the conversations.\n"
+        "Collected data: TOOL:PATH with TOOL one of flowlab, nfdump, pmacct, tshark, goflow2 (a directory is read\n"
+        "with `nfdump -R DIR -o json`); without TOOL the format is detected from the content.\n"
+        "Exit status: 0 match, 1 differences, 2 bad input.");
+    cmd->add_option("--truth", args->truth, "gen output directory (truth/records.csv, truth/conversations.csv)")->required();
+    cmd->add_option("--collected", args->collected, "collector output: [TOOL:]PATH")->required();
+    cmd->add_option("--level", args->level, "records (default) or totals")->check(CLI::IsMember({"records", "totals"}));
+    cmd->add_option("--collector", args->collector,
+                    "collector profile (name in verify/collectors, or a JSON file): the fields it keeps and its time rules");
+    cmd->add_option("--fields", args->fields, "compare only these fields (comma-separated CSV column names)");
+    cmd->add_option("--ignore", args->ignore, "never compare these fields (e.g. exporter after a replay from loopback)");
+    cmd->add_option("--examples", args->examples, "examples listed per kind of difference (default 10)");
+    cmd->add_option("--time-slack", args->time_slack, "extra tolerance on flow times, e.g. 5ms (default 0)");
+    cmd->add_option("--by", args->by,
+                    "totals: key dimensions, comma-separated: exporter, domain, version, src, dst, host, sport, dport, port, "
+                    "proto (default src,dst,sport,dport,proto)");
+    cmd->add_option("--bin", args->bin, "totals: time bins by flow start, e.g. 5m");
+    cmd->add_option("--tolerance", args->tolerance, "totals: allowed relative difference, e.g. 1% (default 0)");
+    cmd->add_option("--against", args->against, "totals: records (default) or conversations (traffic truth)")
+        ->check(CLI::IsMember({"records", "conversations"}));
+    cmd->add_option("--metrics", args->metrics, "totals: bytes,packets,flows (default: all that apply)");
+    cmd->add_option("--report-json", args->report_json, "write the full result as JSON to this file");
+    cmd->add_option("--junit", args->junit, "write a JUnit XML report to this file (for CI)");
+    cmd->add_option("--threads", args->threads, "parsing threads (default: one per core)");
+    cmd->add_flag("-q,--quiet", args->quiet, "print only the verdict line");
+
+    cmd->callback([args, &action] {
+        action = [args]() -> int {
+            verify::VerifyOptions o;
+            o.truth_dir = args->truth;
+            o.collected = verify::parse_collected_spec(args->collected);
+            o.level = args->level == "totals" ? verify::Level::totals : verify::Level::records;
+            if (!args->collector.empty()) o.profile = verify::load_profile(args->collector);
+            if (!args->fields.empty()) o.fields = field_set("--fields", args->fields);
+            if (!args->ignore.empty()) o.ignore = field_set("--ignore", args->ignore);
+            o.examples = args->examples;
+            o.threads = args->threads;
+            if (!args->time_slack.empty()) {
+                const auto d = verify::parse_duration_ms(args->time_slack);
+                if (!d) throw UsageError("--time-slack " + args->time_slack + ": expected a duration such as 5ms or 1s");
+                o.time_slack_ms = *d;
+            }
+            const bool totals_options = !args->by.empty() || !args->bin.empty() || args->tolerance != "0" ||
+                                        args->against != "records" || !args->metrics.empty();
+            if (o.level == verify::Level::records && totals_options)
+                throw UsageError("--by, --bin, --tolerance, --against and --metrics apply to --level totals");
+            if (!args->by.empty()) {
+                o.by.clear();
+                for (const auto& name : split_list(args->by)) {
+                    const auto k = verify::totals_key_from_name(name);
+                    if (!k)
+                        throw UsageError("--by: unknown dimension '" + name +
+                                         "' (expected exporter, domain, version, src, dst, host, sport, dport, port, proto)");
+                    o.by.push_back(*k);
+                }
+            }
+            if (!args->bin.empty()) {
+                const auto d = verify::parse_duration_ms(args->bin);
+                if (!d || *d <= 0) throw UsageError("--bin " + args->bin + ": expected a duration such as 1m or 5m");
+                o.bin_ms = *d;
+            }
+            o.tolerance = parse_tolerance(args->tolerance);
+            o.against = args->against == "conversations" ? verify::TotalsTruth::conversations : verify::TotalsTruth::records;
+            if (!args->metrics.empty()) {
+                std::vector<verify::Metric> m;
+                for (const auto& name : split_list(args->metrics)) {
+                    if (name == "bytes") m.push_back(verify::Metric::bytes);
+                    else if (name == "packets") m.push_back(verify::Metric::packets);
+                    else if (name == "flows") m.push_back(verify::Metric::flows);
+                    else throw UsageError("--metrics: unknown metric '" + name + "' (expected bytes, packets, flows)");
+                }
+                o.metrics = m;
+            }
+
+            if (stderr_is_tty())
+                o.progress = [](std::string_view phase, std::uint64_t n) {
+                    std::fprintf(stderr, "\rverify: %.*s %.1fM records   ", static_cast<int>(phase.size()), phase.data(),
+                                 static_cast<double>(n) / 1e6);
+                };
+            const verify::VerifyResult r = verify::verify(o);
+            if (o.progress) std::fprintf(stderr, "\r%60s\r", "");
+            if (!args->report_json.empty()) verify::write_file_atomic(args->report_json, verify::to_json(r).dump(2) + "\n");
+            if (!args->junit.empty()) verify::write_file_atomic(args->junit, verify::format_junit(r));
+            const std::string text = args->quiet ? r.verdict() + "\n" : verify::format_text(r);
+            std::fwrite(text.data(), 1, text.size(), stdout);
+            std::fflush(stdout);
+            return r.match() ? 0 : 1;
+        };
+    });
+}
+
+}  // namespace flowlab::app

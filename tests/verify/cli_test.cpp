@@ -1,0 +1,99 @@
+/// @brief `flowlab verify` as a user runs it: exit codes, messages, report files.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "verify_helpers.hpp"
+
+namespace flowlab::verify::testing {
+namespace {
+
+using flowlab::test::run;
+
+TEST(VerifyCli, ExitZeroOnMatchOneOnDifferences) {
+    flowlab::test::TempDir dir;
+    auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+                  "nfdump:" + fixture("crafted/nfdump.json"), "--collector", "nfcapd"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("MATCH: 21 of 21 records\n", 0), 0u) << r.out;
+
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+             fixture("crafted/nfdump.json"), "--report-json", dir / "r.json", "--junit", dir / "r.xml", "-q"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.out, "DIFFERENT: 7 altered\n");
+    const auto j = nlohmann::json::parse(flowlab::test::read_file(dir / "r.json"));
+    EXPECT_EQ(j["altered_fields"]["src_mask"], 7);
+    EXPECT_NE(flowlab::test::read_file(dir / "r.xml").find("<testsuites"), std::string::npos);
+}
+
+TEST(VerifyCli, BadInputIsExitTwoWithFileAndLine) {
+    flowlab::test::TempDir dir;
+    flowlab::test::write_file(dir / "bad.csv", flowlab::test::read_file(fixture("crafted/records.csv")) + "1.2.3.4,0\n");
+    auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+                  "flowlab:" + dir / "bad.csv"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("bad.csv:23: expected 28 columns, found 2"), std::string::npos) << r.err;
+
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", dir / "nowhere", "--collected", fixture("crafted/nfdump.json")});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--truth"), std::string::npos) << r.err;
+
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+             "nfsen:" + fixture("crafted/nfdump.json")});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown tool 'nfsen'"), std::string::npos) << r.err;
+
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+             fixture("crafted/nfdump.json"), "--by", "host"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("apply to --level totals"), std::string::npos) << r.err;
+
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+             fixture("crafted/nfdump.json"), "--fields", "src,dest"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown field 'dest'"), std::string::npos) << r.err;
+}
+
+TEST(VerifyCli, TotalsWithTolerance) {
+    auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+                  fixture("crafted/pmacct.json"), "--level", "totals", "--by", "host", "--bin", "5m", "--tolerance", "1%"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out.rfind("MATCH: ", 0), 0u) << r.out;
+}
+
+}  // namespace
+}  // namespace flowlab::verify::testing
+
+namespace flowlab::verify::testing {
+namespace {
+
+// Files above 8 MB are read by the parallel block reader (truth and collected); the verdicts
+// must be those of the in-order reader, line numbers included.
+TEST(VerifyCli, LargeFilesTakeTheParallelPath) {
+    flowlab::test::TempDir dir;
+    const auto base = read_all(fixture("crafted/records.csv"));
+    std::vector<FlowRecord> truth;
+    for (std::uint32_t i = 0; truth.size() < 70000; ++i)
+        for (FlowRecord r : base) {
+            r.set_number(Field::sport, 1000 + i % 60000);  // distinct keys across copies
+            r.set_number(Field::first_ms, static_cast<std::uint64_t>(r.first_ms + i));
+            truth.push_back(r);
+        }
+    const std::string gen = make_truth(dir, truth);
+    ASSERT_GT(std::filesystem::file_size(gen + "/truth/records.csv"), 8u << 20);
+    auto collected = truth;
+    collected.erase(collected.begin() + 50000);             // missing: truth line 50002
+    collected[60000].set_number(Field::bytes, 1);           // altered
+    std::swap(collected[10], collected[65000]);             // out of order
+    write_records(dir / "c.csv", collected);
+    const auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", gen, "--collected", "flowlab:" + dir / "c.csv",
+                        "--report-json", dir / "r.json"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "DIFFERENT: 1 missing, 1 altered");
+    const auto j = nlohmann::json::parse(flowlab::test::read_file(dir / "r.json"));
+    EXPECT_EQ(j["examples"]["missing"][0]["truth_line"], 50002);
+    EXPECT_EQ(j["examples"]["altered"][0]["collected_line"], 60002);  // row 60000 after the header
+}
+
+}  // namespace
+}  // namespace flowlab::verify::testing

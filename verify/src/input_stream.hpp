@@ -1,0 +1,89 @@
+/// @brief Buffered byte input from a file, standard input or a child process, with line counting.
+///
+/// Collector outputs are large (a day of flows is millions of lines) and some come from a child
+/// process (`nfdump -R DIR -o json`), so readers pull lines or JSON tokens from one big buffer
+/// instead of iostreams, and a child's exit status is checked when its output ends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flowlab/core/error.hpp"
+
+namespace flowlab::verify::detail {
+
+/// The place of an error on a line (InputError::Place with only the line set).
+inline InputError::Place line_place(std::uint64_t line) {
+    InputError::Place p;
+    p.line = line;
+    return p;
+}
+
+/// A readable source of bytes. Owns the descriptor (and the child process, if any).
+class InputStream {
+public:
+    /// Opens a file; "-" is standard input. Throws IoError if it cannot be opened.
+    static InputStream open_file(const std::string& path);
+    /// Starts argv (no shell) with extra environment entries ("NAME=value") and reads its
+    /// standard output. Its standard error is kept for the message if it fails.
+    /// Throws IoError if it cannot be started.
+    static InputStream open_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                    std::string name_for_errors);
+
+    InputStream(InputStream&& o) noexcept;
+    InputStream& operator=(InputStream&& o) noexcept;
+    InputStream(const InputStream&) = delete;
+    InputStream& operator=(const InputStream&) = delete;
+    ~InputStream();
+
+    /// Reads up to n bytes; 0 at the end. At the end of a child's output, waits for it and
+    /// throws InputError (with its standard error) if it did not exit with status 0.
+    std::size_t read(char* out, std::size_t n);
+    const std::string& name() const noexcept { return name_; }
+    /// Makes `bytes` the next bytes read (format detection reads ahead, then gives them back).
+    void unread(std::string bytes) { pending_ = std::move(bytes) + pending_.substr(pending_pos_); pending_pos_ = 0; }
+
+private:
+    InputStream() = default;
+    void finish_child();
+    int fd_ = -1;
+    bool owns_fd_ = false;
+    pid_t child_ = -1;
+    int err_fd_ = -1;  ///< child's standard error (an unlinked temporary file)
+    std::string name_;
+    std::string command_;
+    std::string pending_;
+    std::size_t pending_pos_ = 0;
+};
+
+/// Line reader over an InputStream. Lines are returned without the newline (and without a
+/// trailing '\r'); views stay valid until the next call.
+class LineReader {
+public:
+    explicit LineReader(InputStream in, std::size_t block = 1 << 20);
+    /// Next line; false at the end of input. A last line without newline is returned too.
+    bool next(std::string_view& line);
+    /// 1-based number of the line returned last.
+    std::uint64_t line() const noexcept { return line_no_; }
+    const std::string& name() const noexcept { return in_.name(); }
+    /// Looks at the first bytes without consuming them (for format detection).
+    std::string_view peek(std::size_t n);
+
+private:
+    bool fill();
+    InputStream in_;
+    std::vector<char> buf_;
+    std::size_t begin_ = 0, end_ = 0;
+    bool eof_ = false;
+    std::uint64_t line_no_ = 0;
+};
+
+/// Splits a line on a separator into at most `max` views; returns the number of fields found
+/// (which may exceed max: the rest is not split).
+std::size_t split(std::string_view line, char sep, std::string_view* out, std::size_t max) noexcept;
+
+}  // namespace flowlab::verify::detail

@@ -1,0 +1,158 @@
+/// @brief Record-level matching of collected records against truth records.
+///
+/// Truth records are indexed by a hash of their key (exporter when compared, src, dst, ports,
+/// protocol; ICMP without ports) and, within a key, sorted by flow start. Collected records
+/// stream in (phase 1): each takes the unmatched truth record of its key whose fields all
+/// agree, nearest in time. What is left is resolved after the stream ends, in collected order:
+/// sums of several truth records (collectors that aggregate), duplicates (equal to a truth
+/// record already matched), altered records (same key, nearest in time; then records whose
+/// key itself was altered, found by their counters), and finally unexpected records; truth
+/// records still unmatched are missing. Every step is a hash lookup plus a scan of the few
+/// records of one key, so the whole is linear in the number of records.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "flowlab/verify/collected.hpp"
+#include "flowlab/verify/verify.hpp"
+#include "record_store.hpp"
+
+namespace flowlab::verify::detail {
+
+/// Which fields make the matching key besides the addresses (from what is compared).
+struct KeySpec {
+    bool ports = true;
+    bool proto = true;
+};
+KeySpec key_spec(core::FieldSet compare) noexcept;
+/// Bucket bits of the index for a number of records.
+unsigned index_bits_for(std::size_t records) noexcept;
+/// Hash of a record's key: src, dst, ports (not for ICMP), protocol. Not the exporter: records of
+/// one 5-tuple from several exporters share a group and are told apart when both carry it.
+std::uint64_t key_hash(const core::FlowRecord& r, KeySpec spec) noexcept;
+
+/// One truth record in the index: its key hash and flow start (the order within a key).
+struct KeyEntry {
+    std::uint64_t hash;
+    std::int64_t first;  ///< INT64_MIN if absent
+    std::uint32_t idx;
+};
+
+struct TruthSet {
+    std::string path;
+    std::vector<PackedRecord> records;
+    /// Per record in file order, built while loading (the thread that stores records is idle
+    /// while the parsers work); the matcher sorts it into its index. May be empty.
+    std::vector<KeyEntry> index;
+    unsigned index_bits = 0;                     ///< bucket bits the histogram was counted for
+    std::vector<std::uint32_t> index_histogram;  ///< entries per bucket (top index_bits of the hash)
+    AddressTable addresses;
+    LineMap lines;
+    core::FieldSet seen;  ///< fields present in at least one record
+};
+
+/// Loads a flowlab records CSV (in parallel from `min_parallel` bytes on, in blocks of
+/// `block` bytes), hashing keys as `spec` says. Throws InputError/IoError.
+TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel = 8u << 20,
+                    std::size_t block = 8u << 20,
+                    const std::function<void(std::string_view, std::uint64_t)>& progress = {});
+
+struct MatchConfig {
+    core::FieldSet compare;
+    ReaderTraits traits;
+    std::map<std::uint8_t, core::FieldSet> drops;
+    std::int64_t extra_slack_ms = 0;
+    std::size_t examples = 10;
+};
+
+class Matcher {
+public:
+    /// Takes truth.index (if filled) for its own.
+    Matcher(TruthSet& truth, MatchConfig cfg);
+    /// Phase 1 for one collected record (line: where it came from, for reports).
+    void offer(const core::FlowRecord& c, std::uint64_t line);
+    /// Phase 1 for a block of records (line of record i: first_line + line_in_block[i]),
+    /// fetching the index ahead.
+    void offer_batch(const core::FlowRecord* recs, const std::uint32_t* line_in_block, std::uint64_t first_line, std::size_t n);
+    /// Resolves the rest and builds the result.
+    RecordsResult finish();
+
+private:
+    using Entry = KeyEntry;
+    struct Comparison {
+        core::FieldSet differ;
+        core::FieldSet unchecked;
+        std::int64_t dt = 0;
+    };
+    struct Leftover {
+        core::FlowRecord rec;
+        std::uint64_t line;
+        std::uint64_t hash;
+    };
+    enum State : std::uint8_t { kUnmatched = 0, kMatched = 1, kAltered = 2, kMerged = 3 };
+
+    std::uint64_t key_hash(const core::FlowRecord& r) const noexcept;
+    void offer_hashed(const core::FlowRecord& c, std::uint64_t line, const std::uint64_t* hash);
+    bool same_key(const core::FlowRecord& t, const core::FlowRecord& c) const noexcept;
+    Comparison compare(const core::FlowRecord& t, const core::FlowRecord& c, core::FieldSet fields) const;
+    const TimeRule& flow_rule(const core::FlowRecord& t, const core::FlowRecord& c) const noexcept;
+    std::pair<std::size_t, std::size_t> group(std::uint64_t hash) const noexcept;
+    std::pair<std::size_t, std::size_t> window(std::size_t b, std::size_t e, const core::FlowRecord& c) const;
+    std::size_t find_unmatched(std::size_t pos);
+    void mark(std::size_t pos, State s);
+    const core::FlowRecord& truth_at(std::size_t pos);
+    std::uint64_t expected_counter(const core::FlowRecord& t, core::Field f) const noexcept;
+
+    bool try_merge(const Leftover& l, std::size_t b, std::size_t e);
+    bool try_duplicate(const Leftover& l, std::size_t b, std::size_t e);
+    bool try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e);
+    void record_altered(std::uint32_t idx, const core::FlowRecord& t, const Leftover& l, const Comparison& cmp);
+    void analyse_loss(RecordsResult& r);
+    void count_per_exporter(RecordsResult& r);
+    std::string expectation_note(const core::FlowRecord& t, core::FieldSet differ) const;
+
+    const TruthSet& truth_;
+    MatchConfig cfg_;
+    bool key_exporter_ = false, key_ports_ = false, key_proto_ = false;
+    bool time_keyed_ = false;
+    std::int64_t window_before_ = 0, window_after_ = 0;
+
+    std::vector<Entry> entries_;
+    std::vector<std::uint32_t> dir_;
+    unsigned dir_shift_ = 64;
+    std::vector<std::uint32_t> entry_pos_;   ///< truth index → entry position
+    std::vector<std::uint8_t> state_;        ///< per truth index
+    std::vector<std::uint32_t> skip_;        ///< per entry position: DSU "next possibly unmatched"
+    std::unordered_map<std::uint32_t, std::uint32_t> copies_;
+    std::vector<std::uint32_t> duplicate_example_idx_;
+
+    std::vector<Leftover> leftovers_;
+    std::size_t cursor_ = 0;  ///< truth index after the last record matched
+    unsigned cursor_misses_ = 0;
+    unsigned cursor_skips_ = 0;
+    std::vector<std::uint64_t> hashes_;
+    core::FlowRecord cursor_rec_;
+    core::FlowRecord scratch_;
+    std::uint64_t scratch_pos_ = ~0ull;
+
+    RecordsResult result_;
+    std::unordered_set<std::uint64_t> collected_sequences_;  ///< (version, domain?, seq, exporter?) seen
+    std::uint64_t last_sequence_key_ = 0;
+    std::array<std::uint8_t, 256> sequence_versions_{};  ///< per version: 1 sequences seen, 2 with domain
+    std::vector<core::IpAddress> collected_exporters_;
+    std::map<core::IpAddress, std::uint64_t> unexpected_by_exporter_;
+};
+
+/// Stream key of a collected message for "did this sequence number arrive" (exporter only when
+/// it is part of the key).
+std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> domain, std::uint32_t sequence,
+                           const core::IpAddress* exporter) noexcept;
+
+}  // namespace flowlab::verify::detail

@@ -1,0 +1,157 @@
+/// @brief Compact in-memory records for the truth side of a verification.
+///
+/// A FlowRecord is ~190 bytes (four addresses, an `extra` vector); truth sets of tens of
+/// millions of records are held in memory while collected records stream past, so the
+/// exporter and next hop (few distinct values) are interned and the record packed to ~136 bytes.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "flowlab/core/flow_record.hpp"
+
+namespace flowlab::verify::detail {
+
+/// Interned addresses; id 0 is "no address".
+class AddressTable {
+public:
+    AddressTable() { list_.emplace_back(); }
+    std::uint32_t intern(const core::IpAddress& a) {
+        if (!a.is_set()) return 0;
+        // Exporters and next hops are few: the last few ids answer most lookups.
+        for (std::uint32_t id : recent_)
+            if (id && list_[id] == a) return id;
+        auto [it, fresh] = ids_.try_emplace(a, static_cast<std::uint32_t>(list_.size()));
+        if (fresh) list_.push_back(a);
+        recent_[next_recent_++ % recent_.size()] = it->second;
+        return it->second;
+    }
+    const core::IpAddress& at(std::uint32_t id) const noexcept { return list_[id]; }
+    std::size_t size() const noexcept { return list_.size(); }
+
+private:
+    std::vector<core::IpAddress> list_;
+    std::unordered_map<core::IpAddress, std::uint32_t> ids_;
+    std::array<std::uint32_t, 8> recent_{};
+    std::size_t next_recent_ = 0;
+};
+
+struct PackedRecord {
+    std::uint64_t packets = 0, bytes = 0;
+    std::int64_t first_ms = 0, last_ms = 0, export_ms = 0;
+    std::uint64_t present = 0;
+    std::uint32_t domain = 0, sequence = 0, in_if = 0, out_if = 0, src_as = 0, dst_as = 0, sampling_interval = 0;
+    std::uint32_t exporter_id = 0, next_hop_id = 0;
+    std::uint16_t sport = 0, dport = 0, template_id = 0;
+    std::uint8_t proto = 0, tos = 0, tcp_flags = 0, src_mask = 0, dst_mask = 0, icmp_type = 0, icmp_code = 0,
+                 end_reason = 0, version = 0;
+    core::IpAddress src, dst;
+
+    bool has(core::Field f) const noexcept { return (present >> static_cast<unsigned>(f)) & 1u; }
+};
+
+inline PackedRecord pack(const core::FlowRecord& r, AddressTable& table) {
+    PackedRecord p;
+    p.packets = r.packets;
+    p.bytes = r.bytes;
+    p.first_ms = r.first_ms;
+    p.last_ms = r.last_ms;
+    p.export_ms = r.export_ms;
+    p.present = r.present.bits();
+    p.domain = r.domain;
+    p.sequence = r.sequence;
+    p.in_if = r.in_if;
+    p.out_if = r.out_if;
+    p.src_as = r.src_as;
+    p.dst_as = r.dst_as;
+    p.sampling_interval = r.sampling_interval;
+    p.exporter_id = r.has(core::Field::exporter) ? table.intern(r.exporter) : 0;
+    p.next_hop_id = r.has(core::Field::next_hop) ? table.intern(r.next_hop) : 0;
+    p.sport = r.sport;
+    p.dport = r.dport;
+    p.template_id = r.template_id;
+    p.proto = r.proto;
+    p.tos = r.tos;
+    p.tcp_flags = r.tcp_flags;
+    p.src_mask = r.src_mask;
+    p.dst_mask = r.dst_mask;
+    p.icmp_type = r.icmp_type;
+    p.icmp_code = r.icmp_code;
+    p.end_reason = r.end_reason;
+    p.version = r.version;
+    p.src = r.src;
+    p.dst = r.dst;
+    return p;
+}
+
+inline void unpack(const PackedRecord& p, const AddressTable& table, core::FlowRecord& r) {
+    r.packets = p.packets;
+    r.bytes = p.bytes;
+    r.first_ms = p.first_ms;
+    r.last_ms = p.last_ms;
+    r.export_ms = p.export_ms;
+    r.present = core::FieldSet::from_bits(p.present);
+    r.domain = p.domain;
+    r.sequence = p.sequence;
+    r.in_if = p.in_if;
+    r.out_if = p.out_if;
+    r.src_as = p.src_as;
+    r.dst_as = p.dst_as;
+    r.sampling_interval = p.sampling_interval;
+    r.exporter = table.at(p.exporter_id);
+    r.next_hop = table.at(p.next_hop_id);
+    r.sport = p.sport;
+    r.dport = p.dport;
+    r.template_id = p.template_id;
+    r.proto = p.proto;
+    r.tos = p.tos;
+    r.tcp_flags = p.tcp_flags;
+    r.src_mask = p.src_mask;
+    r.dst_mask = p.dst_mask;
+    r.icmp_type = p.icmp_type;
+    r.icmp_code = p.icmp_code;
+    r.end_reason = p.end_reason;
+    r.version = p.version;
+    r.src = p.src;
+    r.dst = p.dst;
+    r.extra.clear();
+}
+
+inline core::FlowRecord unpack(const PackedRecord& p, const AddressTable& table) {
+    core::FlowRecord r;
+    unpack(p, table, r);
+    return r;
+}
+
+/// Line numbers of stored records without a number per record: breakpoints where the
+/// record→line relation jumps (block starts, blank lines).
+class LineMap {
+public:
+    void add(std::uint64_t index, std::uint64_t line) {
+        if (!points_.empty()) {
+            const auto& b = points_.back();
+            if (b.line + (index - b.index) == line) return;  // already implied
+        }
+        points_.push_back({index, line});
+    }
+    std::uint64_t line(std::uint64_t index) const noexcept {
+        std::size_t lo = 0, hi = points_.size();
+        while (hi - lo > 1) {
+            const std::size_t mid = (lo + hi) / 2;
+            if (points_[mid].index <= index) lo = mid;
+            else hi = mid;
+        }
+        if (points_.empty()) return index + 1;
+        return points_[lo].line + (index - points_[lo].index);
+    }
+
+private:
+    struct Point {
+        std::uint64_t index, line;
+    };
+    std::vector<Point> points_;
+};
+
+}  // namespace flowlab::verify::detail
