@@ -56,7 +56,7 @@ double parse_tolerance(const std::string& text) {
 void add_verify_command(CLI::App& root, Action& action) {
     struct Args {
         std::string truth, collected, level = "records", collector, fields, ignore, by, bin, tolerance = "0", against = "records",
-                                     metrics, time_slack, report_json, junit;
+                                     metrics, time_slack, report_json, junit, exporter_map;
         std::size_t examples = 10;
         unsigned threads = 0;
         bool quiet = false;
@@ -79,6 +79,9 @@ void add_verify_command(CLI::App& root, Action& action) {
                     "collector profile (name in verify/collectors, or a JSON file): the fields it keeps and its time rules");
     cmd->add_option("--fields", args->fields, "compare only these fields (comma-separated CSV column names)");
     cmd->add_option("--ignore", args->ignore, "never compare these fields (e.g. exporter after a replay from loopback)");
+    cmd->add_option("--exporter-map", args->exporter_map,
+                    "collected exporter addresses to truth ones, e.g. 127.0.0.2=192.0.2.1,127.0.0.3=192.0.2.2 (after a replay\n"
+                    "with --exporter-src auto, so that exporters are still compared)");
     cmd->add_option("--examples", args->examples, "examples listed per kind of difference (default 10)");
     cmd->add_option("--time-slack", args->time_slack, "extra tolerance on flow times, e.g. 5ms (default 0)");
     cmd->add_option("--by", args->by,
@@ -105,6 +108,14 @@ void add_verify_command(CLI::App& root, Action& action) {
             if (!args->ignore.empty()) o.ignore = field_set("--ignore", args->ignore);
             o.examples = args->examples;
             o.threads = args->threads;
+            for (const auto& pair : split_list(args->exporter_map)) {
+                const auto eq = pair.find('=');
+                const auto from = core::IpAddress::parse(pair.substr(0, eq == std::string::npos ? pair.size() : eq));
+                const auto to = eq == std::string::npos ? std::nullopt : core::IpAddress::parse(pair.substr(eq + 1));
+                if (!from || !to)
+                    throw UsageError("--exporter-map: '" + pair + "' is not COLLECTED=TRUTH (two addresses, e.g. 127.0.0.2=192.0.2.1)");
+                o.exporter_map.emplace_back(*from, *to);
+            }
             if (!args->time_slack.empty()) {
                 const auto d = verify::parse_duration_ms(args->time_slack);
                 if (!d) throw UsageError("--time-slack " + args->time_slack + ": expected a duration such as 5ms or 1s");

@@ -219,6 +219,13 @@ VerifyResult verify(const VerifyOptions& o) {
     }
     if (o.fields) compare = compare & *o.fields;
     compare = compare - o.ignore;
+    auto map_exporter = [&](FlowRecord& r) {
+        for (const auto& [from, to] : o.exporter_map)
+            if (r.exporter == from) {
+                r.exporter = to;
+                return;
+            }
+    };
 
     if (o.level == Level::records) {
         res.truth_path = truth_records_path(o.truth_dir);
@@ -247,6 +254,8 @@ VerifyResult verify(const VerifyOptions& o) {
             detail::CsvBatch batch;
             std::uint64_t first_line = 0, offered = 0;
             while (par->next(batch, first_line)) {
+                if (!o.exporter_map.empty())
+                    for (auto& r : batch.records) map_exporter(r);
                 matcher.offer_batch(batch.records.data(), batch.line_in_block.data(), first_line, batch.records.size());
                 offered += batch.records.size();
                 if (o.progress) o.progress("collected", offered);
@@ -255,7 +264,13 @@ VerifyResult verify(const VerifyOptions& o) {
         } else {
             std::uint64_t offered = 0;
             for_each_collected(nullptr, *reader, [&](const FlowRecord& r, std::uint64_t line) {
-                matcher.offer(r, line);
+                if (o.exporter_map.empty()) {
+                    matcher.offer(r, line);
+                } else {
+                    FlowRecord mapped = r;
+                    map_exporter(mapped);
+                    matcher.offer(mapped, line);
+                }
                 if (o.progress && (++offered & 0xFFFFF) == 0) o.progress("collected", offered);
             });
         }
@@ -290,7 +305,15 @@ VerifyResult verify(const VerifyOptions& o) {
             while (conv.next(r)) totals.add_truth(r);
         }
         auto par = parallel_collected(o.collected, *reader, threads);
-        for_each_collected(par.get(), *reader, [&](const FlowRecord& x, std::uint64_t) { totals.add_collected(x); });
+        for_each_collected(par.get(), *reader, [&](const FlowRecord& x, std::uint64_t) {
+            if (o.exporter_map.empty()) {
+                totals.add_collected(x);
+            } else {
+                FlowRecord mapped = x;
+                map_exporter(mapped);
+                totals.add_collected(mapped);
+            }
+        });
         res.totals = totals.finish(o.against);
         if (traits.sums_equal_records && o.metrics &&
             std::find(metrics.begin(), metrics.end(), Metric::flows) != metrics.end())

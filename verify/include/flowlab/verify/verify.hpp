@@ -46,6 +46,10 @@ struct VerifyOptions {
     core::FieldSet ignore;                 ///< never compare these
     std::size_t examples = 10;             ///< examples kept per kind of difference
     std::int64_t time_slack_ms = 0;        ///< added to the collector's time rule
+    /// Collected exporter address -> truth exporter address, applied before matching: a replay
+    /// that gives each exporter its own loopback source (127.0.0.2, ...) keeps exporters
+    /// distinguishable, and this maps them back so `exporter` is still compared.
+    std::vector<std::pair<core::IpAddress, core::IpAddress>> exporter_map;
     unsigned threads = 0;                  ///< 0: one per core
     /// Called now and then with the phase ("truth", "collected") and the records read so far
     /// (the command shows it on a terminal). May be empty.
