@@ -141,6 +141,26 @@ TEST_F(Fixture, IdenticalMatches) {
     EXPECT_TRUE(r.records->loss.empty());
 }
 
+TEST_F(Fixture, ExporterMapTranslatesReplayedSources) {
+    // A replay from loopback: every exporter arrives as its own 127.0.0.x address.
+    std::vector<IpAddress> exporters;
+    auto c = truth;
+    for (auto& r : c) {
+        auto it = std::find(exporters.begin(), exporters.end(), r.exporter);
+        if (it == exporters.end()) it = exporters.insert(exporters.end(), r.exporter);
+        r.exporter = IpAddress::v4(0x7F000002u + static_cast<std::uint32_t>(it - exporters.begin()));
+    }
+    ASSERT_GT(exporters.size(), 1u);
+    EXPECT_FALSE(check(c).match()) << "without the map the exporters differ";
+    VerifyOptions o;
+    for (std::size_t i = 0; i < exporters.size(); ++i)
+        o.exporter_map.emplace_back(IpAddress::v4(0x7F000002u + static_cast<std::uint32_t>(i)), exporters[i]);
+    EXPECT_TRUE(check(c, o).match());
+    // Mapped to the wrong exporters, they are reported, not silently accepted.
+    std::swap(o.exporter_map[0].second, o.exporter_map[1].second);
+    EXPECT_FALSE(check(c, o).match());
+}
+
 TEST_F(Fixture, ShuffledOrderMatches) {
     auto c = truth;
     std::mt19937_64 rng(7);
