@@ -11,6 +11,7 @@ namespace flowlab::app {
 using Action = std::function<int()>;
 
 void add_decode_command(CLI::App& root, Action& action);
+void add_replay_command(CLI::App& root, Action& action);
 
 /// True when stderr is a terminal: long work shows progress only then.
 bool stderr_is_tty();
