@@ -21,3 +21,8 @@ function(flowlab_module name)
   target_compile_features(flowlab_${name} PUBLIC cxx_std_20)
   target_link_libraries(flowlab_${name} PUBLIC ${ARG_DEPS} PRIVATE flowlab_options)
 endfunction()
+
+# Coverage instrumentation for libFuzzer in every flowlab library the fuzz targets link.
+if(FLOWLAB_FUZZ)
+  target_compile_options(flowlab_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()

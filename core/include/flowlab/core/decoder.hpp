@@ -58,8 +58,11 @@ struct DecodeStats {
     std::uint64_t bytes_without_template = 0;
     std::uint64_t unknown_fields = 0;         ///< IANA fields not in the catalog, skipped
     std::uint64_t enterprise_fields = 0;      ///< enterprise-specific fields, skipped
+    std::uint64_t unknown_sets = 0;           ///< sets with a reserved id (v9 2-255, IPFIX 4-255), skipped
+    std::uint64_t unresolved_times = 0;       ///< records with uptime-relative times and no base to resolve them
     std::uint64_t sequence_gaps = 0;          ///< times a session's sequence jumped forward
     std::uint64_t sequence_missing = 0;       ///< units (v5/IPFIX records, v9 packets) skipped by those jumps
+    std::uint64_t sequence_backwards = 0;     ///< times a sequence went back (reordering, restart)
     std::array<std::uint64_t, kDecodeErrorKinds> errors{};
     std::uint64_t error_total() const noexcept;
 };

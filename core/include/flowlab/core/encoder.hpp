@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -61,6 +62,9 @@ public:
     /// Throws ConfigError if the configuration cannot work (a template longer than the MTU,
     /// v5 with a max_payload below one record, a template id below 256).
     Packetizer(ExporterConfig config, Sink sink);
+    ~Packetizer();
+    Packetizer(Packetizer&&) noexcept;
+    Packetizer& operator=(Packetizer&&) noexcept;
 
     /// Queues a record for export at `export_ns`; emits the pending message first when this
     /// record does not fit into it. Returns false (and counts) when the protocol cannot carry
@@ -71,31 +75,14 @@ public:
     /// IPFIX: emits a message withdrawing template `id` (RFC 7011 8.1). Tests use it; RFC 7011
     /// forbids withdrawals over UDP, so gen never sends one.
     void withdraw_template(std::uint16_t id, std::int64_t export_ns);
-    bool pending() const noexcept { return pending_records_ > 0; }
+    bool pending() const noexcept;
 
-    const PacketizerStats& stats() const noexcept { return stats_; }
-    const ExporterConfig& config() const noexcept { return config_; }
+    const PacketizerStats& stats() const noexcept;
+    const ExporterConfig& config() const noexcept;
 
 private:
     struct Impl;
-    void start_message(std::int64_t export_ns);
-    void finish_message(std::int64_t export_ns);
-    void write_templates();
-    ExporterConfig config_;
-    Sink sink_;
-    std::vector<std::uint8_t> buf_;
-    std::vector<FlowRecord> truth_;
-    std::size_t pending_records_ = 0;
-    std::size_t records_in_message_for_count_ = 0;  // v9 header count: templates + records
-    std::size_t open_set_offset_ = 0;
-    std::uint16_t open_set_id_ = 0;
-    bool message_open_ = false;
-    bool templates_in_message_ = false;
-    std::uint32_t sequence_ = 0;
-    std::uint32_t messages_since_templates_ = 0;
-    std::int64_t last_template_ms_ = 0;
-    bool templates_ever_sent_ = false;
-    PacketizerStats stats_;
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace flowlab::core

@@ -40,9 +40,9 @@ private:
 class InputError : public Error {
 public:
     struct Place {
-        std::optional<std::uint64_t> packet;
-        std::optional<std::uint64_t> line;
-        std::optional<std::uint64_t> offset;
+        std::optional<std::uint64_t> packet{};
+        std::optional<std::uint64_t> line{};
+        std::optional<std::uint64_t> offset{};
     };
     InputError(std::string file, Place place, const std::string& msg)
         : Error(format(file, place, msg)), file_(std::move(file)), place_(place) {}

@@ -1,0 +1,284 @@
+/// @brief Randomized encode -> decode round trips for v5, v9 and IPFIX, IPv4 and IPv6, every
+/// time style, with and without variable-length and enterprise fields; and packetizer limits.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "flowlab/core/decoder.hpp"
+#include "flowlab/core/encoder.hpp"
+#include "flowlab/core/error.hpp"
+#include "flowlab/core/ie_catalog.hpp"
+#include "test_support.hpp"
+
+namespace flowlab::core {
+namespace {
+
+constexpr std::uint64_t kSeed = 20261126;
+constexpr std::int64_t kBase = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+
+struct Case {
+    Protocol protocol;
+    bool ipv6;
+    TimeStyle time_style;
+    bool extras;  // variable-length + enterprise fields (IPFIX only)
+};
+
+std::string name_of(const Case& c) {
+    return std::string(protocol_name(c.protocol)) + (c.ipv6 ? "/v6" : "/v4") + "/time" +
+           std::to_string(static_cast<int>(c.time_style)) + (c.extras ? "/extras" : "");
+}
+
+FlowRecord random_record(std::mt19937_64& rng, bool ipv6, bool v5) {
+    auto u = [&](std::uint64_t lo, std::uint64_t hi) { return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng); };
+    FlowRecord r;
+    if (ipv6) {
+        std::array<std::uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8};
+        for (int i = 4; i < 16; ++i) a[i] = static_cast<std::uint8_t>(u(0, 255));
+        r.set_address(Field::src, IpAddress::v6_bytes(a.data()));
+        a[15] ^= 0x5a;
+        r.set_address(Field::dst, IpAddress::v6_bytes(a.data()));
+        a[15] = 1;
+        r.set_address(Field::next_hop, IpAddress::v6_bytes(a.data()));
+    } else {
+        r.set_address(Field::src, IpAddress::v4(0x0A000000u | static_cast<std::uint32_t>(u(0, 0xFFFFFF))));
+        r.set_address(Field::dst, IpAddress::v4(0xC0A80000u | static_cast<std::uint32_t>(u(0, 0xFFFF))));
+        r.set_address(Field::next_hop, IpAddress::v4(0xCB007100u | static_cast<std::uint32_t>(u(0, 255))));
+    }
+    const std::uint64_t proto_pick = u(0, 9);
+    const std::uint8_t proto = proto_pick < 6 ? 6 : proto_pick < 9 ? 17 : (ipv6 ? 58 : 1);
+    r.set_number(Field::proto, proto);
+    if (proto == 1 || proto == 58) {
+        r.set_number(Field::sport, 0);
+        r.set_number(Field::dport, 0);
+        r.set_number(Field::icmp_type, u(0, 15));
+        r.set_number(Field::icmp_code, u(0, 3));
+    } else {
+        r.set_number(Field::sport, u(1, 65535));
+        r.set_number(Field::dport, u(1, 65535));
+        r.set_number(Field::icmp_type, 0);
+        r.set_number(Field::icmp_code, 0);
+    }
+    r.set_number(Field::tos, u(0, 255));
+    r.set_number(Field::tcp_flags, proto == 6 ? u(0, 63) : 0);
+    r.set_number(Field::packets, u(1, v5 ? 0xFFFFFFFFull : (1ull << 40)));
+    r.set_number(Field::bytes, u(40, v5 ? 0xFFFFFFFFull : (1ull << 50)));
+    const std::int64_t first = kBase + static_cast<std::int64_t>(u(0, 3'600'000));
+    r.set_number(Field::first_ms, static_cast<std::uint64_t>(first));
+    r.set_number(Field::last_ms, static_cast<std::uint64_t>(first + static_cast<std::int64_t>(u(0, 120'000))));
+    r.set_number(Field::in_if, u(0, v5 ? 65535 : 0xFFFFFFFF));
+    r.set_number(Field::out_if, u(0, v5 ? 65535 : 0xFFFFFFFF));
+    r.set_number(Field::src_as, u(0, v5 ? 65535 : 0xFFFFFFFF));
+    r.set_number(Field::dst_as, u(0, v5 ? 65535 : 0xFFFFFFFF));
+    r.set_number(Field::src_mask, u(0, ipv6 ? 128 : 32));
+    r.set_number(Field::dst_mask, u(0, ipv6 ? 128 : 32));
+    r.set_number(Field::end_reason, u(1, 5));
+    return r;
+}
+
+void add_extras(std::mt19937_64& rng, FlowRecord& r) {
+    const std::size_t n = std::uniform_int_distribution<std::size_t>(0, 400)(rng);
+    std::vector<std::uint8_t> name(n);
+    for (auto& c : name) c = static_cast<std::uint8_t>('a' + rng() % 26);
+    r.extra.push_back({0, ie::applicationName, name});
+    std::vector<std::uint8_t> ent(6);
+    for (auto& c : ent) c = static_cast<std::uint8_t>(rng());
+    r.extra.push_back({32473, 17, ent});
+}
+
+class RoundTrip : public ::testing::TestWithParam<Case> {};
+
+TEST_P(RoundTrip, DecodeEqualsTruthAndTruthEqualsInput) {
+    const Case c = GetParam();
+    std::mt19937_64 rng(kSeed);
+    std::printf("seed %llu, case %s\n", static_cast<unsigned long long>(kSeed), name_of(c).c_str());
+    ExporterConfig cfg;
+    cfg.protocol = c.protocol;
+    cfg.address = c.ipv6 ? *IpAddress::parse("2001:db8::1") : IpAddress::v4(0xC0000201);
+    cfg.domain = c.protocol == Protocol::v5 ? 0x0103 : 42;
+    cfg.boot_ms = kBase - 86'400'000;
+    cfg.max_payload = 1500 - udp_overhead(c.ipv6);
+    cfg.template_refresh_packets = 7;
+    const bool wide = true;  // 8-byte counters; reduced-size ones are covered by the vector tests
+    cfg.template_v4 = default_template(c.protocol, false, 256, c.time_style, wide);
+    cfg.template_v6 = default_template(c.protocol, true, 257, c.time_style, wide);
+    if (c.extras) {
+        for (Template* t : {&cfg.template_v4, &cfg.template_v6}) {
+            t->fields.push_back({ie::applicationName, kVariableLength, 0});
+            t->fields.push_back({17, 6, 32473});
+        }
+    }
+    std::vector<std::vector<std::uint8_t>> messages;
+    std::vector<FlowRecord> truth;
+    Packetizer p(cfg, [&](const EncodedMessage& m) {
+        EXPECT_LE(m.bytes.size(), cfg.max_payload);
+        messages.emplace_back(m.bytes.begin(), m.bytes.end());
+        truth.insert(truth.end(), m.records.begin(), m.records.end());
+    });
+    std::vector<FlowRecord> input;
+    std::int64_t now_ns = (kBase + 3'700'000) * 1'000'000;
+    for (int i = 0; i < 2000; ++i) {
+        FlowRecord r = random_record(rng, c.ipv6 && (i % 3 != 0), c.protocol == Protocol::v5);
+        if (c.protocol == Protocol::v5 && r.src.is_v6()) continue;
+        if (c.extras) add_extras(rng, r);
+        now_ns += static_cast<std::int64_t>(rng() % 3'000'000);
+        ASSERT_TRUE(p.add(r, now_ns)) << i;
+        input.push_back(r);
+    }
+    p.flush(now_ns);
+    ASSERT_EQ(truth.size(), input.size());
+
+    DecoderOptions opts;
+    opts.keep_extra = true;
+    Decoder d(opts);
+    std::vector<FlowRecord> decoded;
+    std::uint64_t n = 0;
+    for (const auto& m : messages) d.decode(ExportDatagram{m, cfg.address, 9995, ++n}, decoded);
+    EXPECT_EQ(d.stats().error_total(), 0u) << d.summary();
+    EXPECT_EQ(d.stats().sequence_gaps, 0u) << d.summary();
+    ASSERT_EQ(decoded.size(), truth.size()) << d.summary();
+    for (std::size_t i = 0; i < truth.size(); ++i) {
+        ASSERT_EQ(decoded[i], truth[i]) << "record " << i;
+        const FlowRecord& in = input[i];
+        const FlowRecord& t = truth[i];
+        // Every field the template carries survives unchanged (seconds style truncates times).
+        for (Field f : {Field::src, Field::dst, Field::next_hop}) EXPECT_EQ(*t.address(f), *in.address(f)) << i;
+        for (Field f : {Field::sport, Field::dport, Field::proto, Field::tos, Field::tcp_flags, Field::packets,
+                        Field::bytes, Field::in_if, Field::out_if, Field::src_as, Field::dst_as, Field::src_mask,
+                        Field::dst_mask}) {
+            if (c.protocol == Protocol::v5 && (f == Field::dport) && (in.proto == 1 || in.proto == 58)) continue;
+            EXPECT_EQ(t.number(f), in.number(f)) << i << " " << field_name(f);
+        }
+        if (c.protocol != Protocol::v5 || in.proto == 1 || in.proto == 58) {
+            EXPECT_EQ(t.icmp_type, in.icmp_type) << i;
+            EXPECT_EQ(t.icmp_code, in.icmp_code) << i;
+        }
+        if (c.time_style == TimeStyle::seconds && c.protocol == Protocol::ipfix) {
+            EXPECT_EQ(t.first_ms, in.first_ms / 1000 * 1000) << i;
+        } else {
+            EXPECT_EQ(t.first_ms, in.first_ms) << i;
+            EXPECT_EQ(t.last_ms, in.last_ms) << i;
+        }
+        if (c.extras) {
+            EXPECT_EQ(t.extra, in.extra) << i;
+        }
+        EXPECT_EQ(t.exporter, cfg.address);
+        EXPECT_EQ(t.domain, cfg.domain);
+    }
+    EXPECT_EQ(p.stats().clamped, 0u);
+}
+
+std::vector<Case> all_cases() {
+    std::vector<Case> cases;
+    cases.push_back({Protocol::v5, false, TimeStyle::uptime, false});
+    for (bool v6 : {false, true}) {
+        cases.push_back({Protocol::v9, v6, TimeStyle::uptime, false});
+        cases.push_back({Protocol::v9, v6, TimeStyle::milliseconds, false});
+        for (TimeStyle ts : {TimeStyle::uptime, TimeStyle::seconds, TimeStyle::milliseconds, TimeStyle::microseconds,
+                             TimeStyle::nanoseconds})
+            cases.push_back({Protocol::ipfix, v6, ts, false});
+        cases.push_back({Protocol::ipfix, v6, TimeStyle::milliseconds, true});
+    }
+    return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllProtocols, RoundTrip, ::testing::ValuesIn(all_cases()),
+                         [](const ::testing::TestParamInfo<Case>& param_info) {
+                             std::string s = name_of(param_info.param);
+                             for (auto& ch : s)
+                                 if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                             return s;
+                         });
+
+TEST(Packetizer, V5HoldsAtMostThirtyRecordsAndCountsFlowSequence) {
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::v5;
+    cfg.address = IpAddress::v4(0xC0000201);
+    cfg.boot_ms = kBase;
+    std::vector<std::vector<std::uint8_t>> msgs;
+    Packetizer p(cfg, [&](const EncodedMessage& m) { msgs.emplace_back(m.bytes.begin(), m.bytes.end()); });
+    std::mt19937_64 rng(kSeed);
+    for (int i = 0; i < 65; ++i) ASSERT_TRUE(p.add(random_record(rng, false, true), (kBase + 5000) * 1'000'000));
+    p.flush((kBase + 5000) * 1'000'000);
+    ASSERT_EQ(msgs.size(), 3u);
+    EXPECT_EQ(msgs[0].size(), 24u + 30 * 48);
+    EXPECT_EQ(msgs[2].size(), 24u + 5 * 48);
+    auto seq = [](const std::vector<std::uint8_t>& m) { return (m[16] << 24) | (m[17] << 16) | (m[18] << 8) | m[19]; };
+    EXPECT_EQ(seq(msgs[0]), 0);
+    EXPECT_EQ(seq(msgs[1]), 30);
+    EXPECT_EQ(seq(msgs[2]), 60);
+}
+
+TEST(Packetizer, V5CannotCarryIpv6AndSaysSo) {
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::v5;
+    cfg.address = IpAddress::v4(0xC0000201);
+    Packetizer p(cfg, [](const EncodedMessage&) {});
+    std::mt19937_64 rng(kSeed);
+    EXPECT_FALSE(p.add(random_record(rng, true, true), 0));
+    EXPECT_EQ(p.stats().rejected, 1u);
+}
+
+TEST(Packetizer, TemplatesRefreshEveryNMessagesAndEveryTSeconds) {
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::ipfix;
+    cfg.address = IpAddress::v4(0xC0000201);
+    cfg.template_v4 = default_template(Protocol::ipfix, false, 256, TimeStyle::milliseconds, true);
+    cfg.template_refresh_packets = 3;
+    cfg.template_refresh_ms = 10'000;
+    std::vector<bool> had_template;
+    Packetizer p(cfg, [&](const EncodedMessage& m) { had_template.push_back(m.bytes[16] == 0 && m.bytes[17] == 2); });
+    std::mt19937_64 rng(kSeed);
+    std::int64_t t = kBase * 1'000'000;
+    for (int i = 0; i < 8; ++i) {
+        ASSERT_TRUE(p.add(random_record(rng, false, false), t));
+        p.flush(t);
+        t += 1'000'000'000;  // one message per second
+    }
+    // every 3 messages
+    EXPECT_EQ(had_template, (std::vector<bool>{true, false, false, true, false, false, true, false}));
+    ASSERT_TRUE(p.add(random_record(rng, false, false), t + 20'000'000'000));  // 20 s later: time refresh
+    p.flush(t + 20'000'000'000);
+    EXPECT_TRUE(had_template.back());
+}
+
+TEST(Packetizer, RejectsConfigurationsThatCannotWork) {
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::ipfix;
+    cfg.template_v4 = default_template(Protocol::ipfix, false, 100, TimeStyle::milliseconds, true);
+    EXPECT_THROW(Packetizer(cfg, [](const EncodedMessage&) {}), ConfigError);  // id below 256
+    cfg.template_v4.id = 256;
+    cfg.max_payload = 60;
+    EXPECT_THROW(Packetizer(cfg, [](const EncodedMessage&) {}), ConfigError);  // MTU too small
+    cfg.max_payload = 1400;
+    cfg.template_v4.fields.push_back({12, 0, 0});
+    EXPECT_THROW(Packetizer(cfg, [](const EncodedMessage&) {}), ConfigError);  // zero-length field
+    cfg.protocol = Protocol::v9;
+    cfg.template_v4 = default_template(Protocol::v9, false, 256, TimeStyle::uptime, false);
+    cfg.template_v4.fields.push_back({96, kVariableLength, 0});
+    EXPECT_THROW(Packetizer(cfg, [](const EncodedMessage&) {}), ConfigError);  // v9 has no varlen
+}
+
+TEST(Packetizer, WithdrawalIsDecodedAndTemplateResent) {
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::ipfix;
+    cfg.address = IpAddress::v4(0xC0000201);
+    cfg.template_v4 = default_template(Protocol::ipfix, false, 256, TimeStyle::milliseconds, true);
+    std::vector<std::vector<std::uint8_t>> msgs;
+    Packetizer p(cfg, [&](const EncodedMessage& m) { msgs.emplace_back(m.bytes.begin(), m.bytes.end()); });
+    std::mt19937_64 rng(kSeed);
+    ASSERT_TRUE(p.add(random_record(rng, false, false), kBase * 1'000'000));
+    p.withdraw_template(256, kBase * 1'000'000);
+    ASSERT_TRUE(p.add(random_record(rng, false, false), kBase * 1'000'000));
+    p.flush(kBase * 1'000'000);
+    ASSERT_EQ(msgs.size(), 3u);
+    Decoder d;
+    std::vector<FlowRecord> out;
+    for (std::size_t i = 0; i < msgs.size(); ++i) d.decode(ExportDatagram{msgs[i], cfg.address, 1, i + 1}, out);
+    EXPECT_EQ(out.size(), 2u);
+    EXPECT_EQ(d.stats().template_withdrawals, 1u);
+    EXPECT_EQ(d.stats().templates, 2u);
+    EXPECT_EQ(d.stats().error_total(), 0u) << d.summary();
+}
+
+}  // namespace
+}  // namespace flowlab::core
