@@ -17,6 +17,11 @@
 
 namespace flowlab::gen {
 
+namespace detail {
+// GCC/clang extension; __extension__ keeps -Wpedantic quiet about the type name.
+__extension__ typedef unsigned __int128 Uint128;
+}  // namespace detail
+
 struct Burst {
     std::int64_t start_us = 0;  ///< first packet, Unix epoch microseconds
     std::int64_t end_us = 0;    ///< last packet (== start_us when packets == 1)
@@ -28,7 +33,7 @@ struct Burst {
     std::int64_t packet_time(std::uint64_t i) const noexcept {
         if (packets <= 1) return start_us;
         return start_us + static_cast<std::int64_t>(
-                              (static_cast<unsigned __int128>(i) * static_cast<std::uint64_t>(end_us - start_us)) /
+                              (static_cast<detail::Uint128>(i) * static_cast<std::uint64_t>(end_us - start_us)) /
                               (packets - 1));
     }
     /// Size of packet i.
