@@ -4,7 +4,6 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
-#include <cerrno>
 
 namespace flowlab::replay {
 
@@ -36,17 +35,16 @@ Pacer::Pacer(const std::atomic<bool>* stop) noexcept : stop_(stop) {
 std::int64_t Pacer::wait_until(std::int64_t deadline, std::int64_t wake_by) noexcept {
     const std::int64_t target = std::min(deadline, wake_by);
     std::int64_t now = monotonic_ns();
-    if (now >= target) return now;
-    if (target - now > margin_ns_) {
-        const std::int64_t sleep_to = target - margin_ns_;
+    while (target - now > margin_ns_) {
+        if (stopped()) return now;
+        // Long waits sleep in slices so a stop flag set by another thread is seen (a signal
+        // interrupts the sleep anyway).
+        const std::int64_t sleep_to = std::min(target - margin_ns_, now + kMaxSliceNs);
         const timespec ts = to_timespec(sleep_to);
-        // EINTR: a signal arrived (SIGINT/SIGTERM set stop_); anything else cannot happen
-        // with a valid absolute time.
         const int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
         ++sleeps_;
         now = monotonic_ns();
-        if (rc == EINTR && stopped()) return now;
-        if (rc == 0) {
+        if (rc == 0 && sleep_to == target - margin_ns_) {
             // Oversleep beyond the requested wake-up: grow the margin at once when it was too
             // small, shrink it slowly so one quiet period does not undo what a busy one taught.
             const std::int64_t over = now - sleep_to;

@@ -1,6 +1,7 @@
 /// @brief Loading a capture file into memory, optionally while the sender already runs.
 #include "flowlab/replay/packet_store.hpp"
 
+#include <pcap/pcap.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -65,8 +66,10 @@ void MappedRegion::grow(std::size_t bytes) {
 PacketStore::PacketStore(const std::string& path, Kind kind)
     : path_(path), kind_(kind), reader_(std::make_unique<core::PcapReader>(path)) {
     if (kind_ == Kind::frames && reader_->link_type() != core::LinkType::ethernet) {
-        throw InputError(path_, "link type " + std::to_string(reader_->raw_link_type()) +
-                                    " is not Ethernet (1): --iface injects whole Ethernet frames");
+        const int dlt = reader_->raw_link_type();
+        const char* name = pcap_datalink_val_to_name(dlt);
+        throw InputError(path_, std::string("link type ") + (name ? name : "?") + " (" + std::to_string(dlt) +
+                                    ") is not Ethernet: --iface injects whole Ethernet frames");
     }
     struct stat st {};
     const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);

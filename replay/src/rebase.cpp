@@ -36,6 +36,7 @@ struct RebasePlan::Visitor final : core::DecodeVisitor {
     core::IpAddress exporter;
     std::uint16_t port = 0;
     bool found_header = false;
+    core::Protocol current = core::Protocol::ipfix;
     // The IPFIX message being walked: its data records are its sequence units.
     SessionState* open_ipfix = nullptr;
     std::uint32_t open_records = 0;
@@ -66,6 +67,7 @@ struct RebasePlan::Visitor final : core::DecodeVisitor {
 
     void on_header(core::Protocol p, std::span<std::uint8_t> header) override {
         close_ipfix();
+        current = p;
         const auto at = static_cast<std::size_t>(header.data() - base);
         const std::uint8_t* h = header.data();
         std::uint32_t export_s = 0;
@@ -107,9 +109,12 @@ struct RebasePlan::Visitor final : core::DecodeVisitor {
         ++plan->stats_.messages;
     }
 
-    void on_data_record(const core::Template&, std::span<const core::FieldLocation> fields) override {
+    void on_data_record(const core::Template& t, std::span<const core::FieldLocation> fields) override {
         if (open_ipfix) ++open_records;
-        for (const core::FieldLocation& f : fields) {
+        // v9 scope fields carry scope types (1 system, 2 interface, ...), not element ids.
+        const std::size_t first = current == core::Protocol::v9 ? t.scope_count : 0;
+        for (std::size_t i = first; i < fields.size(); ++i) {
+            const core::FieldLocation& f = fields[i];
             if (f.spec->enterprise != 0) continue;
             const core::IeInfo* info = core::find_ie(f.spec->id);
             if (!info) continue;

@@ -33,8 +33,9 @@ public:
     explicit Pacer(const std::atomic<bool>* stop = nullptr) noexcept;
 
     /// Waits until the monotonic clock reaches `deadline` or, if earlier, `wake_by` (for
-    /// periodic work such as progress output), or until `stop` is set. Returns the clock
-    /// reading when it returned, which is >= the target unless stopped.
+    /// periodic work such as progress output), or until `stop` is set (seen within 100 ms,
+    /// at once when a signal interrupts the sleep). Returns the clock reading when it
+    /// returned, which is >= the target unless stopped.
     std::int64_t wait_until(std::int64_t deadline, std::int64_t wake_by) noexcept;
     std::int64_t wait_until(std::int64_t deadline) noexcept { return wait_until(deadline, deadline); }
 
@@ -45,6 +46,7 @@ public:
     static constexpr std::int64_t kMinMarginNs = 2'000;
     static constexpr std::int64_t kMaxMarginNs = 1'000'000;
     static constexpr std::int64_t kInitialMarginNs = 50'000;
+    static constexpr std::int64_t kMaxSliceNs = 100'000'000;  ///< longest single sleep
 
 private:
     bool stopped() const noexcept { return stop_ && stop_->load(std::memory_order_relaxed); }
