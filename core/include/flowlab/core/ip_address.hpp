@@ -40,7 +40,7 @@ public:
         std::memcpy(a.bytes_.data(), p, 16);
         return a;
     }
-    /// Parses dotted-quad IPv4 or RFC 4291/5952 IPv6 text (inet_pton); nullopt if neither.
+    /// Parses dotted-quad IPv4 or RFC 4291/5952 IPv6 text (what inet_pton accepts); nullopt if neither.
     static std::optional<IpAddress> parse(std::string_view text);
 
     bool is_set() const noexcept { return family_ != Family::none; }

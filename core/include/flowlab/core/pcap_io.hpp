@@ -73,6 +73,7 @@ public:
     /// Next frame as captured; false at end of file. Throws InputError on a damaged file.
     bool next_frame(Frame& f);
     /// Next UDP datagram (IPv4 or IPv6, VLAN tags skipped), skipping and counting the rest.
+    /// IP fragments are counted in stats().fragments and skipped: there is no reassembly.
     bool next_udp(UdpDatagram& d);
     /// Parses a frame of this file's link type; false (and counted) if it is not UDP.
     bool parse_udp(const Frame& f, UdpDatagram& d);
@@ -105,10 +106,13 @@ public:
 
     /// Frames an export datagram as Ethernet/IPv4|IPv6/UDP (both endpoints in one family)
     /// with valid checksums. MAC addresses are derived from the IP addresses (locally
-    /// administered), so each exporter has its own stable MAC.
+    /// administered), so each exporter has its own stable MAC. A raw-IP writer (DLT 101)
+    /// gets the same frame without the Ethernet header. Throws Error for mixed families or
+    /// another link type.
     void write_udp(std::int64_t ts_ns, const UdpEndpoint& src, const UdpEndpoint& dst,
                    std::span<const std::uint8_t> payload);
-    /// Writes a complete frame of the writer's link type.
+    /// Writes a complete frame of the writer's link type. Throws Error for a timestamp a pcap
+    /// cannot hold (before 1970 or after 2106) and IoError when the write fails.
     void write_frame(std::int64_t ts_ns, std::span<const std::uint8_t> frame);
     void commit();
     std::uint64_t frames() const noexcept { return frames_; }
@@ -127,13 +131,18 @@ private:
     bool committed_ = false;
 };
 
-/// Builds an Ethernet/IPv4|IPv6/UDP frame into `out` (cleared first) with valid checksums.
+/// Builds an Ethernet/IPv4|IPv6/UDP frame into `out` (cleared first) with valid checksums:
+/// IPv4 with IHL 5, TTL 64, DF and `ip_id`; IPv6 with hop limit 64. Throws Error if the two
+/// addresses are not both IPv4 or both IPv6, or if the payload does not fit one datagram.
 void build_udp_frame(std::vector<std::uint8_t>& out, const UdpEndpoint& src, const UdpEndpoint& dst,
                      std::span<const std::uint8_t> payload, std::uint16_t ip_id = 0);
 /// Locally administered MAC derived from an IP address (stable, distinct per address).
 std::array<std::uint8_t, 6> mac_for(const IpAddress& a) noexcept;
-/// RFC 1071 ones'-complement sum of data added to `sum` (not folded).
+/// RFC 1071 ones'-complement sum of data added to `sum` (not folded). When a checksum spans
+/// several pieces, every piece but the last must have an even length.
 std::uint32_t checksum_add(std::uint32_t sum, std::span<const std::uint8_t> data) noexcept;
+/// Folds a sum to 16 bits and complements it: the value to store in a checksum field. Over
+/// data that includes a correct checksum field the result is 0.
 std::uint16_t checksum_fold(std::uint32_t sum) noexcept;
 
 }  // namespace flowlab::core

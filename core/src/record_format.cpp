@@ -1,0 +1,435 @@
+/// @brief The shared CSV/JSONL record vocabulary: a buffered writer and a streaming CSV reader.
+#include "flowlab/core/record_format.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "flowlab/core/error.hpp"
+
+namespace flowlab::core {
+
+namespace {
+
+constexpr std::size_t kWriteBuffer = std::size_t{1} << 20;
+constexpr std::size_t kReadBuffer = std::size_t{1} << 20;
+constexpr std::size_t kAddressText = 46;  // IpAddress::format needs this much room
+constexpr std::size_t kNumberText = 20;   // UINT64_MAX or INT64_MIN
+
+// Room one CSV row can need: every field at its widest, separators and newline.
+constexpr std::size_t kMaxCsvRow = kFieldCount * (kAddressText + 1) + 1;
+// Room one JSON line can need without extras: each field as "name":"value", plus braces.
+constexpr std::size_t kMaxJsonFixed = kFieldCount * (24 + kAddressText + 4) + 16;
+
+std::size_t json_bound(const FlowRecord& r) noexcept {
+    std::size_t n = kMaxJsonFixed;
+    if (!r.extra.empty()) {
+        n += 16;
+        for (const auto& e : r.extra) n += 64 + 2 * e.value.size();
+    }
+    return n;
+}
+
+/// Largest value each unsigned numeric column holds (its FlowRecord member width).
+std::uint64_t field_max(Field f) noexcept {
+    switch (f) {
+    case Field::sport:
+    case Field::dport:
+    case Field::template_id: return 0xFFFF;
+    case Field::proto:
+    case Field::tos:
+    case Field::tcp_flags:
+    case Field::src_mask:
+    case Field::dst_mask:
+    case Field::icmp_type:
+    case Field::icmp_code:
+    case Field::end_reason:
+    case Field::version: return 0xFF;
+    case Field::packets:
+    case Field::bytes: return ~std::uint64_t{0};
+    default: return 0xFFFFFFFF;
+    }
+}
+
+std::string expected_text(Field f) {
+    if (is_address_field(f)) return "an IPv4 or IPv6 address";
+    if (is_signed_field(f)) return "a signed 64-bit integer (Unix epoch milliseconds)";
+    return "an integer 0.." + std::to_string(field_max(f));
+}
+
+inline char* put_text(char* p, std::string_view s) noexcept {
+    std::memcpy(p, s.data(), s.size());
+    return p + s.size();
+}
+
+inline char* put_value(char* p, const FlowRecord& r, Field f) noexcept {
+    if (is_address_field(f)) return p + r.address(f)->format(p);
+    if (is_signed_field(f)) return std::to_chars(p, p + kNumberText, static_cast<std::int64_t>(r.number(f))).ptr;
+    return std::to_chars(p, p + kNumberText, r.number(f)).ptr;
+}
+
+/// Writes one CSV row at p (room: kMaxCsvRow) and returns its end.
+char* format_csv(char* p, const FlowRecord& r) noexcept {
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+        const auto f = static_cast<Field>(i);
+        if (i) *p++ = ',';
+        if (r.has(f)) p = put_value(p, r, f);
+    }
+    *p++ = '\n';
+    return p;
+}
+
+/// Writes one JSON line at p (room: json_bound(r)) and returns its end.
+char* format_json(char* p, const FlowRecord& r) noexcept {
+    static constexpr char kHex[] = "0123456789abcdef";
+    *p++ = '{';
+    bool first = true;
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+        const auto f = static_cast<Field>(i);
+        if (!r.has(f)) continue;
+        if (!first) *p++ = ',';
+        first = false;
+        *p++ = '"';
+        p = put_text(p, kFieldNames[i]);
+        *p++ = '"';
+        *p++ = ':';
+        if (is_address_field(f)) {
+            *p++ = '"';
+            p = put_value(p, r, f);
+            *p++ = '"';
+        } else {
+            p = put_value(p, r, f);
+        }
+    }
+    if (!r.extra.empty()) {
+        if (!first) *p++ = ',';
+        p = put_text(p, "\"extra\":[");
+        for (std::size_t i = 0; i < r.extra.size(); ++i) {
+            const auto& e = r.extra[i];
+            if (i) *p++ = ',';
+            p = put_text(p, "{\"enterprise\":");
+            p = std::to_chars(p, p + kNumberText, e.enterprise).ptr;
+            p = put_text(p, ",\"id\":");
+            p = std::to_chars(p, p + kNumberText, e.id).ptr;
+            p = put_text(p, ",\"hex\":\"");
+            for (std::uint8_t b : e.value) {
+                *p++ = kHex[b >> 4];
+                *p++ = kHex[b & 15];
+            }
+            p = put_text(p, "\"}");
+        }
+        *p++ = ']';
+    }
+    *p++ = '}';
+    *p++ = '\n';
+    return p;
+}
+
+template <class Format>
+void append_with(std::string& out, std::size_t bound, Format format) {
+    const std::size_t at = out.size();
+    out.resize(at + bound);
+    char* end = format(out.data() + at);
+    out.resize(static_cast<std::size_t>(end - out.data()));
+}
+
+// Unsigned decimal digits and nothing else (no sign, space or base prefix). Hand-written
+// rather than std::from_chars because a CSV row has two dozen numbers: up to 19 digits
+// cannot overflow, so the loop needs no overflow check, which makes it about twice as fast.
+bool parse_decimal(const char* p, const char* end, std::uint64_t& out) noexcept {
+    const auto n = end - p;
+    if (n <= 0 || n > 20) return false;
+    std::uint64_t v = 0;
+    if (n < 20) {
+        for (; p != end; ++p) {
+            const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
+            if (d > 9) return false;
+            v = v * 10 + d;
+        }
+    } else {
+        for (; p != end; ++p) {
+            const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
+            if (d > 9 || __builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, d, &v)) return false;
+        }
+    }
+    out = v;
+    return true;
+}
+
+InputError::Place at_line(std::uint64_t line) noexcept {
+    InputError::Place p;
+    p.line = line;
+    return p;
+}
+
+/// A cell as quoted in an error message: enough to recognise, never a whole runaway line.
+std::string quote_cell(std::string_view cell) {
+    constexpr std::size_t kMax = 40;
+    std::string s = "'";
+    s += cell.substr(0, kMax);
+    if (cell.size() > kMax) s += "...";
+    return s + "'";
+}
+
+}  // namespace
+
+std::string csv_header() {
+    std::string s;
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+        if (i) s += ',';
+        s += kFieldNames[i];
+    }
+    return s;
+}
+
+void append_csv_row(std::string& out, const FlowRecord& r) {
+    append_with(out, kMaxCsvRow, [&](char* p) { return format_csv(p, r); });
+}
+
+void append_json_line(std::string& out, const FlowRecord& r) {
+    append_with(out, json_bound(r), [&](char* p) { return format_json(p, r); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// RecordWriter
+
+RecordWriter::RecordWriter(std::FILE* out, RecordFormat format, std::string name_for_errors)
+    : out_(out), format_(format), name_(std::move(name_for_errors)), buf_(kWriteBuffer) {}
+
+RecordWriter::~RecordWriter() {
+    // Best effort for a writer dropped without flush() (e.g. while an error propagates);
+    // callers that need to know the output is complete call flush().
+    if (used_ > 0) std::fwrite(buf_.data(), 1, used_, out_);
+}
+
+void RecordWriter::begin() {
+    if (format_ != RecordFormat::csv) return;
+    std::string header = csv_header();
+    header += '\n';
+    if (used_ + header.size() > buf_.size()) spill();
+    std::memcpy(buf_.data() + used_, header.data(), header.size());
+    used_ += header.size();
+}
+
+void RecordWriter::write(const FlowRecord& r) {
+    const std::size_t need = format_ == RecordFormat::csv ? kMaxCsvRow : json_bound(r);
+    if (used_ + need > buf_.size()) {
+        spill();
+        if (need > buf_.size()) buf_.resize(need);  // a record with very large extras
+    }
+    char* p = buf_.data() + used_;
+    char* end = format_ == RecordFormat::csv ? format_csv(p, r) : format_json(p, r);
+    used_ += static_cast<std::size_t>(end - p);
+    ++written_;
+}
+
+void RecordWriter::spill() {
+    if (used_ == 0) return;
+    const std::size_t n = used_;
+    used_ = 0;
+    if (std::fwrite(buf_.data(), 1, n, out_) != n)
+        throw IoError(name_ + ": write failed: " + std::strerror(errno));
+}
+
+void RecordWriter::flush() {
+    spill();
+    if (std::fflush(out_) != 0 || std::ferror(out_))
+        throw IoError(name_ + ": write failed: " + std::strerror(errno));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+bool parse_field_text(Field f, std::string_view text, FlowRecord& r) noexcept {
+    if (text.empty()) {
+        // Absent: value back to its default too, so records compare equal however they were built.
+        if (is_address_field(f)) r.set_address(f, IpAddress{});
+        else r.set_number(f, 0);
+        r.present.clear(f);
+        return true;
+    }
+    if (is_address_field(f)) {
+        const auto a = IpAddress::parse(text);
+        if (!a) return false;
+        r.set_address(f, *a);
+        return true;
+    }
+    const char* first = text.data();
+    const char* last = first + text.size();
+    if (is_signed_field(f)) {
+        const bool negative = *first == '-';
+        std::uint64_t magnitude = 0;
+        if (!parse_decimal(first + (negative ? 1 : 0), last, magnitude)) return false;
+        constexpr std::uint64_t kMaxPositive = std::uint64_t{1} << 63;  // INT64_MAX + 1
+        if (magnitude > kMaxPositive - (negative ? 0 : 1)) return false;
+        r.set_number(f, negative ? ~magnitude + 1 : magnitude);
+        return true;
+    }
+    std::uint64_t v = 0;
+    if (!parse_decimal(first, last, v) || v > field_max(f)) return false;
+    r.set_number(f, v);
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RecordCsvReader
+
+RecordCsvReader::RecordCsvReader(const std::string& path)
+    : path_(path == "-" ? std::string("standard input") : path) {
+    if (path == "-") {
+        in_ = stdin;
+    } else {
+        in_ = std::fopen(path.c_str(), "rb");
+        if (!in_) throw InputError(path_, std::string("cannot open: ") + std::strerror(errno));
+        owned_ = true;
+    }
+    buf_.resize(kReadBuffer);
+    try {
+        std::string_view line;
+        do {
+            if (!read_line(line))
+                throw InputError(path_, at_line(line_no_ + 1),
+                                 "no header line: expected the CSV header (" + csv_header() + ")");
+        } while (line.empty());
+        if (line_no_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // UTF-8 BOM
+        std::uint64_t seen = 0;
+        std::size_t column = 0;
+        while (true) {
+            ++column;
+            const std::size_t comma = line.find(',');
+            const std::string_view name = line.substr(0, comma);
+            const auto f = field_from_name(name);
+            if (!f) {
+                std::string known;
+                for (auto n : kFieldNames) known += (known.empty() ? "" : ", ") + std::string(n);
+                throw InputError(path_, at_line(line_no_),
+                                 "column " + std::to_string(column) + ": unknown column name " + quote_cell(name) +
+                                     " (known columns: " + known + ")");
+            }
+            const auto bit = std::uint64_t{1} << static_cast<unsigned>(*f);
+            if (seen & bit)
+                throw InputError(path_, at_line(line_no_),
+                                 "column " + std::to_string(column) + ": column '" + std::string(name) +
+                                     "' appears twice in the header");
+            seen |= bit;
+            columns_.push_back(static_cast<int>(*f));
+            if (comma == std::string_view::npos) break;
+            line.remove_prefix(comma + 1);
+        }
+    } catch (...) {
+        if (owned_) std::fclose(in_);
+        throw;
+    }
+}
+
+RecordCsvReader::~RecordCsvReader() {
+    if (owned_ && in_) std::fclose(in_);
+}
+
+bool RecordCsvReader::read_line(std::string_view& line) {
+    std::size_t scan = begin_;
+    while (true) {
+        const void* nl = scan < end_ ? std::memchr(buf_.data() + scan, '\n', end_ - scan) : nullptr;
+        std::size_t stop;
+        if (nl) {
+            stop = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data());
+        } else if (eof_) {
+            if (begin_ == end_) return false;
+            stop = end_;  // last line without a newline
+        } else {
+            if (begin_ > 0) {
+                std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+                end_ -= begin_;
+                begin_ = 0;
+            }
+            if (end_ == buf_.size())
+                throw InputError(path_, at_line(line_no_ + 1),
+                                 "line longer than " + std::to_string(buf_.size()) +
+                                     " bytes: this is not flowlab CSV");
+            scan = end_;
+            const std::size_t want = buf_.size() - end_;
+            const std::size_t got = std::fread(buf_.data() + end_, 1, want, in_);
+            end_ += got;
+            if (got < want) {
+                if (std::ferror(in_)) throw IoError(path_ + ": read failed: " + std::strerror(errno));
+                eof_ = true;
+            }
+            continue;
+        }
+        line = std::string_view(buf_.data() + begin_, stop - begin_);
+        begin_ = nl ? stop + 1 : stop;
+        ++line_no_;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        return true;
+    }
+}
+
+bool RecordCsvReader::next(FlowRecord& r) {
+    {
+        // Reset without giving up the extras' capacity.
+        auto extra = std::move(r.extra);
+        extra.clear();
+        r = FlowRecord{};
+        r.extra = std::move(extra);
+    }
+    std::string_view line;
+    do {
+        if (!read_line(line)) return false;
+    } while (line.empty());
+
+    const std::size_t ncolumns = columns_.size();
+    const char* p = line.data();
+    const char* const end = p + line.size();
+    std::size_t column = 0;
+    bool extra_cells = false;
+    while (true) {
+        if (column == ncolumns) {
+            extra_cells = true;
+            break;
+        }
+        const auto f = static_cast<Field>(columns_[column]);
+        const char* q = p;
+        bool done = false;
+        if (!is_address_field(f)) {
+            // Fast path for the common cell, a number of at most 18 digits (which cannot
+            // overflow): digits are parsed while the cell end is found, in one pass. Anything
+            // else, errors included, takes the general path below.
+            const bool negative = q != end && *q == '-' && is_signed_field(f);
+            if (negative) ++q;
+            const char* digits_begin = q;
+            std::uint64_t v = 0;
+            unsigned d = 0;
+            while (q != end && (d = static_cast<unsigned char>(*q) - unsigned{'0'}) <= 9) {
+                v = v * 10 + d;
+                ++q;
+            }
+            const auto digits = q - digits_begin;
+            if (digits > 0 && digits <= 18 && (q == end || *q == ',') &&
+                (is_signed_field(f) || v <= field_max(f))) {
+                r.set_number(f, negative ? ~v + 1 : v);
+                done = true;
+            }
+        }
+        if (!done) {
+            while (q != end && *q != ',') ++q;
+            const std::string_view cell(p, static_cast<std::size_t>(q - p));
+            if (!parse_field_text(f, cell, r))
+                throw InputError(path_, at_line(line_no_),
+                                 "column " + std::to_string(column + 1) + " '" + std::string(field_name(f)) +
+                                     "': expected " + expected_text(f) + ", found " + quote_cell(cell));
+        }
+        ++column;
+        if (q == end) break;
+        p = q + 1;
+    }
+    if (column != ncolumns || extra_cells) {
+        const auto cells = static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) + 1;
+        throw InputError(path_, at_line(line_no_),
+                         "found " + std::to_string(cells) + " cells, expected " + std::to_string(ncolumns) +
+                             " (one per header column)");
+    }
+    return true;
+}
+
+}  // namespace flowlab::core
