@@ -148,17 +148,19 @@ struct RebasePlan::Visitor final : core::DecodeVisitor {
 RebasePlan::RebasePlan() : visitor_(std::make_unique<Visitor>()) { visitor_->plan = this; }
 RebasePlan::~RebasePlan() = default;
 
-void RebasePlan::observe(std::size_t index, std::span<std::uint8_t> payload, const core::IpAddress& exporter,
+void RebasePlan::observe(std::size_t index, std::span<const std::uint8_t> payload, const core::IpAddress& exporter,
                          std::uint16_t port, std::uint64_t packet_number) {
     (void)index;  // patches are appended in call order; begin_ keeps the boundaries
     Visitor& v = *visitor_;
-    v.base = payload.data();
+    // visit() takes mutable bytes so a visitor may rewrite in place; this one only reads.
+    const std::span<std::uint8_t> bytes(const_cast<std::uint8_t*>(payload.data()), payload.size());
+    v.base = bytes.data();
     v.size = payload.size();
     v.exporter = exporter;
     v.port = port;
     v.found_header = false;
     // Patch offsets are 16-bit: UDP payloads are below 64 KiB.
-    decoder_.visit(payload, exporter, port, packet_number, v);
+    decoder_.visit(bytes, exporter, port, packet_number, v);
     v.close_ipfix();
     if (!v.found_header) ++stats_.not_flow;
     begin_.push_back(patches_.size());

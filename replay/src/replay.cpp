@@ -485,6 +485,7 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
     st.errors = sender.errors();
     st.file_packets = store.size();
     st.memory_bytes = store.memory_bytes();
+    st.mapped_bytes = store.mapped_bytes();
     st.load_ns = store.load_ns();
     return st;
 }
@@ -512,6 +513,7 @@ ReplayStats replay_packets(const PacketsOptions& o, const RunControl& c) {
     st.errors = injector.errors();
     st.file_packets = store.size();
     st.memory_bytes = store.memory_bytes();
+    st.mapped_bytes = store.mapped_bytes();
     st.load_ns = store.load_ns();
     st.truncated_frames = store.truncated_frames();
     if (st.truncated_frames && c.note) {

@@ -39,6 +39,7 @@ void write_stats_json(const ReplayStats& s, const std::string& path) {
     j["not_sent"] = s.errors.skipped;
     j["capture"] = {{"packets", s.file_packets},
                     {"memory_bytes", s.memory_bytes},
+                    {"mapped_bytes", s.mapped_bytes},
                     {"load_s", static_cast<double>(s.load_ns) / 1e9},
                     {"truncated_frames", s.truncated_frames}};
     json sources = json::array();

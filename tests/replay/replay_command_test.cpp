@@ -45,6 +45,19 @@ TEST(ReplayCommand, SendsEverythingAndSummarizes) {
     EXPECT_GT(j["pps"].get<double>(), 0.0);
 }
 
+TEST(ReplayCommand, ReadsStandardInput) {
+    TempDir dir;
+    const auto sent = small_stream(60);
+    write_capture(dir / "x.pcap", sent);
+    UdpReceiver rx;
+    const auto r = run({flowlab_bin(), "replay", "-", "--to", rx.target(), "--topspeed"}, {}, std::chrono::seconds(60),
+                       read_file(dir / "x.pcap"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto got = rx.wait_for(sent.size());
+    ASSERT_EQ(got.size(), sent.size());
+    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].payload, sent[i].payload) << i;
+}
+
 TEST(ReplayCommand, ExporterSrcAutoAndRebaseTogether) {
     TempDir dir;
     const auto sent = small_stream(20);

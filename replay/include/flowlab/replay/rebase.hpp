@@ -54,7 +54,7 @@ public:
     RebasePlan& operator=(const RebasePlan&) = delete;
 
     /// Records the patches of datagram `index` (must be called with 0, 1, 2, ... in order).
-    void observe(std::size_t index, std::span<std::uint8_t> payload, const core::IpAddress& exporter,
+    void observe(std::size_t index, std::span<const std::uint8_t> payload, const core::IpAddress& exporter,
                  std::uint16_t port, std::uint64_t packet_number);
     /// Ends observation. `span_ns` is last minus first capture time, `count` the datagrams.
     void finish(std::int64_t span_ns, std::size_t count);

@@ -101,7 +101,8 @@ struct ReplayStats {
     SendErrors errors;
     // The capture.
     std::uint64_t file_packets = 0;  ///< datagrams or frames held
-    std::uint64_t memory_bytes = 0;  ///< memory they take
+    std::uint64_t memory_bytes = 0;  ///< private memory they take (copies and index)
+    std::uint64_t mapped_bytes = 0;  ///< file bytes mapped instead of copied
     std::int64_t load_ns = 0;        ///< reading time (overlapped with sending where possible)
     std::uint64_t truncated_frames = 0;
     std::vector<std::pair<std::string, std::string>> sources;  ///< exporter -> local endpoint
