@@ -16,7 +16,9 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
-extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+extern "C" void on_stop_signal(int) {
+    g_stop.store(true, std::memory_order_relaxed);
+}
 
 /// SIGINT/SIGTERM end the run cleanly (stats are flushed); a second one kills as usual.
 /// No SA_RESTART: a blocked sleep or send returns at once.
@@ -52,8 +54,8 @@ void print_progress(const replay::Progress& p, std::int64_t& last_ns, std::uint6
     last_packets = p.packets;
     std::fprintf(stderr, "\r\033[K  %8.1f s  %llu sent (loop %llu)  %.0f pps  late p99 %.1f us  errors %llu",
                  static_cast<double>(p.elapsed_ns) / 1e9, static_cast<unsigned long long>(p.packets),
-                 static_cast<unsigned long long>(p.loop + 1), rate, static_cast<double>(p.lateness_p99_ns) / 1e3,
-                 static_cast<unsigned long long>(p.errors));
+                 static_cast<unsigned long long>(p.loop + 1), rate,
+                 static_cast<double>(p.lateness_p99_ns) / 1e3, static_cast<unsigned long long>(p.errors));
 }
 
 int run_replay(const ReplayArgs& a) {
@@ -76,7 +78,9 @@ int run_replay(const ReplayArgs& a) {
     replay::RunControl control;
     control.stop = &g_stop;
     control.batch = a.batch;
-    control.note = [](const std::string& msg) { std::fprintf(stderr, "flowlab replay: note: %s\n", msg.c_str()); };
+    control.note = [](const std::string& msg) {
+        std::fprintf(stderr, "flowlab replay: note: %s\n", msg.c_str());
+    };
     const bool tty = stderr_is_tty();
     std::int64_t last_ns = 0;
     std::uint64_t last_packets = 0;
@@ -120,27 +124,33 @@ void add_replay_command(CLI::App& root, Action& action) {
         "It sends wherever you point it: use loopback or a lab network you own.");
     cmd->add_option("FILE", args->file, "capture file (pcap or pcapng); - reads standard input")->required();
     auto* to = cmd->add_option("--to", args->to, "exports mode: target HOST:PORT, [IPV6]:PORT or NAME:PORT");
-    auto* iface = cmd->add_option("--iface", args->iface, "packets mode: inject the frames into this interface");
+    auto* iface =
+        cmd->add_option("--iface", args->iface, "packets mode: inject the frames into this interface");
     to->excludes(iface);
-    auto* speed = cmd->add_option("--speed", args->speed, "original spacing divided by X (default 1: as captured)")
-                      ->check(CLI::PositiveNumber);
-    auto* pps = cmd->add_option("--pps", args->pps, "N packets per second, evenly spaced")->check(CLI::PositiveNumber);
-    auto* mbps = cmd->add_option("--mbps", args->mbps,
-                                 "N megabits per second, counting IP+UDP headers (exports) or whole frames (packets)")
-                     ->check(CLI::PositiveNumber);
+    auto* speed =
+        cmd->add_option("--speed", args->speed, "original spacing divided by X (default 1: as captured)")
+            ->check(CLI::PositiveNumber);
+    auto* pps = cmd->add_option("--pps", args->pps, "N packets per second, evenly spaced")
+                    ->check(CLI::PositiveNumber);
+    auto* mbps =
+        cmd->add_option("--mbps", args->mbps,
+                        "N megabits per second, counting IP+UDP headers (exports) or whole frames (packets)")
+            ->check(CLI::PositiveNumber);
     auto* top = cmd->add_flag("--topspeed", args->topspeed, "as fast as the kernel takes them");
     speed->excludes(pps, mbps, top);
     pps->excludes(mbps, top);
     mbps->excludes(top);
     cmd->add_option("--loop", args->loops, "send the file N times; 0 = until interrupted (default 1)");
     cmd->add_option("--duration", args->duration, "stop after this long: 90s, 15m, 250ms, 2h");
-    auto* rebase = cmd->add_option("--rebase-time", args->rebase_time,
-                                   "now | UNIX_SECONDS | 2024-05-01T12:00:00Z: move all export and flow times by whole "
-                                   "seconds so the first message is sent at that time; sequence numbers continue "
-                                   "across loops");
-    auto* src = cmd->add_option("--exporter-src", args->exporter_src,
-                                "auto: each exporter sends from its own loopback address (127.0.0.2, ...); or "
-                                "EXPORTER=LOCAL,... with local addresses of this host");
+    auto* rebase =
+        cmd->add_option("--rebase-time", args->rebase_time,
+                        "now | UNIX_SECONDS | 2024-05-01T12:00:00Z: move all export and flow times by whole "
+                        "seconds so the first message is sent at that time; sequence numbers continue "
+                        "across loops");
+    auto* src =
+        cmd->add_option("--exporter-src", args->exporter_src,
+                        "auto: each exporter sends from its own loopback address (127.0.0.2, ...); or "
+                        "EXPORTER=LOCAL,... with local addresses of this host");
     iface->excludes(rebase, src);
     cmd->add_option("--stats-json", args->stats_json, "write the run's figures as JSON to this file");
     cmd->add_option("--batch", args->batch, "most datagrams per sendmmsg call (default 32)")

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
     const auto colon = target.rfind(':');
     sockaddr_in dst{};
     dst.sin_family = AF_INET;
-    if (colon == std::string::npos || inet_pton(AF_INET, target.substr(0, colon).c_str(), &dst.sin_addr) != 1) {
+    if (colon == std::string::npos ||
+        inet_pton(AF_INET, target.substr(0, colon).c_str(), &dst.sin_addr) != 1) {
         std::fprintf(stderr, "sendmmsg_limit: target must be IPV4:PORT\n");
         return 2;
     }

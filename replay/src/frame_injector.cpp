@@ -57,7 +57,8 @@ FrameInjector::~FrameInjector() {
     if (pcap_) pcap_close(pcap_);
 }
 
-FrameInjector::Result FrameInjector::inject(std::span<const std::uint8_t> frame, const std::atomic<bool>* stop) {
+FrameInjector::Result FrameInjector::inject(std::span<const std::uint8_t> frame,
+                                            const std::atomic<bool>* stop) {
     while (true) {
         errno = 0;
         if (pcap_inject(pcap_, frame.data(), frame.size()) >= 0) {
@@ -77,7 +78,8 @@ FrameInjector::Result FrameInjector::inject(std::span<const std::uint8_t> frame,
             continue;
         }
         if (sent_ == 0 && errors_.skipped == 0) {
-            throw IoError("interface " + iface_ + ": cannot inject: " + pcap_geterr(pcap_) + " (nothing was sent)");
+            throw IoError("interface " + iface_ + ": cannot inject: " + pcap_geterr(pcap_) +
+                          " (nothing was sent)");
         }
         ++errors_.skipped;
         return Result::skipped;

@@ -25,7 +25,9 @@ namespace {
 constexpr std::size_t kPage = 4096;
 constexpr std::size_t kChunk = 64u << 20;
 
-std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+std::size_t round_up(std::size_t n, std::size_t to) {
+    return (n + to - 1) / to * to;
+}
 
 // Smallest pcap record that can hold what the store keeps: a 16-byte record header plus an
 // IPv4 and UDP header (raw link type) for datagrams, or a bare record header for frames.
@@ -41,7 +43,9 @@ constexpr std::size_t kFileHeader = 24;
 constexpr std::size_t kRecordHeader = 16;
 constexpr std::uint32_t kMaxRecord = 256u << 10;  // libpcap's largest snap length
 
-std::uint32_t swap32(std::uint32_t v) { return __builtin_bswap32(v); }
+std::uint32_t swap32(std::uint32_t v) {
+    return __builtin_bswap32(v);
+}
 
 }  // namespace
 
@@ -56,10 +60,11 @@ MappedRegion::MappedRegion(MappedRegion&& o) noexcept : data_(o.data_), capacity
 
 void MappedRegion::reserve(std::size_t bytes) {
     bytes = round_up(std::max<std::size_t>(bytes, kPage), kPage);
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* p =
+        mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
-        throw IoError("cannot reserve " + std::to_string(bytes >> 20) + " MiB of memory for the capture: " +
-                      std::strerror(errno));
+        throw IoError("cannot reserve " + std::to_string(bytes >> 20) +
+                      " MiB of memory for the capture: " + std::strerror(errno));
     }
     if (data_) munmap(data_, capacity_);
     data_ = static_cast<std::uint8_t*>(p);
@@ -175,13 +180,15 @@ const std::uint8_t* PacketStore::copy(std::span<const std::uint8_t> data) {
     return out;
 }
 
-void PacketStore::append(const std::uint8_t* data, std::size_t length, std::int64_t ts_ns, std::uint32_t source) {
+void PacketStore::append(const std::uint8_t* data, std::size_t length, std::int64_t ts_ns,
+                         std::uint32_t source) {
     const std::size_t need_index = (count_ + 1) * sizeof(StoredPacket);
     if (need_index > index_.capacity()) {
         // Only a file that grows while being read gets here in concurrent mode; the sender
         // may be reading the index, so it cannot move.
         if (background_) {
-            throw InputError(path_, InputError::Place{count_ + 1, {}, {}}, "the file grew while it was being read");
+            throw InputError(path_, InputError::Place{count_ + 1, {}, {}},
+                             "the file grew while it was being read");
         }
         index_.grow(need_index);
     }
@@ -205,17 +212,20 @@ void PacketStore::load_all() {
     // record through stdio into its buffer, a third of the send time at topspeed. Every
     // other input goes through libpcap and is copied.
     const bool mapped = map_ != nullptr;
-    while (!cancel_.load(std::memory_order_relaxed) && (mapped ? next_mapped_frame(f) : reader_->next_frame(f))) {
+    while (!cancel_.load(std::memory_order_relaxed) &&
+           (mapped ? next_mapped_frame(f) : reader_->next_frame(f))) {
         if (kind_ == Kind::frames) {
             if (f.wire_length > f.data.size()) ++truncated_frames_;
             append(mapped ? f.data.data() : copy(f.data), f.data.size(), f.ts_ns, 0);
         } else {
             if (!reader_->parse_udp(f, d)) continue;
-            auto [it, fresh] = exporter_index_.try_emplace(d.src, static_cast<std::uint32_t>(exporters_.size()));
+            auto [it, fresh] =
+                exporter_index_.try_emplace(d.src, static_cast<std::uint32_t>(exporters_.size()));
             if (fresh) exporters_.push_back(d.src);
             const std::uint8_t* payload = mapped ? d.payload.data() : copy(d.payload);
             append(payload, d.payload.size(), d.ts_ns, it->second);
-            if (hook_) hook_(Loaded{count_ - 1, std::span<const std::uint8_t>(payload, d.payload.size()), &d});
+            if (hook_)
+                hook_(Loaded{count_ - 1, std::span<const std::uint8_t>(payload, d.payload.size()), &d});
         }
         available_.store(count_, std::memory_order_release);
     }
@@ -244,7 +254,8 @@ void PacketStore::run_loader() noexcept {
     } catch (...) {
         error_ = std::current_exception();
     }
-    load_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    load_ns_ =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
     done_.store(true, std::memory_order_release);
 }
 

@@ -53,7 +53,8 @@ struct RebasePlan::Visitor final : core::DecodeVisitor {
         open_records = 0;
     }
 
-    SessionState& session(std::uint8_t version, std::uint32_t domain, std::uint32_t seq, std::uint32_t& index) {
+    SessionState& session(std::uint8_t version, std::uint32_t domain, std::uint32_t seq,
+                          std::uint32_t& index) {
         auto [it, fresh] = session_index.try_emplace(SessionKey{exporter, port, version, domain},
                                                      static_cast<std::uint32_t>(sessions.size()));
         if (fresh) {
@@ -145,11 +146,13 @@ struct RebasePlan::Visitor final : core::DecodeVisitor {
     }
 };
 
-RebasePlan::RebasePlan() : visitor_(std::make_unique<Visitor>()) { visitor_->plan = this; }
+RebasePlan::RebasePlan() : visitor_(std::make_unique<Visitor>()) {
+    visitor_->plan = this;
+}
 RebasePlan::~RebasePlan() = default;
 
-void RebasePlan::observe(std::size_t index, std::span<const std::uint8_t> payload, const core::IpAddress& exporter,
-                         std::uint16_t port, std::uint64_t packet_number) {
+void RebasePlan::observe(std::size_t index, std::span<const std::uint8_t> payload,
+                         const core::IpAddress& exporter, std::uint16_t port, std::uint64_t packet_number) {
     (void)index;  // patches are appended in call order; begin_ keeps the boundaries
     Visitor& v = *visitor_;
     // visit() takes mutable bytes so a visitor may rewrite in place; this one only reads.
@@ -197,7 +200,8 @@ void RebasePlan::apply(std::size_t index, std::span<const std::uint8_t> in, std:
                 core::store_be64(f, core::load_be64(f) + ms);
                 break;
             case PatchKind::sequence32:
-                core::store_be32(f, core::load_be32(f) + static_cast<std::uint32_t>(loop * advance_[p.session]));
+                core::store_be32(f,
+                                 core::load_be32(f) + static_cast<std::uint32_t>(loop * advance_[p.session]));
                 break;
         }
     }

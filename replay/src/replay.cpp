@@ -16,8 +16,8 @@
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/replay/frame_injector.hpp"
-#include "flowlab/replay/packet_store.hpp"
 #include "flowlab/replay/pacer.hpp"
+#include "flowlab/replay/packet_store.hpp"
 
 namespace flowlab::replay {
 
@@ -33,7 +33,8 @@ bool stop_requested(const std::atomic<bool>* stop) noexcept {
 void check_timing(const Timing& t) {
     switch (t.pace) {
         case Pace::original:
-            if (!(t.speed > 0) || !std::isfinite(t.speed)) throw UsageError("--speed must be a number above 0");
+            if (!(t.speed > 0) || !std::isfinite(t.speed))
+                throw UsageError("--speed must be a number above 0");
             break;
         case Pace::pps:
             if (!(t.rate > 0) || !std::isfinite(t.rate)) throw UsageError("--pps must be a number above 0");
@@ -51,10 +52,18 @@ void check_timing(const Timing& t) {
 /// --rebase-time into a scratch area (the store keeps the originals for the next loop).
 class UdpSink {
 public:
-    UdpSink(PacketStore& store, UdpSender& sender, std::vector<std::uint32_t> socket_of, const RebasePlan* plan,
-            std::int64_t shift0_s, std::int64_t loop_shift_s, std::size_t max_batch, const std::atomic<bool>* stop)
-        : store_(store), sender_(sender), socket_of_(std::move(socket_of)), plan_(plan), shift0_s_(shift0_s),
-          loop_shift_s_(loop_shift_s), stop_(stop), msgs_(max_batch), iov_(max_batch) {
+    UdpSink(PacketStore& store, UdpSender& sender, std::vector<std::uint32_t> socket_of,
+            const RebasePlan* plan, std::int64_t shift0_s, std::int64_t loop_shift_s, std::size_t max_batch,
+            const std::atomic<bool>* stop)
+        : store_(store),
+          sender_(sender),
+          socket_of_(std::move(socket_of)),
+          plan_(plan),
+          shift0_s_(shift0_s),
+          loop_shift_s_(loop_shift_s),
+          stop_(stop),
+          msgs_(max_batch),
+          iov_(max_batch) {
         for (std::size_t i = 0; i < max_batch; ++i) {
             msgs_[i].msg_hdr.msg_iov = &iov_[i];
             msgs_[i].msg_hdr.msg_iovlen = 1;
@@ -145,8 +154,8 @@ private:
 
 struct LoopPlan {
     Timing timing;
-    std::uint32_t overhead = 0;        ///< bytes added per packet for --mbps (IP + UDP headers)
-    std::int64_t period_ns = -1;       ///< original pace: loop period; -1 = span + one mean gap
+    std::uint32_t overhead = 0;   ///< bytes added per packet for --mbps (IP + UDP headers)
+    std::int64_t period_ns = -1;  ///< original pace: loop period; -1 = span + one mean gap
 };
 
 /// The send loop. Deadline of packet i = start + offset(i), offset from the timing alone, so
@@ -172,10 +181,10 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
     const double ns_per_bit = t.pace == Pace::mbps ? 1e3 / t.rate : 0.0;
 
     std::uint64_t loop = 0;
-    std::size_t j = 0;          // index within the capture
-    std::uint64_t seq = 0;      // packets scheduled before j, over all loops (--pps)
-    std::uint64_t bits = 0;     // bits scheduled before j, over all loops (--mbps)
-    std::int64_t loop_base = 0; // original pace: offset of this loop's first packet
+    std::size_t j = 0;           // index within the capture
+    std::uint64_t seq = 0;       // packets scheduled before j, over all loops (--pps)
+    std::uint64_t bits = 0;      // bits scheduled before j, over all loops (--mbps)
+    std::int64_t loop_base = 0;  // original pace: offset of this loop's first packet
     auto offset = [&](const StoredPacket& p, std::uint64_t s, std::uint64_t b) -> std::int64_t {
         switch (t.pace) {
             case Pace::original: {
@@ -191,7 +200,9 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
         }
         return 0;
     };
-    auto bits_of = [&](const StoredPacket& p) -> std::uint64_t { return (std::uint64_t{p.length} + plan.overhead) * 8; };
+    auto bits_of = [&](const StoredPacket& p) -> std::uint64_t {
+        return (std::uint64_t{p.length} + plan.overhead) * 8;
+    };
 
     const std::int64_t t0 = monotonic_ns();
     const std::int64_t stop_at = t.duration_ns > 0 ? t0 + t.duration_ns : kNever;
@@ -327,8 +338,9 @@ std::int64_t parse_duration(std::string_view text, std::string_view option) {
         throw UsageError(std::string(option) + " " + shown + ": expected a duration such as 90s, 15m, 250ms");
     }
     const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-    static const std::map<std::string_view, double> kUnits = {
-        {"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1}, {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9}};
+    static const std::map<std::string_view, double> kUnits = {{"", 1e9},     {"s", 1e9},    {"ms", 1e6},
+                                                              {"us", 1e3},   {"ns", 1},     {"m", 60e9},
+                                                              {"h", 3600e9}, {"d", 86400e9}};
     const auto it = kUnits.find(unit);
     if (it == kUnits.end()) {
         throw UsageError(std::string(option) + " " + shown + ": unknown unit '" + std::string(unit) +
@@ -347,7 +359,8 @@ std::int64_t parse_rebase_time(std::string_view text) {
     std::int64_t secs = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), secs);
     if (ec == std::errc{} && end == s.data() + s.size()) {
-        if (secs < 0 || secs > 0xFFFFFFFFLL) throw UsageError("--rebase-time " + s + ": Unix seconds out of range");
+        if (secs < 0 || secs > 0xFFFFFFFFLL)
+            throw UsageError("--rebase-time " + s + ": Unix seconds out of range");
         return secs;
     }
     std::tm tm{};
@@ -357,16 +370,19 @@ std::int64_t parse_rebase_time(std::string_view text) {
                          ": expected 'now', Unix seconds, or an ISO 8601 UTC time like 2024-05-01T12:00:00Z");
     }
     const time_t t = timegm(&tm);
-    if (t < 0 || t > 0xFFFFFFFFLL) throw UsageError("--rebase-time " + s + ": out of the range NetFlow can carry");
+    if (t < 0 || t > 0xFFFFFFFFLL)
+        throw UsageError("--rebase-time " + s + ": out of the range NetFlow can carry");
     return static_cast<std::int64_t>(t);
 }
 
 ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
     check_timing(o.timing);
     if (o.exporter_src.mode == ExporterSource::Mode::automatic && !o.target.is_loopback()) {
-        throw UsageError("--exporter-src auto gives exporters loopback addresses (127.0.0.2, ...) and works only "
-                         "with a loopback target; for " + o.target.text +
-                         " map each exporter to an address of this host: --exporter-src EXPORTER=LOCAL,...");
+        throw UsageError(
+            "--exporter-src auto gives exporters loopback addresses (127.0.0.2, ...) and works only "
+            "with a loopback target; for " +
+            o.target.text +
+            " map each exporter to an address of this host: --exporter-src EXPORTER=LOCAL,...");
     }
     ReplayStats st;
     st.mode = "exports";
@@ -407,11 +423,13 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
         st.loop_shift_s = plan->loop_shift_s();
         st.rebase = plan->stats();
         // Loops follow the shift, so export times keep pace with the clock at --speed 1.
-        lp.period_ns = static_cast<std::int64_t>(static_cast<double>(plan->loop_shift_s()) * 1e9 / o.timing.speed);
+        lp.period_ns =
+            static_cast<std::int64_t>(static_cast<double>(plan->loop_shift_s()) * 1e9 / o.timing.speed);
         if (c.note) {
             const RebaseStats& r = plan->stats();
             if (r.not_flow) {
-                c.note(std::to_string(r.not_flow) + " datagrams hold no NetFlow/IPFIX header: sent unchanged");
+                c.note(std::to_string(r.not_flow) +
+                       " datagrams hold no NetFlow/IPFIX header: sent unchanged");
             }
             if (r.sets_without_template) {
                 c.note(std::to_string(r.sets_without_template) +
@@ -435,7 +453,8 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
             break;
         case ExporterSource::Mode::automatic: {
             const bool v6 = o.target.address.is_v6();
-            if (!v6 && exporters.size() > 0x00FFFFFCu) throw UsageError("--exporter-src auto: too many exporters for 127/8");
+            if (!v6 && exporters.size() > 0x00FFFFFCu)
+                throw UsageError("--exporter-src auto: too many exporters for 127/8");
             for (std::size_t i = 0; i < exporters.size(); ++i) {
                 // IPv6 has one loopback address: the exporters differ by source port only.
                 binds.emplace_back(v6 ? *core::IpAddress::parse("::1")
@@ -443,9 +462,10 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
                 socket_of.push_back(static_cast<std::uint32_t>(i));
             }
             if (v6 && exporters.size() > 1 && c.note) {
-                c.note("IPv6 has a single loopback address (::1): the " + std::to_string(exporters.size()) +
-                       " exporters get their own sockets but differ by source port only; to give them distinct "
-                       "addresses, add addresses to this host and use --exporter-src EXPORTER=LOCAL,...");
+                c.note(
+                    "IPv6 has a single loopback address (::1): the " + std::to_string(exporters.size()) +
+                    " exporters get their own sockets but differ by source port only; to give them distinct "
+                    "addresses, add addresses to this host and use --exporter-src EXPORTER=LOCAL,...");
             }
             break;
         }
@@ -465,7 +485,8 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
             if (c.note) {
                 for (const auto& [from, to] : o.exporter_src.map) {
                     if (std::find(exporters.begin(), exporters.end(), from) == exporters.end()) {
-                        c.note("--exporter-src: exporter " + from.to_string() + " does not occur in " + o.path);
+                        c.note("--exporter-src: exporter " + from.to_string() + " does not occur in " +
+                               o.path);
                     }
                 }
             }

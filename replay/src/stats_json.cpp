@@ -1,6 +1,5 @@
 /// @brief --stats-json: the run's figures for machines, written atomically.
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "flowlab/core/atomic_file.hpp"
@@ -43,7 +42,8 @@ void write_stats_json(const ReplayStats& s, const std::string& path) {
                     {"load_s", static_cast<double>(s.load_ns) / 1e9},
                     {"truncated_frames", s.truncated_frames}};
     json sources = json::array();
-    for (const auto& [exporter, local] : s.sources) sources.push_back({{"exporter", exporter}, {"local", local}});
+    for (const auto& [exporter, local] : s.sources)
+        sources.push_back({{"exporter", exporter}, {"local", local}});
     j["sources"] = sources;
     if (s.rebased) {
         j["rebase"] = {{"shift_s", s.shift_s},

@@ -97,8 +97,8 @@ UdpTarget resolve_target(std::string_view text) {
     }
     for (addrinfo* ai = res; ai; ai = ai->ai_next) {
         if (ai->ai_family == AF_INET) {
-            t.address = core::IpAddress::v4_bytes(
-                reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr));
+            t.address = core::IpAddress::v4_bytes(reinterpret_cast<const std::uint8_t*>(
+                &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr));
             break;
         }
         if (ai->ai_family == AF_INET6) {
@@ -108,7 +108,8 @@ UdpTarget resolve_target(std::string_view text) {
         }
     }
     freeaddrinfo(res);
-    if (!t.address.is_set()) throw UsageError("--to " + shown + ": '" + host + "' has no IPv4 or IPv6 address");
+    if (!t.address.is_set())
+        throw UsageError("--to " + shown + ": '" + host + "' has no IPv4 or IPv6 address");
     return t;
 }
 
@@ -122,7 +123,8 @@ ExporterSource parse_exporter_source(std::string_view text) {
     std::size_t pos = 0;
     while (pos <= text.size()) {
         const auto comma = text.find(',', pos);
-        const std::string_view item = text.substr(pos, comma == std::string_view::npos ? text.npos : comma - pos);
+        const std::string_view item =
+            text.substr(pos, comma == std::string_view::npos ? text.npos : comma - pos);
         const auto eq = item.find('=');
         const std::string shown(item);
         if (eq == std::string_view::npos) {
@@ -131,10 +133,15 @@ ExporterSource parse_exporter_source(std::string_view text) {
         }
         auto from = core::IpAddress::parse(item.substr(0, eq));
         auto to = core::IpAddress::parse(item.substr(eq + 1));
-        if (!from) throw UsageError("--exporter-src: '" + std::string(item.substr(0, eq)) + "' is not an IP address");
-        if (!to) throw UsageError("--exporter-src: '" + std::string(item.substr(eq + 1)) + "' is not an IP address");
+        if (!from)
+            throw UsageError("--exporter-src: '" + std::string(item.substr(0, eq)) +
+                             "' is not an IP address");
+        if (!to)
+            throw UsageError("--exporter-src: '" + std::string(item.substr(eq + 1)) +
+                             "' is not an IP address");
         for (const auto& [f, t] : s.map) {
-            if (f == *from) throw UsageError("--exporter-src: exporter " + from->to_string() + " is mapped twice");
+            if (f == *from)
+                throw UsageError("--exporter-src: exporter " + from->to_string() + " is mapped twice");
         }
         s.map.emplace_back(*from, *to);
         if (comma == std::string_view::npos) break;
@@ -171,8 +178,8 @@ UdpSender::UdpSender(const UdpTarget& target, const std::vector<std::optional<co
         }
         if (connect(fd, reinterpret_cast<sockaddr*>(&dst), dst_len) != 0) {
             const int e = errno;
-            throw IoError("cannot send to " + target.text + (local ? " from " + local->to_string() : "") + ": " +
-                          std::strerror(e));
+            throw IoError("cannot send to " + target.text + (local ? " from " + local->to_string() : "") +
+                          ": " + std::strerror(e));
         }
     }
 }
@@ -221,7 +228,8 @@ std::size_t UdpSender::send(std::size_t socket, std::span<mmsghdr> msgs, const s
             }
             default:
                 if (sent_ == 0 && errors_.skipped == 0) {
-                    throw IoError("cannot send to " + target_text_ + ": " + std::strerror(e) + " (nothing was sent)");
+                    throw IoError("cannot send to " + target_text_ + ": " + std::strerror(e) +
+                                  " (nothing was sent)");
                 }
                 ++errors_.skipped;
                 msgs[done].msg_len = 0;

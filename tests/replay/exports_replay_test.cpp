@@ -3,12 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/pcap_io.hpp"
@@ -247,7 +246,8 @@ TEST(ExportsReplay, DurationStopsAnEndlessLoop) {
     EXPECT_EQ(st.loops_completed, st.packets / sent.size());
     const auto got = rx.wait_for(st.packets);
     ASSERT_EQ(got.size(), st.packets);
-    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].payload, sent[i % sent.size()].payload) << i;
+    for (std::size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(got[i].payload, sent[i % sent.size()].payload) << i;
 }
 
 TEST(ExportsReplay, StopFlagEndsTheRunCleanly) {

@@ -2,7 +2,6 @@
 /// other, byte for byte and in order. Both ends live in network namespaces the test creates
 /// (and always deletes), so the host's own interfaces are never touched. Needs root.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <string>
@@ -23,7 +22,9 @@ std::string read_if_there(const std::string& path) {
     }
 }
 
-bool ok(const std::vector<std::string>& argv) { return run(argv, {}, std::chrono::seconds(20)).exit_code == 0; }
+bool ok(const std::vector<std::string>& argv) {
+    return run(argv, {}, std::chrono::seconds(20)).exit_code == 0;
+}
 
 /// Two namespaces joined by a veth pair: `inject_if` in `inject_ns`, `capture_if` in `capture_ns`.
 class VethPair {
@@ -43,10 +44,12 @@ public:
     }
     /// Empty on success, otherwise why it could not be set up.
     std::string create() {
-        if (!(made_inject_ = ok({"ip", "netns", "add", inject_ns}))) return "cannot create network namespace " + inject_ns;
-        if (!(made_capture_ = ok({"ip", "netns", "add", capture_ns}))) return "cannot create network namespace " + capture_ns;
-        if (!ok({"ip", "link", "add", inject_if, "netns", inject_ns, "type", "veth", "peer", "name", capture_if, "netns",
-                 capture_ns})) {
+        if (!(made_inject_ = ok({"ip", "netns", "add", inject_ns})))
+            return "cannot create network namespace " + inject_ns;
+        if (!(made_capture_ = ok({"ip", "netns", "add", capture_ns})))
+            return "cannot create network namespace " + capture_ns;
+        if (!ok({"ip", "link", "add", inject_if, "netns", inject_ns, "type", "veth", "peer", "name",
+                 capture_if, "netns", capture_ns})) {
             return "cannot create a veth pair";
         }
         for (const auto& [ns, ifc] : {std::pair{inject_ns, inject_if}, std::pair{capture_ns, capture_if}}) {
@@ -76,15 +79,16 @@ TEST(PacketsModeNetns, InjectedFramesArriveAtThePeer) {
     const auto sent = v5_stream(40, {core::IpAddress::v4(0xC0000201), core::IpAddress::v4(0xC0000202)}, 4);
     write_capture(dir / "frames.pcap", sent, core::IpAddress::v4(0xC0A80001), 2055);  // to 192.168.0.1
 
-    Process capture({"ip", "netns", "exec", veth.capture_ns, "tcpdump", "-i", veth.capture_if, "-U", "-n", "-w",
-                     dir / "got.pcap", "udp", "port", "2055"},
+    Process capture({"ip", "netns", "exec", veth.capture_ns, "tcpdump", "-i", veth.capture_if, "-U", "-n",
+                     "-w", dir / "got.pcap", "udp", "port", "2055"},
                     dir / "tcpdump.out", dir / "tcpdump.err");
-    ASSERT_TRUE(wait_until([&] { return read_if_there(dir / "tcpdump.err").find("listening on") != std::string::npos; },
-                           std::chrono::milliseconds(10000)))
+    ASSERT_TRUE(wait_until(
+        [&] { return read_if_there(dir / "tcpdump.err").find("listening on") != std::string::npos; },
+        std::chrono::milliseconds(10000)))
         << read_if_there(dir / "tcpdump.err");
 
-    const auto r = run({"ip", "netns", "exec", veth.inject_ns, flowlab_bin(), "replay", dir / "frames.pcap", "--iface",
-                        veth.inject_if, "--pps", "2000"});
+    const auto r = run({"ip", "netns", "exec", veth.inject_ns, flowlab_bin(), "replay", dir / "frames.pcap",
+                        "--iface", veth.inject_if, "--pps", "2000"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("40 packets"), std::string::npos) << r.err;
 

@@ -29,7 +29,8 @@ TEST(ParseDuration, RejectsNonsense) {
         parse_duration("10y");
         FAIL();
     } catch (const UsageError& e) {
-        EXPECT_NE(std::string(e.what()).find("--duration 10y: unknown unit 'y'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("--duration 10y: unknown unit 'y'"), std::string::npos)
+            << e.what();
     }
 }
 

@@ -1,5 +1,7 @@
 /// @brief The capture store: mapped classic pcap (both byte orders, micro and nano) and the
 /// copying path give the same packets, times and exporters; damage is reported by packet.
+#include "flowlab/replay/packet_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/pcap_io.hpp"
-#include "flowlab/replay/packet_store.hpp"
 #include "replay_fixtures.hpp"
 #include "test_support.hpp"
 
@@ -21,7 +22,8 @@ using test::CapturedDatagram;
 
 std::vector<CapturedDatagram> stream() {
     auto s = test::v5_stream(50, {core::IpAddress::v4(0xC0000201), core::IpAddress::v4(0xC0000202)}, 2);
-    for (std::size_t i = 0; i < s.size(); ++i) s[i].ts_ns += static_cast<std::int64_t>(i * 123);  // sub-us parts
+    for (std::size_t i = 0; i < s.size(); ++i)
+        s[i].ts_ns += static_cast<std::int64_t>(i * 123);  // sub-us parts
     return s;
 }
 
@@ -37,8 +39,10 @@ void write(const std::string& path, const std::vector<CapturedDatagram>& s, core
 /// The same capture in the other byte order (a capture written on a big-endian machine).
 void byte_swap_pcap(const std::string& in, const std::string& out) {
     std::string b = test::read_file(in);
-    auto swap = [&](std::size_t at, std::size_t n) { std::reverse(b.begin() + static_cast<std::ptrdiff_t>(at),
-                                                                  b.begin() + static_cast<std::ptrdiff_t>(at + n)); };
+    auto swap = [&](std::size_t at, std::size_t n) {
+        std::reverse(b.begin() + static_cast<std::ptrdiff_t>(at),
+                     b.begin() + static_cast<std::ptrdiff_t>(at + n));
+    };
     swap(0, 4);
     swap(4, 2);
     swap(6, 2);

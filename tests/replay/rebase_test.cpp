@@ -1,5 +1,7 @@
 /// @brief --rebase-time: decoded records of what was sent equal the originals with every time
 /// moved by the expected whole seconds, and sequence numbers run on across loops.
+#include "flowlab/replay/rebase.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include "flowlab/core/decoder.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ie_catalog.hpp"
-#include "flowlab/replay/rebase.hpp"
 #include "flowlab/replay/replay.hpp"
 #include "msg_builder.hpp"
 #include "replay_fixtures.hpp"
@@ -29,8 +30,12 @@ struct Case {
     const char* name;
 };
 
-std::string case_name(const testing::TestParamInfo<Case>& info) { return info.param.name; }
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+std::string case_name(const testing::TestParamInfo<Case>& info) {
+    return info.param.name;
+}
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.name;
+}
 
 std::vector<std::vector<core::FlowRecord>> decode_all(const std::vector<CapturedDatagram>& original,
                                                       const std::vector<CapturedDatagram>& datagrams,
@@ -52,7 +57,8 @@ std::vector<std::vector<core::FlowRecord>> decode_all(const std::vector<Captured
 std::int64_t expected_loop_shift(const std::vector<CapturedDatagram>& c) {
     const std::int64_t span = c.back().ts_ns - c.front().ts_ns;
     const std::int64_t gap = c.size() > 1 ? span / static_cast<std::int64_t>(c.size() - 1) : 0;
-    return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(static_cast<double>(span + gap) / 1e9)));
+    return std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(std::ceil(static_cast<double>(span + gap) / 1e9)));
 }
 
 std::uint32_t header_export_s(const std::vector<std::uint8_t>& p) {
@@ -106,7 +112,8 @@ TEST_P(Rebase, TimesShiftedAndSequencesContinuousAcrossLoops) {
     EXPECT_EQ(stats.records, kLoops * 400);
 
     // What the sequence advances per loop: v5 flows, v9 packets, IPFIX data records.
-    const std::uint32_t advance = k.protocol == core::Protocol::v9 ? static_cast<std::uint32_t>(original.size()) : 400u;
+    const std::uint32_t advance =
+        k.protocol == core::Protocol::v9 ? static_cast<std::uint32_t>(original.size()) : 400u;
     for (std::size_t i = 0; i < decoded.size(); ++i) {
         const std::uint64_t loop = i / original.size();
         const std::int64_t shift_ms = (shift0 + static_cast<std::int64_t>(loop) * per_loop) * 1000;
@@ -139,8 +146,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(RebaseSessions, EachExporterContinuesItsOwnSequence) {
     test::TempDir dir;
     // Three exporters interleaved, each with its own engine id and v5 sequence.
-    const std::vector<core::IpAddress> exporters = {core::IpAddress::v4(0xC0000201), core::IpAddress::v4(0xC0000202),
-                                                    core::IpAddress::v4(0xC0000203)};
+    const std::vector<core::IpAddress> exporters = {
+        core::IpAddress::v4(0xC0000201), core::IpAddress::v4(0xC0000202), core::IpAddress::v4(0xC0000203)};
     const auto original = test::v5_stream(90, exporters, 7);
     test::write_capture(dir / "x.pcap", original);
     test::UdpReceiver rx;
@@ -168,13 +175,15 @@ TEST(RebaseSessions, EachExporterContinuesItsOwnSequence) {
             << i;
         // v5 keeps unix_nsecs and sysUptime: the shift is whole seconds.
         EXPECT_EQ(core::load_be32(got[i].payload.data() + 12), 250'000'000u);
-        EXPECT_EQ(core::load_be32(got[i].payload.data() + 4), core::load_be32(original[i % original.size()].payload.data() + 4));
+        EXPECT_EQ(core::load_be32(got[i].payload.data() + 4),
+                  core::load_be32(original[i % original.size()].payload.data() + 4));
     }
 }
 
 TEST(RebasePlanUnit, ShiftZeroLeavesEveryByte) {
     test::TempDir dir;
-    const auto original = test::packetized_stream(core::Protocol::ipfix, core::TimeStyle::nanoseconds, 100, 20);
+    const auto original =
+        test::packetized_stream(core::Protocol::ipfix, core::TimeStyle::nanoseconds, 100, 20);
     test::write_capture(dir / "x.pcap", original);
     test::UdpReceiver rx;
     ExportsOptions o;
@@ -194,7 +203,8 @@ TEST(RebasePlanUnit, PatchesCoverTheCatalogsAbsoluteTimes) {
     for (int id : {150, 151, 152, 153, 154, 155, 156, 157, 160}) {
         const core::IeInfo* info = core::find_ie(static_cast<std::uint16_t>(id));
         ASSERT_NE(info, nullptr) << id;
-        EXPECT_TRUE(info->type == core::IeType::date_time_seconds || info->type == core::IeType::date_time_milliseconds ||
+        EXPECT_TRUE(info->type == core::IeType::date_time_seconds ||
+                    info->type == core::IeType::date_time_milliseconds ||
                     info->type == core::IeType::date_time_microseconds ||
                     info->type == core::IeType::date_time_nanoseconds)
             << id;
@@ -202,8 +212,13 @@ TEST(RebasePlanUnit, PatchesCoverTheCatalogsAbsoluteTimes) {
     // NTP: the fraction stays, the seconds move, a wrap of the 32-bit era is modular.
     RebasePlan plan;
     auto msg = test::MsgBuilder::ipfix(1, 0, 1'700'000'000)
-                   .set(2).template_record(256, {{156, 8}, {150, 4}}).end_set()
-                   .set(256).u64(0xFFFFFFFF'12345678ull).u32(1'700'000'000).end_set()
+                   .set(2)
+                   .template_record(256, {{156, 8}, {150, 4}})
+                   .end_set()
+                   .set(256)
+                   .u64(0xFFFFFFFF'12345678ull)
+                   .u32(1'700'000'000)
+                   .end_set()
                    .build();
     plan.observe(0, msg, core::IpAddress::v4(0xC0000201), 4739, 1);
     plan.finish(0, 1);
@@ -240,7 +255,8 @@ TEST(RebaseErrors, NothingToRewriteIsAnInputError) {
     } catch (const InputError& e) {
         const std::string what = e.what();
         EXPECT_NE(what.find("junk.pcap"), std::string::npos) << what;
-        EXPECT_NE(what.find("no NetFlow v5/v9 or IPFIX message in 3 UDP datagrams"), std::string::npos) << what;
+        EXPECT_NE(what.find("no NetFlow v5/v9 or IPFIX message in 3 UDP datagrams"), std::string::npos)
+            << what;
     }
 }
 

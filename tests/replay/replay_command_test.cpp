@@ -1,13 +1,11 @@
 /// @brief `flowlab replay` as a user runs it: exit codes, messages, summary, stats, signals.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/pcap_io.hpp"
@@ -17,7 +15,9 @@
 namespace flowlab::test {
 namespace {
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
 
 std::vector<CapturedDatagram> small_stream(std::size_t n) {
     return v5_stream(n, {core::IpAddress::v4(0xC0000201), core::IpAddress::v4(0xC0000202)}, 3);
@@ -28,8 +28,8 @@ TEST(ReplayCommand, SendsEverythingAndSummarizes) {
     const auto sent = small_stream(100);
     write_capture(dir / "x.pcap", sent);
     UdpReceiver rx;
-    const auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--pps", "5000", "--stats-json",
-                        dir / "stats.json"});
+    const auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--pps", "5000",
+                        "--stats-json", dir / "stats.json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto got = rx.wait_for(sent.size());
     ASSERT_EQ(got.size(), sent.size());
@@ -50,8 +50,8 @@ TEST(ReplayCommand, ReadsStandardInput) {
     const auto sent = small_stream(60);
     write_capture(dir / "x.pcap", sent);
     UdpReceiver rx;
-    const auto r = run({flowlab_bin(), "replay", "-", "--to", rx.target(), "--topspeed"}, {}, std::chrono::seconds(60),
-                       read_file(dir / "x.pcap"));
+    const auto r = run({flowlab_bin(), "replay", "-", "--to", rx.target(), "--topspeed"}, {},
+                       std::chrono::seconds(60), read_file(dir / "x.pcap"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto got = rx.wait_for(sent.size());
     ASSERT_EQ(got.size(), sent.size());
@@ -63,8 +63,8 @@ TEST(ReplayCommand, ExporterSrcAutoAndRebaseTogether) {
     const auto sent = small_stream(20);
     write_capture(dir / "x.pcap", sent);
     UdpReceiver rx;
-    const auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--topspeed", "--loop", "2",
-                        "--exporter-src", "auto", "--rebase-time", "2027-01-15T08:00:00Z"});
+    const auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--topspeed", "--loop",
+                        "2", "--exporter-src", "auto", "--rebase-time", "2027-01-15T08:00:00Z"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto got = rx.wait_for(40);
     ASSERT_EQ(got.size(), 40u);
@@ -78,8 +78,8 @@ TEST(ReplayCommand, DurationStopsAnEndlessLoop) {
     TempDir dir;
     write_capture(dir / "x.pcap", small_stream(10));
     UdpReceiver rx;
-    const auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--loop", "0", "--pps", "1000",
-                        "--duration", "400ms", "--stats-json", dir / "s.json"});
+    const auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--loop", "0", "--pps",
+                        "1000", "--duration", "400ms", "--stats-json", dir / "s.json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(read_file(dir / "s.json"));
     EXPECT_EQ(j["duration_reached"], true);
@@ -221,8 +221,8 @@ TEST_F(BadInput, MissingInterfaceNamesItAndTheReason) {
 TEST_F(BadInput, PacketsModeNeedsEthernetFrames) {
     {
         core::PcapWriter w(dir / "raw.pcap", core::TimePrecision::micro, 101);
-        std::vector<std::uint8_t> ip = {0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 127, 0, 0, 1,
-                                        0x13, 0x88, 0x08, 0x07, 0, 8, 0, 0};
+        std::vector<std::uint8_t> ip = {0x45, 0, 0,   28, 0, 0, 0,    0,    64,   17,   0, 0, 192, 0,
+                                        2,    1, 127, 0,  0, 1, 0x13, 0x88, 0x08, 0x07, 0, 8, 0,   0};
         w.write_frame(1'767'225'600'000'000'000, ip);
         w.commit();
     }

@@ -29,19 +29,19 @@ std::vector<std::uint8_t> v5_message(std::uint32_t sequence, std::uint32_t unix_
     h[21] = engine_id;
     for (std::uint16_t i = 0; i < count; ++i) {
         std::uint8_t* r = h + 24 + 48 * std::size_t{i};
-        core::store_be32(r + 0, 0xC6336400u | (tag & 0xFF));            // src 198.51.100.x
-        core::store_be32(r + 4, 0xCB007100u | i);                       // dst 203.0.113.i
-        core::store_be32(r + 8, 0xC0000201u);                           // next hop 192.0.2.1
-        core::store_be16(r + 12, 1);                                    // input
-        core::store_be16(r + 14, 2);                                    // output
-        core::store_be32(r + 16, 10 + i);                               // packets
-        core::store_be32(r + 20, 1000 + tag);                           // bytes: the tag again
-        core::store_be32(r + 24, uptime_ms - 5000);                     // first
-        core::store_be32(r + 28, uptime_ms - 1000);                     // last
+        core::store_be32(r + 0, 0xC6336400u | (tag & 0xFF));                       // src 198.51.100.x
+        core::store_be32(r + 4, 0xCB007100u | i);                                  // dst 203.0.113.i
+        core::store_be32(r + 8, 0xC0000201u);                                      // next hop 192.0.2.1
+        core::store_be16(r + 12, 1);                                               // input
+        core::store_be16(r + 14, 2);                                               // output
+        core::store_be32(r + 16, 10 + i);                                          // packets
+        core::store_be32(r + 20, 1000 + tag);                                      // bytes: the tag again
+        core::store_be32(r + 24, uptime_ms - 5000);                                // first
+        core::store_be32(r + 28, uptime_ms - 1000);                                // last
         core::store_be16(r + 32, static_cast<std::uint16_t>(40000 + (tag >> 8)));  // sport
-        core::store_be16(r + 34, 443);                                  // dport
-        r[37] = 0x1b;                                                   // tcp flags
-        r[38] = 6;                                                      // proto
+        core::store_be16(r + 34, 443);                                             // dport
+        r[37] = 0x1b;                                                              // tcp flags
+        r[38] = 6;                                                                 // proto
     }
     return m;
 }
@@ -110,7 +110,8 @@ std::vector<CapturedDatagram> packetized_stream(core::Protocol p, core::TimeStyl
         now_ns += step_ns;
         const std::int64_t now_ms = now_ns / 1'000'000;
         // Times with sub-second parts, so a shift that is not whole seconds would show.
-        r.set_number(Field::first_ms, static_cast<std::uint64_t>(now_ms - 4321 - static_cast<std::int64_t>(i % 1000)));
+        r.set_number(Field::first_ms,
+                     static_cast<std::uint64_t>(now_ms - 4321 - static_cast<std::int64_t>(i % 1000)));
         r.set_number(Field::last_ms, static_cast<std::uint64_t>(now_ms - 123));
         r.set_number(Field::in_if, 1);
         r.set_number(Field::out_if, 2);
@@ -146,7 +147,8 @@ UdpReceiver::UdpReceiver(bool ipv6) : ipv6_(ipv6) {
         throw std::runtime_error("receiver bind: " + std::string(std::strerror(errno)));
     }
     getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
-    port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                       : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
     thread_ = std::thread([this] { run(); });
 }
 

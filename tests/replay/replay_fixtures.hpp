@@ -55,7 +55,8 @@ public:
     /// "127.0.0.1:PORT" or "[::1]:PORT".
     std::string target() const;
     /// Waits until `n` datagrams arrived or nothing arrived for `idle`; returns all so far.
-    std::vector<CapturedDatagram> wait_for(std::size_t n, std::chrono::milliseconds idle = std::chrono::milliseconds(2000));
+    std::vector<CapturedDatagram> wait_for(std::size_t n,
+                                           std::chrono::milliseconds idle = std::chrono::milliseconds(2000));
 
 private:
     void run();

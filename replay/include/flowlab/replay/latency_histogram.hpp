@@ -14,8 +14,8 @@ namespace flowlab::replay {
 
 class LatencyHistogram {
 public:
-    static constexpr unsigned kSubBits = 5;                     ///< 32 sub-buckets per octave
-    static constexpr std::uint64_t kLinear = 2u << kSubBits;    ///< values below are exact
+    static constexpr unsigned kSubBits = 5;                   ///< 32 sub-buckets per octave
+    static constexpr std::uint64_t kLinear = 2u << kSubBits;  ///< values below are exact
     static constexpr std::size_t kBuckets = kLinear + (64 - kSubBits - 1) * (1u << kSubBits);
 
     /// Records one value in nanoseconds; negative values (never expected) count as 0.
@@ -31,7 +31,9 @@ public:
 
     std::uint64_t count() const noexcept { return count_; }
     std::uint64_t max() const noexcept { return max_; }
-    double mean() const noexcept { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0; }
+    double mean() const noexcept {
+        return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0;
+    }
     /// Value at quantile q in [0, 1] (the midpoint of its bucket, never above max()); 0 if empty.
     std::uint64_t quantile(double q) const noexcept;
 

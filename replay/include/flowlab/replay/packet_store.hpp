@@ -37,7 +37,7 @@ namespace flowlab::replay {
 
 struct StoredPacket {
     const std::uint8_t* data = nullptr;
-    std::int64_t ts_ns = 0;    ///< capture time, Unix epoch ns
+    std::int64_t ts_ns = 0;  ///< capture time, Unix epoch ns
     std::uint32_t length = 0;
     std::uint32_t source = 0;  ///< exporter index (exports mode); 0 in packets mode
 };
@@ -72,9 +72,9 @@ public:
     };
     /// Information the loader hands to the per-datagram hook (exports mode).
     struct Loaded {
-        std::size_t index;                     ///< 0-based index in the store
-        std::span<const std::uint8_t> payload; ///< the stored bytes
-        const core::UdpDatagram* datagram;     ///< addresses, ports, packet number in the file
+        std::size_t index;                      ///< 0-based index in the store
+        std::span<const std::uint8_t> payload;  ///< the stored bytes
+        const core::UdpDatagram* datagram;      ///< addresses, ports, packet number in the file
     };
     using Hook = std::function<void(const Loaded&)>;
 

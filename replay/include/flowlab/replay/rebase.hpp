@@ -31,10 +31,10 @@
 namespace flowlab::replay {
 
 struct RebaseStats {
-    std::uint64_t messages = 0;            ///< v5/v9/IPFIX messages whose header was found
-    std::uint64_t not_flow = 0;            ///< datagrams without one (sent unchanged)
-    std::uint64_t time_fields = 0;         ///< absolute time fields found in data records
-    std::uint64_t odd_length_times = 0;    ///< absolute time fields in a length that cannot be shifted
+    std::uint64_t messages = 0;               ///< v5/v9/IPFIX messages whose header was found
+    std::uint64_t not_flow = 0;               ///< datagrams without one (sent unchanged)
+    std::uint64_t time_fields = 0;            ///< absolute time fields found in data records
+    std::uint64_t odd_length_times = 0;       ///< absolute time fields in a length that cannot be shifted
     std::uint64_t sets_without_template = 0;  ///< data sets whose template was not known yet
     std::uint64_t sessions = 0;
 };

@@ -38,8 +38,8 @@ enum class Pace : std::uint8_t { original, pps, mbps, topspeed };
 
 struct Timing {
     Pace pace = Pace::original;
-    double speed = 1.0;  ///< original: 2 = twice as fast
-    double rate = 0.0;   ///< pps: packets/s; mbps: megabits/s (10^6)
+    double speed = 1.0;            ///< original: 2 = twice as fast
+    double rate = 0.0;             ///< pps: packets/s; mbps: megabits/s (10^6)
     std::uint64_t loops = 1;       ///< 0: until stopped
     std::int64_t duration_ns = 0;  ///< 0: no limit
 };
@@ -60,11 +60,11 @@ struct Progress {
 };
 
 struct RunControl {
-    const std::atomic<bool>* stop = nullptr;  ///< set by SIGINT/SIGTERM: stop cleanly
+    const std::atomic<bool>* stop = nullptr;        ///< set by SIGINT/SIGTERM: stop cleanly
     std::function<void(const Progress&)> progress;  ///< called about every progress_interval_ns
     std::int64_t progress_interval_ns = 500'000'000;
     std::function<void(const std::string&)> note;  ///< warnings for the user (stderr)
-    std::size_t batch = 32;  ///< most datagrams per sendmmsg call
+    std::size_t batch = 32;                        ///< most datagrams per sendmmsg call
     /// Overlap reading the file with sending (regular files, when nothing needs the whole
     /// file first). Off: load everything, then send.
     bool overlap_loading = true;
@@ -86,17 +86,17 @@ struct PacketsOptions {
 };
 
 struct ReplayStats {
-    std::string mode;    ///< "exports" or "packets"
+    std::string mode;  ///< "exports" or "packets"
     std::string file;
-    std::string target;  ///< HOST:PORT or the interface
+    std::string target;            ///< HOST:PORT or the interface
     std::uint64_t packets = 0;     ///< sent
     std::uint64_t bytes = 0;       ///< UDP payload bytes (exports) or frame bytes (packets) sent
     std::uint64_t wire_bytes = 0;  ///< bytes on the IP layer (exports) or frame bytes (packets)
     std::int64_t duration_ns = 0;  ///< first deadline to the end of the last send
     std::uint64_t loops_completed = 0;
-    bool interrupted = false;         ///< stopped by SIGINT/SIGTERM
-    bool duration_reached = false;    ///< stopped by --duration
-    bool paced = false;               ///< false at topspeed: no lateness
+    bool interrupted = false;       ///< stopped by SIGINT/SIGTERM
+    bool duration_reached = false;  ///< stopped by --duration
+    bool paced = false;             ///< false at topspeed: no lateness
     LatencyHistogram lateness;
     SendErrors errors;
     // The capture.
