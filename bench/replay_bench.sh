@@ -63,16 +63,23 @@ now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 best() { sort -g | tail -1; }
 
-declare -A PPS_BEST PPS_MED DELIVERED
-measure() {  # name, then a command that prints its pps on stdout
-    local name=$1; shift
-    local rates=() in0 in1
+# Runs alternate between senders (a b b c c, a b b c c, ...) so that load from elsewhere on
+# the machine falls on all of them alike.
+declare -A RATES DELIVERED PPS_BEST PPS_MED
+run_once() {  # key, then a command that prints its pps on stdout
+    local key=$1 in0 in1 pps; shift
     in0=$(udp_in)
-    for _ in $(seq "$REPS"); do rates+=("$("$@")"); done
+    pps=$("$@")
     in1=$(udp_in)
-    PPS_BEST[$name]=$(printf '%s\n' "${rates[@]}" | best)
-    PPS_MED[$name]=$(printf '%s\n' "${rates[@]}" | median)
-    DELIVERED[$name]=$(( (in1 - in0) / REPS ))
+    RATES[$key]="${RATES[$key]:-} $pps"
+    DELIVERED[$key]=$(( ${DELIVERED[$key]:-0} + in1 - in0 ))
+}
+summarize() {
+    for key in "$@"; do
+        PPS_BEST[$key]=$(printf '%s\n' ${RATES[$key]} | best)
+        PPS_MED[$key]=$(printf '%s\n' ${RATES[$key]} | median)
+        DELIVERED[$key]=$(( DELIVERED[$key] / REPS ))
+    done
 }
 
 limit_pps() { "$LIMIT" "$PCAP" 127.0.0.1:"$PORT" 32 | awk '{print $3}'; }
@@ -95,11 +102,14 @@ flowlab_own_pps() {
 }
 
 echo "topspeed, $REPS runs each ..." >&2
-measure limit limit_pps
-measure tcpreplay_own tcpreplay_pps
-measure tcpreplay_wall tcpreplay_wall_pps
-measure flowlab_wall flowlab_pps
-measure flowlab_own flowlab_own_pps
+for _ in $(seq "$REPS"); do
+    run_once limit limit_pps
+    run_once tcpreplay_own tcpreplay_pps
+    run_once tcpreplay_wall tcpreplay_wall_pps
+    run_once flowlab_wall flowlab_pps
+    run_once flowlab_own flowlab_own_pps
+done
+summarize limit tcpreplay_own tcpreplay_wall flowlab_wall flowlab_own
 
 L=${PPS_BEST[limit]}
 row() {  # label, key
