@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace flowlab::app {
 
@@ -12,6 +14,11 @@ using Action = std::function<int()>;
 
 void add_decode_command(CLI::App& root, Action& action);
 void add_replay_command(CLI::App& root, Action& action);
+void add_scenarios_command(CLI::App& root, Action& action);
+
+/// Where canned scenarios are looked up by name: $FLOWLAB_SCENARIOS (colon-separated), then
+/// <prefix>/share/flowlab/scenarios next to the installed binary.
+std::vector<std::string> scenario_search_dirs();
 
 /// True when stderr is a terminal: long work shows progress only then.
 bool stderr_is_tty();

@@ -1,0 +1,382 @@
+/// @brief A scenario file (docs/scenario-format.md) parsed and cross-checked into plain structs:
+/// the time span, sites and calendar, networks and host pools, rate profiles, activities,
+/// exporters and the collector.
+///
+/// Errors: everything that is wrong with a scenario throws flowlab::ConfigError naming the file,
+/// the JSON pointer of the offending value ("/activities/3/size/median", "" for the document)
+/// and what was expected; malformed JSON names line and column. load_scenario throws IoError
+/// when the file cannot be read and ConfigError when a name matches no file.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "flowlab/core/ip_address.hpp"
+#include "flowlab/gen/conversation.hpp"
+#include "flowlab/gen/distribution.hpp"
+#include "flowlab/gen/units.hpp"
+
+namespace flowlab::gen {
+
+/// Scenario documents keep their key order (host pools without an `offset` are allocated in
+/// file order, and error messages list keys as written).
+using Json = nlohmann::ordered_json;
+
+inline constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+enum class DayType : std::uint8_t { weekday, weekend, holiday };
+
+/// A place with a fixed UTC offset and its calendar (weekend days, holidays as local dates).
+struct Site {
+    std::string name;
+    std::int32_t utc_offset_s = 0;
+    std::uint8_t weekend_mask = 0x60;     ///< bit d set = weekday d (0 = Monday) is a weekend day
+    std::vector<std::int64_t> holidays;   ///< local dates, days since 1970-01-01, sorted, unique
+
+    std::int64_t local_day(std::int64_t epoch_us) const noexcept {
+        return floor_div(epoch_us + utc_offset_s * kUsPerSecond, kUsPerDay);
+    }
+    /// Epoch µs of local midnight starting local day `day`.
+    std::int64_t day_start(std::int64_t day) const noexcept { return day * kUsPerDay - utc_offset_s * kUsPerSecond; }
+    bool is_holiday(std::int64_t day) const noexcept;
+    DayType day_type(std::int64_t day) const noexcept;
+};
+
+struct Network {
+    std::string name;
+    Cidr cidr;
+    std::size_t site = 0;
+    std::string customer;               ///< optional billing label ("" = none)
+    std::optional<std::uint32_t> asn;   ///< origin AS, optional
+};
+
+/// Hosts numbered 0..count-1; host i has address network.at(offset + i) in each of its networks
+/// (a pool on an IPv4 and an IPv6 network is a pool of dual-stack hosts).
+struct HostPool {
+    std::string name;
+    std::vector<std::size_t> networks;
+    std::uint64_t count = 0;
+    std::uint64_t offset = 0;
+    std::string role;
+};
+
+/// One day's piecewise-linear shape in local time; wraps from the last point to the first
+/// point of the next day. A constant shape has one point.
+struct ProfileShape {
+    std::vector<std::int64_t> tod_us;   ///< strictly increasing, in [0, 24h)
+    std::vector<double> level;          ///< >= 0
+    /// Level at time of day t (0 <= t < 24h), its slope per µs, and the next time of day (> t,
+    /// <= 24h) where the slope changes.
+    double eval(std::int64_t t, double& slope_per_us, std::int64_t& next_break) const noexcept;
+    double max_level() const noexcept;
+};
+
+/// A daily rate shape per day type in one site's local time.
+struct Profile {
+    std::string name;
+    std::size_t site = 0;
+    std::vector<ProfileShape> shapes;
+    /// shape_for[weekday * 2 + holiday] → index into shapes (weekday 0 = Monday).
+    std::array<std::int16_t, 14> shape_for{};
+    const ProfileShape& shape(int weekday, bool holiday) const noexcept {
+        return shapes[static_cast<std::size_t>(shape_for[static_cast<std::size_t>(weekday * 2 + (holiday ? 1 : 0))])];
+    }
+};
+
+/// Which local days something happens on: named weekdays and/or day types.
+struct DaySet {
+    std::uint8_t names = 0;  ///< bit d = weekday d (0 = Monday)
+    bool weekday = false;    ///< working days: not weekend, not holiday
+    bool weekend = false;
+    bool holiday = false;
+    bool matches(int weekday_index, DayType t) const noexcept {
+        return (names >> weekday_index & 1) != 0 || (weekday && t == DayType::weekday) ||
+               (weekend && t == DayType::weekend) || (holiday && t == DayType::holiday);
+    }
+    static DaySet all() {
+        DaySet d;
+        d.names = 0x7F;
+        return d;
+    }
+};
+
+/// A daily window [from, to) in a site's local time; wraps past midnight when to <= from.
+struct Window {
+    std::size_t site = 0;
+    std::int64_t from_us = 0;
+    std::int64_t to_us = kUsPerDay;
+    std::int64_t length_us() const noexcept { return to_us > from_us ? to_us - from_us : to_us + kUsPerDay - from_us; }
+};
+
+/// A mean-1 random multiplier drawn per time bin (bins aligned to the Unix epoch).
+struct Noise {
+    enum class Kind : std::uint8_t { gamma, lognormal };
+    Kind kind = Kind::gamma;
+    double cv = 0.0;
+    std::int64_t bin_us = 5 * kUsPerMinute;
+};
+
+/// A point in time: absolute, or relative to the (possibly overridden) scenario start.
+struct TimeRef {
+    bool relative = true;
+    std::int64_t value = 0;
+    std::int64_t resolve(std::int64_t start_us) const noexcept { return relative ? start_us + value : value; }
+};
+
+/// An address range to probe or spoof from: `count` addresses from block.at(first).
+struct AddressRange {
+    std::string label;
+    Cidr block;
+    std::uint64_t first = 0;
+    std::uint64_t count = 0;
+};
+
+/// How arrivals of a rate-driven activity are paced: base rate × profiles × noise, gated by
+/// days and a window.
+struct ArrivalSpec {
+    double rate_per_s = 0.0;
+    std::vector<std::size_t> profiles;
+    std::optional<Noise> noise;
+    std::optional<DaySet> days;
+    std::optional<Window> window;
+    std::size_t site = 0;  ///< the site whose calendar `days` uses
+};
+
+/// A TCP request/response exchange (web, burst).
+struct ExchangeSpec {
+    Distribution request;      ///< bytes of payload client → server, per request
+    Distribution response;     ///< bytes of payload server → client, per request
+    Distribution requests;     ///< requests per connection (count >= 1)
+    Distribution think;        ///< µs between a response and the next request on a connection
+    Distribution rtt;          ///< µs round trip
+    Distribution server_time;  ///< µs from request to first response byte
+    double bandwidth_bps = 100e6;
+};
+
+struct InteractiveSpec {
+    Distribution session;       ///< µs session length
+    Distribution think;         ///< µs idle gap between commands
+    Distribution keys;          ///< keystrokes per command (count >= 1)
+    Distribution key_size;      ///< payload bytes per keystroke packet
+    Distribution key_interval;  ///< µs between keystrokes
+    Distribution screen;        ///< payload bytes of the screen update answering a command
+    Distribution rtt;
+    double updates_per_s = 0.0;  ///< server-pushed screen updates while idle
+    Distribution update_size;
+};
+
+struct WebSpec {
+    ExchangeSpec exchange;
+};
+
+struct DnsSpec {
+    Distribution query;     ///< payload bytes
+    Distribution response;  ///< payload bytes
+    Distribution rtt;
+    double unanswered = 0.0;
+};
+
+struct BulkSchedule {
+    std::size_t site = 0;
+    std::vector<std::int64_t> at;        ///< local times of day, sorted
+    DaySet days = DaySet::all();
+    Distribution jitter = Distribution::constant(0);  ///< µs added to each start
+    std::optional<std::uint64_t> hosts;  ///< clients taking part per run; nullopt = every client
+    std::int64_t stagger_us = 0;         ///< client k starts k × stagger after `at`
+};
+
+struct BulkSpec {
+    bool upload = true;  ///< data flows client → server (a backup); false: server → client
+    double bandwidth_bps = 0.0;
+    std::optional<Distribution> size;      ///< bytes of payload per transfer
+    std::optional<Distribution> duration;  ///< µs per transfer (size = bandwidth × duration)
+    double variation = 0.0;                ///< coefficient of variation of per-minute throughput
+    Distribution rtt;
+    std::optional<BulkSchedule> schedule;  ///< nullopt: Poisson arrivals (ArrivalSpec)
+};
+
+struct BurstSpec {
+    DaySet days;
+    std::uint32_t per_week = 0;  ///< > 0: that many random working days per week instead of `days`
+    Window window;
+    Distribution episodes = Distribution::constant(1);  ///< episodes per chosen day
+    Distribution length;                                ///< µs per episode
+    double rate_per_s = 0.0;                            ///< connections per second inside an episode
+    ExchangeSpec exchange;
+};
+
+struct ScanSpec {
+    std::vector<AddressRange> targets;
+    std::vector<std::uint16_t> ports;
+    bool vertical = false;  ///< ports vary fastest (one host at a time) instead of addresses
+    bool shuffle = true;
+    TimeRef start;
+    std::optional<std::int64_t> duration_us;
+    double open = 0.0;    ///< share of probes to existing hosts answered as open
+    double closed = 0.0;  ///< share answered closed (RST, or ICMP unreachable for UDP)
+    Distribution payload = Distribution::constant(0);
+    std::optional<std::uint64_t> host;  ///< scanner's index in the client pool; nullopt = drawn from the seed
+};
+
+struct DdosSpec {
+    std::vector<AddressRange> sources;
+    std::optional<std::uint64_t> source_count;  ///< distinct spoofed addresses; nullopt = fresh per flow
+    std::uint64_t host = 0;                     ///< victim's index in the server pool
+    TimeRef start;
+    std::int64_t ramp_up_us = 0;
+    std::int64_t peak_us = 0;
+    std::int64_t ramp_down_us = 0;
+    Distribution packets = Distribution::constant(1);  ///< packets per attack flow
+    Distribution size;                                 ///< payload bytes per packet
+    Distribution flow_duration = Distribution::constant(0);
+    double replies = 0.0;  ///< share of flows the victim answers (SYN-ACK, ICMP, echo reply)
+};
+
+struct WormSpec {
+    std::optional<std::uint64_t> host;  ///< patient zero's index in the client pool
+    TimeRef at;                         ///< time of entry
+    std::vector<AddressRange> targets;
+    double local = 0.0;  ///< share of probes aimed at the infected host's own network
+    std::vector<std::size_t> vulnerable;
+    double susceptible = 1.0;
+    Distribution delay;    ///< µs from infection to the first probe
+    Distribution exploit;  ///< payload bytes of the infecting exchange
+    double closed = 0.0;   ///< share of probes to non-vulnerable existing hosts answered closed
+    std::optional<std::uint64_t> max_infected;
+};
+
+enum class ActivityKind : std::uint8_t { interactive, web, dns, bulk, burst, scan, ddos, worm };
+std::string_view to_string(ActivityKind k) noexcept;
+
+struct Activity {
+    std::string name;
+    ActivityKind kind = ActivityKind::web;
+    std::string note;
+    std::vector<std::size_t> clients;  ///< pools; hosts are numbered across them in order
+    std::vector<std::size_t> servers;
+    double zipf = 1.0;                  ///< server popularity exponent
+    std::vector<std::uint16_t> ports;   ///< server ports (one drawn per session)
+    std::uint8_t proto = 6;             ///< IP protocol: 6 TCP, 17 UDP, 1 ICMP (58 on IPv6)
+    std::uint8_t tos = 0;
+    double v6_share = 0.5;              ///< IPv6 share when both ends are dual-stack
+    ArrivalSpec arrival;                ///< interactive, web, dns, bulk without schedule, scan, worm (per host)
+    std::variant<InteractiveSpec, WebSpec, DnsSpec, BulkSpec, BurstSpec, ScanSpec, DdosSpec, WormSpec> spec;
+};
+
+enum class ExportProtocol : std::uint8_t { v5, v9, ipfix };
+enum class TimeStyle : std::uint8_t { uptime, seconds, milliseconds, microseconds, nanoseconds };
+enum class SamplingMode : std::uint8_t { none, deterministic, random };
+std::string_view to_string(ExportProtocol p) noexcept;
+std::string_view to_string(TimeStyle t) noexcept;
+std::string_view to_string(SamplingMode m) noexcept;
+
+struct Observation {
+    std::size_t network = 0;
+    Cidr block;
+    std::uint32_t if_index = 0;
+};
+
+struct Exporter {
+    std::string name;
+    ExportProtocol protocol = ExportProtocol::ipfix;
+    core::IpAddress address;
+    std::uint16_t port = 50000;  ///< UDP source port of the exports
+    std::uint32_t domain = 0;    ///< v9 source id, IPFIX observation domain, v5 engine_type << 8 | engine_id
+    std::vector<Observation> observes;  ///< sorted by prefix length, longest first
+    std::uint32_t default_if = 0;       ///< interface of addresses in no observed network
+    std::int64_t active_timeout_us = 30 * kUsPerMinute;
+    std::int64_t inactive_timeout_us = 15 * kUsPerSecond;
+    std::uint64_t cache_size = 65536;
+    SamplingMode sampling = SamplingMode::none;
+    std::uint32_t sampling_rate = 1;
+    std::uint32_t mtu = 1500;
+    std::uint32_t template_refresh_packets = 20;
+    std::int64_t template_refresh_interval_us = 30 * kUsPerMinute;
+    TimeStyle time_style = TimeStyle::milliseconds;
+    std::int64_t boot_us = kUsPerDay;  ///< how long before the start the exporter booted
+    std::int64_t export_delay_us = 0;
+    std::optional<core::IpAddress> next_hop;
+
+    /// Where an exporter sees a conversation: `seen` when its source or destination is in an
+    /// observed network; in_if from the source's network, out_if from the destination's.
+    struct Sighting {
+        bool seen = false;
+        std::uint32_t in_if = 0;
+        std::uint32_t out_if = 0;
+    };
+    Sighting sight(const ConversationKey& key) const noexcept;
+    /// Whether the header carries sysUptime (v5, v9) or the records use it (time_style uptime).
+    bool uses_uptime() const noexcept { return protocol != ExportProtocol::ipfix || time_style == TimeStyle::uptime; }
+};
+
+struct Lesson {
+    std::string story;
+    std::string question;
+    Json answer;  ///< kept verbatim (null when absent); its format belongs to the lessons
+};
+
+struct Collector {
+    core::IpAddress address = core::IpAddress::v4(0x7F000001);
+    std::uint16_t port = 2055;
+};
+
+struct Scenario {
+    std::string file;    ///< as given to the loader ("" when parsed from memory)
+    std::string sha256;  ///< of the file's bytes, lowercase hex
+    Json document;       ///< the document as parsed
+
+    std::string name;
+    std::string summary;
+    std::optional<Lesson> lesson;
+    std::uint64_t seed = 1;
+    std::int64_t start_us = 0;
+    std::int64_t duration_us = 0;
+    std::vector<Site> sites;
+    std::vector<Network> networks;
+    std::vector<HostPool> pools;
+    std::vector<Profile> profiles;
+    std::vector<Activity> activities;
+    std::vector<Exporter> exporters;
+    Collector collector;
+
+    std::int64_t end_us() const noexcept { return start_us + duration_us; }
+    std::size_t find_site(std::string_view n) const noexcept;
+    std::size_t find_network(std::string_view n) const noexcept;
+    std::size_t find_pool(std::string_view n) const noexcept;
+    std::size_t find_profile(std::string_view n) const noexcept;
+    std::size_t find_activity(std::string_view n) const noexcept;
+    /// Address of host i of a pool on its `slot`-th network.
+    core::IpAddress host_address(std::size_t pool, std::uint64_t i, std::size_t slot = 0) const noexcept {
+        const HostPool& p = pools[pool];
+        return networks[p.networks[slot]].cidr.at(p.offset + i);
+    }
+    /// The pool and host index owning an address, if any.
+    struct HostRef {
+        std::size_t pool = kNone;
+        std::uint64_t index = 0;
+    };
+    HostRef find_host(const core::IpAddress& a) const noexcept;
+};
+
+/// Parses and cross-checks a document. `file` is used in error messages only.
+Scenario parse_scenario(const Json& document, const std::string& file);
+/// Parses JSON text (syntax errors → ConfigError with line and column), then parse_scenario.
+Scenario parse_scenario_text(std::string_view text, const std::string& file);
+/// Finds a scenario: an existing file path, else `<dir>/<name>.json` or `<dir>/<name>/scenario.json`
+/// in the search dirs, in order. Throws ConfigError (listing where it looked) when none exists.
+std::string resolve_scenario_path(const std::string& path_or_name, const std::vector<std::string>& search_dirs);
+/// resolve_scenario_path + read + parse; fills `file` and `sha256` (of the exact file bytes).
+Scenario load_scenario(const std::string& path_or_name, const std::vector<std::string>& search_dirs);
+
+/// Checks what depends on the time span when --start/--duration override the file's: sysUptime
+/// of every uptime-based exporter must stay below 2^32 ms until `end_us`. Throws ConfigError.
+void check_span(const Scenario& s, std::int64_t start_us, std::int64_t end_us);
+
+}  // namespace flowlab::gen
