@@ -57,6 +57,17 @@ public:
             run({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf." + ifc + ".disable_ipv6=1"});
             if (!ok({"ip", "-n", ns, "link", "set", ifc, "up"})) return "cannot bring up " + ifc;
         }
+        // Until the kernel's link watcher marks both ends up (up to a second later, more on a
+        // busy machine), a veth sends into a qdisc that drops everything.
+        for (const auto& [ns, ifc] : {std::pair{inject_ns, inject_if}, std::pair{capture_ns, capture_if}}) {
+            const bool up = wait_until(
+                [&] {
+                    return run({"ip", "-n", ns, "link", "show", "dev", ifc}).out.find("state UP") !=
+                           std::string::npos;
+                },
+                std::chrono::milliseconds(10000));
+            if (!up) return ifc + " did not come up";
+        }
         return {};
     }
     std::string inject_ns, capture_ns, inject_if, capture_if;
