@@ -59,14 +59,14 @@ public:
         }
         // Until the kernel's link watcher marks both ends up (up to a second later, more on a
         // busy machine), a veth sends into a qdisc that drops everything.
-        for (const auto& [ns, ifc] : {std::pair{inject_ns, inject_if}, std::pair{capture_ns, capture_if}}) {
+        for (const auto& end : {std::pair{inject_ns, inject_if}, std::pair{capture_ns, capture_if}}) {
             const bool up = wait_until(
                 [&] {
-                    return run({"ip", "-n", ns, "link", "show", "dev", ifc}).out.find("state UP") !=
-                           std::string::npos;
+                    return run({"ip", "-n", end.first, "link", "show", "dev", end.second})
+                               .out.find("state UP") != std::string::npos;
                 },
                 std::chrono::milliseconds(10000));
-            if (!up) return ifc + " did not come up";
+            if (!up) return end.second + " did not come up";
         }
         return {};
     }
