@@ -13,6 +13,7 @@ namespace flowlab::app {
 using Action = std::function<int()>;
 
 void add_decode_command(CLI::App& root, Action& action);
+void add_replay_command(CLI::App& root, Action& action);
 void add_scenarios_command(CLI::App& root, Action& action);
 void add_gen_command(CLI::App& root, Action& action);
 void add_verify_command(CLI::App& root, Action& action);

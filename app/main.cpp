@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
     Action action;
     add_gen_command(app, action);
     add_decode_command(app, action);
+    add_replay_command(app, action);
     add_scenarios_command(app, action);
     add_verify_command(app, action);
 

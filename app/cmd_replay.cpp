@@ -1,0 +1,169 @@
+/// @brief `flowlab replay`: command line, signals and progress around flowlab::replay.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "commands.hpp"
+#include "flowlab/core/error.hpp"
+#include "flowlab/replay/replay.hpp"
+
+namespace flowlab::app {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void on_stop_signal(int) {
+    g_stop.store(true, std::memory_order_relaxed);
+}
+
+/// SIGINT/SIGTERM end the run cleanly (stats are flushed); a second one kills as usual.
+/// No SA_RESTART: a blocked sleep or send returns at once.
+void install_stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+struct ReplayArgs {
+    std::string file;
+    std::string to;
+    std::string iface;
+    double speed = 1.0;
+    double pps = 0;
+    double mbps = 0;
+    bool topspeed = false;
+    std::uint64_t loops = 1;
+    std::string duration;
+    std::string rebase_time;
+    std::string exporter_src;
+    std::string stats_json;
+    std::size_t batch = 32;
+};
+
+void print_progress(const replay::Progress& p, std::int64_t& last_ns, std::uint64_t& last_packets) {
+    const double dt = static_cast<double>(p.elapsed_ns - last_ns) / 1e9;
+    const double rate = dt > 0 ? static_cast<double>(p.packets - last_packets) / dt : 0.0;
+    last_ns = p.elapsed_ns;
+    last_packets = p.packets;
+    std::fprintf(stderr, "\r\033[K  %8.1f s  %llu sent (loop %llu)  %.0f pps  late p99 %.1f us  errors %llu",
+                 static_cast<double>(p.elapsed_ns) / 1e9, static_cast<unsigned long long>(p.packets),
+                 static_cast<unsigned long long>(p.loop + 1), rate,
+                 static_cast<double>(p.lateness_p99_ns) / 1e3, static_cast<unsigned long long>(p.errors));
+}
+
+int run_replay(const ReplayArgs& a) {
+    replay::Timing timing;
+    if (a.topspeed) {
+        timing.pace = replay::Pace::topspeed;
+    } else if (a.pps > 0) {
+        timing.pace = replay::Pace::pps;
+        timing.rate = a.pps;
+    } else if (a.mbps > 0) {
+        timing.pace = replay::Pace::mbps;
+        timing.rate = a.mbps;
+    } else {
+        timing.pace = replay::Pace::original;
+        timing.speed = a.speed;
+    }
+    timing.loops = a.loops;
+    if (!a.duration.empty()) timing.duration_ns = replay::parse_duration(a.duration);
+
+    replay::RunControl control;
+    control.stop = &g_stop;
+    control.batch = a.batch;
+    control.note = [](const std::string& msg) {
+        std::fprintf(stderr, "flowlab replay: note: %s\n", msg.c_str());
+    };
+    const bool tty = stderr_is_tty();
+    std::int64_t last_ns = 0;
+    std::uint64_t last_packets = 0;
+    if (tty) {
+        control.progress = [&](const replay::Progress& p) { print_progress(p, last_ns, last_packets); };
+    }
+
+    replay::ReplayStats stats;
+    install_stop_handlers();
+    if (!a.iface.empty()) {
+        replay::PacketsOptions o;
+        o.path = a.file;
+        o.iface = a.iface;
+        o.timing = timing;
+        stats = replay::replay_packets(o, control);
+    } else {
+        replay::ExportsOptions o;
+        o.path = a.file;
+        o.target = replay::resolve_target(a.to);
+        o.timing = timing;
+        if (!a.exporter_src.empty()) o.exporter_src = replay::parse_exporter_source(a.exporter_src);
+        if (!a.rebase_time.empty()) o.rebase_to_s = replay::parse_rebase_time(a.rebase_time);
+        stats = replay::replay_exports(o, control);
+    }
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr, "flowlab replay: %s\n", replay::summary_line(stats).c_str());
+    if (!a.stats_json.empty()) replay::write_stats_json(stats, a.stats_json);
+    if (stats.error) std::rethrow_exception(stats.error);
+    return 0;
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& root, Action& action) {
+    auto args = std::make_shared<ReplayArgs>();
+    CLI::App* cmd = root.add_subcommand(
+        "replay",
+        "Send a capture file at a controlled rate.\n"
+        "Exports mode (--to): each UDP datagram's payload goes, unchanged, to HOST:PORT over UDP.\n"
+        "Packets mode (--iface): each Ethernet frame is injected into the interface (needs root).\n"
+        "It sends wherever you point it: use loopback or a lab network you own.");
+    cmd->add_option("FILE", args->file, "capture file (pcap or pcapng); - reads standard input")->required();
+    auto* to = cmd->add_option("--to", args->to, "exports mode: target HOST:PORT, [IPV6]:PORT or NAME:PORT");
+    auto* iface =
+        cmd->add_option("--iface", args->iface, "packets mode: inject the frames into this interface");
+    to->excludes(iface);
+    auto* speed =
+        cmd->add_option("--speed", args->speed, "original spacing divided by X (default 1: as captured)")
+            ->check(CLI::PositiveNumber);
+    auto* pps = cmd->add_option("--pps", args->pps, "N packets per second, evenly spaced")
+                    ->check(CLI::PositiveNumber);
+    auto* mbps =
+        cmd->add_option("--mbps", args->mbps,
+                        "N megabits per second, counting IP+UDP headers (exports) or whole frames (packets)")
+            ->check(CLI::PositiveNumber);
+    auto* top = cmd->add_flag("--topspeed", args->topspeed, "as fast as the kernel takes them");
+    speed->excludes(pps, mbps, top);
+    pps->excludes(mbps, top);
+    mbps->excludes(top);
+    cmd->add_option("--loop", args->loops, "send the file N times; 0 = until interrupted (default 1)");
+    cmd->add_option("--duration", args->duration, "stop after this long: 90s, 15m, 250ms, 2h");
+    auto* rebase =
+        cmd->add_option("--rebase-time", args->rebase_time,
+                        "now | UNIX_SECONDS | 2024-05-01T12:00:00Z: move all export and flow times by whole "
+                        "seconds so the first message is sent at that time; sequence numbers continue "
+                        "across loops");
+    auto* src =
+        cmd->add_option("--exporter-src", args->exporter_src,
+                        "auto: each exporter sends from its own loopback address (127.0.0.2, ...); or "
+                        "EXPORTER=LOCAL,... with local addresses of this host");
+    iface->excludes(rebase, src);
+    cmd->add_option("--stats-json", args->stats_json, "write the run's figures as JSON to this file");
+    cmd->add_option("--batch", args->batch, "most datagrams per sendmmsg call (default 32)")
+        ->check(CLI::Range(1, 1024));
+    // Runs only when this subcommand was given: main then calls the action.
+    cmd->callback([&action, args] {
+        action = [args] {
+            if (args->to.empty() && args->iface.empty()) {
+                throw UsageError("replay: give --to HOST:PORT (exports over UDP) or --iface IF (frames)");
+            }
+            return run_replay(*args);
+        };
+    });
+}
+
+}  // namespace flowlab::app

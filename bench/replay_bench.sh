@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# @brief flowlab replay against the physical limit (a minimal sendmmsg loop) and tcpreplay:
+# same capture, same loopback port with a bound socket that does not read, one table.
+#
+# usage: sudo bench/replay_bench.sh [BUILD_DIR]     (env: N=100000 REPS=5 PORT=39055 SECONDS_PER_RATE=2)
+#
+# The capture: N NetFlow v5 datagrams of 1464 bytes (30 records each) from
+# flowlab_make_exports, rewritten with tcprewrite to 127.0.0.1 -> 127.0.0.1:PORT with
+# all-zero MACs (lo's), so that tcpreplay's frames are accepted by the kernel too. tcpreplay
+# onto lo also needs net.ipv4.conf.lo.route_localnet=1 and accept_local=1: set for the run
+# and put back afterwards. Needs root (tcpreplay opens lo raw; the sysctls).
+set -euo pipefail
+
+BUILD=${1:-build}
+N=${N:-100000}
+REPS=${REPS:-5}
+PORT=${PORT:-39055}
+SECONDS_PER_RATE=${SECONDS_PER_RATE:-2}
+FLOWLAB=$BUILD/app/flowlab
+LIMIT=$BUILD/bench/sendmmsg_limit
+MAKE=$BUILD/bench/flowlab_make_exports
+for b in "$FLOWLAB" "$LIMIT" "$MAKE"; do
+    [[ -x $b ]] || { echo "replay_bench: $b not built (ninja -C $BUILD flowlab sendmmsg_limit flowlab_make_exports)" >&2; exit 2; }
+done
+for t in tcpreplay tcprewrite python3 sysctl; do
+    command -v "$t" >/dev/null || { echo "replay_bench: $t is not installed" >&2; exit 2; }
+done
+[[ $(id -u) == 0 ]] || { echo "replay_bench: run as root (tcpreplay -i lo, sysctl)" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/replay-bench.XXXXXX)
+RX_PID=
+OLD_ROUTE_LOCALNET=$(sysctl -n net.ipv4.conf.lo.route_localnet)
+OLD_ACCEPT_LOCAL=$(sysctl -n net.ipv4.conf.lo.accept_local)
+cleanup() {
+    [[ -n $RX_PID ]] && kill "$RX_PID" 2>/dev/null || true
+    sysctl -qw net.ipv4.conf.lo.route_localnet="$OLD_ROUTE_LOCALNET" net.ipv4.conf.lo.accept_local="$OLD_ACCEPT_LOCAL"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "capture: $N NetFlow v5 datagrams of 1464 bytes, 127.0.0.1 -> 127.0.0.1:$PORT" >&2
+"$MAKE" v5 $((N * 30)) "$WORK/gen.pcap" 2>/dev/null
+tcprewrite --infile="$WORK/gen.pcap" --outfile="$WORK/bench.pcap" \
+    --srcipmap=0.0.0.0/0:127.0.0.1/32 --dstipmap=0.0.0.0/0:127.0.0.1/32 \
+    --enet-smac=00:00:00:00:00:00 --enet-dmac=00:00:00:00:00:00 --portmap=2055:"$PORT" --fixcsum
+PCAP=$WORK/bench.pcap
+
+# The collector stand-in: bound, never reads; the kernel drops what overflows its buffer.
+python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+s.bind(('127.0.0.1', $PORT))
+time.sleep(86400)" &
+RX_PID=$!
+sleep 0.3
+sysctl -qw net.ipv4.conf.lo.route_localnet=1 net.ipv4.conf.lo.accept_local=1
+
+# UDP datagrams the kernel took in (InDatagrams + InErrors: queued or dropped for a full buffer): proves the frames
+# of each sender reached the socket layer. Machine-wide, so other loopback traffic adds in.
+udp_in() { awk '/^Udp:/ && $2 ~ /^[0-9]/ {print $2 + $4}' /proc/net/snmp; }
+now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+best() { sort -g | tail -1; }
+
+# Runs alternate between senders (a b b c c, a b b c c, ...) so that load from elsewhere on
+# the machine falls on all of them alike.
+declare -A RATES DELIVERED PPS_BEST PPS_MED
+run_once() {  # key, then a command that prints its pps on stdout
+    local key=$1 in0 in1 pps; shift
+    in0=$(udp_in)
+    pps=$("$@")
+    in1=$(udp_in)
+    RATES[$key]="${RATES[$key]:-} $pps"
+    DELIVERED[$key]=$(( ${DELIVERED[$key]:-0} + in1 - in0 ))
+}
+summarize() {
+    for key in "$@"; do
+        PPS_BEST[$key]=$(printf '%s\n' ${RATES[$key]} | best)
+        PPS_MED[$key]=$(printf '%s\n' ${RATES[$key]} | median)
+        DELIVERED[$key]=$(( DELIVERED[$key] / REPS ))
+    done
+}
+
+limit_pps() { "$LIMIT" "$PCAP" 127.0.0.1:"$PORT" 32 | awk '{print $3}'; }
+tcpreplay_pps() {
+    tcpreplay -K --topspeed -i lo "$PCAP" 2>&1 | awk '/Rated:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^pps/) print $i}'
+}
+tcpreplay_wall_pps() {
+    local t0 t1
+    t0=$(now_us); tcpreplay -K --topspeed -i lo "$PCAP" >/dev/null 2>&1; t1=$(now_us)
+    echo "$N $t0 $t1" | awk '{printf "%.0f\n", $1 / (($3 - $2) / 1e6)}'
+}
+flowlab_pps() {  # whole process: start, read the capture, send, exit
+    local t0 t1
+    t0=$(now_us); "$FLOWLAB" replay "$PCAP" --to 127.0.0.1:"$PORT" --topspeed 2>/dev/null; t1=$(now_us)
+    echo "$N $t0 $t1" | awk '{printf "%.0f\n", $1 / (($3 - $2) / 1e6)}'
+}
+flowlab_own_pps() {
+    "$FLOWLAB" replay "$PCAP" --to 127.0.0.1:"$PORT" --topspeed --stats-json "$WORK/s.json" 2>/dev/null
+    python3 -c "import json; print(round(json.load(open('$WORK/s.json'))['pps']))"
+}
+
+echo "topspeed, $REPS runs each ..." >&2
+for _ in $(seq "$REPS"); do
+    run_once limit limit_pps
+    run_once tcpreplay_own tcpreplay_pps
+    run_once tcpreplay_wall tcpreplay_wall_pps
+    run_once flowlab_wall flowlab_pps
+    run_once flowlab_own flowlab_own_pps
+done
+summarize limit tcpreplay_own tcpreplay_wall flowlab_wall flowlab_own
+
+L=${PPS_BEST[limit]}
+row() {  # label, key
+    printf '| %-64s | %10s | %10s | %7s | %9s |\n' "$1" "${PPS_BEST[$2]}" "${PPS_MED[$2]}" \
+        "$(awk -v a="${PPS_BEST[$2]}" -v b="$L" 'BEGIN {printf "%.2f", a / b}')" "${DELIVERED[$2]}"
+}
+echo
+echo "## Topspeed: $N datagrams of 1464 bytes to a bound loopback socket (best and median of $REPS)"
+echo
+printf '| %-64s | %10s | %10s | %7s | %9s |\n' "sender" "best pps" "median pps" "/ limit" "UDP in/run"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..66})" "------------" "------------" "---------" "-----------"
+row "(a) limit: minimal sendmmsg loop, batch 32 (send loop only)" limit
+row "(b) tcpreplay -K --topspeed -i lo (its own figure)" tcpreplay_own
+row "(b) tcpreplay -K --topspeed -i lo (whole process)" tcpreplay_wall
+row "(c) flowlab replay --topspeed (whole process, reading included)" flowlab_wall
+row "(c) flowlab replay --topspeed (its own figure, send loop)" flowlab_own
+
+echo
+echo "## Rate accuracy: ${SECONDS_PER_RATE} s at each rate"
+echo
+printf '| %-9s | %-28s | %12s | %8s | %14s |\n' "requested" "sender" "achieved pps" "error" "p99 lateness"
+printf '|%s|%s|%s|%s|%s|\n' "-----------" "------------------------------" "--------------" "----------" "----------------"
+for rate in 10000 100000 500000; do
+    "$FLOWLAB" replay "$PCAP" --to 127.0.0.1:"$PORT" --pps "$rate" --loop 0 --duration "${SECONDS_PER_RATE}s" \
+        --stats-json "$WORK/r.json" 2>/dev/null
+    read -r got p99 < <(python3 -c "
+import json; j = json.load(open('$WORK/r.json')); print(j['pps'], j['lateness_ns']['p99'])")
+    printf '| %9s | %-28s | %12.0f | %7.2f%% | %11.1f us |\n' "$rate" "flowlab replay --pps" "$got" \
+        "$(awk -v a="$got" -v r="$rate" 'BEGIN {print (a - r) / r * 100}')" "$(awk -v p="$p99" 'BEGIN {print p / 1000}')"
+    limit=$((rate * SECONDS_PER_RATE))
+    out=$(tcpreplay -K --pps="$rate" --loop=0 --limit="$limit" -i lo "$PCAP" 2>&1)
+    got=$(echo "$out" | awk '/Actual:/ {for (i = 1; i <= NF; i++) if ($i == "in") {print $2 / $(i+1); exit}}')
+    printf '| %9s | %-28s | %12.0f | %7.2f%% | %14s |\n' "$rate" "tcpreplay -K --pps" "$got" \
+        "$(awk -v a="$got" -v r="$rate" 'BEGIN {print (a - r) / r * 100}')" "n/a"
+done
+echo
+echo "machine: $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"

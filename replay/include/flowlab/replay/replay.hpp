@@ -1,0 +1,135 @@
+/// @brief `flowlab replay`: send a capture's exports (UDP) or frames (an interface) at a
+/// controlled rate, for as long as asked, and account for every packet.
+///
+/// Timing (one of):
+///  - original spacing scaled by `speed` (1 = as captured);
+///  - `pps` packets per second, evenly spaced;
+///  - `mbps` megabits per second, counting what goes on the IP layer: exports mode counts
+///    payload + UDP header + IP header (28 bytes IPv4, 48 IPv6), packets mode the whole
+///    captured frame (Ethernet header included; preamble and FCS not);
+///  - topspeed, as fast as the kernel takes them.
+/// Every deadline is start + offset on the monotonic clock; due packets go out together in
+/// one sendmmsg call (never one before its deadline), and each packet's lateness (send time
+/// minus deadline) goes into a histogram.
+///
+/// Errors: InputError for the capture (not readable, not a capture file, no UDP datagrams,
+/// no frames, damaged at packet N), IoError when a socket or the interface cannot be used
+/// (before anything is sent), UsageError for option combinations that cannot work.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "flowlab/replay/latency_histogram.hpp"
+#include "flowlab/replay/rebase.hpp"
+#include "flowlab/replay/send_errors.hpp"
+#include "flowlab/replay/udp_sender.hpp"
+
+namespace flowlab::replay {
+
+enum class Pace : std::uint8_t { original, pps, mbps, topspeed };
+
+struct Timing {
+    Pace pace = Pace::original;
+    double speed = 1.0;            ///< original: 2 = twice as fast
+    double rate = 0.0;             ///< pps: packets/s; mbps: megabits/s (10^6)
+    std::uint64_t loops = 1;       ///< 0: until stopped
+    std::int64_t duration_ns = 0;  ///< 0: no limit
+};
+
+/// Parses "90s", "1.5m", "250ms", "2h", "500us" or a plain number of seconds. Throws UsageError.
+std::int64_t parse_duration(std::string_view text, std::string_view option = "--duration");
+/// Parses --rebase-time: "now", Unix seconds, or an ISO 8601 UTC time
+/// ("2024-05-01T12:00:00Z"). Returns Unix seconds. Throws UsageError.
+std::int64_t parse_rebase_time(std::string_view text);
+
+struct Progress {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t loop = 0;  ///< 0-based loop being sent
+    std::int64_t elapsed_ns = 0;
+    std::uint64_t lateness_p99_ns = 0;  ///< 0 at topspeed
+    std::uint64_t errors = 0;
+};
+
+struct RunControl {
+    const std::atomic<bool>* stop = nullptr;        ///< set by SIGINT/SIGTERM: stop cleanly
+    std::function<void(const Progress&)> progress;  ///< called about every progress_interval_ns
+    std::int64_t progress_interval_ns = 500'000'000;
+    std::function<void(const std::string&)> note;  ///< warnings for the user (stderr)
+    std::size_t batch = 32;                        ///< most datagrams per sendmmsg call
+    /// Overlap reading the file with sending (regular files, when nothing needs the whole
+    /// file first). Off: load everything, then send.
+    bool overlap_loading = true;
+};
+
+struct ExportsOptions {
+    std::string path;
+    UdpTarget target;
+    Timing timing;
+    ExporterSource exporter_src;
+    /// --rebase-time: the Unix time (seconds) the first message's export time becomes.
+    std::optional<std::int64_t> rebase_to_s;
+};
+
+struct PacketsOptions {
+    std::string path;
+    std::string iface;
+    Timing timing;
+};
+
+struct ReplayStats {
+    std::string mode;  ///< "exports" or "packets"
+    std::string file;
+    std::string target;            ///< HOST:PORT or the interface
+    std::uint64_t packets = 0;     ///< sent
+    std::uint64_t bytes = 0;       ///< UDP payload bytes (exports) or frame bytes (packets) sent
+    std::uint64_t wire_bytes = 0;  ///< bytes on the IP layer (exports) or frame bytes (packets)
+    std::int64_t duration_ns = 0;  ///< first deadline to the end of the last send
+    std::uint64_t loops_completed = 0;
+    bool interrupted = false;       ///< stopped by SIGINT/SIGTERM
+    bool duration_reached = false;  ///< stopped by --duration
+    bool paced = false;             ///< false at topspeed: no lateness
+    LatencyHistogram lateness;
+    SendErrors errors;
+    // The capture.
+    std::uint64_t file_packets = 0;  ///< datagrams or frames held
+    std::uint64_t memory_bytes = 0;  ///< private memory they take (copies and index)
+    std::uint64_t mapped_bytes = 0;  ///< file bytes mapped instead of copied
+    std::int64_t load_ns = 0;        ///< reading time (overlapped with sending where possible)
+    std::uint64_t truncated_frames = 0;
+    std::vector<std::pair<std::string, std::string>> sources;  ///< exporter -> local endpoint
+    // --rebase-time.
+    bool rebased = false;
+    std::int64_t shift_s = 0;       ///< first loop's shift
+    std::int64_t loop_shift_s = 0;  ///< added per loop
+    RebaseStats rebase;
+
+    /// Set when the capture turned out damaged after sending had started (background
+    /// loading): the stats cover what was sent; the caller reports them, then rethrows this.
+    std::exception_ptr error;
+
+    double seconds() const noexcept { return static_cast<double>(duration_ns) / 1e9; }
+    double pps() const noexcept;
+    double mbps() const noexcept;
+};
+
+/// Sends the UDP payloads of `o.path` to `o.target`. See the file comment for errors.
+ReplayStats replay_exports(const ExportsOptions& o, const RunControl& control);
+/// Injects the frames of `o.path` into `o.iface`.
+ReplayStats replay_packets(const PacketsOptions& o, const RunControl& control);
+
+/// One line: packets, bytes, duration, pps, Mbps, lateness p50/p99/max, errors by kind.
+std::string summary_line(const ReplayStats& s);
+/// Writes the stats as JSON to `path` through a temporary file (core::AtomicFile).
+/// Throws IoError.
+void write_stats_json(const ReplayStats& s, const std::string& path);
+
+}  // namespace flowlab::replay

@@ -1,0 +1,573 @@
+/// @brief The send loop (deadlines, batching, lateness) and the two modes built on it.
+#include "flowlab/replay/replay.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <memory>
+
+#include "flowlab/core/error.hpp"
+#include "flowlab/replay/frame_injector.hpp"
+#include "flowlab/replay/pacer.hpp"
+#include "flowlab/replay/packet_store.hpp"
+
+namespace flowlab::replay {
+
+namespace {
+
+constexpr std::size_t kMaxBatch = 1024;
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+bool stop_requested(const std::atomic<bool>* stop) noexcept {
+    return stop && stop->load(std::memory_order_relaxed);
+}
+
+void check_timing(const Timing& t) {
+    switch (t.pace) {
+        case Pace::original:
+            if (!(t.speed > 0) || !std::isfinite(t.speed))
+                throw UsageError("--speed must be a number above 0");
+            break;
+        case Pace::pps:
+            if (!(t.rate > 0) || !std::isfinite(t.rate)) throw UsageError("--pps must be a number above 0");
+            break;
+        case Pace::mbps:
+            if (!(t.rate > 0) || !std::isfinite(t.rate)) throw UsageError("--mbps must be a number above 0");
+            break;
+        case Pace::topspeed:
+            break;
+    }
+    if (t.duration_ns < 0) throw UsageError("--duration must not be negative");
+}
+
+/// Sends datagrams of the store over UDP, one socket per source, payloads rewritten under
+/// --rebase-time into a scratch area (the store keeps the originals for the next loop).
+class UdpSink {
+public:
+    UdpSink(PacketStore& store, UdpSender& sender, std::vector<std::uint32_t> socket_of,
+            const RebasePlan* plan, std::int64_t shift0_s, std::int64_t loop_shift_s, std::size_t max_batch,
+            const std::atomic<bool>* stop)
+        : store_(store),
+          sender_(sender),
+          socket_of_(std::move(socket_of)),
+          plan_(plan),
+          shift0_s_(shift0_s),
+          loop_shift_s_(loop_shift_s),
+          stop_(stop),
+          msgs_(max_batch),
+          iov_(max_batch) {
+        for (std::size_t i = 0; i < max_batch; ++i) {
+            msgs_[i].msg_hdr.msg_iov = &iov_[i];
+            msgs_[i].msg_hdr.msg_iovlen = 1;
+        }
+        if (plan_) {
+            stride_ = store_.max_length();
+            scratch_.resize(stride_ * max_batch);
+        }
+    }
+
+    bool same_batch(const StoredPacket& a, const StoredPacket& b) const noexcept {
+        return socket_of_.empty() || socket_of_[a.source] == socket_of_[b.source];
+    }
+
+    std::size_t send(std::size_t first, std::size_t count, std::uint64_t loop) {
+        const std::int64_t shift = shift0_s_ + static_cast<std::int64_t>(loop) * loop_shift_s_;
+        for (std::size_t m = 0; m < count; ++m) {
+            const StoredPacket& p = store_[first + m];
+            const auto in = store_.bytes(p);
+            if (plan_) {
+                std::uint8_t* out = scratch_.data() + m * stride_;
+                plan_->apply(first + m, in, out, shift, loop);
+                iov_[m].iov_base = out;
+            } else {
+                iov_[m].iov_base = const_cast<std::uint8_t*>(in.data());
+            }
+            iov_[m].iov_len = in.size();
+        }
+        const std::size_t socket = socket_of_.empty() ? 0 : socket_of_[store_[first].source];
+        const std::size_t done = sender_.send(socket, std::span<mmsghdr>(msgs_.data(), count), stop_);
+        for (std::size_t m = 0; m < done; ++m) bytes_ += msgs_[m].msg_len;
+        return done;
+    }
+
+    std::uint64_t packets() const noexcept { return sender_.sent(); }
+    std::uint64_t bytes() const noexcept { return bytes_; }
+    std::uint64_t errors() const noexcept { return sender_.errors().total(); }
+
+private:
+    PacketStore& store_;
+    UdpSender& sender_;
+    std::vector<std::uint32_t> socket_of_;  ///< by exporter index; empty: one socket
+    const RebasePlan* plan_;
+    std::int64_t shift0_s_;
+    std::int64_t loop_shift_s_;
+    const std::atomic<bool>* stop_;
+    std::vector<mmsghdr> msgs_;
+    std::vector<iovec> iov_;
+    std::vector<std::uint8_t> scratch_;
+    std::size_t stride_ = 0;
+    std::uint64_t bytes_ = 0;
+};
+
+/// Injects frames one by one (a packet socket takes one frame per call).
+class FrameSink {
+public:
+    FrameSink(PacketStore& store, FrameInjector& injector, const std::atomic<bool>* stop)
+        : store_(store), injector_(injector), stop_(stop) {}
+
+    bool same_batch(const StoredPacket&, const StoredPacket&) const noexcept { return true; }
+
+    std::size_t send(std::size_t first, std::size_t count, std::uint64_t) {
+        for (std::size_t m = 0; m < count; ++m) {
+            const auto frame = store_.bytes(store_[first + m]);
+            switch (injector_.inject(frame, stop_)) {
+                case FrameInjector::Result::sent:
+                    bytes_ += frame.size();
+                    break;
+                case FrameInjector::Result::skipped:
+                    break;
+                case FrameInjector::Result::stopped:
+                    return m;
+            }
+        }
+        return count;
+    }
+
+    std::uint64_t packets() const noexcept { return injector_.sent(); }
+    std::uint64_t bytes() const noexcept { return bytes_; }
+    std::uint64_t errors() const noexcept { return injector_.errors().total(); }
+
+private:
+    PacketStore& store_;
+    FrameInjector& injector_;
+    const std::atomic<bool>* stop_;
+    std::uint64_t bytes_ = 0;
+};
+
+struct LoopPlan {
+    Timing timing;
+    std::uint32_t overhead = 0;   ///< bytes added per packet for --mbps (IP + UDP headers)
+    std::int64_t period_ns = -1;  ///< original pace: loop period; -1 = span + one mean gap
+};
+
+/// The send loop. Deadline of packet i = start + offset(i), offset from the timing alone, so
+/// nothing drifts: a late packet makes the next ones late only until the loop catches up.
+template <class Sink>
+void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunControl& c, ReplayStats& st) {
+    const Timing& t = plan.timing;
+    const std::size_t max_batch = std::clamp<std::size_t>(c.batch, 1, kMaxBatch);
+    std::array<std::int64_t, kMaxBatch> deadlines{};
+    Pacer pacer(c.stop);
+    const bool paced = t.pace != Pace::topspeed;
+    st.paced = paced;
+
+    // Throws if the capture holds nothing to send; nothing has been sent then.
+    std::size_t avail = store.wait_for(0, c.stop);
+    if (avail == 0) {
+        st.interrupted = true;
+        return;
+    }
+    const std::int64_t first_ts = store[0].ts_ns;
+    const double inv_speed = t.pace == Pace::original ? 1.0 / t.speed : 0.0;
+    const double ns_per_packet = t.pace == Pace::pps ? 1e9 / t.rate : 0.0;
+    const double ns_per_bit = t.pace == Pace::mbps ? 1e3 / t.rate : 0.0;
+
+    std::uint64_t loop = 0;
+    std::size_t j = 0;           // index within the capture
+    std::uint64_t seq = 0;       // packets scheduled before j, over all loops (--pps)
+    std::uint64_t bits = 0;      // bits scheduled before j, over all loops (--mbps)
+    std::int64_t loop_base = 0;  // original pace: offset of this loop's first packet
+    auto offset = [&](const StoredPacket& p, std::uint64_t s, std::uint64_t b) -> std::int64_t {
+        switch (t.pace) {
+            case Pace::original: {
+                const std::int64_t rel = std::max<std::int64_t>(p.ts_ns - first_ts, 0);
+                return loop_base + static_cast<std::int64_t>(static_cast<double>(rel) * inv_speed);
+            }
+            case Pace::pps:
+                return static_cast<std::int64_t>(static_cast<double>(s) * ns_per_packet);
+            case Pace::mbps:
+                return static_cast<std::int64_t>(static_cast<double>(b) * ns_per_bit);
+            case Pace::topspeed:
+                break;
+        }
+        return 0;
+    };
+    auto bits_of = [&](const StoredPacket& p) -> std::uint64_t {
+        return (std::uint64_t{p.length} + plan.overhead) * 8;
+    };
+
+    const std::int64_t t0 = monotonic_ns();
+    const std::int64_t stop_at = t.duration_ns > 0 ? t0 + t.duration_ns : kNever;
+    std::int64_t next_progress = c.progress ? t0 + c.progress_interval_ns : kNever;
+    std::int64_t now = t0;
+    auto report = [&] {
+        Progress pr;
+        pr.packets = sink.packets();
+        pr.bytes = sink.bytes();
+        pr.loop = loop;
+        pr.elapsed_ns = now - t0;
+        pr.lateness_p99_ns = paced ? st.lateness.quantile(0.99) : 0;
+        pr.errors = sink.errors();
+        c.progress(pr);
+        while (next_progress <= now) next_progress += c.progress_interval_ns;
+    };
+
+    while (true) {
+        if (stop_requested(c.stop)) {
+            st.interrupted = true;
+            break;
+        }
+        if (j >= avail) {
+            try {
+                avail = store.wait_for(j, c.stop);
+            } catch (const Error&) {
+                // The file is damaged further on: report what was sent, then the error.
+                st.error = std::current_exception();
+                break;
+            }
+            if (j >= avail) {
+                if (!store.complete()) continue;  // stopped while waiting: the check above ends it
+                ++loop;
+                st.loops_completed = loop;
+                if (t.loops != 0 && loop >= t.loops) break;
+                if (t.pace == Pace::original) {
+                    std::int64_t period = plan.period_ns;
+                    if (period < 0) {
+                        const std::int64_t span = std::max<std::int64_t>(store.last_ts_ns() - first_ts, 0);
+                        const std::int64_t gap = avail > 1 ? span / static_cast<std::int64_t>(avail - 1) : 0;
+                        period = static_cast<std::int64_t>(static_cast<double>(span + gap) * inv_speed);
+                    }
+                    loop_base += period;
+                }
+                j = 0;
+                continue;
+            }
+        }
+        const StoredPacket& p = store[j];
+        const std::int64_t d = t0 + offset(p, seq, bits);
+        if (d >= stop_at || (!paced && now >= stop_at)) {
+            // --duration: run for exactly that long, even if the next packet is due later.
+            while (now < stop_at && !stop_requested(c.stop)) {
+                now = pacer.wait_until(stop_at, next_progress);
+                if (now >= next_progress) report();
+            }
+            st.duration_reached = !stop_requested(c.stop);
+            st.interrupted = !st.duration_reached;
+            break;
+        }
+        if (paced && d > now) {
+            now = monotonic_ns();
+            if (d > now) {
+                now = pacer.wait_until(d, next_progress);
+                if (now >= next_progress) report();
+                continue;  // re-check stop, then send if due
+            }
+        }
+        // Everything already due goes out in this call, in order, up to the batch size.
+        deadlines[0] = d;
+        std::size_t k = 1;
+        std::uint64_t b = bits + bits_of(p);
+        const std::size_t limit = std::min(max_batch, avail - j);
+        while (k < limit) {
+            const StoredPacket& q = store[j + k];
+            if (!sink.same_batch(p, q)) break;
+            if (paced) {
+                const std::int64_t dq = t0 + offset(q, seq + k, b);
+                if (dq > now || dq >= stop_at) break;
+                deadlines[k] = dq;
+            }
+            b += bits_of(q);
+            ++k;
+        }
+        const std::int64_t sent_at = paced ? monotonic_ns() : 0;
+        const std::size_t done = sink.send(j, k, loop);
+        if (paced) {
+            for (std::size_t m = 0; m < done; ++m) st.lateness.record(sent_at - deadlines[m]);
+        }
+        for (std::size_t m = 0; m < done; ++m) bits += bits_of(store[j + m]);
+        j += done;
+        seq += done;
+        now = monotonic_ns();
+        if (done < k) {
+            st.interrupted = true;
+            break;
+        }
+        if (now >= next_progress) report();
+    }
+    st.duration_ns = now - t0;
+    st.packets = sink.packets();
+    st.bytes = sink.bytes();
+}
+
+std::string format_ns(std::uint64_t ns) {
+    char buf[32];
+    if (ns < 1'000) {
+        std::snprintf(buf, sizeof buf, "%llu ns", static_cast<unsigned long long>(ns));
+    } else if (ns < 1'000'000) {
+        std::snprintf(buf, sizeof buf, "%.1f us", static_cast<double>(ns) / 1e3);
+    } else if (ns < 1'000'000'000) {
+        std::snprintf(buf, sizeof buf, "%.2f ms", static_cast<double>(ns) / 1e6);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(ns) / 1e9);
+    }
+    return buf;
+}
+
+}  // namespace
+
+double ReplayStats::pps() const noexcept {
+    return duration_ns > 0 ? static_cast<double>(packets) * 1e9 / static_cast<double>(duration_ns) : 0.0;
+}
+double ReplayStats::mbps() const noexcept {
+    return duration_ns > 0 ? static_cast<double>(wire_bytes) * 8e3 / static_cast<double>(duration_ns) : 0.0;
+}
+
+std::int64_t parse_duration(std::string_view text, std::string_view option) {
+    const std::string shown(text);
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end == text.data()) {
+        throw UsageError(std::string(option) + " " + shown + ": expected a duration such as 90s, 15m, 250ms");
+    }
+    const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    static const std::map<std::string_view, double> kUnits = {{"", 1e9},     {"s", 1e9},    {"ms", 1e6},
+                                                              {"us", 1e3},   {"ns", 1},     {"m", 60e9},
+                                                              {"h", 3600e9}, {"d", 86400e9}};
+    const auto it = kUnits.find(unit);
+    if (it == kUnits.end()) {
+        throw UsageError(std::string(option) + " " + shown + ": unknown unit '" + std::string(unit) +
+                         "' (use ns, us, ms, s, m, h or d)");
+    }
+    const double ns = value * it->second;
+    if (!(ns > 0) || ns > 9e18) {
+        throw UsageError(std::string(option) + " " + shown + ": must be above 0 and below 100 years");
+    }
+    return static_cast<std::int64_t>(ns);
+}
+
+std::int64_t parse_rebase_time(std::string_view text) {
+    const std::string s(text);
+    if (s == "now") return realtime_ns() / 1'000'000'000;
+    std::int64_t secs = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), secs);
+    if (ec == std::errc{} && end == s.data() + s.size()) {
+        if (secs < 0 || secs > 0xFFFFFFFFLL)
+            throw UsageError("--rebase-time " + s + ": Unix seconds out of range");
+        return secs;
+    }
+    std::tm tm{};
+    const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!rest || !(*rest == '\0' || (rest[0] == 'Z' && rest[1] == '\0'))) {
+        throw UsageError("--rebase-time " + s +
+                         ": expected 'now', Unix seconds, or an ISO 8601 UTC time like 2024-05-01T12:00:00Z");
+    }
+    const time_t t = timegm(&tm);
+    if (t < 0 || t > 0xFFFFFFFFLL)
+        throw UsageError("--rebase-time " + s + ": out of the range NetFlow can carry");
+    return static_cast<std::int64_t>(t);
+}
+
+ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
+    check_timing(o.timing);
+    if (o.exporter_src.mode == ExporterSource::Mode::automatic && !o.target.is_loopback()) {
+        throw UsageError(
+            "--exporter-src auto gives exporters loopback addresses (127.0.0.2, ...) and works only "
+            "with a loopback target; for " +
+            o.target.text +
+            " map each exporter to an address of this host: --exporter-src EXPORTER=LOCAL,...");
+    }
+    ReplayStats st;
+    st.mode = "exports";
+    st.file = o.path;
+    st.target = o.target.text;
+
+    PacketStore store(o.path, PacketStore::Kind::udp_payloads);
+    std::unique_ptr<RebasePlan> plan;
+    if (o.rebase_to_s) {
+        plan = std::make_unique<RebasePlan>();
+        store.set_hook([&plan](const PacketStore::Loaded& l) {
+            plan->observe(l.index, l.payload, l.datagram->src, l.datagram->sport, l.datagram->number);
+        });
+    }
+    // Rebasing needs the whole file (first export time, per-session sequence advance), and
+    // per-exporter sockets need every exporter before the first send.
+    const bool overlap = c.overlap_loading && !plan && o.exporter_src.mode == ExporterSource::Mode::kernel;
+    if (overlap) {
+        store.start_loading();
+    } else {
+        store.load();
+    }
+
+    LoopPlan lp;
+    lp.timing = o.timing;
+    lp.overhead = o.target.address.is_v6() ? 48 : 28;
+    std::int64_t shift0 = 0;
+    if (plan) {
+        const std::size_t n = store.size();
+        plan->finish(store.last_ts_ns() - store.first_ts_ns(), n);
+        if (!plan->has_export_time()) {
+            throw InputError(o.path, "no NetFlow v5/v9 or IPFIX message in " + std::to_string(n) +
+                                         " UDP datagrams: --rebase-time has nothing to rewrite");
+        }
+        shift0 = *o.rebase_to_s - static_cast<std::int64_t>(plan->first_export_s());
+        st.rebased = true;
+        st.shift_s = shift0;
+        st.loop_shift_s = plan->loop_shift_s();
+        st.rebase = plan->stats();
+        // Loops follow the shift, so export times keep pace with the clock at --speed 1.
+        lp.period_ns =
+            static_cast<std::int64_t>(static_cast<double>(plan->loop_shift_s()) * 1e9 / o.timing.speed);
+        if (c.note) {
+            const RebaseStats& r = plan->stats();
+            if (r.not_flow) {
+                c.note(std::to_string(r.not_flow) +
+                       " datagrams hold no NetFlow/IPFIX header: sent unchanged");
+            }
+            if (r.sets_without_template) {
+                c.note(std::to_string(r.sets_without_template) +
+                       " data sets came before their template: their record times are not rewritten");
+            }
+            if (r.odd_length_times) {
+                c.note(std::to_string(r.odd_length_times) +
+                       " time fields have a length their type does not allow: not rewritten");
+            }
+        }
+    }
+
+    // Sockets: index 0 is the shared one (kernel's choice of source), unless every exporter
+    // gets its own.
+    std::vector<std::optional<core::IpAddress>> binds;
+    std::vector<std::uint32_t> socket_of;
+    const auto& exporters = store.exporters();
+    switch (o.exporter_src.mode) {
+        case ExporterSource::Mode::kernel:
+            binds.emplace_back();
+            break;
+        case ExporterSource::Mode::automatic: {
+            const bool v6 = o.target.address.is_v6();
+            if (!v6 && exporters.size() > 0x00FFFFFCu)
+                throw UsageError("--exporter-src auto: too many exporters for 127/8");
+            for (std::size_t i = 0; i < exporters.size(); ++i) {
+                // IPv6 has one loopback address: the exporters differ by source port only.
+                binds.emplace_back(v6 ? *core::IpAddress::parse("::1")
+                                      : core::IpAddress::v4(0x7F000002u + static_cast<std::uint32_t>(i)));
+                socket_of.push_back(static_cast<std::uint32_t>(i));
+            }
+            if (v6 && exporters.size() > 1 && c.note) {
+                c.note(
+                    "IPv6 has a single loopback address (::1): the " + std::to_string(exporters.size()) +
+                    " exporters get their own sockets but differ by source port only; to give them distinct "
+                    "addresses, add addresses to this host and use --exporter-src EXPORTER=LOCAL,...");
+            }
+            break;
+        }
+        case ExporterSource::Mode::map: {
+            binds.emplace_back();  // unmapped exporters
+            std::map<core::IpAddress, std::uint32_t> by_local;
+            for (const core::IpAddress& e : exporters) {
+                std::uint32_t sock = 0;
+                for (const auto& [from, to] : o.exporter_src.map) {
+                    if (from != e) continue;
+                    auto [it, fresh] = by_local.try_emplace(to, static_cast<std::uint32_t>(binds.size()));
+                    if (fresh) binds.emplace_back(to);
+                    sock = it->second;
+                }
+                socket_of.push_back(sock);
+            }
+            if (c.note) {
+                for (const auto& [from, to] : o.exporter_src.map) {
+                    if (std::find(exporters.begin(), exporters.end(), from) == exporters.end()) {
+                        c.note("--exporter-src: exporter " + from.to_string() + " does not occur in " +
+                               o.path);
+                    }
+                }
+            }
+            break;
+        }
+    }
+    UdpSender sender(o.target, binds);
+    for (std::size_t i = 0; i < socket_of.size(); ++i) {
+        st.sources.emplace_back(exporters[i].to_string(), sender.local_endpoint(socket_of[i]));
+    }
+
+    UdpSink sink(store, sender, std::move(socket_of), plan.get(), shift0, plan ? plan->loop_shift_s() : 0,
+                 std::clamp<std::size_t>(c.batch, 1, kMaxBatch), c.stop);
+    run_loop(store, lp, sink, c, st);
+    store.cancel();
+    st.wire_bytes = st.bytes + st.packets * lp.overhead;
+    st.errors = sender.errors();
+    st.file_packets = store.size();
+    st.memory_bytes = store.memory_bytes();
+    st.mapped_bytes = store.mapped_bytes();
+    st.load_ns = store.load_ns();
+    return st;
+}
+
+ReplayStats replay_packets(const PacketsOptions& o, const RunControl& c) {
+    check_timing(o.timing);
+    ReplayStats st;
+    st.mode = "packets";
+    st.file = o.path;
+    st.target = o.iface;
+    PacketStore store(o.path, PacketStore::Kind::frames);
+    // Open the interface first: a missing interface or privilege fails before any reading.
+    FrameInjector injector(o.iface);
+    if (c.overlap_loading) {
+        store.start_loading();
+    } else {
+        store.load();
+    }
+    LoopPlan lp;
+    lp.timing = o.timing;
+    FrameSink sink(store, injector, c.stop);
+    run_loop(store, lp, sink, c, st);
+    store.cancel();
+    st.wire_bytes = st.bytes;
+    st.errors = injector.errors();
+    st.file_packets = store.size();
+    st.memory_bytes = store.memory_bytes();
+    st.mapped_bytes = store.mapped_bytes();
+    st.load_ns = store.load_ns();
+    st.truncated_frames = store.truncated_frames();
+    if (st.truncated_frames && c.note) {
+        c.note(std::to_string(st.truncated_frames) +
+               " frames were cut short by the capture's snap length: injected as captured");
+    }
+    return st;
+}
+
+std::string summary_line(const ReplayStats& s) {
+    char head[256];
+    std::snprintf(head, sizeof head, "%s%llu packets, %llu bytes in %.3f s: %.0f pps, %.2f Mbps",
+                  s.interrupted ? "interrupted: " : "", static_cast<unsigned long long>(s.packets),
+                  static_cast<unsigned long long>(s.bytes), s.seconds(), s.pps(), s.mbps());
+    std::string out = head;
+    if (s.loops_completed > 1 || (s.loops_completed == 1 && s.interrupted)) {
+        out += ", " + std::to_string(s.loops_completed) + (s.loops_completed == 1 ? " loop" : " loops");
+    }
+    if (s.paced && s.lateness.count()) {
+        out += "; lateness p50 " + format_ns(s.lateness.quantile(0.5)) + ", p99 " +
+               format_ns(s.lateness.quantile(0.99)) + ", max " + format_ns(s.lateness.max());
+    } else {
+        out += "; lateness n/a (topspeed)";
+    }
+    out += "; errors: ";
+    const auto errs = s.errors.list();
+    if (errs.empty()) out += "none";
+    for (std::size_t i = 0; i < errs.size(); ++i) {
+        if (i) out += ", ";
+        out += errs[i].first + " " + std::to_string(errs[i].second);
+    }
+    if (s.errors.skipped) out += " (" + std::to_string(s.errors.skipped) + " not sent)";
+    return out;
+}
+
+}  // namespace flowlab::replay
