@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     add_replay_command(app, action);
     add_scenarios_command(app, action);
     add_verify_command(app, action);
+    add_check_command(app, action);
 
     try {
         app.parse(argc, argv);

@@ -242,18 +242,23 @@ struct Packetizer::Impl {
                 sequence += static_cast<std::uint32_t>(partial_used);
                 break;
             }
-            case Protocol::v9:
-                // sysUptime is chosen so that unix_secs*1000 - sysUptime is exactly the boot
-                // time: every decoder then reconstructs the record times to the millisecond.
+            case Protocol::v9: {
+                // The header has whole seconds only. unix_secs is the export time rounded *up*
+                // and sysUptime = unix_secs*1000 - boot: every decoder then reconstructs record
+                // times to the millisecond (unix_secs*1000 - sysUptime is exactly the boot), and
+                // no record's LAST_SWITCHED exceeds sysUptime, which collectors that subtract
+                // in 32 bits (pmacct) rely on. The header may read up to 999 ms ahead.
+                const std::int64_t up_secs = nsecs ? secs + 1 : secs;
                 store_be16(h + 0, 9);
                 store_be16(h + 2, static_cast<std::uint16_t>(v9_count));
-                store_be32(h + 4, static_cast<std::uint32_t>(unix_ms - config.boot_ms));
-                store_be32(h + 8, static_cast<std::uint32_t>(secs));
+                store_be32(h + 4, static_cast<std::uint32_t>(up_secs * 1000 - config.boot_ms));
+                store_be32(h + 8, static_cast<std::uint32_t>(up_secs));
                 store_be32(h + 12, sequence);
                 store_be32(h + 16, config.domain);
-                ctx.export_ms = unix_ms;
+                ctx.export_ms = up_secs * 1000;
                 ++sequence;
                 break;
+            }
             case Protocol::ipfix:
                 store_be16(h + 0, 10);
                 store_be16(h + 2, static_cast<std::uint16_t>(buf.size()));

@@ -121,8 +121,8 @@ TEST(CodecVectors, NetflowV9TemplateAndPaddedDataFlowset) {
     ASSERT_EQ(cap.messages.size(), 1u);
     const auto expected = hex(R"(
         0009 0002            # version 9, count 2 (1 template record + 1 data record)
-        0036ee80             # sysUptime = unix_secs*1000 - boot = 3600000
-        6553f100             # unix_secs 1700000000
+        0036f268             # sysUptime = unix_secs*1000 - boot = 3601000
+        6553f101             # unix_secs 1700000001: the export time .250 rounded up
         00000000             # sequence: first export packet
         00000007             # source id 7
         0000 002c            # template flowset (id 0), length 44

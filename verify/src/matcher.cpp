@@ -490,22 +490,30 @@ void Matcher::offer_hashed(const FlowRecord& c, std::uint64_t line, const std::u
 bool Matcher::try_merge(const Leftover& l, std::size_t b, std::size_t e) {
     const FlowRecord& c = l.rec;
     if (!c.has(Field::packets) && !c.has(Field::bytes)) return false;
-    const FieldSet fields = cfg_.compare - FieldSet{Field::packets, Field::bytes};
+    // A summing collector adds counters and ORs TCP flags (pmacct's tcpflags primitive is
+    // cumulative, not a key): a candidate's flags must be within the row's, and together equal.
+    const bool flags = cfg_.compare.has(Field::tcp_flags) && c.has(Field::tcp_flags);
+    const FieldSet fields = cfg_.compare - FieldSet{Field::packets, Field::bytes, Field::tcp_flags};
     const auto [lo, hi] = window(b, e, c);
     std::vector<std::size_t> cands;
     for (std::size_t pos = find_unmatched(lo); pos < hi && cands.size() < 4096; pos = find_unmatched(pos + 1)) {
         const FlowRecord& t = truth_at(pos);
-        if (same_key(t, c) && compare(t, c, fields).differ.empty()) cands.push_back(pos);
+        if (!same_key(t, c) || !compare(t, c, fields).differ.empty()) continue;
+        if (flags && t.has(Field::tcp_flags) && (t.tcp_flags & ~c.tcp_flags) != 0) continue;
+        cands.push_back(pos);
     }
     if (cands.size() < 2) return false;
     std::uint64_t packets = 0, bytes = 0;
+    std::uint8_t flags_or = 0;
     for (std::size_t k = 0; k < cands.size(); ++k) {
         const FlowRecord& t = truth_at(cands[k]);
         packets += expected_counter(t, Field::packets);
         bytes += expected_counter(t, Field::bytes);
+        flags_or = static_cast<std::uint8_t>(flags_or | t.tcp_flags);
         const bool p_ok = !cfg_.compare.has(Field::packets) || !c.has(Field::packets) || packets == c.packets;
         const bool b_ok = !cfg_.compare.has(Field::bytes) || !c.has(Field::bytes) || bytes == c.bytes;
-        if (k >= 1 && p_ok && b_ok) {
+        const bool f_ok = !flags || flags_or == c.tcp_flags;
+        if (k >= 1 && p_ok && b_ok && f_ok) {
             for (std::size_t j = 0; j <= k; ++j) mark(cands[j], kMerged);
             result_.merged_rows += 1;
             result_.merged_records += k + 1;

@@ -1,0 +1,318 @@
+/// @brief Starting, watching and stopping a real collector for `flowlab check`.
+#include "flowlab/verify/collector_run.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "flowlab/core/error.hpp"
+
+namespace flowlab::verify {
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+[[noreturn]] void bad(const CollectorProfile& p, const std::string& pointer, const std::string& what) {
+    throw ConfigError(p.file.empty() ? p.name : p.file, pointer, what);
+}
+
+int signal_number(const std::string& name) {
+    if (name == "TERM" || name == "SIGTERM") return SIGTERM;
+    if (name == "INT" || name == "SIGINT") return SIGINT;
+    if (name == "HUP" || name == "SIGHUP") return SIGHUP;
+    if (name == "USR1" || name == "SIGUSR1") return SIGUSR1;
+    if (name == "USR2" || name == "SIGUSR2") return SIGUSR2;
+    return 0;
+}
+
+std::optional<std::string> find_on_path(const std::string& name) {
+    if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
+    std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+    path += ":/usr/sbin:/sbin";
+    std::stringstream ss(path);
+    std::string dir;
+    while (std::getline(ss, dir, ':')) {
+        if (dir.empty()) continue;
+        const std::string candidate = dir + "/" + name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return std::nullopt;
+}
+
+struct UdpSocketLine {
+    std::uint64_t rx_queue = 0;
+    std::uint64_t drops = 0;
+};
+
+/// The /proc/net/udp{,6} line of the socket bound to `port`, if any.
+std::optional<UdpSocketLine> find_udp_socket(std::uint16_t port) {
+    for (const char* file : {"/proc/net/udp", "/proc/net/udp6"}) {
+        std::ifstream in(file);
+        std::string line;
+        std::getline(in, line);  // header
+        while (std::getline(in, line)) {
+            std::istringstream f(line);
+            std::string sl, local, remote, state, queues, tr, retr, uid, timeout, inode, ref, pointer, drops;
+            f >> sl >> local >> remote >> state >> queues >> tr >> retr >> uid >> timeout >> inode >> ref >> pointer >> drops;
+            const auto colon = local.rfind(':');
+            if (colon == std::string::npos) continue;
+            if (std::stoul(local.substr(colon + 1), nullptr, 16) != port) continue;
+            UdpSocketLine s;
+            const auto qc = queues.find(':');
+            if (qc != std::string::npos) s.rx_queue = std::stoull(queues.substr(qc + 1), nullptr, 16);
+            if (!drops.empty()) s.drops = std::stoull(drops);
+            return s;
+        }
+    }
+    return std::nullopt;
+}
+
+/// A port the kernel considers free on `a` right now (bound to port 0, read back, closed).
+std::uint16_t pick_free_port(const core::IpAddress& a) {
+    const bool v6 = a.is_v6();
+    const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw IoError(std::string("socket: ") + std::strerror(errno));
+    sockaddr_storage ss{};
+    socklen_t len;
+    if (v6) {
+        auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+        s6->sin6_family = AF_INET6;
+        std::memcpy(&s6->sin6_addr, a.bytes().data(), 16);
+        len = sizeof(sockaddr_in6);
+    } else {
+        auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+        s4->sin_family = AF_INET;
+        std::memcpy(&s4->sin_addr, a.bytes().data(), 4);
+        len = sizeof(sockaddr_in);
+    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+        const int e = errno;
+        close(fd);
+        throw IoError("cannot find a free UDP port on " + a.to_string() + ": " + std::strerror(e));
+    }
+    close(fd);
+    return ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+    for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+    return s;
+}
+
+}  // namespace
+
+RunSpec parse_run_spec(const CollectorProfile& p) {
+    const Json& run = p.run;
+    if (run.is_null())
+        bad(p, "/run", "this profile has no \"run\" object, so flowlab check cannot start the collector");
+    RunSpec s;
+    static const std::vector<std::string> allowed = {"start", "config", "stop", "collected"};
+    for (auto it = run.begin(); it != run.end(); ++it)
+        if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+            bad(p, "/run/" + it.key(), "unknown key (expected start, config, stop, collected)");
+    if (!run.contains("start") || !run["start"].is_array() || run["start"].empty())
+        bad(p, "/run/start", "expected a non-empty array of strings: the command that starts the collector");
+    for (std::size_t i = 0; i < run["start"].size(); ++i) {
+        if (!run["start"][i].is_string()) bad(p, "/run/start/" + std::to_string(i), "expected a string");
+        s.start.push_back(run["start"][i].get<std::string>());
+    }
+    if (run.contains("config")) {
+        const Json& c = run["config"];
+        if (!c.is_object() || !c.contains("file") || !c["file"].is_string() || !c.contains("lines") || !c["lines"].is_array())
+            bad(p, "/run/config", "expected {\"file\": NAME, \"lines\": [TEXT, ...]}");
+        s.config_file = c["file"].get<std::string>();
+        for (std::size_t i = 0; i < c["lines"].size(); ++i) {
+            if (!c["lines"][i].is_string()) bad(p, "/run/config/lines/" + std::to_string(i), "expected a string");
+            s.config_lines.push_back(c["lines"][i].get<std::string>());
+        }
+    }
+    if (run.contains("stop")) {
+        const Json& st = run["stop"];
+        if (!st.is_object()) bad(p, "/run/stop", "expected an object");
+        for (auto it = st.begin(); it != st.end(); ++it) {
+            const std::string& k = it.key();
+            if (k == "signal") {
+                if (!it->is_string() || !signal_number(it->get<std::string>()))
+                    bad(p, "/run/stop/signal", "expected TERM, INT, HUP, USR1 or USR2");
+                s.stop_signal = signal_number(it->get<std::string>());
+            } else if (k == "quiet_file") {
+                if (!it->is_string()) bad(p, "/run/stop/quiet_file", "expected a path");
+                s.quiet_file = it->get<std::string>();
+            } else if (k == "quiet_for") {
+                const auto ms = it->is_string() ? parse_duration_ms(it->get<std::string>()) : std::nullopt;
+                if (!ms || *ms < 0) bad(p, "/run/stop/quiet_for", "expected a duration such as 2s");
+                s.quiet_for_ms = *ms;
+            } else {
+                bad(p, "/run/stop/" + k, "unknown key (expected signal, quiet_file, quiet_for)");
+            }
+        }
+    }
+    if (!run.contains("collected") || !run["collected"].is_string())
+        bad(p, "/run/collected", "expected TOOL:PATH, what verify reads afterwards (e.g. \"nfdump:{dir}\")");
+    s.collected = run["collected"].get<std::string>();
+    return s;
+}
+
+std::optional<std::uint64_t> udp_receive_queue(std::uint16_t port) {
+    const auto s = find_udp_socket(port);
+    if (!s) return std::nullopt;
+    return s->rx_queue;
+}
+
+std::string CollectorRun::expand(const std::string& s) const {
+    std::string out = replace_all(s, "{dir}", data_dir_);
+    out = replace_all(out, "{work}", options_.dir);
+    out = replace_all(out, "{port}", std::to_string(port_));
+    out = replace_all(out, "{address}", options_.address.to_string());
+    return out;
+}
+
+CollectorRun::CollectorRun(const CollectorProfile& profile, CollectorRunOptions options)
+    : profile_(profile), spec_(parse_run_spec(profile)), options_(std::move(options)) {
+    std::error_code ec;
+    fs::create_directories(options_.dir, ec);
+    if (ec) throw IoError("cannot create " + options_.dir + ": " + ec.message());
+    options_.dir = fs::absolute(options_.dir).lexically_normal().string();
+    // The collector's output gets a directory of its own: nfdump -R reads every file in it.
+    data_dir_ = options_.dir + "/data";
+    fs::create_directories(data_dir_, ec);
+    if (ec) throw IoError("cannot create " + data_dir_ + ": " + ec.message());
+    port_ = options_.port ? options_.port : pick_free_port(options_.address);
+    log_path_ = options_.dir + "/collector.log";
+
+    std::vector<std::string> argv;
+    for (const auto& a : spec_.start) argv.push_back(expand(a));
+    const auto program = find_on_path(argv[0]);
+    if (!program)
+        throw IoError("collector " + profile_.name + ": " + argv[0] + " is not installed (not on PATH)");
+    if (spec_.config_file) {
+        const std::string path = options_.dir + "/" + expand(*spec_.config_file);  // beside the log, in {work}
+        std::ofstream out(path);
+        for (const auto& l : spec_.config_lines) out << expand(l) << '\n';
+        if (!out) throw IoError("cannot write " + path);
+    }
+
+    pid_ = fork();
+    if (pid_ < 0) throw IoError(std::string("fork: ") + std::strerror(errno));
+    if (pid_ == 0) {
+        setpgid(0, 0);
+        const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        const int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) dup2(devnull, 0);
+        if (log >= 0) {
+            dup2(log, 1);
+            dup2(log, 2);
+        }
+        if (chdir(data_dir_.c_str()) != 0) _exit(126);
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(a.data());
+        args.push_back(nullptr);
+        execv(program->c_str(), args.data());
+        std::fprintf(stderr, "exec %s: %s\n", program->c_str(), std::strerror(errno));
+        _exit(127);
+    }
+
+    const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
+    while (!find_udp_socket(port_)) {
+        int st = 0;
+        if (waitpid(pid_, &st, WNOHANG) == pid_) {
+            status_ = st;
+            pid_ = -1;
+            throw IoError("collector " + profile_.name + " (" + argv[0] + ") exited before listening on port " +
+                          std::to_string(port_) + "; its log:\n" + log_tail());
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            stop(SIGKILL);
+            throw IoError("collector " + profile_.name + " did not bind UDP port " + std::to_string(port_) + " within " +
+                          std::to_string(options_.ready_timeout.count()) + " s; its log:\n" + log_tail());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+CollectorRun::~CollectorRun() {
+    if (pid_ > 0) stop(SIGKILL);
+}
+
+void CollectorRun::stop(int signal) {
+    if (pid_ <= 0) return;
+    kill(pid_, signal);
+    const auto deadline = std::chrono::steady_clock::now() + options_.stop_timeout;
+    int st = 0;
+    while (waitpid(pid_, &st, WNOHANG) != pid_) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill(-pid_, SIGKILL);
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &st, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // The collector may have started helpers in its process group.
+    kill(-pid_, SIGKILL);
+    status_ = st;
+    pid_ = -1;
+}
+
+CollectedSpec CollectorRun::finish() {
+    // Everything sent must have left the socket's queue before the collector is stopped.
+    const auto drain_deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    int empty_polls = 0;
+    while (empty_polls < 3) {
+        int st = 0;
+        if (waitpid(pid_, &st, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw IoError("collector " + profile_.name + " exited while receiving; its log:\n" + log_tail());
+        }
+        const auto q = udp_receive_queue(port_);
+        empty_polls = (!q || *q == 0) ? empty_polls + 1 : 0;
+        if (std::chrono::steady_clock::now() > drain_deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (spec_.quiet_file) {
+        const std::string file = expand(*spec_.quiet_file);
+        std::error_code ec;
+        std::uintmax_t last = static_cast<std::uintmax_t>(-1);
+        auto stable_since = std::chrono::steady_clock::now();
+        const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            const auto size = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
+            const auto now = std::chrono::steady_clock::now();
+            if (size != last) {
+                last = size;
+                stable_since = now;
+            } else if (now - stable_since >= std::chrono::milliseconds(spec_.quiet_for_ms)) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    stop(spec_.stop_signal);
+    return parse_collected_spec(expand(spec_.collected));
+}
+
+std::string CollectorRun::log_tail(std::size_t lines) const {
+    std::ifstream in(log_path_);
+    std::vector<std::string> all;
+    std::string l;
+    while (std::getline(in, l)) all.push_back(l);
+    std::string out;
+    for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += "  " + all[i] + "\n";
+    return out.empty() ? "  (empty)\n" : out;
+}
+
+}  // namespace flowlab::verify
