@@ -5,6 +5,11 @@ target_compile_options(flowlab_options INTERFACE -Wall -Wextra -Wpedantic -Wshad
 if(FLOWLAB_WERROR)
   target_compile_options(flowlab_options INTERFACE -Werror)
 endif()
+# GCC 12 at -O3 reports -Wrestrict inside libstdc++ for `"literal" + std::string` (GCC PR 105329),
+# a false positive that would fail every -Werror Release build; later GCC releases fixed it.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(flowlab_options INTERFACE -Wno-restrict)
+endif()
 if(FLOWLAB_SANITIZE)
   target_compile_options(flowlab_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
                          -fno-sanitize-recover=all)
