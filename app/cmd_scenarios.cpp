@@ -305,6 +305,16 @@ int run_answer(const AnswerOptions& o) {
             verdict("totals", bad == 0);
         }
     }
+    // Parts given that the key does not have are neither right nor wrong: say so.
+    auto extra = [&](bool given, const char* what, bool in_key) {
+        if (given && !in_key) std::printf("%-10s not part of this question\n", what);
+    };
+    extra(host.has_value(), "host", key.contains("host"));
+    extra(!windows.empty(), "windows", key.contains("windows"));
+    extra(start.has_value() && windows.empty(), "start", key.contains("start"));
+    extra(o.peak_rate.has_value(), "peak rate", key.contains("peak_rate"));
+    extra(totals.has_value(), "totals", key.contains("totals"));
+    extra(o.port.has_value(), "port", key.contains("port"));
     for (const auto& x : missing) std::printf("%-10s %s\n", "missing", x.c_str());
     if (o.reveal) std::printf("answer key: %s\n", key.dump().c_str());
     const bool right = wrong == 0 && missing.empty();
