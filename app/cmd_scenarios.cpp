@@ -1,16 +1,25 @@
-/// @brief `flowlab scenarios`: what ships and whether a scenario file is valid. Verbs are
-/// subcommands of their own (validate now; list and show slot in beside it).
+/// @brief `flowlab scenarios`: what ships (list), what each teaches (show: story and question,
+/// never the answer), whether a student's answer is right (answer, against manifest.json), and
+/// whether a scenario file is valid (validate).
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/ip_address.hpp"
 #include "flowlab/gen/scenario.hpp"
+#include "flowlab/gen/units.hpp"
 
 namespace flowlab::app {
 
@@ -76,6 +85,243 @@ int run_validate(const ValidateOptions& o) {
     return bad == 0 ? 0 : 2;
 }
 
+/// Canned scenarios in search order; a name found in an earlier directory hides later ones.
+std::vector<gen::Scenario> canned_scenarios(std::vector<std::string>& broken) {
+    std::vector<gen::Scenario> out;
+    std::set<std::string> names;
+    for (const auto& dir : scenario_search_dirs()) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(dir, ec)) continue;
+        std::vector<std::filesystem::path> files;
+        for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+            const auto& p = e.path();
+            if (e.is_regular_file() && p.extension() == ".json" && p.filename() != "schema.json") files.push_back(p);
+            else if (e.is_directory() && std::filesystem::exists(p / "scenario.json")) files.push_back(p / "scenario.json");
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            try {
+                gen::Scenario s = gen::load_scenario(f.string(), {});
+                if (names.insert(s.name).second) out.push_back(std::move(s));
+            } catch (const Error& e) {
+                broken.push_back(e.what());
+            }
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return out;
+}
+
+std::string protocols_of(const gen::Scenario& s) {
+    std::set<std::string> protos;
+    bool v4 = false, v6 = false;
+    for (const auto& e : s.exporters) protos.insert(std::string(gen::to_string(e.protocol)));
+    for (const auto& n : s.networks) (n.cidr.is_v4() ? v4 : v6) = true;
+    std::string p;
+    for (const auto& x : protos) p += (p.empty() ? "" : "+") + x;
+    return p + (v4 && v6 ? ", IPv4+IPv6" : v6 ? ", IPv6" : ", IPv4");
+}
+
+int run_list() {
+    std::vector<std::string> broken;
+    const auto all = canned_scenarios(broken);
+    std::printf("%-20s %-6s %-20s %s\n", "NAME", "SPAN", "PROTOCOLS", "SUMMARY");
+    for (const auto& s : all)
+        std::printf("%-20s %-6s %-20s %s\n", s.name.c_str(), gen::format_duration(s.duration_us).c_str(),
+                    protocols_of(s).c_str(), s.summary.c_str());
+    for (const auto& b : broken) std::fprintf(stderr, "flowlab: skipped: %s\n", b.c_str());
+    if (all.empty()) {
+        std::fprintf(stderr, "flowlab: no canned scenarios found (searched $FLOWLAB_SCENARIOS and the installed ones)\n");
+        return 2;
+    }
+    return 0;
+}
+
+int run_show(const std::string& name) {
+    const gen::Scenario s = gen::load_scenario(name, scenario_search_dirs());
+    std::printf("%s: %s\n", s.name.c_str(), s.summary.c_str());
+    std::printf("span: %s from %s; seed %llu; exporters:", gen::format_duration(s.duration_us).c_str(),
+                gen::format_time(s.start_us).c_str(), static_cast<unsigned long long>(s.seed));
+    for (const auto& e : s.exporters)
+        std::printf(" %s (%s, %s)", e.name.c_str(), std::string(gen::to_string(e.protocol)).c_str(),
+                    gen::address_text(e.address).c_str());
+    std::printf("\n\n");
+    if (!s.lesson) {
+        std::printf("This scenario has no lesson.\n");
+        return 0;
+    }
+    std::printf("Story\n  %s\n\nQuestion\n  %s\n\n", s.lesson->story.c_str(), s.lesson->question.c_str());
+    std::printf("Generate it:      flowlab gen %s -o %s\n", s.name.c_str(), s.name.c_str());
+    std::printf("Look at the data: flowlab decode %s/exports.pcap   (or replay it into your collector)\n",
+                s.name.c_str());
+    std::printf("Check an answer:  flowlab scenarios answer %s --from %s --help\n", s.name.c_str(), s.name.c_str());
+    return 0;
+}
+
+struct AnswerOptions {
+    std::string name;
+    std::string from;
+    std::string host;
+    std::string start, end;
+    std::vector<std::string> windows;
+    std::optional<double> peak_rate;
+    std::optional<int> port;
+    std::string totals;
+    std::string tolerance = "2m";
+    double rate_tolerance = 0.10;
+    double bytes_tolerance = 0.01;
+    bool reveal = false;
+};
+
+std::int64_t parse_time_arg(const std::string& what, const std::string& text) {
+    try {
+        return gen::parse_time(text);
+    } catch (const Error& e) {
+        throw UsageError(what + ": '" + text + "' is not a time: " + e.what());
+    }
+}
+
+struct TimeWindow {
+    std::int64_t start, end;
+};
+
+std::string window_text(const TimeWindow& w) { return gen::format_time(w.start) + " to " + gen::format_time(w.end); }
+
+int run_answer(const AnswerOptions& o) {
+    const std::string path = o.from + "/manifest.json";
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError("cannot read " + path + " (is --from the output directory of `flowlab gen`?)");
+    nlohmann::json m;
+    try {
+        m = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(path, InputError::Place{}, std::string("invalid JSON: ") + e.what());
+    }
+    const std::string got_name = m.value("/scenario/name"_json_pointer, std::string());
+    if (got_name != o.name)
+        throw UsageError(path + ": /scenario/name: the output is of scenario \"" + got_name + "\", not \"" + o.name + "\"");
+    if (!m.contains("lesson") || !m["lesson"].contains("answer") || !m["lesson"]["answer"].is_object())
+        throw UsageError(path + ": /lesson/answer: this output has no answer key (the scenario has no lesson answer)");
+    const nlohmann::json& key = m["lesson"]["answer"];
+    const std::int64_t tol = gen::parse_duration(o.tolerance);
+
+    // Parse everything the student gave before judging anything: bad input is exit 2.
+    std::optional<core::IpAddress> host;
+    if (!o.host.empty()) {
+        host = core::IpAddress::parse(o.host);
+        if (!host) throw UsageError("--host: '" + o.host + "' is not an IPv4 or IPv6 address");
+    }
+    std::vector<TimeWindow> windows;
+    for (const auto& w : o.windows) {
+        const auto slash = w.find('/');
+        if (slash == std::string::npos) throw UsageError("--window: expected START/END, e.g. 2024-02-06T10:41Z/2024-02-06T10:46Z, got '" + w + "'");
+        windows.push_back({parse_time_arg("--window", w.substr(0, slash)), parse_time_arg("--window", w.substr(slash + 1))});
+    }
+    std::optional<std::int64_t> start;
+    if (!o.start.empty()) start = parse_time_arg("--start", o.start);
+    if (!o.end.empty()) {
+        if (!start) throw UsageError("--end needs --start");
+        windows.push_back({*start, parse_time_arg("--end", o.end)});
+    }
+    for (const auto& w : windows)
+        if (w.end < w.start) throw UsageError("a window ends before it starts: " + window_text(w));
+    std::optional<nlohmann::json> totals;
+    if (!o.totals.empty()) {
+        std::ifstream t(o.totals, std::ios::binary);
+        if (!t) throw IoError("cannot read " + o.totals);
+        try {
+            totals = nlohmann::json::parse(t);
+        } catch (const nlohmann::json::exception& e) {
+            throw InputError(o.totals, InputError::Place{}, std::string("invalid JSON: ") + e.what());
+        }
+        if (!totals->is_object()) throw InputError(o.totals, InputError::Place{}, "expected a JSON object {\"name\": bytes, ...}");
+        for (const auto& [k, v] : totals->items())
+            if (!v.is_number() || v.get<double>() < 0)
+                throw InputError(o.totals, InputError::Place{}, "/" + k + ": expected a number of bytes, got " + v.dump());
+    }
+    if (!host && windows.empty() && !start && !o.peak_rate && !o.port && !totals)
+        throw UsageError("nothing to check: give --host, --window/--start/--end, --peak-rate, --port and/or --totals");
+
+    int wrong = 0;
+    std::vector<std::string> missing;
+    auto verdict = [&](const std::string& what, bool right) {
+        std::printf("%-10s %s\n", what.c_str(), right ? "right" : "wrong");
+        if (!right) ++wrong;
+    };
+    if (key.contains("host") && key["host"].is_string()) {
+        if (host) verdict("host", core::IpAddress::parse(key["host"].get<std::string>()) == host);
+        else missing.push_back("host (--host)");
+    }
+    if (o.port && key.contains("port")) verdict("port", key["port"] == *o.port);
+    if (key.contains("windows") && key["windows"].is_array()) {
+        std::vector<TimeWindow> truth;
+        for (const auto& w : key["windows"])
+            truth.push_back({gen::parse_time(w.at("start").get<std::string>()), gen::parse_time(w.at("end").get<std::string>())});
+        if (windows.empty()) {
+            missing.push_back("windows (--window START/END, once per episode)");
+        } else {
+            // Each true episode needs a window of the student's whose start and end are both
+            // within the tolerance, and no window of the student's may match nothing.
+            auto close = [&](const TimeWindow& a, const TimeWindow& b) {
+                return std::llabs(a.start - b.start) <= tol && std::llabs(a.end - b.end) <= tol;
+            };
+            std::size_t found = 0;
+            for (const auto& t : truth)
+                found += std::any_of(windows.begin(), windows.end(), [&](const auto& w) { return close(w, t); });
+            std::size_t stray = 0;
+            for (const auto& w : windows)
+                stray += std::none_of(truth.begin(), truth.end(), [&](const auto& t) { return close(w, t); });
+            verdict("windows", found == truth.size() && stray == 0);
+            std::printf("           %zu of %zu episodes found, %zu window(s) matching none\n", found, truth.size(), stray);
+        }
+    } else if (key.contains("start") && key["start"].is_string()) {
+        const std::int64_t t = gen::parse_time(key["start"].get<std::string>());
+        if (start) verdict("start", std::llabs(*start - t) <= tol);
+        else missing.push_back("start (--start)");
+    }
+    if (key.contains("peak_rate") && key["peak_rate"].is_object()) {
+        const double t = key["peak_rate"].at("per_s").get<double>();
+        if (o.peak_rate) verdict("peak rate", std::fabs(*o.peak_rate - t) <= o.rate_tolerance * t);
+        else missing.push_back("peak rate (--peak-rate, flows per second)");
+    }
+    if (key.contains("totals") && key["totals"].is_object()) {
+        if (!totals) {
+            missing.push_back("totals (--totals FILE)");
+        } else {
+            int bad = 0;
+            for (const auto& [k, v] : key["totals"].items()) {
+                const double t = v.get<double>();
+                const bool ok = totals->contains(k) && std::fabs((*totals)[k].get<double>() - t) <= o.bytes_tolerance * std::max(t, 1.0);
+                if (!ok) {
+                    ++bad;
+                    std::printf("           %s: %s\n", k.c_str(), totals->contains(k) ? "wrong" : "missing");
+                }
+            }
+            for (const auto& [k, v] : totals->items())
+                if (!key["totals"].contains(k)) {
+                    ++bad;
+                    std::printf("           %s: not in the answer key\n", k.c_str());
+                }
+            verdict("totals", bad == 0);
+        }
+    }
+    // Parts given that the key does not have are neither right nor wrong: say so.
+    auto extra = [&](bool given, const char* what, bool in_key) {
+        if (given && !in_key) std::printf("%-10s not part of this question\n", what);
+    };
+    extra(host.has_value(), "host", key.contains("host"));
+    extra(!windows.empty(), "windows", key.contains("windows"));
+    extra(start.has_value() && windows.empty(), "start", key.contains("start"));
+    extra(o.peak_rate.has_value(), "peak rate", key.contains("peak_rate"));
+    extra(totals.has_value(), "totals", key.contains("totals"));
+    extra(o.port.has_value(), "port", key.contains("port"));
+    for (const auto& x : missing) std::printf("%-10s %s\n", "missing", x.c_str());
+    if (o.reveal) std::printf("answer key: %s\n", key.dump().c_str());
+    const bool right = wrong == 0 && missing.empty();
+    std::printf("%s\n", right ? "RIGHT" : "NOT YET");
+    return right ? 0 : 1;
+}
+
 }  // namespace
 
 void add_scenarios_command(CLI::App& root, Action& action) {
@@ -93,6 +339,42 @@ void add_scenarios_command(CLI::App& root, Action& action) {
     validate->add_option("files", v->files, "scenario files (or canned scenario names)")->required();
     validate->add_flag("-q,--quiet", v->quiet, "print nothing for valid files");
     validate->callback([v, &action] { action = [v] { return run_validate(*v); }; });
+
+    CLI::App* list = cmd->add_subcommand("list", "The canned scenarios: name, span, export protocols and address families, summary.");
+    list->callback([&action] { action = [] { return run_list(); }; });
+
+    auto show_name = std::make_shared<std::string>();
+    CLI::App* show = cmd->add_subcommand("show", "A canned scenario's story and question (never its answer) and how to start.");
+    show->add_option("name", *show_name, "canned scenario name or scenario file")->required();
+    show->callback([show_name, &action] { action = [show_name] { return run_show(*show_name); }; });
+
+    auto a = std::make_shared<AnswerOptions>();
+    CLI::App* answer = cmd->add_subcommand(
+        "answer",
+        "Check a student's answer against the answer key that `flowlab gen` wrote into DIR/manifest.json.\n"
+        "Give the parts the question asks for; each is judged right or wrong (the key is not shown):\n"
+        "  host       --host: the address, exactly (IPv6 in any spelling)\n"
+        "  windows    --window START/END, once per episode (or --start/--end for one): every episode of the\n"
+        "             key must have a window whose start AND end are both within --tolerance (default 2m)\n"
+        "             of the episode's, and no window may match no episode\n"
+        "  start      --start: within --tolerance of the key's start (first packet)\n"
+        "  peak rate  --peak-rate: flows per second, within 10% of the key's (busiest bin, e.g. one minute)\n"
+        "  totals     --totals FILE: JSON {\"name\": bytes, ...}, every name of the key within 1%\n"
+        "  port       --port: checked when given and the key has one\n"
+        "Exit status: 0 right (every part the key has was answered and is right), 1 wrong or incomplete,\n"
+        "2 bad input (no manifest, another scenario's output, unreadable times or files).");
+    answer->add_option("name", a->name, "the scenario's name")->required();
+    answer->add_option("--from", a->from, "output directory of `flowlab gen` (holds manifest.json)")->required();
+    answer->add_option("--host", a->host, "the host you found");
+    answer->add_option("--window", a->windows, "an episode as START/END (ISO 8601 times with a zone); repeat per episode");
+    answer->add_option("--start", a->start, "a start time (ISO 8601 with a zone)");
+    answer->add_option("--end", a->end, "with --start: the end of a single window");
+    answer->add_option("--peak-rate", a->peak_rate, "peak rate in flows per second")->check(CLI::NonNegativeNumber);
+    answer->add_option("--port", a->port, "port")->check(CLI::Range(0, 65535));
+    answer->add_option("--totals,--bill", a->totals, "JSON file of byte totals, e.g. {\"acme\": 123456, ...}");
+    answer->add_option("--tolerance", a->tolerance, "how far times may be off (default 2m)");
+    answer->add_flag("--reveal", a->reveal, "also print the answer key (for teachers)");
+    answer->callback([a, &action] { action = [a] { return run_answer(*a); }; });
 }
 
 }  // namespace flowlab::app

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
         "  decode     decode the v5/v9/IPFIX exports in a pcap into CSV or JSON lines\n"
         "  verify     compare what a collector stored with the ground truth, record by record\n"
         "  check      gen -> replay -> collector -> verify against a real collector, one verdict\n"
-        "  scenarios  list the canned scenarios, show their story, validate a scenario file\n"
+        "  scenarios  list the canned scenarios, show their story, check an answer, validate a file\n"
         "\n"
         "Run `flowlab <command> --help` for the options of each command.",
         "flowlab"};

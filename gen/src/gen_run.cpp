@@ -23,6 +23,7 @@
 #include "flowlab/core/pcap_io.hpp"
 #include "flowlab/core/record_format.hpp"
 #include "flowlab/core/version.hpp"
+#include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/sha256.hpp"
 
 namespace flowlab::gen {
@@ -386,7 +387,11 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
 
     OutputThread output(pcap, records, conversations, sources, collector);
     SimulationSinks sinks;
-    sinks.conversation = [&](const Conversation& c) { output.conversation(c); };
+    AnswerKeyBuilder answer_key(scenario, source.start_us());
+    sinks.conversation = [&](const Conversation& c) {
+        answer_key.observe(c);
+        output.conversation(c);
+    };
     sinks.message = [&](std::size_t e, const core::EncodedMessage& m) { output.message(e, m); };
     auto last_progress = wall_start;
     const double span = static_cast<double>(source.end_us() - source.start_us());
@@ -469,7 +474,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
     m["exporters"] = exporters;
     if (scenario.lesson) {
         m["lesson"] = {{"story", scenario.lesson->story}, {"question", scenario.lesson->question}};
-        if (!scenario.lesson->answer.is_null()) m["lesson"]["answer"] = scenario.lesson->answer;
+        if (!scenario.lesson->answer.is_null()) m["lesson"]["answer"] = answer_key.answer();
     }
     Json files = Json::object();
     for (auto [name, path, hash] : {std::tuple{"exports.pcap", pcap_path, &pcap_hash},

@@ -961,6 +961,56 @@ Exporter parse_exporter(const Node& n, const Scenario& s) {
     return e;
 }
 
+/// `lesson.answer.from_truth`: computed keys may not also be given verbatim (which would win?).
+std::optional<AnswerFromTruth> parse_from_truth(const Node& answer, const Scenario& s) {
+    const auto n = answer.get("from_truth");
+    if (!n) return std::nullopt;
+    n->expect_object({"activity", "host", "windows", "start", "peak_rate", "totals"});
+    AnswerFromTruth f;
+    const bool about_activity = n->has("host") || n->has("windows") || n->has("start") || n->has("peak_rate");
+    if (about_activity && !n->has("activity")) n->fail_at("activity", "required key is missing: the activity that host, windows, start and peak_rate describe");
+    if (auto v = n->get("activity")) {
+        const std::string name = v->name();
+        f.activity = s.find_activity(name);
+        if (f.activity == kNone) v->fail("no activity named \"" + name + "\"");
+    }
+    if (auto v = n->get("host")) {
+        const std::string rule = v->string();
+        if (rule == "first_source") f.host = AnswerFromTruth::HostRule::first_source;
+        else if (rule == "top_source") f.host = AnswerFromTruth::HostRule::top_source;
+        else if (rule == "top_destination") f.host = AnswerFromTruth::HostRule::top_destination;
+        else v->fail("expected \"first_source\", \"top_source\" or \"top_destination\", got \"" + rule + "\"");
+    }
+    if (auto v = n->get("windows")) {
+        v->expect_object({"gap"}, {"gap"});
+        f.windows_gap_us = v->at("gap").duration();
+        if (f.windows_gap_us <= 0) v->at("gap").fail("expected a duration greater than zero");
+    }
+    if (auto v = n->get("start")) f.start = v->boolean();
+    if (auto v = n->get("peak_rate")) {
+        v->expect_object({"bin"}, {"bin"});
+        f.peak_bin_us = v->at("bin").duration();
+        if (f.peak_bin_us < kUsPerSecond) v->at("bin").fail("expected a bin of at least 1s");
+    }
+    if (auto v = n->get("totals")) {
+        v->expect_object({"by"}, {"by"});
+        const std::string by = v->at("by").string();
+        if (by == "customer") {
+            f.totals = AnswerFromTruth::TotalsBy::customer;
+            const bool any = std::any_of(s.networks.begin(), s.networks.end(), [](const Network& x) { return !x.customer.empty(); });
+            if (!any) v->at("by").fail("totals by customer need networks with a \"customer\" label; none has one");
+        } else if (by == "family") {
+            f.totals = AnswerFromTruth::TotalsBy::family;
+        } else {
+            v->at("by").fail("expected \"customer\" or \"family\", got \"" + by + "\"");
+        }
+    }
+    for (const char* key : {"host", "windows", "start", "peak_rate", "totals"})
+        if (n->has(key) && answer.has(key))
+            answer.fail_at(key, std::string("\"") + key + "\" is computed (from_truth asks for it); remove one of the two");
+    return f;
+}
+
 }  // namespace
 
 Scenario parse_scenario(const Json& document, const std::string& file) {
@@ -1019,6 +1069,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
                 n.at("name").fail("duplicate exporter name \"" + s.exporters.back().name + "\"");
         }
     }
+    if (s.lesson && !s.lesson->answer.is_null()) s.lesson->from_truth = parse_from_truth(root.at("lesson").at("answer"), s);
     if (auto c = root.get("collector")) {
         c->expect_object({"address", "port"});
         if (auto v = c->get("address")) s.collector.address = v->address();

@@ -45,6 +45,8 @@ const BadCase kCases[] = {
     {"probability_over_100", "/activities/0/v6_share", "at most 100%", false},
     {"syntax_error", "", "line 5, column 47: invalid JSON", true},
     {"duplicate_key", "/activities/0/rate", "appears twice", false},
+    {"answer_unknown_activity", "/lesson/answer/from_truth/activity", "no activity named \"browsnig\"", false},
+    {"answer_totals_without_customers", "/lesson/answer/from_truth/totals/by", "need networks with a \"customer\" label", false},
 };
 
 std::string bad_dir() { return test::source_dir() + "/tests/gen/bad"; }

@@ -308,10 +308,25 @@ struct Exporter {
     bool uses_uptime() const noexcept { return protocol != ExportProtocol::ipfix || time_style == TimeStyle::uptime; }
 };
 
+/// `lesson.answer.from_truth`: the parts of an answer key that depend on what the generator
+/// drew (which days a burst ran, who patient zero was, the exact bill). gen computes them from
+/// the conversations it generates and adds them to the answer in manifest.json.
+struct AnswerFromTruth {
+    enum class HostRule : std::uint8_t { none, first_source, top_source, top_destination };
+    enum class TotalsBy : std::uint8_t { none, customer, family };
+    std::size_t activity = kNone;  ///< the activity the host, windows, start and peak rate are about
+    HostRule host = HostRule::none;
+    std::int64_t windows_gap_us = 0;  ///< > 0: "windows", the activity's episodes split at gaps this long
+    bool start = false;               ///< "start": the activity's first packet
+    std::int64_t peak_bin_us = 0;     ///< > 0: "peak_rate", the most conversations in one bin, per second
+    TotalsBy totals = TotalsBy::none; ///< "totals": bytes per customer label or per address family
+};
+
 struct Lesson {
     std::string story;
     std::string question;
     Json answer;  ///< kept verbatim (null when absent); its format belongs to the lessons
+    std::optional<AnswerFromTruth> from_truth;  ///< parsed `answer.from_truth`, if any
 };
 
 struct Collector {
