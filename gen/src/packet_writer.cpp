@@ -289,14 +289,15 @@ struct PacketStream::Impl {
         eth.rfind_pdu<Tins::RawPDU>().payload().assign(payload, 0);
         const Tins::PDU::serialization_type bytes = eth.serialize();
         // Guards the truth against a libtins layout surprise (an ICMP type with a longer
-        // header, options padding): the IP packet must be exactly the truth's size. libtins
-        // pads frames to Ethernet's 60-byte minimum, as the wire does; the IP total length
-        // (what probes count) stays the truth's.
+        // header, options padding): the IP packet must be exactly the truth's size.
         if (bytes.size() != std::max<std::size_t>(14 + size, 60))
             throw Error("gen --packets: conversation " + std::to_string(k.conv.id) + ": built a " +
                         std::to_string(bytes.size() - 14) + "-byte IP packet for a " + std::to_string(size) +
                         "-byte truth packet (protocol " + std::to_string(key.proto) + ")");
-        pcap.write_frame(time_us * 1000, std::span<const std::uint8_t>(bytes.data(), bytes.size()));
+        // libtins pads frames to Ethernet's 60-byte minimum. The padding is left out, as in a
+        // capture taken on the sending host: softflowd counts the captured length after the
+        // link header, not the IP total length, and would count padding as IP bytes.
+        pcap.write_frame(time_us * 1000, std::span<const std::uint8_t>(bytes.data(), 14 + size));
     }
 
     core::PcapWriter& pcap;
