@@ -82,6 +82,64 @@ TEST(PacketWriter, MergesConversationsInTimeOrder) {
     EXPECT_EQ(at300, (std::vector<std::uint32_t>{50, 100, 100}));
 }
 
+// Every layout, both families, at its smallest size and a larger one: the IP packet in the
+// frame is exactly the truth's size (IPv4 total length / IPv6 payload length + 40).
+TEST(PacketWriter, EveryLayoutHasTheTruthsSize) {
+    struct Kind {
+        std::uint8_t proto;
+        std::uint16_t dport;
+        std::uint8_t flags;
+        std::uint64_t l4;  ///< smallest transport header
+    };
+    const std::vector<Kind> kinds = {
+        {6, 443, 0x02, 40}, {6, 443, 0x12, 24}, {6, 443, 0x10, 20}, {6, 443, 0x11, 20}, {6, 443, 0x04, 20},
+        {17, 53, 0, 8},     {47, 0, 0, 0},
+    };
+    test::TempDir dir;
+    std::vector<std::uint64_t> sizes;
+    {
+        core::PcapWriter pcap(dir / "p.pcap");
+        PacketStream s(pcap);
+        std::uint64_t id = 0;
+        std::int64_t t = 1'000'000;
+        for (const bool v6 : {false, true}) {
+            std::vector<Kind> all = kinds;
+            all.push_back(Kind{static_cast<std::uint8_t>(v6 ? 58 : 1), static_cast<std::uint16_t>(v6 ? 128 << 8 : 8 << 8), 0, 8});
+            all.push_back(Kind{static_cast<std::uint8_t>(v6 ? 58 : 1), static_cast<std::uint16_t>(v6 ? 1 << 8 | 4 : 3 << 8 | 3), 0, 8});
+            for (const Kind& k : all) {
+                for (const std::uint64_t extra : {0, 1, 1000}) {
+                    const std::uint64_t size = (v6 ? 40 : 20) + k.l4 + extra;
+                    Conversation c = conv(id++, {Burst{t, t, 1, size, k.flags}}, k.proto);
+                    c.key.dport = k.dport;
+                    if (v6) {
+                        const std::uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+                        const std::uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+                        c.key.src = core::IpAddress::v6_bytes(a);
+                        c.key.dst = core::IpAddress::v6_bytes(b);
+                    }
+                    ASSERT_NO_THROW(s.add(c, 1)) << "proto " << int(k.proto) << " size " << size;
+                    sizes.push_back(size);
+                    t += 10;
+                }
+            }
+        }
+        ASSERT_NO_THROW(s.finish());
+        pcap.commit();
+    }
+    core::PcapReader r(dir / "p.pcap");
+    core::Frame f;
+    std::size_t i = 0;
+    while (r.next_frame(f)) {
+        ASSERT_LT(i, sizes.size());
+        const bool v6 = f.data[12] == 0x86 && f.data[13] == 0xdd;
+        const std::uint64_t ip_len = v6 ? 40u + (f.data[18] << 8 | f.data[19]) : (f.data[16] << 8 | f.data[17]);
+        EXPECT_EQ(ip_len, sizes[i]) << "packet " << i;
+        EXPECT_EQ(f.data.size(), 14 + sizes[i]) << "packet " << i;
+        ++i;
+    }
+    EXPECT_EQ(i, sizes.size());
+}
+
 TEST(PacketWriter, RefusesWhatPacketsCannotCarry) {
     test::TempDir dir;
     core::PcapWriter pcap(dir / "p.pcap");
