@@ -72,7 +72,8 @@ void add_verify_command(CLI::App& root, Action& action) {
         "Collected data: TOOL:PATH with TOOL one of flowlab, nfdump, pmacct, tshark, goflow2 (a directory is read\n"
         "with `nfdump -R DIR -o json`); without TOOL the format is detected from the content.\n"
         "Exit status: 0 match, 1 differences, 2 bad input.");
-    cmd->add_option("--truth", args->truth, "gen output directory (truth/records.csv, truth/conversations.csv)")->required();
+    cmd->add_option("--truth", args->truth, "gen output directory (truth/records.csv, truth/conversations.csv), or a truth CSV file\n"
+                    "(with --against conversations e.g. DIR/truth/packet-conversations.csv)")->required();
     cmd->add_option("--collected", args->collected, "collector output: [TOOL:]PATH")->required();
     cmd->add_option("--level", args->level, "records (default) or totals")->check(CLI::IsMember({"records", "totals"}));
     cmd->add_option("--collector", args->collector,

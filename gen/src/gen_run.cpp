@@ -14,7 +14,9 @@
 #include <deque>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -24,6 +26,7 @@
 #include "flowlab/core/record_format.hpp"
 #include "flowlab/core/version.hpp"
 #include "flowlab/gen/answer_key.hpp"
+#include "flowlab/gen/packet_writer.hpp"
 #include "flowlab/gen/sha256.hpp"
 
 namespace flowlab::gen {
@@ -67,10 +70,12 @@ struct ConversationRow {
     }
 };
 
-/// truth/conversations.csv, formatted by hand like core's RecordWriter (millions of rows).
+/// truth/conversations.csv (and truth/packet-conversations.csv), formatted by hand like core's
+/// RecordWriter (millions of rows).
 class ConversationWriter {
 public:
-    ConversationWriter(std::FILE* out, const Scenario& s, Sha256& hash) : out_(out), scenario_(s), hash_(hash) {
+    ConversationWriter(std::FILE* out, const Scenario& s, Sha256& hash, std::string name = "truth/conversations.csv")
+        : out_(out), scenario_(s), hash_(hash), name_(std::move(name)) {
         buf_.resize(1 << 20);
         const std::string_view header = kConversationCsvHeader;
         std::copy(header.begin(), header.end(), buf_.data());
@@ -116,13 +121,14 @@ public:
 private:
     void spill() {
         if (used_ && std::fwrite(buf_.data(), 1, used_, out_) != used_)
-            throw IoError("cannot write truth/conversations.csv: " + std::string(std::strerror(errno)));
+            throw IoError("cannot write " + name_ + ": " + std::strerror(errno));
         hash_.update(buf_.data(), used_);
         used_ = 0;
     }
     std::FILE* out_;
     const Scenario& scenario_;
     Sha256& hash_;
+    std::string name_;
     std::vector<char> buf_;
     std::size_t used_ = 0;
 };
@@ -166,9 +172,13 @@ struct TempDirGuard {
 /// so the files stay byte-identical to a single-threaded run.
 class OutputThread {
 public:
+    /// `packets` (optional) receives the admitted part of each conversation; `packet_rows`
+    /// (optional) the truth rows of what packets.pcap holds when a budget cuts it.
     OutputThread(core::PcapWriter& pcap, core::RecordWriter& records, ConversationWriter& convs,
-                 std::vector<core::UdpEndpoint> sources, core::UdpEndpoint collector)
-        : pcap_(pcap), records_(records), convs_(convs), sources_(std::move(sources)), collector_(collector) {
+                 std::vector<core::UdpEndpoint> sources, core::UdpEndpoint collector, PacketStream* packets = nullptr,
+                 ConversationWriter* packet_rows = nullptr)
+        : pcap_(pcap), records_(records), convs_(convs), packets_(packets), packet_rows_(packet_rows),
+          sources_(std::move(sources)), collector_(collector) {
         worker_ = std::thread([this] { run(); });
     }
     ~OutputThread() {
@@ -184,6 +194,19 @@ public:
 
     void conversation(const Conversation& c) {
         current_.convs.push_back(ConversationRow::of(c));
+        maybe_submit();
+    }
+    /// The first `packets` packets of `c` go into packets.pcap; `row` is their truth when a
+    /// budget applies.
+    void packets(const Conversation& c, std::uint64_t packets, const ConversationRow* row) {
+        if (current_.npackets == current_.packet_convs.size()) current_.packet_convs.emplace_back();
+        Conversation& copy = current_.packet_convs[current_.npackets++];
+        copy.id = c.id;
+        copy.activity = c.activity;
+        copy.key = c.key;
+        copy.bursts.assign(c.bursts.begin(), c.bursts.end());  // reuses the recycled batch's capacity
+        current_.packet_limits.push_back(packets);
+        if (row) current_.packet_rows.push_back(*row);
         maybe_submit();
     }
     void message(std::size_t exporter, const core::EncodedMessage& m) {
@@ -216,18 +239,25 @@ private:
         std::vector<Msg> msgs;
         std::vector<core::FlowRecord> records;
         std::vector<ConversationRow> convs;
+        std::vector<Conversation> packet_convs;  ///< the first npackets are this batch's
+        std::size_t npackets = 0;
+        std::vector<std::uint64_t> packet_limits;
+        std::vector<ConversationRow> packet_rows;
         void clear() {
             bytes.clear();
             msgs.clear();
             records.clear();
             convs.clear();
+            npackets = 0;
+            packet_limits.clear();
+            packet_rows.clear();
         }
     };
     static constexpr std::size_t kBatchItems = 8192;
     static constexpr std::size_t kQueued = 4;
 
     void maybe_submit() {
-        if (current_.records.size() + current_.convs.size() >= kBatchItems) submit();
+        if (current_.records.size() + current_.convs.size() + current_.npackets >= kBatchItems) submit();
     }
     void submit() {
         std::unique_lock lock(mutex_);
@@ -261,6 +291,8 @@ private:
                                     std::span<const std::uint8_t>(b.bytes.data() + m.offset, m.length));
                 for (const auto& r : b.records) records_.write(r);
                 for (const auto& c : b.convs) convs_.write(c);
+                for (std::size_t i = 0; i < b.npackets; ++i) packets_->add(b.packet_convs[i], b.packet_limits[i]);
+                for (const auto& r : b.packet_rows) packet_rows_->write(r);
             } catch (...) {
                 std::lock_guard lock(mutex_);
                 error_ = std::current_exception();
@@ -275,6 +307,8 @@ private:
     core::PcapWriter& pcap_;
     core::RecordWriter& records_;
     ConversationWriter& convs_;
+    PacketStream* packets_;
+    ConversationWriter* packet_rows_;
     std::vector<core::UdpEndpoint> sources_;
     core::UdpEndpoint collector_;
     Batch current_;
@@ -381,16 +415,46 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
     records.begin();
     ConversationWriter conversations(convs_file.get(), scenario, convs_hash);
 
+    // packets.pcap: microsecond timestamps are the truth's resolution (and what most probes
+    // and replay tools expect).
+    const fs::path packets_path = guard.path / "packets.pcap";
+    const fs::path packet_convs_path = guard.path / "truth" / "packet-conversations.csv";
+    const bool packet_rows_needed = options.packets && options.packet_budget.limited();
+    Sha256 packets_hash, packet_convs_hash;
+    std::optional<core::PcapWriter> packets_pcap;
+    std::optional<PacketStream> packet_stream;
+    File packet_convs_file;
+    std::optional<ConversationWriter> packet_rows;
+    PacketAdmission admission(options.packet_budget);
+    if (options.packets) {
+        packets_pcap.emplace(packets_path.string(), core::TimePrecision::micro, static_cast<int>(core::LinkType::ethernet),
+                             262144,
+                             [&](std::span<const std::uint8_t> b) { packets_hash.update(b.data(), b.size()); });
+        packet_stream.emplace(*packets_pcap);
+    }
+    if (packet_rows_needed) {
+        packet_convs_file = open_file(packet_convs_path);
+        packet_rows.emplace(packet_convs_file.get(), scenario, packet_convs_hash, "truth/packet-conversations.csv");
+    }
+
     const core::UdpEndpoint collector{scenario.collector.address, scenario.collector.port};
     std::vector<core::UdpEndpoint> sources;
     for (const auto& p : plans) sources.push_back({p.exporter.address, p.source_port});
 
-    OutputThread output(pcap, records, conversations, sources, collector);
+    OutputThread output(pcap, records, conversations, sources, collector, packet_stream ? &*packet_stream : nullptr,
+                        packet_rows ? &*packet_rows : nullptr);
     SimulationSinks sinks;
     AnswerKeyBuilder answer_key(scenario, source.start_us());
     sinks.conversation = [&](const Conversation& c) {
         answer_key.observe(c);
         output.conversation(c);
+        if (!options.packets) return;
+        const std::uint64_t n = admission.admit(c);
+        if (n == 0) return;
+        if (!packet_rows_needed) return output.packets(c, n, nullptr);
+        const WrittenPart w = written_part(c, n);
+        ConversationRow row{c.id, c.activity, c.key, w.tcp_flags, w.packets, w.bytes, w.first_us, w.last_us};
+        output.packets(c, n, &row);
     };
     sinks.message = [&](std::size_t e, const core::EncodedMessage& m) { output.message(e, m); };
     auto last_progress = wall_start;
@@ -402,10 +466,13 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
             last_progress = now;
             const double secs = std::chrono::duration<double>(now - wall_start).count();
             const double done = std::clamp(static_cast<double>(sim_us - source.start_us()) / span, 0.0, 1.0);
-            std::fprintf(stderr, "\rgen: %s  %5.1f%%  %llu conversations, %llu records (%s records/s)   ",
+            std::fprintf(stderr, "\rgen: %s  %5.1f%%  %llu conversations, %llu records (%s records/s)",
                          format_time(sim_us).c_str(), 100.0 * done, static_cast<unsigned long long>(st.conversations),
                          static_cast<unsigned long long>(st.records),
                          rate_text(static_cast<double>(st.records) / secs).c_str());
+            if (options.packets)
+                std::fprintf(stderr, ", %llu packets admitted", static_cast<unsigned long long>(admission.admitted_packets()));
+            std::fputs("   ", stderr);
             std::fflush(stderr);
         };
     }
@@ -421,6 +488,17 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
     }, sinks);
     if (options.progress) std::fputs("\r\033[K", stderr);
     output.finish();
+    if (packet_stream) {
+        packet_stream->finish();
+        summary.packets_written = packet_stream->packets_written();
+        summary.packet_conversations_truncated = admission.conversations_truncated();
+        summary.packet_conversations_omitted = admission.conversations_omitted();
+        packets_pcap->commit();
+    }
+    if (packet_rows) {
+        packet_rows->flush();
+        close_file(packet_convs_file, packet_convs_path);
+    }
 
     records.flush();
     conversations.flush();
@@ -472,6 +550,20 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
                              {"records_not_encodable", es.packetizer.rejected}});
     }
     m["exporters"] = exporters;
+    if (options.packets) {
+        const PacketBudget& b = options.packet_budget;
+        const auto limit = [](std::uint64_t v) {
+            return v == std::numeric_limits<std::uint64_t>::max() ? Json(nullptr) : Json(v);
+        };
+        m["packets"] = {{"file", "packets.pcap"},
+                        {"truth", packet_rows_needed ? "truth/packet-conversations.csv" : "truth/conversations.csv"},
+                        {"written", summary.packets_written},
+                        {"max_packets", limit(b.max_packets)},
+                        {"budget_per_conversation", limit(b.per_conversation)},
+                        {"conversations_complete", admission.conversations_full()},
+                        {"conversations_truncated", admission.conversations_truncated()},
+                        {"conversations_omitted", admission.conversations_omitted()}};
+    }
     if (scenario.lesson) {
         m["lesson"] = {{"story", scenario.lesson->story}, {"question", scenario.lesson->question}};
         if (!scenario.lesson->answer.is_null()) m["lesson"]["answer"] = answer_key.answer();
@@ -481,6 +573,10 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
                                     std::tuple{"truth/records.csv", records_path, &records_hash},
                                     std::tuple{"truth/conversations.csv", convs_path, &convs_hash}})
         files[name] = {{"bytes", fs::file_size(path)}, {"sha256", hash->hex()}};
+    if (options.packets) files["packets.pcap"] = {{"bytes", fs::file_size(packets_path)}, {"sha256", packets_hash.hex()}};
+    if (packet_rows_needed)
+        files["truth/packet-conversations.csv"] = {{"bytes", fs::file_size(packet_convs_path)},
+                                                   {"sha256", packet_convs_hash.hex()}};
     m["files"] = files;
     {
         const fs::path manifest = guard.path / "manifest.json";

@@ -61,6 +61,37 @@ TEST(VerifyCli, TotalsWithTolerance) {
     EXPECT_EQ(r.out.rfind("MATCH: ", 0), 0u) << r.out;
 }
 
+// gen --packets writes its truth as a conversations file (truth/packet-conversations.csv under
+// a budget): --truth takes the file. nfdump shows ICMP as icmp_type/icmp_code without ports;
+// totals key it as the truth does (sport 0, dport type << 8 | code).
+TEST(VerifyCli, TotalsAgainstAConversationsFileWithIcmp) {
+    flowlab::test::TempDir dir;
+    flowlab::test::write_file(dir / "convs.csv",
+                              "id,activity,src,dst,sport,dport,proto,tos,tcp_flags,packets,bytes,first_ms,last_ms\n"
+                              "0,scan,203.0.113.80,192.0.2.140,0,771,1,0,0,2,112,1715716740000,1715716741000\n"
+                              "1,scan,203.0.113.80,192.0.2.140,0,771,1,0,0,1,56,1715716742000,1715716742000\n"
+                              "2,web,192.0.2.1,198.51.100.7,40000,443,6,0,27,5,400,1715716740000,1715716741000\n");
+    auto flow = [](const std::string& extra, int packets, int bytes) {
+        return "{\"type\" : \"FLOW\", \"sampled\" : 0, \"export_sysid\" : 1, \"first\" : \"2024-05-14T19:59:00.000\", "
+               "\"last\" : \"2024-05-14T19:59:01.000\", \"in_packets\" : " + std::to_string(packets) +
+               ", \"in_bytes\" : " + std::to_string(bytes) + ", " + extra + ", \"src_tos\" : 0, \"ip4_router\" : \"127.0.0.1\"}";
+    };
+    const std::string icmp = "\"proto\" : 1, \"icmp_type\" : 3, \"icmp_code\" : 3, \"src4_addr\" : \"203.0.113.80\", "
+                             "\"dst4_addr\" : \"192.0.2.140\"";
+    const std::string tcp = "\"proto\" : 6, \"tcp_flags\" : \"...AP.SF\", \"src_port\" : 40000, \"dst_port\" : 443, "
+                            "\"src4_addr\" : \"192.0.2.1\", \"dst4_addr\" : \"198.51.100.7\"";
+    flowlab::test::write_file(dir / "same.json", "[\n" + flow(icmp, 3, 168) + ",\n" + flow(tcp, 5, 400) + "\n]\n");
+    flowlab::test::write_file(dir / "less.json", "[\n" + flow(icmp, 2, 112) + ",\n" + flow(tcp, 5, 400) + "\n]\n");
+    auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", dir / "convs.csv", "--collected", "nfdump:" + dir / "same.json",
+                  "--level", "totals", "--against", "conversations"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out.rfind("MATCH: 2 keys", 0), 0u) << r.out;
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", dir / "convs.csv", "--collected", "nfdump:" + dir / "less.json",
+             "--level", "totals", "--against", "conversations"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("dport=771 proto=1: bytes 168 -> 112"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace flowlab::verify::testing
 

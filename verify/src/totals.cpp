@@ -32,6 +32,12 @@ Field field_of(TotalsKey k) {
 
 void append_number(std::string& s, std::uint64_t v) { s += std::to_string(v); }
 
+/// Collectors that show ICMP type and code as their own fields (nfdump's icmp_type/icmp_code,
+/// IE 32) leave the ports out.
+bool is_icmp_with_type(const FlowRecord& r) {
+    return r.has(Field::proto) && (r.proto == 1 || r.proto == 58) && (r.has(Field::icmp_type) || r.has(Field::icmp_code));
+}
+
 }  // namespace
 
 Totals::Totals(std::vector<TotalsKey> by, std::int64_t bin_ms, std::vector<Metric> metrics, double tolerance,
@@ -55,6 +61,11 @@ void Totals::keys_of(const FlowRecord& r, std::vector<std::string>& out, bool tr
             Field f = field_of(k);
             if (end == 1 && k == TotalsKey::host) f = Field::dst;
             if (end == 1 && k == TotalsKey::port) f = Field::dport;
+            if (!r.has(f) && (f == Field::sport || f == Field::dport) && is_icmp_with_type(r)) {
+                // ICMP as the truth keys it (and v5 carries it): sport 0, dport type << 8 | code.
+                append_number(key, f == Field::sport ? 0 : (std::uint64_t{r.icmp_type} << 8 | r.icmp_code));
+                continue;
+            }
             if (!r.has(f)) {
                 key += '-';
                 ++missing[i];

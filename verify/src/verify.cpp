@@ -108,7 +108,9 @@ static bool is_file(const std::string& p) {
 
 static std::string truth_file(const std::string& dir, const std::string& name) {
     if (!is_dir(dir)) {
-        if (is_file(dir) && name == "records.csv") return dir;
+        // A file is the truth itself: records, or conversations such as gen --packets'
+        // truth/packet-conversations.csv.
+        if (is_file(dir) && (name == "records.csv" || name == "conversations.csv")) return dir;
         throw UsageError("--truth " + dir + ": not a directory (expected the output directory of flowlab gen)");
     }
     for (const std::string& p : {dir + "/truth/" + name, dir + "/" + name})

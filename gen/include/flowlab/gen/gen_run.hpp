@@ -1,6 +1,7 @@
 /// @brief `flowlab gen` as a library call: scenario in, output directory out.
 ///
-/// Writes exports.pcap, truth/records.csv, truth/conversations.csv and manifest.json into a
+/// Writes exports.pcap, truth/records.csv, truth/conversations.csv, manifest.json and, with
+/// `packets`, packets.pcap (plus truth/packet-conversations.csv under a budget) into a
 /// hidden temporary directory beside the target and renames it into place only when every
 /// file is complete, so an interrupted or failed run leaves nothing that looks like output.
 #pragma once
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "flowlab/gen/packet_writer.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/simulation.hpp"
 #include "flowlab/gen/traffic_source.hpp"
@@ -18,6 +20,9 @@ namespace flowlab::gen {
 struct GenOptions {
     SourceOptions source;
     std::string output_dir;
+    /// Also write packets.pcap: every conversation's packets (docs/packets.md).
+    bool packets = false;
+    PacketBudget packet_budget;
     /// Progress lines on stderr (the command turns this on when stderr is a terminal).
     bool progress = false;
     /// Set from a signal handler to stop early; the run then throws and writes nothing.
@@ -30,6 +35,9 @@ struct GenSummary {
     std::int64_t start_us = 0;
     std::int64_t end_us = 0;
     double seconds = 0;  ///< wall-clock time of the run
+    std::uint64_t packets_written = 0;  ///< frames in packets.pcap (with `packets`)
+    std::uint64_t packet_conversations_truncated = 0;
+    std::uint64_t packet_conversations_omitted = 0;
 };
 
 /// The exporter emulation plan for exporter `index` of a scenario whose span starts at
