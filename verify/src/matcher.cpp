@@ -41,8 +41,6 @@ inline std::uint64_t add_address(std::uint64_t h, const core::IpAddress& a) noex
     return add(add(add(h, w[0]), w[1]), a.is_v6() ? 6 : a.is_v4() ? 4 : 0);
 }
 
-inline bool is_icmp(const FlowRecord& r) noexcept { return r.has(Field::proto) && (r.proto == 1 || r.proto == 58); }
-
 /// ICMP type/code as a record carries them: the ICMP fields, or type<<8|code in the
 /// destination port (NetFlow v5 and some v9 exporters).
 std::optional<std::pair<unsigned, unsigned>> icmp_pair(const FlowRecord& r) noexcept {
@@ -73,7 +71,7 @@ std::uint64_t key_hash(const FlowRecord& r, KeySpec spec) noexcept {
     std::uint64_t h = 0x1234567;
     h = add_address(h, r.src);
     h = add_address(h, r.dst);
-    if (spec.ports && !is_icmp(r))
+    if (spec.ports && !r.is_icmp())
         h = add(h, (std::uint64_t{r.has(Field::sport) ? r.sport : 0u} << 16) | (r.has(Field::dport) ? r.dport : 0u));
     if (spec.proto) h = add(h, r.has(Field::proto) ? r.proto : 0x1FFu);
     return h;
@@ -236,7 +234,7 @@ bool Matcher::same_key(const FlowRecord& t, const FlowRecord& c) const noexcept 
     if (key_exporter_ && t.has(Field::exporter) && c.has(Field::exporter) && t.exporter != c.exporter) return false;
     if (t.src != c.src || t.dst != c.dst) return false;
     if (key_proto_ && (t.has(Field::proto) != c.has(Field::proto) || t.proto != c.proto)) return false;
-    if (key_ports_ && !is_icmp(t)) {
+    if (key_ports_ && !t.is_icmp()) {
         const unsigned ts = t.has(Field::sport) ? t.sport : 0u, td = t.has(Field::dport) ? t.dport : 0u;
         const unsigned cs = c.has(Field::sport) ? c.sport : 0u, cd = c.has(Field::dport) ? c.dport : 0u;
         if (ts != cs || td != cd) return false;
@@ -267,7 +265,7 @@ Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, F
         const auto it = cfg_.drops.find(t.version);
         if (it != cfg_.drops.end()) fields = fields - it->second;
     }
-    const bool icmp = is_icmp(t) || (!t.has(Field::proto) && is_icmp(c));
+    const bool icmp = t.is_icmp() || (!t.has(Field::proto) && c.is_icmp());
     auto bit = [](Field f) { return std::uint64_t{1} << static_cast<unsigned>(f); };
     std::uint64_t consider = fields.bits() & t.present.bits();
     if (icmp) consider &= ~(bit(Field::dport) | bit(Field::icmp_type) | bit(Field::icmp_code));

@@ -59,7 +59,7 @@ std::string describe(const FlowRecord& r) {
     if (r.has(Field::version)) s += (s.empty() ? "" : " ") + std::string("v") + std::to_string(r.version);
     if (r.has(Field::sequence)) s += " seq " + std::to_string(r.sequence);
     if (!s.empty()) s += ": ";
-    const bool icmp = r.has(Field::proto) && (r.proto == 1 || r.proto == 58);
+    const bool icmp = r.is_icmp();
     const auto no_port = std::optional<Field>();
     s += endpoint(r.src, r, icmp ? no_port : Field::sport) + " -> " + endpoint(r.dst, r, icmp ? no_port : Field::dport);
     if (r.has(Field::proto)) s += " proto " + std::to_string(r.proto);

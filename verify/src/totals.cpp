@@ -35,7 +35,7 @@ void append_number(std::string& s, std::uint64_t v) { s += std::to_string(v); }
 /// Collectors that show ICMP type and code as their own fields (nfdump's icmp_type/icmp_code,
 /// IE 32) leave the ports out.
 bool is_icmp_with_type(const FlowRecord& r) {
-    return r.has(Field::proto) && (r.proto == 1 || r.proto == 58) && (r.has(Field::icmp_type) || r.has(Field::icmp_code));
+    return r.is_icmp() && (r.has(Field::icmp_type) || r.has(Field::icmp_code));
 }
 
 }  // namespace

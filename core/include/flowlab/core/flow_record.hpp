@@ -132,6 +132,8 @@ struct FlowRecord {
     std::vector<ExtraField> extra;
 
     bool has(Field f) const noexcept { return present.has(f); }
+    /// ICMP or ICMPv6: ports are absent or carry type << 8 | code.
+    bool is_icmp() const noexcept { return has(Field::proto) && (proto == 1 || proto == 58); }
 
     /// Value of a numeric field widened to 64 bits (addresses: not numeric, returns 0).
     std::uint64_t number(Field f) const noexcept;
