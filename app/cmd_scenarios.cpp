@@ -187,16 +187,20 @@ struct TimeWindow {
 
 std::string window_text(const TimeWindow& w) { return gen::format_time(w.start) + " to " + gen::format_time(w.end); }
 
-int run_answer(const AnswerOptions& o) {
-    const std::string path = o.from + "/manifest.json";
+/// A whole JSON file; a syntax error names the line (nlohmann reports it) and exits 2.
+nlohmann::json read_json_file(const std::string& path, const std::string& unreadable_hint) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError("cannot read " + path + " (is --from the output directory of `flowlab gen`?)");
-    nlohmann::json m;
+    if (!in) throw IoError("cannot read " + path + unreadable_hint);
     try {
-        m = nlohmann::json::parse(in);
+        return nlohmann::json::parse(in);
     } catch (const nlohmann::json::exception& e) {
         throw InputError(path, InputError::Place{}, std::string("invalid JSON: ") + e.what());
     }
+}
+
+int run_answer(const AnswerOptions& o) {
+    const std::string path = o.from + "/manifest.json";
+    const nlohmann::json m = read_json_file(path, " (is --from the output directory of `flowlab gen`?)");
     const std::string got_name = m.value("/scenario/name"_json_pointer, std::string());
     if (got_name != o.name)
         throw UsageError(path + ": /scenario/name: the output is of scenario \"" + got_name + "\", not \"" + o.name + "\"");
@@ -227,13 +231,7 @@ int run_answer(const AnswerOptions& o) {
         if (w.end < w.start) throw UsageError("a window ends before it starts: " + window_text(w));
     std::optional<nlohmann::json> totals;
     if (!o.totals.empty()) {
-        std::ifstream t(o.totals, std::ios::binary);
-        if (!t) throw IoError("cannot read " + o.totals);
-        try {
-            totals = nlohmann::json::parse(t);
-        } catch (const nlohmann::json::exception& e) {
-            throw InputError(o.totals, InputError::Place{}, std::string("invalid JSON: ") + e.what());
-        }
+        totals = read_json_file(o.totals, "");
         if (!totals->is_object()) throw InputError(o.totals, InputError::Place{}, "expected a JSON object {\"name\": bytes, ...}");
         for (const auto& [k, v] : totals->items())
             if (!v.is_number() || v.get<double>() < 0)
