@@ -568,15 +568,14 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
         m["lesson"] = {{"story", scenario.lesson->story}, {"question", scenario.lesson->question}};
         if (!scenario.lesson->answer.is_null()) m["lesson"]["answer"] = answer_key.answer();
     }
+    std::vector<std::tuple<const char*, fs::path, Sha256*>> written{
+        {"exports.pcap", pcap_path, &pcap_hash},
+        {"truth/records.csv", records_path, &records_hash},
+        {"truth/conversations.csv", convs_path, &convs_hash}};
+    if (options.packets) written.emplace_back("packets.pcap", packets_path, &packets_hash);
+    if (packet_rows_needed) written.emplace_back("truth/packet-conversations.csv", packet_convs_path, &packet_convs_hash);
     Json files = Json::object();
-    for (auto [name, path, hash] : {std::tuple{"exports.pcap", pcap_path, &pcap_hash},
-                                    std::tuple{"truth/records.csv", records_path, &records_hash},
-                                    std::tuple{"truth/conversations.csv", convs_path, &convs_hash}})
-        files[name] = {{"bytes", fs::file_size(path)}, {"sha256", hash->hex()}};
-    if (options.packets) files["packets.pcap"] = {{"bytes", fs::file_size(packets_path)}, {"sha256", packets_hash.hex()}};
-    if (packet_rows_needed)
-        files["truth/packet-conversations.csv"] = {{"bytes", fs::file_size(packet_convs_path)},
-                                                   {"sha256", packet_convs_hash.hex()}};
+    for (const auto& [name, path, hash] : written) files[name] = {{"bytes", fs::file_size(path)}, {"sha256", hash->hex()}};
     m["files"] = files;
     {
         const fs::path manifest = guard.path / "manifest.json";
