@@ -13,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "cli_units.hpp"
 #include "commands.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/gen/gen_run.hpp"
 #include "flowlab/gen/units.hpp"
 #include "flowlab/replay/replay.hpp"
@@ -37,43 +39,13 @@ struct CheckArgs {
     double scale = 1.0;
     double pps = 0, speed = 0, mbps = 0;
     bool topspeed = false;
-    std::string rates;
+    std::vector<double> rates;
     std::string workdir;
     bool keep = false;
     std::size_t examples = 10;
     std::string report_json, junit;
     bool quiet = false;
 };
-
-/// "10k,50k,100k,1.5M" -> packets per second.
-std::vector<double> parse_rates(const std::string& text) {
-    std::vector<double> out;
-    std::size_t pos = 0;
-    while (pos <= text.size()) {
-        const std::size_t comma = text.find(',', pos);
-        std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (!item.empty()) {
-            double mult = 1;
-            if (item.back() == 'k' || item.back() == 'K') mult = 1e3;
-            if (item.back() == 'M' || item.back() == 'm') mult = 1e6;
-            if (mult != 1) item.pop_back();
-            std::size_t used = 0;
-            double v = 0;
-            try {
-                v = std::stod(item, &used);
-            } catch (const std::exception&) {
-                used = 0;
-            }
-            if (used != item.size() || !(v > 0))
-                throw UsageError("--rates: '" + item + "' is not a rate (packets per second, e.g. 10k,50k,100k,1M)");
-            out.push_back(v * mult);
-        }
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-    }
-    if (out.empty()) throw UsageError("--rates: expected a comma-separated list such as 10k,50k,100k");
-    return out;
-}
 
 std::string rate_label(double pps) {
     char b[32];
@@ -170,9 +142,8 @@ int run_check(const CheckArgs& a) {
     go.output_dir = work + "/gen";
     go.source.seed = a.seed;
     go.source.scale = a.scale;
-    if (!a.start.empty()) go.source.start_us = a.start == "now" ? static_cast<std::int64_t>(std::time(nullptr)) * 1'000'000
-                                                                : gen::parse_time(a.start);
-    if (!a.duration.empty()) go.source.duration_us = gen::parse_duration(a.duration);
+    if (!a.start.empty()) go.source.start_us = core::parse_time_arg(a.start);
+    if (!a.duration.empty()) go.source.duration_us = core::parse_duration(a.duration);
     go.progress = stderr_is_tty() && !a.quiet;
     go.interrupted = &g_check_stop;
     const gen::GenSummary g = gen::run_gen(scenario, go);
@@ -213,7 +184,7 @@ int run_check(const CheckArgs& a) {
 
     // --rates: one fresh collector per rate, same exports.
     std::vector<RateResult> rows;
-    for (double pps : parse_rates(a.rates)) {
+    for (double pps : a.rates) {
         replay::Timing t;
         t.pace = replay::Pace::pps;
         t.rate = pps;
@@ -263,17 +234,23 @@ void add_check_command(CLI::App& root, Action& action) {
     cmd->add_option("scenario", a->scenario, "canned scenario name or scenario file")->required();
     cmd->add_option("--collector", a->collector, "collector profile: name (nfcapd, nfacctd) or JSON file")->required();
     cmd->add_option("--seed", a->seed, "gen: random seed (default: the scenario's)");
-    cmd->add_option("--start", a->start, "gen: start time, ISO 8601 or now");
-    cmd->add_option("--duration", a->duration, "gen: span to generate, e.g. 2h, 1d");
+    cmd->add_option("--start", a->start, "gen: start time, ISO 8601 with a zone, a date, now or Unix seconds")
+        ->check(units::time());
+    cmd->add_option("--duration", a->duration, "gen: span to generate, with a unit: 2h, 1d, 1h30m")->check(units::duration());
     cmd->add_option("--scale", a->scale, "gen: multiply every arrival rate")->check(CLI::PositiveNumber);
-    cmd->add_option("--pps", a->pps, "replay: messages per second (default 5000)")->check(CLI::PositiveNumber);
+    cmd->add_option("--pps", a->pps, "replay: messages per second: 5000, 50k (default 5k)")->transform(units::packet_rate());
     cmd->add_option("--speed", a->speed, "replay: original spacing, this many times faster")->check(CLI::PositiveNumber);
-    cmd->add_option("--mbps", a->mbps, "replay: megabits per second on the IP layer")->check(CLI::PositiveNumber);
+    cmd->add_option("--mbps", a->mbps, "replay: megabits per second on the IP layer")
+        ->transform(units::count())
+        ->check(CLI::PositiveNumber);
     cmd->add_flag("--topspeed", a->topspeed, "replay: as fast as the kernel takes them");
-    cmd->add_option("--rates", a->rates, "sweep: messages per second, e.g. 10k,50k,100k (one collector run each)");
+    cmd->add_option("--rates", a->rates, "sweep: messages per second, e.g. 10k,50k,100k (one collector run each)")
+        ->delimiter(',')
+        ->transform(units::packet_rate());
     cmd->add_option("--workdir", a->workdir, "keep everything (exports, truth, collector output, logs) in this directory");
     cmd->add_flag("--keep", a->keep, "keep the temporary work directory and print where it is");
-    cmd->add_option("--examples", a->examples, "examples listed per kind of difference (default 10)");
+    cmd->add_option("--examples", a->examples, "examples listed per kind of difference (default 10)")
+        ->transform(units::count());
     cmd->add_option("--report-json", a->report_json, "write the verification result(s) as JSON");
     cmd->add_option("--junit", a->junit, "write a JUnit XML report (single rate)");
     cmd->add_flag("-q,--quiet", a->quiet, "print only the verdict");

@@ -1,13 +1,14 @@
 /// @brief `flowlab gen`: synthesize a scenario's traffic and write exports plus ground truth.
 #include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <optional>
 
+#include "cli_units.hpp"
 #include "commands.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/gen/gen_run.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/gen/units.hpp"
 
 namespace flowlab::app {
@@ -34,24 +35,8 @@ int run_gen_command(const GenCommandOptions& o) {
     g.output_dir = o.output;
     g.source.seed = o.seed;
     g.source.scale = o.scale;
-    if (!o.start.empty()) {
-        if (o.start == "now") {
-            g.source.start_us = static_cast<std::int64_t>(std::time(nullptr)) * 1'000'000;
-        } else {
-            try {
-                g.source.start_us = gen::parse_time(o.start);
-            } catch (const Error& e) {
-                throw UsageError(std::string("--start: ") + e.what());
-            }
-        }
-    }
-    if (!o.duration.empty()) {
-        try {
-            g.source.duration_us = gen::parse_duration(o.duration);
-        } catch (const Error& e) {
-            throw UsageError(std::string("--duration: ") + e.what());
-        }
-    }
+    if (!o.start.empty()) g.source.start_us = core::parse_time_arg(o.start);
+    if (!o.duration.empty()) g.source.duration_us = core::parse_duration(o.duration);
     if ((o.max_packets || o.packets_per_conversation) && !o.packets)
         throw UsageError("--max-packets and --packets-per-conversation apply to --packets");
     g.packets = o.packets;
@@ -101,8 +86,12 @@ void add_gen_command(CLI::App& root, Action& action) {
         ->required();
     cmd->add_option("-o,--output", o->output, "output directory (written atomically)")->required();
     cmd->add_option("--seed", o->seed, "random seed (default: the scenario's)");
-    cmd->add_option("--start", o->start, "start time, ISO 8601 (2026-03-02T00:00:00Z) or `now` (default: the scenario's)");
-    cmd->add_option("--duration", o->duration, "span to generate, e.g. 90m, 36h, 14d (default: the scenario's)");
+    cmd->add_option("--start", o->start,
+                    "start time: ISO 8601 with a zone (2026-03-02T00:00:00Z), a date, `now` or Unix seconds\n"
+                    "(default: the scenario's)")
+        ->check(units::time());
+    cmd->add_option("--duration", o->duration, "span to generate, with a unit: 90m, 36h, 1h30m, 2w (default: the scenario's)")
+        ->check(units::duration());
     cmd->add_option("--scale", o->scale, "multiply every arrival rate (load tests)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
@@ -111,9 +100,11 @@ void add_gen_command(CLI::App& root, Action& action) {
     cmd->add_option("--max-packets", o->max_packets,
                     "packets.pcap: at most N packets in all; conversations beyond are cut or left out and\n"
                     "DIR/truth/packet-conversations.csv is the exact truth of what was written")
+        ->transform(units::count())
         ->check(CLI::PositiveNumber);
     cmd->add_option("--packets-per-conversation", o->packets_per_conversation,
                     "packets.pcap: only the first N packets of each conversation (truth as for --max-packets)")
+        ->transform(units::count())
         ->check(CLI::PositiveNumber);
     cmd->callback([o, &action] { action = [o] { return run_gen_command(*o); }; });
 }

@@ -5,8 +5,10 @@
 #include <optional>
 #include <string>
 
+#include "cli_units.hpp"
 #include "commands.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/replay/replay.hpp"
 
 namespace flowlab::app {
@@ -73,7 +75,7 @@ int run_replay(const ReplayArgs& a) {
         timing.speed = a.speed;
     }
     timing.loops = a.loops;
-    if (!a.duration.empty()) timing.duration_ns = replay::parse_duration(a.duration);
+    if (!a.duration.empty()) timing.duration_ns = core::parse_duration_ns(a.duration);
 
     replay::RunControl control;
     control.stop = &g_stop;
@@ -130,23 +132,27 @@ void add_replay_command(CLI::App& root, Action& action) {
     auto* speed =
         cmd->add_option("--speed", args->speed, "original spacing divided by X (default 1: as captured)")
             ->check(CLI::PositiveNumber);
-    auto* pps = cmd->add_option("--pps", args->pps, "N packets per second, evenly spaced")
-                    ->check(CLI::PositiveNumber);
+    auto* pps = cmd->add_option("--pps", args->pps, "packets per second, evenly spaced: 5000, 50k, 1.5Mpps")
+                    ->transform(units::packet_rate());
     auto* mbps =
         cmd->add_option("--mbps", args->mbps,
                         "N megabits per second, counting IP+UDP headers (exports) or whole frames (packets)")
+            ->transform(units::count())
             ->check(CLI::PositiveNumber);
     auto* top = cmd->add_flag("--topspeed", args->topspeed, "as fast as the kernel takes them");
     speed->excludes(pps, mbps, top);
     pps->excludes(mbps, top);
     mbps->excludes(top);
-    cmd->add_option("--loop", args->loops, "send the file N times; 0 = until interrupted (default 1)");
-    cmd->add_option("--duration", args->duration, "stop after this long: 90s, 15m, 250ms, 2h");
+    cmd->add_option("--loop", args->loops, "send the file N times; 0 = until interrupted (default 1)")
+        ->transform(units::count());
+    cmd->add_option("--duration", args->duration, "stop after this long, with a unit: 90s, 15m, 250ms, 1h30m")
+        ->check(units::duration());
     auto* rebase =
         cmd->add_option("--rebase-time", args->rebase_time,
                         "now | UNIX_SECONDS | 2024-05-01T12:00:00Z: move all export and flow times by whole "
                         "seconds so the first message is sent at that time; sequence numbers continue "
-                        "across loops");
+                        "across loops")
+            ->check(units::time());
     auto* src =
         cmd->add_option("--exporter-src", args->exporter_src,
                         "auto: each exporter sends from its own loopback address (127.0.0.2, ...); or "

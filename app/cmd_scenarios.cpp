@@ -15,9 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "cli_units.hpp"
 #include "commands.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ip_address.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/units.hpp"
 
@@ -175,9 +177,9 @@ struct AnswerOptions {
 
 std::int64_t parse_time_arg(const std::string& what, const std::string& text) {
     try {
-        return gen::parse_time(text);
-    } catch (const Error& e) {
-        throw UsageError(what + ": '" + text + "' is not a time: " + e.what());
+        return core::parse_time_arg(text);
+    } catch (const core::UnitError& e) {
+        throw UsageError(what + ": " + e.what());
     }
 }
 
@@ -365,12 +367,14 @@ void add_scenarios_command(CLI::App& root, Action& action) {
     answer->add_option("--from", a->from, "output directory of `flowlab gen` (holds manifest.json)")->required();
     answer->add_option("--host", a->host, "the host you found");
     answer->add_option("--window", a->windows, "an episode as START/END (ISO 8601 times with a zone); repeat per episode");
-    answer->add_option("--start", a->start, "a start time (ISO 8601 with a zone)");
-    answer->add_option("--end", a->end, "with --start: the end of a single window");
-    answer->add_option("--peak-rate", a->peak_rate, "peak rate in flows per second")->check(CLI::NonNegativeNumber);
+    answer->add_option("--start", a->start, "a start time (ISO 8601 with a zone)")->check(units::time());
+    answer->add_option("--end", a->end, "with --start: the end of a single window")->check(units::time());
+    answer->add_option("--peak-rate", a->peak_rate, "peak rate in flows per second (1500, 1.5k)")
+        ->transform(units::count());
     answer->add_option("--port", a->port, "port")->check(CLI::Range(0, 65535));
     answer->add_option("--totals,--bill", a->totals, "JSON file of byte totals, e.g. {\"acme\": 123456, ...}");
-    answer->add_option("--tolerance", a->tolerance, "how far times may be off (default 2m)");
+    answer->add_option("--tolerance", a->tolerance, "how far times may be off, with a unit (default 2m)")
+        ->check(units::duration());
     answer->add_flag("--reveal", a->reveal, "also print the answer key (for teachers)");
     answer->callback([a, &action] { action = [a] { return run_answer(*a); }; });
 }

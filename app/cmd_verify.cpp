@@ -2,9 +2,11 @@
 #include <cstdio>
 #include <string>
 
+#include "cli_units.hpp"
 #include "commands.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/record_format.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/verify/report.hpp"
 #include "flowlab/verify/verify.hpp"
 
@@ -33,22 +35,6 @@ core::FieldSet field_set(const std::string& option, const std::string& list) {
         s.set(*f);
     }
     return s;
-}
-
-double parse_tolerance(const std::string& text) {
-    std::string t = text;
-    const bool percent = !t.empty() && t.back() == '%';
-    if (percent) t.pop_back();
-    std::size_t used = 0;
-    double v = -1;
-    try {
-        v = std::stod(t, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != t.size() || t.empty() || v < 0)
-        throw UsageError("--tolerance " + text + ": expected a percentage such as 1% or 0.5%, or a fraction such as 0.01");
-    return percent ? v / 100 : v;
 }
 
 }  // namespace
@@ -83,13 +69,16 @@ void add_verify_command(CLI::App& root, Action& action) {
     cmd->add_option("--exporter-map", args->exporter_map,
                     "collected exporter addresses to truth ones, e.g. 127.0.0.2=192.0.2.1,127.0.0.3=192.0.2.2 (after a replay\n"
                     "with --exporter-src auto, so that exporters are still compared)");
-    cmd->add_option("--examples", args->examples, "examples listed per kind of difference (default 10)");
-    cmd->add_option("--time-slack", args->time_slack, "extra tolerance on flow times, e.g. 5ms (default 0)");
+    cmd->add_option("--examples", args->examples, "examples listed per kind of difference (default 10)")
+        ->transform(units::count());
+    cmd->add_option("--time-slack", args->time_slack, "extra tolerance on flow times, with a unit: 5ms, 1s (default 0)")
+        ->check(units::duration());
     cmd->add_option("--by", args->by,
                     "totals: key dimensions, comma-separated: exporter, domain, version, src, dst, host, sport, dport, port, "
                     "proto (default src,dst,sport,dport,proto)");
-    cmd->add_option("--bin", args->bin, "totals: time bins by flow start, e.g. 5m");
-    cmd->add_option("--tolerance", args->tolerance, "totals: allowed relative difference, e.g. 1% (default 0)");
+    cmd->add_option("--bin", args->bin, "totals: time bins by flow start, with a unit: 5m, 1h")->check(units::duration());
+    cmd->add_option("--tolerance", args->tolerance, "totals: allowed relative difference, e.g. 1% or 0.01 (default 0)")
+        ->check(units::fraction());
     cmd->add_option("--against", args->against, "totals: records (default) or conversations (traffic truth)")
         ->check(CLI::IsMember({"records", "conversations"}));
     cmd->add_option("--metrics", args->metrics, "totals: bytes,packets,flows (default: all that apply)");
@@ -117,11 +106,7 @@ void add_verify_command(CLI::App& root, Action& action) {
                     throw UsageError("--exporter-map: '" + pair + "' is not COLLECTED=TRUTH (two addresses, e.g. 127.0.0.2=192.0.2.1)");
                 o.exporter_map.emplace_back(*from, *to);
             }
-            if (!args->time_slack.empty()) {
-                const auto d = verify::parse_duration_ms(args->time_slack);
-                if (!d) throw UsageError("--time-slack " + args->time_slack + ": expected a duration such as 5ms or 1s");
-                o.time_slack_ms = *d;
-            }
+            if (!args->time_slack.empty()) o.time_slack_ms = core::floor_div(core::parse_duration(args->time_slack), 1000);
             const bool totals_options = !args->by.empty() || !args->bin.empty() || args->tolerance != "0" ||
                                         args->against != "records" || !args->metrics.empty();
             if (o.level == verify::Level::records && totals_options)
@@ -137,11 +122,10 @@ void add_verify_command(CLI::App& root, Action& action) {
                 }
             }
             if (!args->bin.empty()) {
-                const auto d = verify::parse_duration_ms(args->bin);
-                if (!d || *d <= 0) throw UsageError("--bin " + args->bin + ": expected a duration such as 1m or 5m");
-                o.bin_ms = *d;
+                o.bin_ms = core::floor_div(core::parse_duration(args->bin), 1000);
+                if (o.bin_ms <= 0) throw UsageError("--bin " + args->bin + ": expected at least 1ms");
             }
-            o.tolerance = parse_tolerance(args->tolerance);
+            o.tolerance = core::parse_fraction(args->tolerance);
             o.against = args->against == "conversations" ? verify::TotalsTruth::conversations : verify::TotalsTruth::records;
             if (!args->metrics.empty()) {
                 std::vector<verify::Metric> m;

@@ -6,6 +6,7 @@
 
 #include "field_codec.hpp"
 #include "flowlab/core/byte_io.hpp"
+#include "flowlab/core/calendar.hpp"
 #include "flowlab/core/error.hpp"
 
 namespace flowlab::core {
@@ -20,12 +21,6 @@ constexpr std::size_t kIpfixHeaderLength = 16;
 constexpr std::size_t kMaxIpfixMessage = 65535;
 constexpr std::uint16_t kV9TemplateSet = 0, kV9OptionsTemplateSet = 1;
 constexpr std::uint16_t kIpfixTemplateSet = 2, kIpfixOptionsTemplateSet = 3;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-    std::int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-    return q;
-}
 
 std::size_t template_record_length(const Template& t, Protocol p) {
     std::size_t n = 4 + (t.is_options() ? 2 : 0);

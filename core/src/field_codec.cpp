@@ -6,17 +6,12 @@
 #include <limits>
 
 #include "flowlab/core/byte_io.hpp"
+#include "flowlab/core/calendar.hpp"
 
 namespace flowlab::core::detail {
 namespace {
 
 constexpr std::int64_t kNtpUnixOffset = 2208988800;  // seconds from 1900-01-01 to 1970-01-01
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-    std::int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-    return q;
-}
 
 std::uint64_t max_for(std::size_t len) noexcept {
     return len >= 8 ? std::numeric_limits<std::uint64_t>::max() : (std::uint64_t{1} << (8 * len)) - 1;

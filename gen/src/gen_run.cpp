@@ -53,8 +53,6 @@ core::TimeStyle to_core(TimeStyle t) {
     return core::TimeStyle::milliseconds;
 }
 
-std::int64_t floor_ms(std::int64_t us) { return us >= 0 ? us / 1000 : -((-us + 999) / 1000); }
-
 /// What truth/conversations.csv says of a conversation (its bursts summed up).
 struct ConversationRow {
     std::uint64_t id = 0;
@@ -110,9 +108,9 @@ public:
         *p++ = ',';
         num(c.bytes);
         *p++ = ',';
-        snum(floor_ms(c.first_us));
+        snum(floor_div(c.first_us, 1000));
         *p++ = ',';
-        snum(floor_ms(c.last_us));
+        snum(floor_div(c.last_us, 1000));
         *p++ = '\n';
         used_ = static_cast<std::size_t>(p - buf_.data());
     }
@@ -347,7 +345,7 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
     x.protocol = proto;
     x.address = e.address;
     x.domain = e.domain;
-    x.boot_ms = floor_ms(start_us - e.boot_us);
+    x.boot_ms = floor_div(start_us - e.boot_us, 1000);
     x.max_payload = e.mtu - core::udp_overhead(e.address.is_v6());
     if (proto != core::Protocol::v5) {
         // 8-byte counters: a 30-minute slice of a backup overflows 32 bits at 20 Mbit/s.
@@ -514,8 +512,8 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
     m["scale"] = source.scale();
     m["span"] = {{"start", format_time(summary.start_us)},
                  {"end", format_time(summary.end_us)},
-                 {"start_ms", floor_ms(summary.start_us)},
-                 {"end_ms", floor_ms(summary.end_us)}};
+                 {"start_ms", floor_div(summary.start_us, 1000)},
+                 {"end_ms", floor_div(summary.end_us, 1000)}};
     m["collector"] = {{"address", address_text(scenario.collector.address)}, {"port", scenario.collector.port}};
     const SimulationStats& st = summary.stats;
     m["counts"] = {{"conversations", st.conversations},

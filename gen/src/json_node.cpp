@@ -225,7 +225,7 @@ double Node::bytes() const {
 
 double Node::bitrate() const {
     if (!j_->is_string()) fail("expected a bit rate as a string with a unit, e.g. \"10Mbps\", got " + type_name());
-    return with_unit(*this, [&] { return parse_rate(j_->get_ref<const std::string&>()); });
+    return with_unit(*this, [&] { return parse_bitrate(j_->get_ref<const std::string&>()); });
 }
 
 double Node::per_time() const {

@@ -7,18 +7,14 @@
 #include <limits>
 #include <queue>
 
+#include "flowlab/core/calendar.hpp"
+
 namespace flowlab::gen {
 namespace {
 
 constexpr std::uint8_t kFin = 0x01, kRst = 0x04;
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) noexcept { return (a + b - 1) / b; }
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-    std::int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-    return q;
-}
 
 /// Largest gap between consecutive packets of a burst (the gaps are floor or ceil of
 /// duration / (packets - 1) because packet times use integer division).
@@ -171,8 +167,8 @@ struct FlowCache::Impl {
         r.set_number(Field::tcp_flags, c.key.proto == 6 ? acc.flags : 0);
         r.set_number(Field::packets, acc.packets);
         r.set_number(Field::bytes, acc.bytes);
-        r.set_number(Field::first_ms, static_cast<std::uint64_t>(floor_div(acc.first_us, 1000)));
-        r.set_number(Field::last_ms, static_cast<std::uint64_t>(floor_div(acc.last_us, 1000)));
+        r.set_number(Field::first_ms, static_cast<std::uint64_t>(core::floor_div(acc.first_us, 1000)));
+        r.set_number(Field::last_ms, static_cast<std::uint64_t>(core::floor_div(acc.last_us, 1000)));
         r.set_number(Field::in_if, s.obs.in_if);
         r.set_number(Field::out_if, s.obs.out_if);
         r.set_number(Field::src_mask, s.obs.src_mask);

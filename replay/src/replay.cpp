@@ -15,6 +15,8 @@
 #include <memory>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/excerpt.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/replay/frame_injector.hpp"
 #include "flowlab/replay/pacer.hpp"
 #include "flowlab/replay/packet_store.hpp"
@@ -330,49 +332,16 @@ double ReplayStats::mbps() const noexcept {
     return duration_ns > 0 ? static_cast<double>(wire_bytes) * 8e3 / static_cast<double>(duration_ns) : 0.0;
 }
 
-std::int64_t parse_duration(std::string_view text, std::string_view option) {
-    const std::string shown(text);
-    double value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end == text.data()) {
-        throw UsageError(std::string(option) + " " + shown + ": expected a duration such as 90s, 15m, 250ms");
-    }
-    const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-    static const std::map<std::string_view, double> kUnits = {{"", 1e9},     {"s", 1e9},    {"ms", 1e6},
-                                                              {"us", 1e3},   {"ns", 1},     {"m", 60e9},
-                                                              {"h", 3600e9}, {"d", 86400e9}};
-    const auto it = kUnits.find(unit);
-    if (it == kUnits.end()) {
-        throw UsageError(std::string(option) + " " + shown + ": unknown unit '" + std::string(unit) +
-                         "' (use ns, us, ms, s, m, h or d)");
-    }
-    const double ns = value * it->second;
-    if (!(ns > 0) || ns > 9e18) {
-        throw UsageError(std::string(option) + " " + shown + ": must be above 0 and below 100 years");
-    }
-    return static_cast<std::int64_t>(ns);
-}
-
 std::int64_t parse_rebase_time(std::string_view text) {
-    const std::string s(text);
-    if (s == "now") return realtime_ns() / 1'000'000'000;
-    std::int64_t secs = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), secs);
-    if (ec == std::errc{} && end == s.data() + s.size()) {
-        if (secs < 0 || secs > 0xFFFFFFFFLL)
-            throw UsageError("--rebase-time " + s + ": Unix seconds out of range");
-        return secs;
+    std::int64_t us = 0;
+    try {
+        us = core::parse_time_arg(text);
+    } catch (const core::UnitError& e) {
+        throw UsageError(std::string("--rebase-time: ") + e.what());
     }
-    std::tm tm{};
-    const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!rest || !(*rest == '\0' || (rest[0] == 'Z' && rest[1] == '\0'))) {
-        throw UsageError("--rebase-time " + s +
-                         ": expected 'now', Unix seconds, or an ISO 8601 UTC time like 2024-05-01T12:00:00Z");
-    }
-    const time_t t = timegm(&tm);
-    if (t < 0 || t > 0xFFFFFFFFLL)
-        throw UsageError("--rebase-time " + s + ": out of the range NetFlow can carry");
-    return static_cast<std::int64_t>(t);
+    if (us < 0 || us / 1'000'000 > 0xFFFFFFFFLL)
+        throw UsageError("--rebase-time " + core::quote(text) + ": outside what NetFlow can carry (1970 to 2106)");
+    return core::floor_div(us, 1'000'000);
 }
 
 ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {

@@ -12,6 +12,7 @@
 
 #include "flowlab/core/ie_catalog.hpp"
 #include "test_support.hpp"
+#include "flowlab/core/calendar.hpp"
 
 namespace flowlab::interop {
 
@@ -24,12 +25,6 @@ std::size_t EncodedExport::records() const {
     std::size_t n = 0;
     for (const auto& m : messages) n += m.truth.size();
     return n;
-}
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    std::int64_t q = a / b;
-    if (a % b != 0 && a < 0) --q;
-    return q;
 }
 
 core::UdpEndpoint exporter_endpoint(const ExportCase& c) {
@@ -392,7 +387,7 @@ TsharkMessage TsharkReader::read(const TsharkPacket& p) {
             m.v5_sampling_rate = hv("cflow.samplerate");
             const auto export_ns = static_cast<std::int64_t>(hv("cflow.unix_secs")) * 1'000'000'000 +
                                    static_cast<std::int64_t>(hv("cflow.unix_nsecs"));
-            export_ms = floor_div(export_ns, 1'000'000);
+            export_ms = core::floor_div(export_ns, 1'000'000);
             boot_ns = export_ns - parse_tshark_rel_time(h.at("cflow.sysuptime").at(0));
         } else if (m.protocol == Protocol::v9) {
             m.domain = static_cast<std::uint32_t>(hv("cflow.source_id"));
@@ -504,12 +499,12 @@ TsharkMessage TsharkReader::read(const TsharkPacket& p) {
                 const std::string* v = one(abs_key);
                 if (v && uptime_times && parse_tshark_abs_time(*v) == 0) {
                     if (!have_base) problem(std::string(abs_key) + " (uptime 0) without a time base");
-                    else r.set_number(fld, static_cast<std::uint64_t>(floor_div(rel_base_ns, 1'000'000)));
+                    else r.set_number(fld, static_cast<std::uint64_t>(core::floor_div(rel_base_ns, 1'000'000)));
                 } else if (v) {
-                    r.set_number(fld, static_cast<std::uint64_t>(floor_div(parse_tshark_abs_time(*v) + ntp_slack_ns, 1'000'000)));
+                    r.set_number(fld, static_cast<std::uint64_t>(core::floor_div(parse_tshark_abs_time(*v) + ntp_slack_ns, 1'000'000)));
                 } else if (const std::string* rv = one(rel_key)) {
                     if (!have_base) problem(std::string(rel_key) + " without a time base");
-                    else r.set_number(fld, static_cast<std::uint64_t>(floor_div(rel_base_ns + parse_tshark_rel_time(*rv), 1'000'000)));
+                    else r.set_number(fld, static_cast<std::uint64_t>(core::floor_div(rel_base_ns + parse_tshark_rel_time(*rv), 1'000'000)));
                 }
             };
             time(Field::first_ms, "cflow.abstimestart", "cflow.timestart");

@@ -146,8 +146,6 @@ std::int64_t parse_tshark_abs_time(const std::string& text);
 std::int64_t parse_tshark_rel_time(const std::string& text);
 /// Decimal or 0x-hex unsigned number. Throws std::invalid_argument.
 std::uint64_t parse_tshark_number(const std::string& text);
-/// floor(a / b) for b > 0.
-std::int64_t floor_div(std::int64_t a, std::int64_t b);
 
 /// Human-readable list of the fields that differ between two records (with both values).
 std::string describe_differences(const core::FlowRecord& expected, const core::FlowRecord& actual,

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/units.hpp"
 #include "text_util.hpp"
 
 namespace flowlab::verify {
@@ -18,24 +19,11 @@ namespace flowlab::verify {
 using nlohmann::json;
 
 std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
-    std::size_t i = 0;
-    std::uint64_t n = 0;
-    if (text.empty()) return std::nullopt;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-        n = n * 10 + static_cast<std::uint64_t>(text[i] - '0');
-        if (n > (std::uint64_t{1} << 50)) return std::nullopt;
-        ++i;
+    try {
+        return core::floor_div(core::parse_duration(text), 1000);
+    } catch (const core::UnitError&) {
+        return std::nullopt;
     }
-    if (i == 0) return std::nullopt;
-    const std::string_view unit = text.substr(i);
-    std::int64_t mult;
-    if (unit.empty() || unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m" || unit == "min") mult = 60000;
-    else if (unit == "h") mult = 3600000;
-    else if (unit == "d") mult = 86400000;
-    else return std::nullopt;
-    return static_cast<std::int64_t>(n) * mult;
 }
 
 namespace {

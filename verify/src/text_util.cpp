@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdio>
+#include "flowlab/core/calendar.hpp"
 
 namespace flowlab::verify::detail {
 
@@ -42,15 +43,6 @@ bool parse_seconds_ms(std::string_view s, std::int64_t& ms) noexcept {
     return true;
 }
 
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 static bool digits_at(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) noexcept {
     if (pos + n > s.size()) return false;
     unsigned v = 0;
@@ -82,7 +74,7 @@ bool parse_datetime_ms(std::string_view s, std::int64_t& ms) noexcept {
     if (s.size() < 19 || !digits_at(s, 0, 4, y) || s[4] != '-' || !digits_at(s, 5, 2, mo) || s[7] != '-' ||
         !digits_at(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31)
         return false;
-    return hms_ms(s.substr(11), days_from_civil(y, mo, d), ms);
+    return hms_ms(s.substr(11), core::days_from_civil(y, mo, d), ms);
 }
 
 bool parse_tshark_time_ms(std::string_view s, std::int64_t& ms) noexcept {
@@ -107,7 +99,7 @@ bool parse_tshark_time_ms(std::string_view s, std::int64_t& ms) noexcept {
     ++p;
     const std::size_t sp = s.find(' ', p);
     if (sp == std::string_view::npos || s.substr(sp + 1) != "UTC") return false;
-    return hms_ms(s.substr(p, sp - p), days_from_civil(y, mo, d), ms);
+    return hms_ms(s.substr(p, sp - p), core::days_from_civil(y, mo, d), ms);
 }
 
 std::string lower(std::string_view s) {

@@ -23,9 +23,6 @@ bool parse_uint_or_hex(std::string_view s, std::uint64_t& out) noexcept;
 /// (fraction truncated to ms). Negative values are rejected.
 bool parse_seconds_ms(std::string_view s, std::int64_t& ms) noexcept;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept;
-
 /// "YYYY-MM-DD[T| ]HH:MM:SS[.fraction][Z]" read as UTC -> epoch milliseconds.
 bool parse_datetime_ms(std::string_view s, std::int64_t& ms) noexcept;
 

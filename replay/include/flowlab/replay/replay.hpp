@@ -44,10 +44,9 @@ struct Timing {
     std::int64_t duration_ns = 0;  ///< 0: no limit
 };
 
-/// Parses "90s", "1.5m", "250ms", "2h", "500us" or a plain number of seconds. Throws UsageError.
-std::int64_t parse_duration(std::string_view text, std::string_view option = "--duration");
-/// Parses --rebase-time: "now", Unix seconds, or an ISO 8601 UTC time
-/// ("2024-05-01T12:00:00Z"). Returns Unix seconds. Throws UsageError.
+/// Parses --rebase-time, a time as every command takes it (core::parse_time_arg: ISO 8601 with a
+/// zone, a date, `now` or Unix seconds) within what NetFlow can carry (1970 to 2106). Returns
+/// Unix seconds (rounded down). Throws UsageError.
 std::int64_t parse_rebase_time(std::string_view text);
 
 struct Progress {

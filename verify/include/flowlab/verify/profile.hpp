@@ -56,7 +56,8 @@ CollectorProfile load_profile(const std::string& name_or_path);
 /// Names of the profiles found in the profile directories.
 std::vector<std::string> available_profiles();
 
-/// Parses "10ms", "1s", "999", "5m", "2h" into milliseconds; nullopt if malformed.
+/// A duration in the one vocabulary (core::parse_duration: "10ms", "1s", "5m"; a unit is
+/// required) in milliseconds, rounded down; nullopt if malformed.
 std::optional<std::int64_t> parse_duration_ms(std::string_view text);
 
 }  // namespace flowlab::verify

@@ -1,0 +1,116 @@
+/// @brief CIDR blocks and addresses of scenario files: parsing (host bits must be zero) and
+/// the offset arithmetic host pools use.
+#include <array>
+#include <charconv>
+#include <limits>
+
+#include "flowlab/core/excerpt.hpp"
+#include "flowlab/gen/units.hpp"
+
+namespace flowlab::gen {
+
+core::IpAddress parse_address(std::string_view text) {
+    if (auto a = core::IpAddress::parse(text)) return *a;
+    throw UnitError("expected an IPv4 or IPv6 address, e.g. \"192.0.2.1\" or \"2001:db8::1\", got " + core::quote(text));
+}
+
+std::string address_text(const core::IpAddress& a) { return a.to_string(); }
+
+Cidr parse_cidr(std::string_view text) {
+    const std::string_view s = text;
+    const auto slash = s.find('/');
+    const std::string expected =
+        "expected a CIDR block \"address/prefix\", e.g. \"10.1.0.0/24\" or \"2001:db8:1::/64\", got " + core::quote(text);
+    if (slash == std::string_view::npos) throw UnitError(expected);
+    Cidr c;
+    try {
+        c.network = parse_address(s.substr(0, slash));
+    } catch (const UnitError&) {
+        throw UnitError(expected);
+    }
+    const auto p = s.substr(slash + 1);
+    unsigned prefix = 0;
+    const auto r = std::from_chars(p.data(), p.data() + p.size(), prefix);
+    if (p.empty() || r.ec != std::errc{} || r.ptr != p.data() + p.size() ||
+        prefix > static_cast<unsigned>(c.address_bits()))
+        throw UnitError(expected + " (prefix length out of range)");
+    c.prefix = static_cast<int>(prefix);
+    // Host bits must be zero: a block written with host bits set is most likely a typo.
+    const auto& b = c.network.bytes();
+    for (int bit = c.prefix; bit < c.address_bits(); ++bit) {
+        if (b[static_cast<std::size_t>(bit / 8)] & (0x80u >> (bit % 8))) {
+            Cidr fixed = c;
+            std::array<std::uint8_t, 16> nb = b;
+            for (int k = c.prefix; k < c.address_bits(); ++k)
+                nb[static_cast<std::size_t>(k / 8)] &= static_cast<std::uint8_t>(~(0x80u >> (k % 8)));
+            fixed.network = c.is_v4() ? core::IpAddress::v4_bytes(nb.data()) : core::IpAddress::v6_bytes(nb.data());
+            throw UnitError("the CIDR block " + core::quote(text) + " has host bits set; did you mean \"" +
+                            fixed.to_string() + "\"?");
+        }
+    }
+    return c;
+}
+
+std::uint64_t Cidr::size() const noexcept {
+    const int host_bits = address_bits() - prefix;
+    if (host_bits >= 64) return std::numeric_limits<std::uint64_t>::max();
+    return std::uint64_t{1} << host_bits;
+}
+
+std::uint64_t Cidr::first_host_offset() const noexcept { return (is_v4() && prefix >= 31) ? 0 : 1; }
+
+std::uint64_t Cidr::host_capacity() const noexcept {
+    const std::uint64_t n = size();
+    if (is_v4()) return prefix >= 31 ? n : n - 2;
+    if (n == std::numeric_limits<std::uint64_t>::max()) return n;
+    return n - 1;
+}
+
+core::IpAddress Cidr::at(std::uint64_t offset) const noexcept {
+    if (is_v4()) return core::IpAddress::v4(network.v4_value() + static_cast<std::uint32_t>(offset));
+    std::array<std::uint8_t, 16> b = network.bytes();
+    // 128-bit add of a 64-bit offset, big-endian bytes.
+    unsigned carry = 0;
+    for (int i = 15; i >= 0; --i) {
+        const unsigned add = i >= 8 ? static_cast<unsigned>((offset >> (8 * (15 - i))) & 0xFF) : 0u;
+        const unsigned v = b[static_cast<std::size_t>(i)] + add + carry;
+        b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v);
+        carry = v >> 8;
+    }
+    return core::IpAddress::v6_bytes(b.data());
+}
+
+bool Cidr::contains(const core::IpAddress& a) const noexcept {
+    if (a.is_v4() != is_v4() || !a.is_set()) return false;
+    const auto& x = a.bytes();
+    const auto& n = network.bytes();
+    int bit = 0;
+    for (; bit + 8 <= prefix; bit += 8)
+        if (x[static_cast<std::size_t>(bit / 8)] != n[static_cast<std::size_t>(bit / 8)]) return false;
+    if (bit < prefix) {
+        const auto mask = static_cast<std::uint8_t>(0xFFu << (8 - (prefix - bit)));
+        if ((x[static_cast<std::size_t>(bit / 8)] & mask) != (n[static_cast<std::size_t>(bit / 8)] & mask)) return false;
+    }
+    return true;
+}
+
+std::uint64_t Cidr::offset_of(const core::IpAddress& a) const noexcept {
+    if (is_v4()) return a.v4_value() - network.v4_value();
+    const auto& x = a.bytes();
+    const auto& n = network.bytes();
+    // Difference of the two 128-bit values, saturated to 64 bits.
+    std::uint64_t hi_x = 0, lo_x = 0, hi_n = 0, lo_n = 0;
+    for (int i = 0; i < 8; ++i) {
+        hi_x = (hi_x << 8) | x[static_cast<std::size_t>(i)];
+        hi_n = (hi_n << 8) | n[static_cast<std::size_t>(i)];
+        lo_x = (lo_x << 8) | x[static_cast<std::size_t>(i + 8)];
+        lo_n = (lo_n << 8) | n[static_cast<std::size_t>(i + 8)];
+    }
+    const std::uint64_t borrow = lo_x < lo_n ? 1 : 0;
+    if (hi_x - hi_n - borrow != 0) return std::numeric_limits<std::uint64_t>::max();
+    return lo_x - lo_n;
+}
+
+std::string Cidr::to_string() const { return address_text(network) + "/" + std::to_string(prefix); }
+
+}  // namespace flowlab::gen
