@@ -1,7 +1,10 @@
 /// @brief `flowlab decode`: the reference decoder over a capture file.
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include "commands.hpp"
 #include "flowlab/core/atomic_file.hpp"
@@ -18,7 +21,92 @@ struct DecodeOptions {
     std::string format = "csv";
     std::string output = "-";
     bool keep_extra = false;
+    bool options = false;
+    std::vector<std::string> registries;
     std::size_t show_errors = 5;
+};
+
+/// decode --options: options data records as rows, one column per element name in the order
+/// names first appear (repeated elements joined with '|' in CSV; every occurrence in JSON).
+class OptionsOutput {
+public:
+    OptionsOutput(core::RecordWriter& writer, bool jsonl) : writer_(writer), jsonl_(jsonl) {}
+
+    void add(const core::OptionsRecordView& o) {
+        const core::ElementLayout& layout = *o.record.layout;
+        Row row;
+        row.cells = {o.exporter.to_string(), std::to_string(o.domain), std::to_string(static_cast<int>(layout.protocol)),
+                     std::to_string(o.sequence), std::to_string(layout.template_id), std::to_string(o.export_ms)};
+        std::string json;
+        if (jsonl_) {
+            json = "{\"exporter\":\"" + row.cells[0] + "\",\"domain\":" + row.cells[1] + ",\"version\":" + row.cells[2] +
+                   ",\"sequence\":" + row.cells[3] + ",\"template_id\":" + row.cells[4] + ",\"export_ms\":" +
+                   row.cells[5] + ",\"scope_count\":" + std::to_string(layout.scope_count) + ",\"elements\":[";
+            core::append_elements_json(json, o.record);
+            json += "]}\n";
+            writer_.write_text(json);
+            ++written_;
+            return;
+        }
+        row.cells.resize(kFixed);
+        core::for_each_element(o.record, [&](std::size_t i, const core::FieldSpec& spec, const core::IeInfo* info,
+                                             std::span<const std::uint8_t> v) {
+            const bool v9_scope = layout.protocol == core::Protocol::v9 && i < layout.scope_count;
+            const std::string name = core::element_name(spec, v9_scope ? nullptr : info, v9_scope);
+            std::string text;
+            bool quoted = false;
+            if (v9_scope && !v.empty() && v.size() <= 8) text = std::to_string(core::load_be_n(v.data(), v.size()));
+            else core::element_text(spec, v9_scope ? nullptr : info, v, text, quoted);
+            auto [it, fresh] = columns_.try_emplace(name, order_.size() + kFixed);
+            if (fresh) order_.push_back(name);
+            if (row.cells.size() <= it->second) row.cells.resize(it->second + 1);
+            std::string& cell = row.cells[it->second];
+            if (!cell.empty()) cell += '|';
+            cell += text;
+        });
+        rows_.push_back(std::move(row));
+    }
+
+    /// CSV: writes the header (now that every column is known) and the rows.
+    void finish() {
+        if (jsonl_) return;
+        std::string line = "exporter,domain,version,sequence,template_id,export_ms";
+        for (const auto& n : order_) line += "," + csv_cell(n);
+        line += '\n';
+        writer_.write_text(line);
+        for (const Row& r : rows_) {
+            line.clear();
+            for (std::size_t i = 0; i < kFixed + order_.size(); ++i) {
+                if (i) line += ',';
+                if (i < r.cells.size()) line += csv_cell(r.cells[i]);
+            }
+            line += '\n';
+            writer_.write_text(line);
+            ++written_;
+        }
+    }
+    std::uint64_t written() const noexcept { return written_; }
+
+private:
+    static constexpr std::size_t kFixed = 6;
+    struct Row {
+        std::vector<std::string> cells;
+    };
+    static std::string csv_cell(const std::string& s) {
+        if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+        std::string q = "\"";
+        for (char c : s) {
+            if (c == '"') q += '"';
+            q += c;
+        }
+        return q + "\"";
+    }
+    core::RecordWriter& writer_;
+    bool jsonl_;
+    std::vector<Row> rows_;
+    std::unordered_map<std::string, std::size_t> columns_;
+    std::vector<std::string> order_;
+    std::uint64_t written_ = 0;
 };
 
 int run_decode(const DecodeOptions& o) {
@@ -31,14 +119,35 @@ int run_decode(const DecodeOptions& o) {
     }
     const auto format = o.format == "jsonl" ? core::RecordFormat::jsonl : core::RecordFormat::csv;
     core::RecordWriter writer(out, format, o.output == "-" ? "standard output" : o.output);
-    writer.begin();
+    if (!o.options) writer.begin();
 
+    // Built-in registries, then FLOWLAB_REGISTRY's files (via standard()), then --registry.
+    std::unique_ptr<core::Registry> registry;
+    if (!o.registries.empty()) {
+        registry = core::Registry::builtin();
+        if (const char* env = std::getenv("FLOWLAB_REGISTRY"); env && *env) {
+            std::string_view list(env);
+            while (!list.empty()) {
+                const std::size_t colon = list.find(':');
+                const std::string item(list.substr(0, colon));
+                if (!item.empty()) registry->load_path(item);
+                if (colon == std::string_view::npos) break;
+                list.remove_prefix(colon + 1);
+            }
+        }
+        for (const auto& path : o.registries) registry->load_path(path);
+    }
     core::DecoderOptions dopts;
     dopts.keep_extra = o.keep_extra;
     dopts.max_error_messages = o.show_errors;
+    dopts.registry = registry.get();
     core::Decoder decoder(dopts);
+    const bool jsonl = format == core::RecordFormat::jsonl;
+    OptionsOutput options_out(writer, jsonl);
+    if (o.options) decoder.set_options_sink([&](const core::OptionsRecordView& v) { options_out.add(v); });
     core::UdpDatagram dg;
     std::vector<core::FlowRecord> records;
+    std::vector<core::RecordView> views;
     std::uint64_t skipped_port = 0;
     while (reader.next_udp(dg)) {
         if (o.port && dg.dport != *o.port) {
@@ -46,9 +155,17 @@ int run_decode(const DecodeOptions& o) {
             continue;
         }
         records.clear();
-        decoder.decode(core::ExportDatagram{dg.payload, dg.src, dg.sport, dg.number}, records);
-        for (const auto& r : records) writer.write(r);
+        views.clear();
+        decoder.decode(core::ExportDatagram{dg.payload, dg.src, dg.sport, dg.number}, records,
+                       jsonl && !o.options ? &views : nullptr);
+        if (o.options) continue;
+        if (jsonl) {
+            for (std::size_t i = 0; i < records.size(); ++i) writer.write(records[i], &views[i]);
+        } else {
+            for (const auto& r : records) writer.write(r);
+        }
     }
+    if (o.options) options_out.finish();
     writer.flush();
     if (file) file->commit();
 
@@ -64,6 +181,9 @@ int run_decode(const DecodeOptions& o) {
     note(skipped_port, "datagrams to other ports");
     std::fprintf(stderr, "flowlab decode: %s: %llu frames%s; %s\n", o.input.c_str(),
                  static_cast<unsigned long long>(ps.frames), pcap_note.c_str(), decoder.summary().c_str());
+    if (o.options)
+        std::fprintf(stderr, "  %llu options records written\n", static_cast<unsigned long long>(options_out.written()));
+    for (const auto& line : decoder.options_report()) std::fprintf(stderr, "  %s\n", line.c_str());
     for (const auto& e : decoder.errors())
         std::fprintf(stderr, "  %s: packet %llu, byte %zu: %s: %s\n", o.input.c_str(),
                      static_cast<unsigned long long>(e.packet), e.offset,
@@ -91,7 +211,15 @@ void add_decode_command(CLI::App& root, Action& action) {
         ->capture_default_str();
     cmd->add_option("-o,--output", o->output, "output file (written atomically; default standard output)");
     cmd->add_flag("--keep-extra", o->keep_extra,
-                  "keep elements flowlab does not model (enterprise, strings) as \"extra\" in JSON lines");
+                  "also keep elements flowlab does not model as \"extra\" (raw hex) in JSON lines; every element is\n"
+                  "shown by name under \"elements\" in JSON lines anyway");
+    cmd->add_flag("--options", o->options,
+                  "write the options data records (sampler, interface, VRF tables, exporter statistics) instead of\n"
+                  "the flow records: one row per options record, one column per element name");
+    cmd->add_option("--registry", o->registries,
+                    "extra information-element registry file or directory of *.ies files (repeatable; also\n"
+                    "FLOWLAB_REGISTRY=path:path); later definitions override the built-in ones")
+        ->check(CLI::ExistingPath);
     cmd->add_option("--show-errors", o->show_errors, "how many malformed-export descriptions to print")
         ->capture_default_str();
     cmd->callback([o, &action] { action = [o] { return run_decode(*o); }; });

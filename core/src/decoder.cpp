@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <unordered_map>
 
 #include "field_codec.hpp"
@@ -57,15 +58,28 @@ struct SessionKeyHash {
     }
 };
 
+/// A compiled template and the layout record views point at.
+struct TemplateEntry {
+    CompiledTemplate compiled;
+    ElementLayout layout;
+};
+
+/// Per template of a session: how its records' sampling was resolved.
+struct SamplingCounts {
+    std::uint64_t none = 0, unknown_id = 0, resolved = 0;
+};
+
 /// One transport session + observation domain (RFC 7011 8, RFC 3954 5.1).
 struct Session {
-    std::unordered_map<std::uint16_t, CompiledTemplate> templates;
+    std::unordered_map<std::uint16_t, std::shared_ptr<const TemplateEntry>> templates;
     bool seq_known = false;
     std::uint32_t next_seq = 0;
     std::int64_t system_init_ms = 0;
     bool has_system_init = false;
-    std::uint32_t sampling = 0;
-    bool has_sampling = false;
+    detail::OptionsTables tables;
+    /// Exporter statistics from options data (element id -> latest value), for the summary.
+    std::map<std::pair<std::uint32_t, std::uint16_t>, std::uint64_t> statistics;
+    std::map<std::uint16_t, SamplingCounts> sampling;
 };
 
 bool all_zero(const std::uint8_t* p, std::size_t n) {
@@ -82,6 +96,11 @@ struct Decoder::Impl {
     PartialRecord scratch;
     std::vector<FieldLocation> locations;
     std::vector<std::string> problems;
+    /// Templates replaced during the current decode(): record views may still point at them.
+    std::vector<std::shared_ptr<const TemplateEntry>> retired;
+    std::vector<RecordView>* views = nullptr;
+    std::function<void(const OptionsRecordView&)> options_sink;
+    const Registry& registry() const { return options.registry ? *options.registry : Registry::standard(); }
 
     // Per-datagram state
     std::uint64_t packet = 0;
@@ -95,6 +114,25 @@ struct Decoder::Impl {
 
     Session& session(const IpAddress& a, std::uint16_t port, std::uint8_t version, std::uint32_t domain) {
         return sessions[SessionKey{a, port, version, domain}];
+    }
+
+    void count_sampling_stats(detail::SamplingSource source) {
+        switch (source) {
+            case detail::SamplingSource::none: ++stats.sampling_none; break;
+            case detail::SamplingSource::record: ++stats.sampling_from_record; break;
+            case detail::SamplingSource::named: ++stats.sampling_from_named; break;
+            case detail::SamplingSource::only: ++stats.sampling_from_only; break;
+            case detail::SamplingSource::header: ++stats.sampling_from_header; break;
+            case detail::SamplingSource::unknown_id: ++stats.sampling_unknown_id; break;
+        }
+    }
+    void count_sampling(Session& s, std::uint16_t template_id, detail::SamplingSource source) {
+        count_sampling_stats(source);
+        if (source == detail::SamplingSource::none || source == detail::SamplingSource::unknown_id) {
+            SamplingCounts& c = s.sampling[template_id];
+            if (source == detail::SamplingSource::none) ++c.none;
+            else ++c.unknown_id;
+        }
     }
 
     void check_sequence(Session& s, std::uint32_t seq, std::uint32_t units, bool units_known) {
@@ -117,24 +155,31 @@ struct Decoder::Impl {
         std::vector<FlowRecord>& out;
         std::size_t produced = 0;
         void header(Protocol, std::uint8_t*, std::size_t) {}
-        std::size_t flow_record(const CompiledTemplate& t, const std::uint8_t* p, std::size_t avail, std::size_t,
-                                const MessageContext& ctx) {
+        std::size_t flow_record(const TemplateEntry& e, const std::uint8_t* p, std::size_t avail, std::size_t,
+                                const MessageContext& ctx, Session& s) {
+            const CompiledTemplate& t = e.compiled;
             PartialRecord& pr = d.scratch;
             pr.reset();
             const std::size_t used = detail::read_record(t, p, avail, pr);
             if (!used) return 0;
-            if (!detail::finish_record(pr, t.tmpl.id, ctx)) ++d.stats.unresolved_times;
-            out.push_back(std::move(pr.rec));
+            detail::SamplingSource source = detail::SamplingSource::none;
+            if (!detail::finish_record(pr, t.tmpl.id, ctx, &source)) ++d.stats.unresolved_times;
+            d.count_sampling(s, t.tmpl.id, source);
+            out.push_back(pr.rec);
+            if (d.views) d.views->push_back(RecordView{&e.layout, std::span<const std::uint8_t>(p, used)});
             ++produced;
             return used;
         }
-        void options_record(const CompiledTemplate&, const std::uint8_t*, std::size_t, std::size_t) {}
+        void options_record(const TemplateEntry&, const std::uint8_t*, std::size_t, std::size_t) {}
         void v5_record(const std::uint8_t* p, const MessageContext& ctx) {
             PartialRecord& pr = d.scratch;
             pr.reset();
             detail::read_v5_record(p, pr);
-            detail::finish_record(pr, 0, ctx);
-            out.push_back(std::move(pr.rec));
+            detail::SamplingSource source = detail::SamplingSource::none;
+            detail::finish_record(pr, 0, ctx, &source);
+            d.count_sampling_stats(source);
+            out.push_back(pr.rec);
+            if (d.views) d.views->push_back(RecordView{});
             ++produced;
         }
     };
@@ -143,14 +188,15 @@ struct Decoder::Impl {
         Impl& d;
         DecodeVisitor& v;
         void header(Protocol p, std::uint8_t* h, std::size_t n) { v.on_header(p, std::span<std::uint8_t>(h, n)); }
-        std::size_t flow_record(const CompiledTemplate& t, const std::uint8_t* p, std::size_t avail, std::size_t at,
-                                const MessageContext&) {
+        std::size_t flow_record(const TemplateEntry& e, const std::uint8_t* p, std::size_t avail, std::size_t at,
+                                const MessageContext&, Session&) {
+            const CompiledTemplate& t = e.compiled;
             const std::size_t used = d.locate(t, p, avail, at);
             if (used) v.on_data_record(t.tmpl, d.locations);
             return used;
         }
-        void options_record(const CompiledTemplate& t, const std::uint8_t* p, std::size_t avail, std::size_t at) {
-            if (d.locate(t, p, avail, at)) v.on_data_record(t.tmpl, d.locations);
+        void options_record(const TemplateEntry& e, const std::uint8_t* p, std::size_t avail, std::size_t at) {
+            if (d.locate(e.compiled, p, avail, at)) v.on_data_record(e.compiled.tmpl, d.locations);
         }
         void v5_record(const std::uint8_t*, const MessageContext&) {}
     };
@@ -255,9 +301,16 @@ struct Decoder::Impl {
                 // Template withdrawal (RFC 7011 8.1); id == set id withdraws all of that kind.
                 ++stats.template_withdrawals;
                 if (tid == set_id) {
-                    std::erase_if(s.templates, [&](const auto& kv) { return kv.second.options == is_options; });
+                    std::erase_if(s.templates, [&](const auto& kv) {
+                        if (kv.second->compiled.options != is_options) return false;
+                        retired.push_back(kv.second);
+                        return true;
+                    });
                 } else if (tid >= 256) {
-                    s.templates.erase(tid);
+                    if (auto it = s.templates.find(tid); it != s.templates.end()) {
+                        retired.push_back(it->second);
+                        s.templates.erase(it);
+                    }
                 } else {
                     error(DecodeErrorKind::bad_template, rec_at, "withdrawal of reserved template id " + std::to_string(tid));
                 }
@@ -322,9 +375,10 @@ struct Decoder::Impl {
                 f.id = id;
                 t.fields.push_back(f);
             }
-            CompiledTemplate ct;
+            auto entry = std::make_shared<TemplateEntry>();
+            CompiledTemplate& ct = entry->compiled;
             problems.clear();
-            const std::string err = detail::compile_template(t, proto, options.keep_extra, ct, problems);
+            const std::string err = detail::compile_template(t, proto, options.keep_extra, ct, problems, registry());
             if (!err.empty()) {
                 // The record's extent is known, so the next template record can still be read.
                 error(DecodeErrorKind::bad_template, rec_at, what + ": " + err);
@@ -333,7 +387,14 @@ struct Decoder::Impl {
             for (auto& p : problems) error(DecodeErrorKind::field_length, rec_at, what + ": " + p);
             if (is_options) ++stats.options_templates;
             else ++stats.templates;
-            s.templates[tid] = std::move(ct);
+            entry->layout.protocol = proto;
+            entry->layout.template_id = tid;
+            entry->layout.scope_count = ct.tmpl.scope_count;
+            entry->layout.specs = ct.tmpl.fields;
+            for (const auto& op : ct.ops) entry->layout.infos.push_back(op.info);
+            auto& slot = s.templates[tid];
+            if (slot) retired.push_back(std::move(slot));
+            slot = std::move(entry);
         }
         if (!r.empty() && !all_zero(r.cursor(), r.remaining()))
             error(DecodeErrorKind::trailing_bytes, r.offset(),
@@ -343,8 +404,9 @@ struct Decoder::Impl {
     /// Decodes a data set with its template. Returns the number of data records (flow and
     /// options) it held.
     template <class H>
-    std::uint32_t data_set(Session& s, const CompiledTemplate& t, const std::uint8_t* body, std::size_t n,
+    std::uint32_t data_set(Session& s, const TemplateEntry& e, const std::uint8_t* body, std::size_t n,
                            const MessageContext& ctx, H& h) {
+        const CompiledTemplate& t = e.compiled;
         const std::size_t min = std::max<std::size_t>(t.min_length, 1);
         if (n > 0 && n < min && !all_zero(body, n)) {
             error(DecodeErrorKind::short_set, off(body),
@@ -362,12 +424,14 @@ struct Decoder::Impl {
                 pr.reset();
                 used = detail::read_record(t, p, n - pos, pr);
                 if (used) {
-                    apply_options(s, pr);
-                    h.options_record(t, p, n - pos, off(p));
+                    const RecordView view{&e.layout, std::span<const std::uint8_t>(p, used)};
+                    apply_options(s, pr, view);
+                    h.options_record(e, p, n - pos, off(p));
                     ++stats.options_records;
+                    if (options_sink) options_sink(OptionsRecordView{view, ctx.exporter, ctx.domain, ctx.sequence, ctx.export_ms});
                 }
             } else {
-                used = h.flow_record(t, p, n - pos, off(p), ctx);
+                used = h.flow_record(e, p, n - pos, off(p), ctx, s);
             }
             if (!used) {
                 error(DecodeErrorKind::bad_varlen, off(p),
@@ -387,22 +451,65 @@ struct Decoder::Impl {
         return records;
     }
 
-    void apply_options(Session& s, const PartialRecord& pr) {
-        if (pr.has_sampling) {
-            s.sampling = pr.sampling;
-            s.has_sampling = true;
-        }
+    /// A name element's text: up to the first NUL (exporters pad fixed-size names with NULs
+    /// and NUL-terminate variable ones), line breaks as spaces so CSV rows stay one line.
+    static std::string_view name_text(std::span<const std::uint8_t> v) {
+        std::string text(reinterpret_cast<const char*>(v.data()), v.size());
+        if (auto nul = text.find('\0'); nul != std::string::npos) text.resize(nul);
+        for (char& c : text)
+            if (c == '\n' || c == '\r') c = ' ';
+        return intern_name(text);
+    }
+
+    /// Updates the session's options tables from one options data record.
+    void apply_options(Session& s, const PartialRecord& pr, const RecordView& view) {
         if (pr.has_system_init) {
             s.system_init_ms = pr.system_init_ms;
             s.has_system_init = true;
         }
+        const FlowRecord& r = pr.rec;
+        // Sampling: a record with a sampler/selector id describes that sampler; one without
+        // describes the domain's sampler (34/35 with System scope, 305/306 alone).
+        if (pr.has_sampling || pr.has_sampling_algorithm || pr.has_sampler_id) {
+            detail::Sampler sampler;
+            if (pr.has_sampling) sampler.interval = pr.sampling;
+            if (pr.has_sampling_algorithm) sampler.algorithm = pr.sampling_algorithm;
+            if (pr.has_sampler_id) {
+                detail::Sampler& slot = s.tables.samplers[pr.sampler_id];
+                if (pr.has_sampling) slot.interval = sampler.interval;
+                if (pr.has_sampling_algorithm) slot.algorithm = sampler.algorithm;
+            } else if (pr.has_sampling) {
+                s.tables.unnamed_sampler = sampler;
+            }
+        }
+        std::string_view if_name, if_desc, vrf_name;
+        for_each_element(view, [&](std::size_t, const FieldSpec&, const IeInfo* info, std::span<const std::uint8_t> v) {
+            if (!info) return;
+            switch (info->role) {
+                case IeRole::interface_name: if_name = name_text(v); break;
+                case IeRole::interface_description: if_desc = name_text(v); break;
+                case IeRole::vrf_name: vrf_name = name_text(v); break;
+                default:
+                    if (info->semantics == "totalCounter" && !v.empty() && v.size() <= 8)
+                        s.statistics[{info->enterprise, info->id}] = load_be_n(v.data(), v.size());
+                    break;
+            }
+        });
+        const std::string_view name = !if_name.empty() ? if_name : if_desc;
+        if (!name.empty()) {
+            if (r.has(Field::in_if)) s.tables.interfaces[r.in_if] = name;
+            else if (r.has(Field::out_if)) s.tables.interfaces[r.out_if] = name;
+        }
+        if (!vrf_name.empty()) {
+            if (r.has(Field::vrf_in_id)) s.tables.vrfs[r.vrf_in_id] = vrf_name;
+            else if (r.has(Field::vrf_out_id)) s.tables.vrfs[r.vrf_out_id] = vrf_name;
+        }
     }
 
     static void session_context(const Session& s, MessageContext& ctx) {
-        ctx.has_session_sampling = s.has_sampling;
-        ctx.session_sampling = s.sampling;
         ctx.has_session_system_init = s.has_system_init;
         ctx.session_system_init_ms = s.system_init_ms;
+        ctx.tables = &s.tables;
     }
 
     template <class H>
@@ -514,7 +621,7 @@ struct Decoder::Impl {
                     unknown_content = true;
                 } else {
                     session_context(s, ctx);
-                    const std::uint32_t got = data_set(s, it->second, body, n, ctx, h);
+                    const std::uint32_t got = data_set(s, *it->second, body, n, ctx, h);
                     data_records += got;
                     v9_records += got;
                 }
@@ -536,14 +643,20 @@ Decoder::~Decoder() = default;
 Decoder::Decoder(Decoder&&) noexcept = default;
 Decoder& Decoder::operator=(Decoder&&) noexcept = default;
 
-std::size_t Decoder::decode(const ExportDatagram& d, std::vector<FlowRecord>& out) {
+std::size_t Decoder::decode(const ExportDatagram& d, std::vector<FlowRecord>& out, std::vector<RecordView>* views) {
     Impl& m = *impl_;
     m.packet = d.packet_number;
+    m.retired.clear();
+    m.views = views;
     Impl::Produce h{m, out};
     // walk() takes a mutable pointer for the visitor; Produce never writes through it.
     m.walk(const_cast<std::uint8_t*>(d.payload.data()), d.payload.size(), d.exporter, d.exporter_port, h);
     m.stats.records += h.produced;
     return h.produced;
+}
+
+void Decoder::set_options_sink(std::function<void(const OptionsRecordView&)> sink) {
+    impl_->options_sink = std::move(sink);
 }
 
 void Decoder::visit(std::span<std::uint8_t> payload, const IpAddress& exporter, std::uint16_t port,
@@ -556,6 +669,59 @@ void Decoder::visit(std::span<std::uint8_t> payload, const IpAddress& exporter, 
 
 const DecodeStats& Decoder::stats() const noexcept { return impl_->stats; }
 const std::vector<DecodeError>& Decoder::errors() const noexcept { return impl_->errors; }
+
+std::vector<std::string> Decoder::options_report() const {
+    const Impl& m = *impl_;
+    std::vector<std::string> out;
+    // Sessions in a stable order (exporter, version, domain) so the report reads the same each run.
+    std::vector<std::pair<const SessionKey*, const Session*>> sessions;
+    for (const auto& [k, s] : m.sessions) sessions.emplace_back(&k, &s);
+    std::sort(sessions.begin(), sessions.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.first->exporter, a.first->port, a.first->version, a.first->domain) <
+               std::tie(b.first->exporter, b.first->port, b.first->version, b.first->domain);
+    });
+    const Registry& reg = m.registry();
+    for (const auto& [k, s] : sessions) {
+        const std::string who = k->exporter.to_string() + " " + (k->version == 10 ? "IPFIX domain " : "v9 source id ") +
+                                std::to_string(k->domain);
+        const auto& t = s->tables;
+        if (!t.samplers.empty() || t.unnamed_sampler) {
+            std::string line = who + ": samplers";
+            if (t.unnamed_sampler)
+                line += " (unnamed) 1 in " + std::to_string(t.unnamed_sampler->interval) + " algorithm " +
+                        std::to_string(t.unnamed_sampler->algorithm);
+            std::vector<std::pair<std::uint64_t, detail::Sampler>> sorted(t.samplers.begin(), t.samplers.end());
+            std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (const auto& [id, sm] : sorted)
+                line += " " + std::to_string(id) + ": " +
+                        (sm.interval ? "1 in " + std::to_string(sm.interval) : std::string("no rate")) + " algorithm " +
+                        std::to_string(sm.algorithm) + ";";
+            out.push_back(line);
+        }
+        if (!t.interfaces.empty() || !t.vrfs.empty())
+            out.push_back(who + ": " + std::to_string(t.interfaces.size()) + " interface names, " +
+                          std::to_string(t.vrfs.size()) + " VRF names from options data");
+        if (s->has_system_init) out.push_back(who + ": systemInitTimeMilliseconds " + std::to_string(s->system_init_ms));
+        if (!s->statistics.empty()) {
+            std::string line = who + ": exporter statistics";
+            for (const auto& [key, value] : s->statistics) {
+                const IeInfo* info = reg.find(key.first, key.second);
+                line += " " + (info ? std::string(info->qualified) : std::to_string(key.second)) + " " + std::to_string(value);
+            }
+            out.push_back(line);
+        }
+        for (const auto& [tid, c] : s->sampling) {
+            if (c.none)
+                out.push_back(who + " template " + std::to_string(tid) + ": " + std::to_string(c.none) +
+                              " records without sampling information (no rate in the record, no sampler id, and " +
+                              (t.samplers.empty() && !t.unnamed_sampler ? "no sampling options" : "more than one sampler") + ")");
+            if (c.unknown_id)
+                out.push_back(who + " template " + std::to_string(tid) + ": " + std::to_string(c.unknown_id) +
+                              " records name a sampler whose rate no options record gave (before it, or never)");
+        }
+    }
+    return out;
+}
 
 std::string Decoder::summary() const {
     const DecodeStats& s = impl_->stats;
@@ -570,6 +736,11 @@ std::string Decoder::summary() const {
                std::to_string(s.bytes_without_template) + " bytes)";
     if (s.unknown_sets) out += ", " + std::to_string(s.unknown_sets) + " reserved sets skipped";
     if (s.unresolved_times) out += ", " + std::to_string(s.unresolved_times) + " records with unresolved times";
+    if (s.sampling_from_named + s.sampling_from_only + s.sampling_from_record + s.sampling_unknown_id)
+        out += ", sampling from the record " + std::to_string(s.sampling_from_record) + ", from the named sampler " +
+               std::to_string(s.sampling_from_named) + ", from the only sampler " + std::to_string(s.sampling_from_only) +
+               ", sampler unknown " + std::to_string(s.sampling_unknown_id) + ", none " + std::to_string(s.sampling_none);
+    if (s.unknown_fields) out += ", " + std::to_string(s.unknown_fields) + " values of unregistered elements (kept raw)";
     if (s.sequence_gaps)
         out += ", " + std::to_string(s.sequence_gaps) + " sequence gaps (" + std::to_string(s.sequence_missing) + " missing)";
     if (s.sequence_backwards) out += ", " + std::to_string(s.sequence_backwards) + " sequence steps back";

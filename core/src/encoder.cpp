@@ -63,6 +63,11 @@ struct Packetizer::Impl {
         if (t.id < 256)
             throw ConfigError("", "", std::string(what) + " template id " + std::to_string(t.id) +
                                           " is below 256 (ids 0-255 are reserved for sets)");
+        for (std::size_t i = 0; i < t.fields.size(); ++i)
+            if (t.fields[i].length == 0)  // decoders accept empty fields; flowlab does not send them
+                throw ConfigError("", "", std::string(what) + " template " + std::to_string(t.id) + ": field " +
+                                              std::to_string(i + 1) + " (element " + std::to_string(t.fields[i].id) +
+                                              ") has length 0");
         std::vector<std::string> problems;
         const std::string err = detail::compile_template(t, config.protocol, true, out, problems);
         if (!err.empty()) throw ConfigError("", "", std::string(what) + " template " + std::to_string(t.id) + ": " + err);
@@ -267,6 +272,8 @@ struct Packetizer::Impl {
         if (has_options && config.sampling_interval > 1 && !is_v5()) {
             ctx.has_session_sampling = true;
             ctx.session_sampling = config.sampling_interval;
+            // The options record carries samplingAlgorithm (35), which the decoder reports.
+            ctx.session_sampling_algorithm = detail::psamp_algorithm_from_v9(config.sampling_algorithm);
         }
         truth.clear();
         for (std::size_t i = 0; i < partial_used; ++i) {

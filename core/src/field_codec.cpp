@@ -19,7 +19,10 @@ std::uint64_t max_for(std::size_t len) noexcept {
 
 Op op_for(const IeInfo& info) {
     switch (info.role) {
-        case IeRole::none: return Op::skip;
+        case IeRole::none:
+        case IeRole::interface_name:
+        case IeRole::interface_description:
+        case IeRole::vrf_name: return Op::skip;
         case IeRole::start_uptime: return Op::uptime_start;
         case IeRole::end_uptime: return Op::uptime_end;
         case IeRole::start_seconds:
@@ -28,10 +31,17 @@ Op op_for(const IeInfo& info) {
         case IeRole::end_micro: return Op::time_micro;
         case IeRole::start_nano:
         case IeRole::end_nano: return Op::time_nano;
+        case IeRole::start_delta_micro:
+        case IeRole::end_delta_micro: return Op::delta_micro;
         case IeRole::system_init_ms: return Op::system_init;
         case IeRole::icmp_type_code: return Op::icmp_type_code;
         case IeRole::sampling: return Op::sampling;
         case IeRole::sampling_space: return Op::sampling_space;
+        case IeRole::sampling_size: return Op::sampling_size;
+        case IeRole::sampling_population: return Op::sampling_population;
+        case IeRole::sampling_probability: return Op::sampling_probability;
+        case IeRole::sampling_algorithm: return Op::sampling_algorithm;
+        case IeRole::sampler_id: return Op::sampler_id;
         case IeRole::padding: return Op::padding;
         case IeRole::field: break;
     }
@@ -41,6 +51,19 @@ Op op_for(const IeInfo& info) {
         case IeType::date_time_milliseconds: return Op::time_millis;
         default: return Op::number;
     }
+}
+
+double load_float(const std::uint8_t* v, std::size_t len) noexcept {
+    if (len == 4) {
+        const std::uint32_t bits = load_be32(v);
+        float f;
+        std::memcpy(&f, &bits, 4);
+        return f;
+    }
+    const std::uint64_t bits = load_be64(v);
+    double d;
+    std::memcpy(&d, &bits, 8);
+    return d;
 }
 
 }  // namespace
@@ -86,7 +109,7 @@ std::int64_t ntp_to_ms(std::uint64_t ntp, bool micro_resolution) noexcept {
 }
 
 std::string compile_template(const Template& t, Protocol p, bool keep_extra, CompiledTemplate& out,
-                             std::vector<std::string>& field_problems) {
+                             std::vector<std::string>& field_problems, const Registry& registry) {
     out = CompiledTemplate{};
     out.tmpl = t;
     out.protocol = p;
@@ -95,36 +118,47 @@ std::string compile_template(const Template& t, Protocol p, bool keep_extra, Com
     if (t.scope_count > t.fields.size()) return "scope field count exceeds field count";
     std::size_t min_len = 0;
     out.ops.reserve(t.fields.size());
+    unsigned address_fills[kFieldCount] = {};
+    bool family4 = false, family6 = false;
     for (std::size_t i = 0; i < t.fields.size(); ++i) {
         const FieldSpec& f = t.fields[i];
-        if (f.length == 0)
-            return "field " + std::to_string(i + 1) + " (element " + std::to_string(f.id) + ") has length 0";
         FieldOp op;
         op.id = f.id;
         op.enterprise = f.enterprise;
-        op.variable = (p == Protocol::ipfix && f.length == kVariableLength);
+        // 65535 is variable length in IPFIX (RFC 7011 7); H3C sends it in v9 too (VRFname),
+        // where RFC 3954 has no variable length but no fixed field can be that long either.
+        op.variable = f.length == kVariableLength;
         op.length = f.length;
         min_len += op.variable ? 1 : f.length;
         const bool is_scope = i < t.scope_count;
-        if (f.enterprise != 0) {
+        op.info = (is_scope && p == Protocol::v9) ? nullptr : registry.find(f.enterprise, f.id);
+        if (is_scope && p == Protocol::v9) {
+            // v9 scope types (1 System, 2 Interface, 3 Line Card, 4 Cache, 5 Template) are not
+            // elements; an Interface scope names the ifIndex the options describe.
+            op.op = f.id == 2 && !op.variable && f.length >= 1 && f.length <= 8 ? Op::v9_scope_interface : Op::skip;
+        } else if (f.enterprise != 0 && !op.info) {
             op.op = Op::enterprise;
             op.keep = keep_extra;
             ++out.enterprise_fields;
-        } else if (is_scope && p == Protocol::v9) {
-            op.op = Op::skip;  // v9 scope types (System, Interface, ...) are not elements
-        } else if (const IeInfo* info = find_ie(f.id)) {
-            if (!op.variable && !ie_length_allowed(*info, f.length)) {
-                field_problems.push_back("element " + std::to_string(f.id) + " (" + std::string(info->name) +
-                                         ", " + std::string(ie_type_name(info->type)) + ") sent in " +
-                                         std::to_string(f.length) + " bytes; skipped");
+        } else if (const IeInfo* info = op.info) {
+            if (f.enterprise != 0) ++out.enterprise_fields;
+            if (f.length == 0) {
+                op.op = Op::skip;  // an empty value carries nothing to interpret
+            } else if (!op.variable && !ie_length_allowed(*info, f.length)) {
+                field_problems.push_back("element " + std::string(info->qualified) + " (" + std::to_string(f.id) + ", " +
+                                         std::string(ie_type_name(info->type)) + ") sent in " +
+                                         std::to_string(f.length) + " bytes; kept as raw bytes");
                 op.op = Op::skip;
-            } else if (op.variable && info->type != IeType::string && info->type != IeType::octet_array) {
-                field_problems.push_back("element " + std::to_string(f.id) + " (" + std::string(info->name) +
-                                         ") sent as variable length; skipped");
+            } else if (op.variable && info->type != IeType::string && info->type != IeType::octet_array &&
+                       info->type != IeType::basic_list && info->type != IeType::sub_template_list &&
+                       info->type != IeType::sub_template_multi_list) {
+                field_problems.push_back("element " + std::string(info->qualified) + " (" + std::to_string(f.id) +
+                                         ") sent as variable length; kept as raw bytes");
                 op.op = Op::skip;
             } else {
                 op.op = op_for(*info);
                 op.field = info->field;
+                op.family = info->family;
             }
             if (op.op == Op::skip) op.keep = keep_extra;
         } else {
@@ -134,16 +168,24 @@ std::string compile_template(const Template& t, Protocol p, bool keep_extra, Com
         }
         if (op.variable) out.variable = true;
         if (op.op == Op::sampling_space) out.has_sampling_space = true;
+        if (op.op == Op::address4 || op.op == Op::address6) ++address_fills[static_cast<std::size_t>(op.field)];
+        if (op.family == 4) family4 = true;
+        if (op.family == 6) family6 = true;
         out.ops.push_back(op);
     }
     if (min_len > 65535) return "record length " + std::to_string(min_len) + " exceeds 65535";
+    if (min_len == 0) return "every field has length 0: records would be empty";
     out.min_length = min_len;
+    out.occurrences = family4 && family6;
+    for (unsigned n : address_fills)
+        if (n > 1) out.occurrences = true;
     return {};
 }
 
 std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::size_t avail, PartialRecord& out) {
     if (avail < t.min_length) return 0;
     FlowRecord& r = out.rec;
+    const bool occurrences = t.occurrences;
     std::size_t pos = 0;
     for (const FieldOp& op : t.ops) {
         std::size_t len = op.length;
@@ -160,9 +202,20 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
         const std::uint8_t* v = p + pos;
         pos += len;
         switch (op.op) {
-            case Op::number: r.set_number(op.field, load_be_n(v, len)); break;
-            case Op::address4: r.set_address(op.field, IpAddress::v4_bytes(v)); break;
-            case Op::address6: r.set_address(op.field, IpAddress::v6_bytes(v)); break;
+            case Op::number:
+                if (occurrences && op.family)
+                    out.family_numbers.push_back({op.field, op.family, load_be_n(v, len)});
+                else
+                    r.set_number(op.field, load_be_n(v, len));
+                break;
+            case Op::address4:
+                if (occurrences) out.addresses.push_back({op.field, 4, IpAddress::v4_bytes(v)});
+                else r.set_address(op.field, IpAddress::v4_bytes(v));
+                break;
+            case Op::address6:
+                if (occurrences) out.addresses.push_back({op.field, 6, IpAddress::v6_bytes(v)});
+                else r.set_address(op.field, IpAddress::v6_bytes(v));
+                break;
             case Op::time_seconds: r.set_number(op.field, load_be32(v) * std::uint64_t{1000}); break;
             case Op::time_millis: r.set_number(op.field, load_be64(v)); break;
             case Op::time_micro:
@@ -170,6 +223,15 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
                 break;
             case Op::time_nano:
                 r.set_number(op.field, static_cast<std::uint64_t>(ntp_to_ms(load_be64(v), false)));
+                break;
+            case Op::delta_micro:
+                if (op.field == Field::first_ms) {
+                    out.start_delta_us = load_be_n(v, len);
+                    out.has_start_delta = true;
+                } else {
+                    out.end_delta_us = load_be_n(v, len);
+                    out.has_end_delta = true;
+                }
                 break;
             case Op::uptime_start:
                 out.start_uptime = load_be_n(v, len);
@@ -185,20 +247,49 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
                 break;
             case Op::icmp_type_code: {
                 const std::uint64_t tc = load_be_n(v, len);
-                r.set_number(Field::icmp_type, (tc >> 8) & 0xFF);
-                r.set_number(Field::icmp_code, tc & 0xFF);
+                if (occurrences && op.family) {
+                    out.family_numbers.push_back({Field::icmp_type, op.family, (tc >> 8) & 0xFF});
+                    out.family_numbers.push_back({Field::icmp_code, op.family, tc & 0xFF});
+                } else {
+                    r.set_number(Field::icmp_type, (tc >> 8) & 0xFF);
+                    r.set_number(Field::icmp_code, tc & 0xFF);
+                }
                 out.has_icmp_field = true;
                 break;
             }
             case Op::sampling:
-                out.sampling = static_cast<std::uint32_t>(std::min<std::uint64_t>(load_be_n(v, len), 0xFFFFFFFFu));
+                out.sampling = load_be_n(v, len);
                 out.has_sampling = true;
                 out.sampling_is_packet_interval = op.id == ie::samplingPacketInterval;
                 break;
             case Op::sampling_space:
-                out.sampling_space = static_cast<std::uint32_t>(std::min<std::uint64_t>(load_be_n(v, len), 0xFFFFFFFFu));
+                out.sampling_space = load_be_n(v, len);
                 out.has_sampling_space = true;
                 break;
+            case Op::sampling_size:
+                out.sampling_size = load_be_n(v, len);
+                out.has_sampling_size = true;
+                break;
+            case Op::sampling_population:
+                out.sampling_population = load_be_n(v, len);
+                out.has_sampling_population = true;
+                break;
+            case Op::sampling_probability:
+                out.sampling_probability = load_float(v, len);
+                out.has_sampling_probability = true;
+                break;
+            case Op::sampling_algorithm: {
+                const std::uint64_t a = load_be_n(v, len);
+                out.sampling_algorithm = op.id == ie::selectorAlgorithm ? static_cast<std::uint16_t>(std::min<std::uint64_t>(a, 0xFFFF))
+                                                                        : psamp_algorithm_from_v9(a);
+                out.has_sampling_algorithm = true;
+                break;
+            }
+            case Op::sampler_id:
+                out.sampler_id = load_be_n(v, len);
+                out.has_sampler_id = true;
+                break;
+            case Op::v9_scope_interface: r.set_number(Field::in_if, load_be_n(v, len)); break;
             case Op::padding: break;
             case Op::skip:
             case Op::unknown:
@@ -209,16 +300,99 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
         if (op.op == Op::number && (op.field == Field::icmp_type || op.field == Field::icmp_code))
             out.has_icmp_field = true;
     }
+    // A rate of 0 says nothing (exporters fill unused sampling fields with 0).
+    if (out.has_sampling && out.sampling == 0 && !(out.has_sampling_space && out.sampling_space > 0)) out.has_sampling = false;
+    if (out.has_sampling_space && out.sampling_space == 0 && !out.has_sampling) out.has_sampling_space = false;
     // RFC 5477 8.2.2/8.2.3: samplingPacketInterval packets are selected, then
     // samplingPacketSpace skipped: 1 in (interval + space) / interval, to the nearest integer.
     if (out.has_sampling && out.sampling_is_packet_interval && out.has_sampling_space && out.sampling > 0) {
         const std::uint64_t i = out.sampling;
-        out.sampling = static_cast<std::uint32_t>(std::min<std::uint64_t>((i + out.sampling_space + i / 2) / i, 0xFFFFFFFFu));
+        out.sampling = (i + out.sampling_space + i / 2) / i;
+    } else if (!out.has_sampling && out.has_sampling_space) {
+        // 306 alone: one packet selected per run (the usual exporter habit, e.g. softflowd).
+        out.sampling = out.sampling_space + 1;
+        out.has_sampling = true;
+    }
+    if (!out.has_sampling && out.has_sampling_size && out.has_sampling_population && out.sampling_size > 0) {
+        // Random n-out-of-N (RFC 5477 8.2.4/8.2.5): 1 in N/n.
+        out.sampling = (out.sampling_population + out.sampling_size / 2) / out.sampling_size;
+        out.has_sampling = true;
+    }
+    if (!out.has_sampling && out.has_sampling_probability && out.sampling_probability > 0 &&
+        out.sampling_probability <= 1) {
+        out.sampling = static_cast<std::uint64_t>(1.0 / out.sampling_probability + 0.5);
+        out.has_sampling = true;
     }
     return pos;
 }
 
-bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageContext& ctx) {
+std::int64_t resolve_uptime(std::int64_t base, std::uint64_t rel, std::int64_t export_ms) noexcept {
+    constexpr std::int64_t kWrap = std::int64_t{1} << 32;
+    const auto r = static_cast<std::int64_t>(rel & 0xFFFFFFFFu);
+    if (rel > 0xFFFFFFFFu) return base + static_cast<std::int64_t>(rel);  // a wide field does not wrap here
+    const std::int64_t k = floor_div(export_ms - base - r + kWrap / 2, kWrap);
+    return base + r + k * kWrap;
+}
+
+std::uint16_t psamp_algorithm_from_v9(std::uint64_t v) noexcept {
+    switch (v) {
+        case 1: return 1;  // deterministic -> systematic count-based
+        case 2: return 3;  // random -> random n-out-of-N
+        default: return 0;
+    }
+}
+
+const Sampler* OptionsTables::only_sampler() const noexcept {
+    if (unnamed_sampler && samplers.empty()) return &*unnamed_sampler;
+    if (!unnamed_sampler && samplers.size() == 1) return &samplers.begin()->second;
+    return nullptr;
+}
+
+namespace {
+
+/// RFC 7011 8 "logical order": of a record's occurrences of one address column, an all-zero
+/// address of one family is no address when the record also carries the other family; of the
+/// rest, the last (innermost header) is the flow's and the first, if there are two or more,
+/// is the tunnel's (outer header).
+void resolve_addresses(PartialRecord& p) {
+    FlowRecord& r = p.rec;
+    bool specified[7] = {};
+    for (const auto& a : p.addresses)
+        if (!a.address.is_unspecified()) specified[a.family] = true;
+    auto pick = [&](Field column, Field tunnel) {
+        const AddressOccurrence* first = nullptr;
+        const AddressOccurrence* last = nullptr;
+        std::size_t n = 0;
+        for (const auto& a : p.addresses) {
+            if (a.field != column) continue;
+            const std::uint8_t other = a.family == 4 ? 6 : 4;
+            if (a.address.is_unspecified() && specified[other]) continue;
+            if (!first) first = &a;
+            last = &a;
+            ++n;
+        }
+        if (last) r.set_address(column, last->address);
+        if (n >= 2 && tunnel != Field::exporter) r.set_address(tunnel, first->address);
+        return last ? last->family : std::uint8_t{0};
+    };
+    std::uint8_t family = pick(Field::src, Field::tunnel_src);
+    const std::uint8_t dst_family = pick(Field::dst, Field::tunnel_dst);
+    if (!family) family = dst_family;
+    pick(Field::next_hop, Field::exporter);
+    // Family-bound numbers (masks, ICMP) follow the flow's family; the last of that family wins.
+    for (const auto& n : p.family_numbers)
+        if (!family || n.family == family) r.set_number(n.field, n.value);
+    if (family) {
+        // A column the flow's family did not fill takes the other family's last value.
+        for (const auto& n : p.family_numbers)
+            if (n.family != family && !r.has(n.field)) r.set_number(n.field, n.value);
+    }
+}
+
+}  // namespace
+
+bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageContext& ctx,
+                   SamplingSource* sampling_source) {
     FlowRecord& r = p.rec;
     r.set_address(Field::exporter, ctx.exporter);
     r.set_number(Field::domain, ctx.domain);
@@ -226,6 +400,7 @@ bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageCon
     r.set_number(Field::export_ms, static_cast<std::uint64_t>(ctx.export_ms));
     r.set_number(Field::version, static_cast<std::uint64_t>(ctx.protocol));
     if (ctx.protocol != Protocol::v5) r.set_number(Field::template_id, template_id);
+    if (!p.addresses.empty() || !p.family_numbers.empty()) resolve_addresses(p);
 
     bool resolved = true;
     if (p.has_start_uptime || p.has_end_uptime) {
@@ -242,23 +417,68 @@ bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageCon
         }
         if (have_base) {
             if (p.has_start_uptime && !r.has(Field::first_ms))
-                r.set_number(Field::first_ms, static_cast<std::uint64_t>(base + static_cast<std::int64_t>(p.start_uptime)));
+                r.set_number(Field::first_ms, static_cast<std::uint64_t>(resolve_uptime(base, p.start_uptime, ctx.export_ms)));
             if (p.has_end_uptime && !r.has(Field::last_ms))
-                r.set_number(Field::last_ms, static_cast<std::uint64_t>(base + static_cast<std::int64_t>(p.end_uptime)));
+                r.set_number(Field::last_ms, static_cast<std::uint64_t>(resolve_uptime(base, p.end_uptime, ctx.export_ms)));
         } else {
             resolved = r.has(Field::first_ms) && r.has(Field::last_ms);
         }
     }
+    // 158/159: microseconds before the export time (RFC 7011: relative to the message header).
+    if (p.has_start_delta && !r.has(Field::first_ms))
+        r.set_number(Field::first_ms, static_cast<std::uint64_t>(
+                                          floor_div(ctx.export_ms * 1000 - static_cast<std::int64_t>(p.start_delta_us), 1000)));
+    if (p.has_end_delta && !r.has(Field::last_ms))
+        r.set_number(Field::last_ms, static_cast<std::uint64_t>(
+                                         floor_div(ctx.export_ms * 1000 - static_cast<std::int64_t>(p.end_delta_us), 1000)));
     // v5, and v9/IPFIX exporters without an ICMP element, carry type*256+code in the
     // destination port (the Cisco convention every collector follows).
     if (!p.has_icmp_field && r.has(Field::proto) && r.has(Field::dport) && (r.proto == 1 || r.proto == 58)) {
         r.set_number(Field::icmp_type, r.dport >> 8);
         r.set_number(Field::icmp_code, r.dport & 0xFF);
     }
+    SamplingSource source = SamplingSource::none;
+    const OptionsTables* tables = ctx.tables;
     if (p.has_sampling) {
         r.set_number(Field::sampling_interval, p.sampling);
+        if (p.has_sampling_algorithm) r.set_number(Field::sampling_algorithm, p.sampling_algorithm);
+        source = SamplingSource::record;
+    } else if (p.has_sampler_id && tables) {
+        if (auto it = tables->samplers.find(p.sampler_id); it != tables->samplers.end()) {
+            if (it->second.interval) r.set_number(Field::sampling_interval, it->second.interval);
+            if (it->second.algorithm) r.set_number(Field::sampling_algorithm, it->second.algorithm);
+            source = it->second.interval ? SamplingSource::named : SamplingSource::unknown_id;
+        } else {
+            source = SamplingSource::unknown_id;
+        }
+    } else if (const Sampler* only = tables ? tables->only_sampler() : nullptr; only && only->interval) {
+        r.set_number(Field::sampling_interval, only->interval);
+        if (only->algorithm) r.set_number(Field::sampling_algorithm, only->algorithm);
+        source = SamplingSource::only;
     } else if (ctx.has_session_sampling) {
         r.set_number(Field::sampling_interval, ctx.session_sampling);
+        if (ctx.session_sampling_algorithm) r.set_number(Field::sampling_algorithm, ctx.session_sampling_algorithm);
+        source = SamplingSource::header;
+    }
+    if (p.has_sampling_algorithm && !r.has(Field::sampling_algorithm))
+        r.set_number(Field::sampling_algorithm, p.sampling_algorithm);
+    if (sampling_source) *sampling_source = source;
+    if (tables) {
+        if (!tables->interfaces.empty()) {
+            if (r.has(Field::in_if))
+                if (auto it = tables->interfaces.find(r.in_if); it != tables->interfaces.end())
+                    r.set_text(Field::in_if_name, it->second);
+            if (r.has(Field::out_if))
+                if (auto it = tables->interfaces.find(r.out_if); it != tables->interfaces.end())
+                    r.set_text(Field::out_if_name, it->second);
+        }
+        if (!tables->vrfs.empty()) {
+            if (r.has(Field::vrf_in_id))
+                if (auto it = tables->vrfs.find(r.vrf_in_id); it != tables->vrfs.end()) r.set_text(Field::vrf_in, it->second);
+            if (r.has(Field::vrf_out_id))
+                if (auto it = tables->vrfs.find(r.vrf_out_id); it != tables->vrfs.end())
+                    r.set_text(Field::vrf_out, it->second);
+        }
     }
     return resolved;
 }
@@ -283,7 +503,7 @@ std::size_t record_size(const CompiledTemplate& t, const FlowRecord& r) {
 }
 
 std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::int64_t boot_ms,
-                         std::uint32_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped) {
+                         std::uint64_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped) {
     std::size_t pos = 0;
     auto put_uint = [&](std::uint64_t v, std::size_t len) {
         if (v > max_for(len)) {
@@ -366,7 +586,14 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
                 put_uint(op.id == ie::samplingPacketInterval && t.has_sampling_space ? 1 : sampling_interval, len);
                 break;
             case Op::sampling_space: put_uint(sampling_interval > 1 ? sampling_interval - 1 : 0, len); break;
-            case Op::padding: std::memset(out + pos, 0, len); break;
+            case Op::padding:
+            case Op::delta_micro:
+            case Op::sampling_size:
+            case Op::sampling_population:
+            case Op::sampling_probability:
+            case Op::sampling_algorithm:
+            case Op::sampler_id:
+            case Op::v9_scope_interface: std::memset(out + pos, 0, len); break;
             case Op::skip:
             case Op::unknown:
             case Op::enterprise: {
@@ -427,7 +654,8 @@ void write_v5_record(const FlowRecord& r, std::int64_t boot_ms, std::uint8_t* ou
     const bool icmp = (r.proto == 1 || r.proto == 58) && (r.has(Field::icmp_type) || r.has(Field::icmp_code));
     store_be16(out + 34, icmp ? static_cast<std::uint16_t>((r.icmp_type << 8) | r.icmp_code) : r.dport);
     out[36] = 0;
-    out[37] = r.tcp_flags;
+    if (r.tcp_flags > 0xFF) ++clamped;  // v5 has one byte of TCP flags
+    out[37] = static_cast<std::uint8_t>(r.tcp_flags);
     out[38] = r.proto;
     out[39] = r.tos;
     store_be16(out + 40, u16(r.src_as));

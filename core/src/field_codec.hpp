@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "flowlab/core/flow_record.hpp"
@@ -18,9 +20,9 @@
 namespace flowlab::core::detail {
 
 enum class Op : std::uint8_t {
-    skip,            ///< known but not modelled, or a scope field
-    unknown,         ///< IANA element not in the catalog
-    enterprise,      ///< enterprise-specific element
+    skip,            ///< known but not modelled, or a v9 scope field
+    unknown,         ///< element not in the registry
+    enterprise,      ///< enterprise-specific element (known or not)
     padding,
     number,          ///< unsigned big-endian into `field`
     address4,
@@ -29,12 +31,19 @@ enum class Op : std::uint8_t {
     time_millis,     ///< dateTimeMilliseconds into first/last
     time_micro,      ///< NTP format
     time_nano,       ///< NTP format
+    delta_micro,     ///< 158/159: microseconds before the export time
     uptime_start,
     uptime_end,
     system_init,
     icmp_type_code,
     sampling,
     sampling_space,  ///< samplingPacketSpace (306)
+    sampling_size,   ///< 309
+    sampling_population,  ///< 310
+    sampling_probability, ///< 311
+    sampling_algorithm,   ///< 35, 49 (v9 numbering), 304 (PSAMP numbering)
+    sampler_id,      ///< 48, 302
+    v9_scope_interface,   ///< v9 options scope type 2 (Interface): the ifIndex the options describe
 };
 
 struct FieldOp {
@@ -42,9 +51,11 @@ struct FieldOp {
     Field field = Field::exporter;
     bool variable = false;
     bool keep = false;  ///< keep bytes in FlowRecord::extra (skip/unknown/enterprise)
+    std::uint8_t family = 0;   ///< 4 or 6 for address-family elements
     std::uint16_t length = 0;  ///< fixed length (unused when variable)
     std::uint16_t id = 0;
     std::uint32_t enterprise = 0;
+    const IeInfo* info = nullptr;  ///< registry entry, null when unknown
 };
 
 struct CompiledTemplate {
@@ -57,37 +68,95 @@ struct CompiledTemplate {
     std::uint32_t unknown_fields = 0;     ///< per record
     std::uint32_t enterprise_fields = 0;  ///< per record
     bool has_sampling_space = false;      ///< carries samplingPacketSpace (306)
+    /// Records need the repeated-element rule: the template fills an address column more
+    /// than once, or carries elements of both address families.
+    bool occurrences = false;
 };
 
-/// Compiles a template. Returns an empty string when usable, otherwise why not. Fields of a
-/// known element in a length its type does not allow are demoted to `skip` and reported in
-/// `field_problems` (the template still works).
+/// Compiles a template against a registry. Returns an empty string when usable, otherwise
+/// why not. Fields of a known element in a length its type does not allow are demoted to
+/// `skip` and reported in `field_problems` (the template still works).
 std::string compile_template(const Template& t, Protocol p, bool keep_extra, CompiledTemplate& out,
-                             std::vector<std::string>& field_problems);
+                             std::vector<std::string>& field_problems,
+                             const Registry& registry = Registry::standard());
 
-/// What a record says before the message context turns relative times into absolute ones.
+/// One address element of a record whose template needs the repeated-element rule.
+struct AddressOccurrence {
+    Field field;
+    std::uint8_t family;
+    IpAddress address;
+};
+/// One family-bound number (mask, ICMP) of such a record.
+struct FamilyNumber {
+    Field field;
+    std::uint8_t family;
+    std::uint64_t value;
+};
+
+/// What a record says before the message context turns relative times into absolute ones
+/// and the options tables name its sampler, interfaces and VRFs.
 struct PartialRecord {
     FlowRecord rec;
     std::uint64_t start_uptime = 0, end_uptime = 0;
+    std::uint64_t start_delta_us = 0, end_delta_us = 0;
     std::int64_t system_init_ms = 0;
     bool has_start_uptime = false, has_end_uptime = false, has_system_init = false;
+    bool has_start_delta = false, has_end_delta = false;
     bool has_icmp_field = false;
-    std::uint32_t sampling = 0;  ///< 1-in-N, after read_record combined 305 and 306
+    std::uint64_t sampling = 0;  ///< 1-in-N, after read_record combined 305/306 or 309/310
     bool has_sampling = false;
-    std::uint32_t sampling_space = 0;
+    std::uint64_t sampling_space = 0;
     bool has_sampling_space = false;
     bool sampling_is_packet_interval = false;  ///< `sampling` came from 305, not 34/50
+    std::uint64_t sampling_size = 0, sampling_population = 0;
+    bool has_sampling_size = false, has_sampling_population = false;
+    double sampling_probability = 0;
+    bool has_sampling_probability = false;
+    std::uint16_t sampling_algorithm = 0;  ///< PSAMP numbering
+    bool has_sampling_algorithm = false;
+    std::uint64_t sampler_id = 0;
+    bool has_sampler_id = false;
+    std::vector<AddressOccurrence> addresses;  ///< only for templates with `occurrences`
+    std::vector<FamilyNumber> family_numbers;
 
     void reset() {
+        rec.extra.clear();
+        auto extra = std::move(rec.extra);
         rec = FlowRecord{};
+        rec.extra = std::move(extra);
         has_start_uptime = has_end_uptime = has_system_init = has_icmp_field = has_sampling = false;
+        has_start_delta = has_end_delta = false;
         has_sampling_space = sampling_is_packet_interval = false;
+        has_sampling_size = has_sampling_population = has_sampling_probability = false;
+        has_sampling_algorithm = has_sampler_id = false;
+        addresses.clear();
+        family_numbers.clear();
     }
 };
 
 /// Reads one record at p (at most `avail` bytes). Returns the bytes consumed, or 0 if the
 /// record does not fit (a variable-length field running past `avail`, or a short tail).
 std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::size_t avail, PartialRecord& out);
+
+/// A sampler (v9 flow sampler, PSAMP selector) as an options record described it.
+struct Sampler {
+    std::uint64_t interval = 0;  ///< 1-in-N; 0 when the options named the sampler without a rate
+    std::uint16_t algorithm = 0; ///< PSAMP numbering, 0 unknown
+};
+
+/// Options tables of one exporter and observation domain / source id, updated as options
+/// records arrive and applied to the data records that follow.
+struct OptionsTables {
+    std::unordered_map<std::uint64_t, Sampler> samplers;  ///< by sampler / selector id
+    std::optional<Sampler> unnamed_sampler;  ///< sampling options that name no sampler id
+    std::unordered_map<std::uint32_t, std::string_view> interfaces;  ///< ifIndex -> interned name
+    std::unordered_map<std::uint32_t, std::string_view> vrfs;        ///< VRF id -> interned name
+    /// The domain's only sampler, when exactly one is known; null otherwise.
+    const Sampler* only_sampler() const noexcept;
+};
+
+/// How finish_record resolved a record's sampling.
+enum class SamplingSource : std::uint8_t { none, record, named, only, header, unknown_id };
 
 /// The message a record arrived in: turns relative times absolute and fills header columns.
 struct MessageContext {
@@ -99,23 +168,30 @@ struct MessageContext {
     /// v5/v9: header time minus sysUptime, the exporter's boot in epoch ms.
     std::int64_t boot_ms = 0;
     bool has_boot = false;
+    std::uint32_t header_uptime = 0;  ///< v5/v9 sysUptime, for the 32-bit wrap
     /// IPFIX: systemInitTimeMilliseconds announced in options data for this session.
     std::int64_t session_system_init_ms = 0;
     bool has_session_system_init = false;
-    /// Sampling interval in force from options data or the v5 header.
-    std::uint32_t session_sampling = 0;
+    /// Sampling interval in force from the v5 header (or, for the encoder's own truth, its
+    /// sampling options record).
+    std::uint64_t session_sampling = 0;
     bool has_session_sampling = false;
+    std::uint16_t session_sampling_algorithm = 0;  ///< PSAMP numbering, 0 = not announced
+    /// Options tables of the record's session (decoder only).
+    const OptionsTables* tables = nullptr;
 };
 
-/// Completes a record: header columns, absolute times, ICMP type/code, sampling. Returns
-/// false if a relative time could not be resolved (the time fields are then left absent).
-bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageContext& ctx);
+/// Completes a record: header columns, absolute times, ICMP type/code, the repeated-element
+/// rule, sampling and names from the options tables. Returns false if a relative time could
+/// not be resolved (the time fields are then left absent).
+bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageContext& ctx,
+                   SamplingSource* sampling_source = nullptr);
 
 /// Writes `r` per template `t` at out (which has room for the record). Returns bytes written,
 /// or 0 when a value does not fit a variable-length field. `clamped` counts values that did
 /// not fit their field width. `boot_ms` is the exporter's sysUptime origin.
 std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::int64_t boot_ms,
-                         std::uint32_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped);
+                         std::uint64_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped);
 /// Bytes write_record needs for r (variable-length fields counted with their prefixes).
 std::size_t record_size(const CompiledTemplate& t, const FlowRecord& r);
 
@@ -130,4 +206,14 @@ void read_v5_record(const std::uint8_t* p, PartialRecord& out);
 std::uint64_t ms_to_ntp(std::int64_t epoch_ms, bool micro_resolution) noexcept;
 std::int64_t ntp_to_ms(std::uint64_t ntp, bool micro_resolution) noexcept;
 
+}  // namespace flowlab::core::detail
+
+namespace flowlab::core::detail {
+/// Absolute time of a 32-bit uptime-relative value `rel` (ms since `base`), given the export
+/// time: the value is taken in the 2^32 ms period that puts it closest before the export (a
+/// little after is allowed), so flows straddling the 49.7-day wrap come out right.
+std::int64_t resolve_uptime(std::int64_t base, std::uint64_t rel, std::int64_t export_ms) noexcept;
+/// PSAMP selectorAlgorithm number for v9 samplingAlgorithm / samplerMode values (1 deterministic
+/// -> 1 systematic count-based, 2 random -> 3 random n-out-of-N).
+std::uint16_t psamp_algorithm_from_v9(std::uint64_t v) noexcept;
 }  // namespace flowlab::core::detail

@@ -1,234 +1,353 @@
-/// @brief The information-element table: IANA IPFIX registry entries flowlab knows.
+/// @brief The information-element registry loader and flowlab's mapping of IANA elements to
+/// FlowRecord columns.
 #include "flowlab/core/ie_catalog.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "flowlab/core/error.hpp"
+#include "registry_data.hpp"
 
 namespace flowlab::core {
 namespace {
 
-using T = IeType;
 using R = IeRole;
 using F = Field;
-constexpr std::uint16_t V = kVariableLength;
 
-// Sorted by id. Types and lengths from the IANA "IP Flow Information Export (IPFIX) Entities"
-// registry; v9 field types 1..127 are the same numbers (RFC 3954 section 8).
-constexpr IeInfo kTable[] = {
-    {1, "octetDeltaCount", T::unsigned64, 8, R::field, F::bytes},
-    {2, "packetDeltaCount", T::unsigned64, 8, R::field, F::packets},
-    {3, "deltaFlowCount", T::unsigned64, 8, R::none, F::exporter},
-    {4, "protocolIdentifier", T::unsigned8, 1, R::field, F::proto},
-    {5, "ipClassOfService", T::unsigned8, 1, R::field, F::tos},
-    {6, "tcpControlBits", T::unsigned16, 2, R::field, F::tcp_flags},
-    {7, "sourceTransportPort", T::unsigned16, 2, R::field, F::sport},
-    {8, "sourceIPv4Address", T::ipv4_address, 4, R::field, F::src},
-    {9, "sourceIPv4PrefixLength", T::unsigned8, 1, R::field, F::src_mask},
-    {10, "ingressInterface", T::unsigned32, 4, R::field, F::in_if},
-    {11, "destinationTransportPort", T::unsigned16, 2, R::field, F::dport},
-    {12, "destinationIPv4Address", T::ipv4_address, 4, R::field, F::dst},
-    {13, "destinationIPv4PrefixLength", T::unsigned8, 1, R::field, F::dst_mask},
-    {14, "egressInterface", T::unsigned32, 4, R::field, F::out_if},
-    {15, "ipNextHopIPv4Address", T::ipv4_address, 4, R::field, F::next_hop},
-    {16, "bgpSourceAsNumber", T::unsigned32, 4, R::field, F::src_as},
-    {17, "bgpDestinationAsNumber", T::unsigned32, 4, R::field, F::dst_as},
-    {18, "bgpNextHopIPv4Address", T::ipv4_address, 4, R::none, F::exporter},
-    {19, "postMCastPacketDeltaCount", T::unsigned64, 8, R::none, F::exporter},
-    {20, "postMCastOctetDeltaCount", T::unsigned64, 8, R::none, F::exporter},
-    {21, "flowEndSysUpTime", T::unsigned32, 4, R::end_uptime, F::last_ms},
-    {22, "flowStartSysUpTime", T::unsigned32, 4, R::start_uptime, F::first_ms},
-    {23, "postOctetDeltaCount", T::unsigned64, 8, R::none, F::exporter},
-    {24, "postPacketDeltaCount", T::unsigned64, 8, R::none, F::exporter},
-    {25, "minimumIpTotalLength", T::unsigned64, 8, R::none, F::exporter},
-    {26, "maximumIpTotalLength", T::unsigned64, 8, R::none, F::exporter},
-    {27, "sourceIPv6Address", T::ipv6_address, 16, R::field, F::src},
-    {28, "destinationIPv6Address", T::ipv6_address, 16, R::field, F::dst},
-    {29, "sourceIPv6PrefixLength", T::unsigned8, 1, R::field, F::src_mask},
-    {30, "destinationIPv6PrefixLength", T::unsigned8, 1, R::field, F::dst_mask},
-    {31, "flowLabelIPv6", T::unsigned32, 4, R::none, F::exporter},
-    {32, "icmpTypeCodeIPv4", T::unsigned16, 2, R::icmp_type_code, F::icmp_type},
-    {33, "igmpType", T::unsigned8, 1, R::none, F::exporter},
-    {34, "samplingInterval", T::unsigned32, 4, R::sampling, F::sampling_interval},
-    {35, "samplingAlgorithm", T::unsigned8, 1, R::none, F::exporter},
-    {36, "flowActiveTimeout", T::unsigned16, 2, R::none, F::exporter},
-    {37, "flowIdleTimeout", T::unsigned16, 2, R::none, F::exporter},
-    {38, "engineType", T::unsigned8, 1, R::none, F::exporter},
-    {39, "engineId", T::unsigned8, 1, R::none, F::exporter},
-    {40, "exportedOctetTotalCount", T::unsigned64, 8, R::none, F::exporter},
-    {41, "exportedMessageTotalCount", T::unsigned64, 8, R::none, F::exporter},
-    {42, "exportedFlowRecordTotalCount", T::unsigned64, 8, R::none, F::exporter},
-    {44, "sourceIPv4Prefix", T::ipv4_address, 4, R::none, F::exporter},
-    {45, "destinationIPv4Prefix", T::ipv4_address, 4, R::none, F::exporter},
-    {46, "mplsTopLabelType", T::unsigned8, 1, R::none, F::exporter},
-    {47, "mplsTopLabelIPv4Address", T::ipv4_address, 4, R::none, F::exporter},
-    {48, "samplerId", T::unsigned8, 1, R::none, F::exporter},
-    {49, "samplerMode", T::unsigned8, 1, R::none, F::exporter},
-    {50, "samplerRandomInterval", T::unsigned32, 4, R::sampling, F::sampling_interval},
-    {52, "minimumTTL", T::unsigned8, 1, R::none, F::exporter},
-    {53, "maximumTTL", T::unsigned8, 1, R::none, F::exporter},
-    {54, "fragmentIdentification", T::unsigned32, 4, R::none, F::exporter},
-    {55, "postIpClassOfService", T::unsigned8, 1, R::none, F::exporter},
-    {56, "sourceMacAddress", T::mac_address, 6, R::none, F::exporter},
-    {57, "postDestinationMacAddress", T::mac_address, 6, R::none, F::exporter},
-    {58, "vlanId", T::unsigned16, 2, R::none, F::exporter},
-    {59, "postVlanId", T::unsigned16, 2, R::none, F::exporter},
-    {60, "ipVersion", T::unsigned8, 1, R::none, F::exporter},
-    {61, "flowDirection", T::unsigned8, 1, R::none, F::exporter},
-    {62, "ipNextHopIPv6Address", T::ipv6_address, 16, R::field, F::next_hop},
-    {63, "bgpNextHopIPv6Address", T::ipv6_address, 16, R::none, F::exporter},
-    {64, "ipv6ExtensionHeaders", T::unsigned32, 4, R::none, F::exporter},
-    {70, "mplsTopLabelStackSection", T::octet_array, 3, R::none, F::exporter},
-    {71, "mplsLabelStackSection2", T::octet_array, 3, R::none, F::exporter},
-    {72, "mplsLabelStackSection3", T::octet_array, 3, R::none, F::exporter},
-    {73, "mplsLabelStackSection4", T::octet_array, 3, R::none, F::exporter},
-    {74, "mplsLabelStackSection5", T::octet_array, 3, R::none, F::exporter},
-    {75, "mplsLabelStackSection6", T::octet_array, 3, R::none, F::exporter},
-    {76, "mplsLabelStackSection7", T::octet_array, 3, R::none, F::exporter},
-    {77, "mplsLabelStackSection8", T::octet_array, 3, R::none, F::exporter},
-    {78, "mplsLabelStackSection9", T::octet_array, 3, R::none, F::exporter},
-    {79, "mplsLabelStackSection10", T::octet_array, 3, R::none, F::exporter},
-    {80, "destinationMacAddress", T::mac_address, 6, R::none, F::exporter},
-    {81, "postSourceMacAddress", T::mac_address, 6, R::none, F::exporter},
-    {82, "interfaceName", T::string, V, R::none, F::exporter},
-    {83, "interfaceDescription", T::string, V, R::none, F::exporter},
-    {85, "octetTotalCount", T::unsigned64, 8, R::none, F::exporter},
-    {86, "packetTotalCount", T::unsigned64, 8, R::none, F::exporter},
-    {88, "fragmentOffset", T::unsigned16, 2, R::none, F::exporter},
-    {89, "forwardingStatus", T::unsigned32, 4, R::none, F::exporter},
-    {90, "mplsVpnRouteDistinguisher", T::octet_array, 8, R::none, F::exporter},
-    {94, "applicationDescription", T::string, V, R::none, F::exporter},
-    {95, "applicationId", T::octet_array, V, R::none, F::exporter},
-    {96, "applicationName", T::string, V, R::none, F::exporter},
-    {98, "postIpDiffServCodePoint", T::unsigned8, 1, R::none, F::exporter},
-    {128, "bgpNextAdjacentAsNumber", T::unsigned32, 4, R::none, F::exporter},
-    {129, "bgpPrevAdjacentAsNumber", T::unsigned32, 4, R::none, F::exporter},
-    {130, "exporterIPv4Address", T::ipv4_address, 4, R::none, F::exporter},
-    {131, "exporterIPv6Address", T::ipv6_address, 16, R::none, F::exporter},
-    {136, "flowEndReason", T::unsigned8, 1, R::field, F::end_reason},
-    {137, "commonPropertiesId", T::unsigned64, 8, R::none, F::exporter},
-    {138, "observationPointId", T::unsigned64, 8, R::none, F::exporter},
-    {139, "icmpTypeCodeIPv6", T::unsigned16, 2, R::icmp_type_code, F::icmp_type},
-    {141, "lineCardId", T::unsigned32, 4, R::none, F::exporter},
-    {142, "portId", T::unsigned32, 4, R::none, F::exporter},
-    {143, "meteringProcessId", T::unsigned32, 4, R::none, F::exporter},
-    {144, "exportingProcessId", T::unsigned32, 4, R::none, F::exporter},
-    {145, "templateId", T::unsigned16, 2, R::none, F::exporter},
-    {148, "flowId", T::unsigned64, 8, R::none, F::exporter},
-    {149, "observationDomainId", T::unsigned32, 4, R::none, F::exporter},
-    {150, "flowStartSeconds", T::date_time_seconds, 4, R::start_seconds, F::first_ms},
-    {151, "flowEndSeconds", T::date_time_seconds, 4, R::end_seconds, F::last_ms},
-    {152, "flowStartMilliseconds", T::date_time_milliseconds, 8, R::field, F::first_ms},
-    {153, "flowEndMilliseconds", T::date_time_milliseconds, 8, R::field, F::last_ms},
-    {154, "flowStartMicroseconds", T::date_time_microseconds, 8, R::start_micro, F::first_ms},
-    {155, "flowEndMicroseconds", T::date_time_microseconds, 8, R::end_micro, F::last_ms},
-    {156, "flowStartNanoseconds", T::date_time_nanoseconds, 8, R::start_nano, F::first_ms},
-    {157, "flowEndNanoseconds", T::date_time_nanoseconds, 8, R::end_nano, F::last_ms},
-    {158, "flowStartDeltaMicroseconds", T::unsigned32, 4, R::none, F::exporter},
-    {159, "flowEndDeltaMicroseconds", T::unsigned32, 4, R::none, F::exporter},
-    {160, "systemInitTimeMilliseconds", T::date_time_milliseconds, 8, R::system_init_ms, F::exporter},
-    {161, "flowDurationMilliseconds", T::unsigned32, 4, R::none, F::exporter},
-    {162, "flowDurationMicroseconds", T::unsigned32, 4, R::none, F::exporter},
-    {176, "icmpTypeIPv4", T::unsigned8, 1, R::field, F::icmp_type},
-    {177, "icmpCodeIPv4", T::unsigned8, 1, R::field, F::icmp_code},
-    {178, "icmpTypeIPv6", T::unsigned8, 1, R::field, F::icmp_type},
-    {179, "icmpCodeIPv6", T::unsigned8, 1, R::field, F::icmp_code},
-    {184, "tcpSequenceNumber", T::unsigned32, 4, R::none, F::exporter},
-    {185, "tcpAcknowledgementNumber", T::unsigned32, 4, R::none, F::exporter},
-    {186, "tcpWindowSize", T::unsigned16, 2, R::none, F::exporter},
-    {192, "ipTTL", T::unsigned8, 1, R::none, F::exporter},
-    {195, "ipDiffServCodePoint", T::unsigned8, 1, R::none, F::exporter},
-    {205, "udpMessageLength", T::unsigned16, 2, R::none, F::exporter},
-    {210, "paddingOctets", T::octet_array, V, R::padding, F::exporter},
-    {224, "ipTotalLength", T::unsigned64, 8, R::none, F::exporter},
-    {225, "postNATSourceIPv4Address", T::ipv4_address, 4, R::none, F::exporter},
-    {226, "postNATDestinationIPv4Address", T::ipv4_address, 4, R::none, F::exporter},
-    {227, "postNAPTSourceTransportPort", T::unsigned16, 2, R::none, F::exporter},
-    {228, "postNAPTDestinationTransportPort", T::unsigned16, 2, R::none, F::exporter},
-    {234, "ingressVRFID", T::unsigned32, 4, R::none, F::exporter},
-    {235, "egressVRFID", T::unsigned32, 4, R::none, F::exporter},
-    {239, "biflowDirection", T::unsigned8, 1, R::none, F::exporter},
-    {243, "dot1qVlanId", T::unsigned16, 2, R::none, F::exporter},
-    {244, "dot1qPriority", T::unsigned8, 1, R::none, F::exporter},
-    {252, "ingressPhysicalInterface", T::unsigned32, 4, R::none, F::exporter},
-    {253, "egressPhysicalInterface", T::unsigned32, 4, R::none, F::exporter},
-    {302, "selectorId", T::unsigned64, 8, R::none, F::exporter},
-    {304, "selectorAlgorithm", T::unsigned16, 2, R::none, F::exporter},
-    {305, "samplingPacketInterval", T::unsigned32, 4, R::sampling, F::sampling_interval},
-    {306, "samplingPacketSpace", T::unsigned32, 4, R::sampling_space, F::sampling_interval},
-    {309, "samplingSize", T::unsigned32, 4, R::none, F::exporter},
-    {310, "samplingPopulation", T::unsigned32, 4, R::none, F::exporter},
-    {311, "samplingProbability", T::float64, 8, R::none, F::exporter},
-    {323, "observationTimeMilliseconds", T::date_time_milliseconds, 8, R::none, F::exporter},
-    {346, "privateEnterpriseNumber", T::unsigned32, 4, R::none, F::exporter},
+/// What an IANA element means to FlowRecord. Everything not listed is shown in JSON lines
+/// only. `family` marks elements of one address family, for records that carry both.
+struct Meaning {
+    std::uint16_t id;
+    IeRole role;
+    Field field;
+    std::uint8_t family;
 };
 
-constexpr bool table_sorted() {
-    for (std::size_t i = 1; i < std::size(kTable); ++i)
-        if (kTable[i - 1].id >= kTable[i].id) return false;
+constexpr Meaning kMeanings[] = {
+    {1, R::field, F::bytes, 0},
+    {2, R::field, F::packets, 0},
+    {4, R::field, F::proto, 0},
+    {5, R::field, F::tos, 0},
+    {6, R::field, F::tcp_flags, 0},
+    {7, R::field, F::sport, 0},
+    {8, R::field, F::src, 4},
+    {9, R::field, F::src_mask, 4},
+    {10, R::field, F::in_if, 0},
+    {11, R::field, F::dport, 0},
+    {12, R::field, F::dst, 4},
+    {13, R::field, F::dst_mask, 4},
+    {14, R::field, F::out_if, 0},
+    {15, R::field, F::next_hop, 4},
+    {16, R::field, F::src_as, 0},
+    {17, R::field, F::dst_as, 0},
+    {21, R::end_uptime, F::last_ms, 0},
+    {22, R::start_uptime, F::first_ms, 0},
+    {27, R::field, F::src, 6},
+    {28, R::field, F::dst, 6},
+    {29, R::field, F::src_mask, 6},
+    {30, R::field, F::dst_mask, 6},
+    {32, R::icmp_type_code, F::icmp_type, 4},
+    {34, R::sampling, F::sampling_interval, 0},
+    {35, R::sampling_algorithm, F::sampling_algorithm, 0},
+    {48, R::sampler_id, F::exporter, 0},
+    {49, R::sampling_algorithm, F::sampling_algorithm, 0},
+    {50, R::sampling, F::sampling_interval, 0},
+    {62, R::field, F::next_hop, 6},
+    {82, R::interface_name, F::exporter, 0},
+    {83, R::interface_description, F::exporter, 0},
+    {136, R::field, F::end_reason, 0},
+    {139, R::icmp_type_code, F::icmp_type, 6},
+    {150, R::start_seconds, F::first_ms, 0},
+    {151, R::end_seconds, F::last_ms, 0},
+    {152, R::field, F::first_ms, 0},
+    {153, R::field, F::last_ms, 0},
+    {154, R::start_micro, F::first_ms, 0},
+    {155, R::end_micro, F::last_ms, 0},
+    {156, R::start_nano, F::first_ms, 0},
+    {157, R::end_nano, F::last_ms, 0},
+    {158, R::start_delta_micro, F::first_ms, 0},
+    {159, R::end_delta_micro, F::last_ms, 0},
+    {160, R::system_init_ms, F::exporter, 0},
+    {176, R::field, F::icmp_type, 4},
+    {177, R::field, F::icmp_code, 4},
+    {178, R::field, F::icmp_type, 6},
+    {179, R::field, F::icmp_code, 6},
+    {210, R::padding, F::exporter, 0},
+    {234, R::field, F::vrf_in_id, 0},
+    {235, R::field, F::vrf_out_id, 0},
+    {236, R::vrf_name, F::exporter, 0},
+    {302, R::sampler_id, F::exporter, 0},
+    {304, R::sampling_algorithm, F::sampling_algorithm, 0},
+    {305, R::sampling, F::sampling_interval, 0},
+    {306, R::sampling_space, F::sampling_interval, 0},
+    {309, R::sampling_size, F::sampling_interval, 0},
+    {310, R::sampling_population, F::sampling_interval, 0},
+    {311, R::sampling_probability, F::sampling_interval, 0},
+};
+
+constexpr std::array<std::string_view, 24> kTypeNames = {
+    "octetArray",       "unsigned8",           "unsigned16",           "unsigned32",
+    "unsigned64",       "signed8",             "signed16",             "signed32",
+    "signed64",         "float32",             "float64",              "boolean",
+    "macAddress",       "string",              "dateTimeSeconds",      "dateTimeMilliseconds",
+    "dateTimeMicroseconds", "dateTimeNanoseconds", "ipv4Address",      "ipv6Address",
+    "basicList",        "subTemplateList",     "subTemplateMultiList", "unsigned256"};
+
+std::uint16_t default_length(IeType t) noexcept {
+    switch (t) {
+        case IeType::unsigned8:
+        case IeType::signed8:
+        case IeType::boolean: return 1;
+        case IeType::unsigned16:
+        case IeType::signed16: return 2;
+        case IeType::unsigned32:
+        case IeType::signed32:
+        case IeType::float32:
+        case IeType::date_time_seconds:
+        case IeType::ipv4_address: return 4;
+        case IeType::mac_address: return 6;
+        case IeType::unsigned64:
+        case IeType::signed64:
+        case IeType::float64:
+        case IeType::date_time_milliseconds:
+        case IeType::date_time_microseconds:
+        case IeType::date_time_nanoseconds: return 8;
+        case IeType::ipv6_address: return 16;
+        case IeType::unsigned256: return 32;
+        default: return kVariableLength;
+    }
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+    std::vector<std::string_view> out;
+    std::size_t pos = 0;
+    while (pos < line.size()) {
+        while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t')) ++pos;
+        if (pos >= line.size()) break;
+        std::size_t end = pos;
+        while (end < line.size() && line[end] != ' ' && line[end] != '\t') ++end;
+        out.push_back(line.substr(pos, end - pos));
+        pos = end;
+    }
+    return out;
+}
+
+bool parse_uint(std::string_view s, std::uint64_t max, std::uint64_t& out) {
+    if (s.empty() || s.size() > 20) return false;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return false;
+        if (v > (max - static_cast<unsigned>(c - '0')) / 10) return false;
+        v = v * 10 + static_cast<unsigned>(c - '0');
+    }
+    out = v;
     return true;
 }
-static_assert(table_sorted(), "IE table must be sorted by id without duplicates");
-
-// Direct index for the low ids every record uses: lookups happen once per template field.
-struct Index {
-    std::array<std::int16_t, 512> slot{};
-    constexpr Index() {
-        for (auto& s : slot) s = -1;
-        for (std::size_t i = 0; i < std::size(kTable); ++i)
-            if (kTable[i].id < slot.size()) slot[kTable[i].id] = static_cast<std::int16_t>(i);
-    }
-};
-constexpr Index kIndex{};
 
 }  // namespace
 
-const IeInfo* find_ie(std::uint16_t id) noexcept {
-    if (id < kIndex.slot.size()) {
-        const int s = kIndex.slot[id];
-        return s < 0 ? nullptr : &kTable[s];
-    }
-    auto it = std::lower_bound(std::begin(kTable), std::end(kTable), id,
-                               [](const IeInfo& e, std::uint16_t v) { return e.id < v; });
-    return (it != std::end(kTable) && it->id == id) ? &*it : nullptr;
+Registry::Registry() : iana_(32768, nullptr) {}
+Registry::~Registry() = default;
+
+IeInfo& Registry::add(const IeInfo& info) {
+    IeInfo& e = elements_.emplace_back(info);
+    if (e.enterprise == 0 && e.id < iana_.size()) iana_[e.id] = &e;
+    else other_[(std::uint64_t{e.enterprise} << 16) | e.id] = &e;
+    return e;
 }
 
-std::span<const IeInfo> all_ies() noexcept { return {kTable, std::size(kTable)}; }
+void Registry::load_text(std::string_view text, const std::string& origin) {
+    auto where = [&](std::uint64_t line) {
+        InputError::Place p;
+        p.line = line;
+        return p;
+    };
+    std::string name;
+    std::uint64_t pen = 0;
+    std::optional<std::uint32_t> reverse_pen;
+    bool have_name = false, have_pen = false;
+    std::vector<IeInfo*> added;
+    std::uint64_t line_no = 0;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        const std::size_t nl = text.find('\n', pos);
+        const std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
+        ++line_no;
+        const std::string_view line = trim(raw);
+        if (line.empty() || line.front() == '#') continue;
+        const auto f = split_fields(line);
+        if (f[0] == "registry" || f[0] == "pen" || f[0] == "reverse-pen") {
+            if (f.size() != 2)
+                throw InputError(origin, where(line_no), "'" + std::string(f[0]) + "' takes one value");
+            if (!added.empty())
+                throw InputError(origin, where(line_no), "'" + std::string(f[0]) + "' must come before the elements");
+            if (f[0] == "registry") {
+                name = std::string(f[1]);
+                have_name = true;
+            } else {
+                std::uint64_t v;
+                if (!parse_uint(f[1], 0xFFFFFFFFu, v))
+                    throw InputError(origin, where(line_no),
+                                     "expected a private enterprise number 0..4294967295, found '" + std::string(f[1]) + "'");
+                if (f[0] == "pen") {
+                    pen = v;
+                    have_pen = true;
+                } else {
+                    reverse_pen = static_cast<std::uint32_t>(v);
+                }
+            }
+            continue;
+        }
+        if (!have_name || !have_pen)
+            throw InputError(origin, where(line_no), "the file must start with 'registry NAME' and 'pen N' lines");
+        if (f.size() != 6)
+            throw InputError(origin, where(line_no),
+                             "expected 6 fields (id, name, type, semantics, units, status; '-' for none), found " +
+                                 std::to_string(f.size()));
+        std::uint64_t id;
+        if (!parse_uint(f[0], 32767, id))
+            throw InputError(origin, where(line_no), "element id must be 0..32767, found '" + std::string(f[0]) + "'");
+        const auto type = ie_type_from_name(f[2]);
+        if (!type)
+            throw InputError(origin, where(line_no), "unknown abstract data type '" + std::string(f[2]) + "' (RFC 7012 3.1)");
+        if (f[5] != "current" && f[5] != "deprecated" && f[5] != "obsolete" && f[5] != "-")
+            throw InputError(origin, where(line_no),
+                             "status must be current, deprecated or obsolete, found '" + std::string(f[5]) + "'");
+        IeInfo e;
+        e.id = static_cast<std::uint16_t>(id);
+        e.enterprise = static_cast<std::uint32_t>(pen);
+        e.type = *type;
+        e.default_length = default_length(*type);
+        e.name = strings_.emplace_back(f[1]);
+        e.registry = strings_.emplace_back(name);
+        e.qualified = pen == 0 ? e.name : std::string_view(strings_.emplace_back(name + ":" + std::string(f[1])));
+        e.semantics = f[3] == "-" ? std::string_view() : std::string_view(strings_.emplace_back(f[3]));
+        e.units = f[4] == "-" ? std::string_view() : std::string_view(strings_.emplace_back(f[4]));
+        e.deprecated = f[5] != "current" && f[5] != "-";
+        if (pen == 0) {
+            for (const Meaning& m : kMeanings)
+                if (m.id == e.id) {
+                    e.role = m.role;
+                    e.field = m.field;
+                    e.family = m.family;
+                }
+        }
+        added.push_back(&add(e));
+    }
+    if (reverse_pen) {
+        // RFC 5103: the reverse of element X is X under the reverse PEN, named reverseX.
+        for (const IeInfo* e : added) {
+            IeInfo r = *e;
+            std::string n = std::string(e->name);
+            if (!n.empty()) n[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(n[0])));
+            r.enterprise = *reverse_pen;
+            r.name = strings_.emplace_back("reverse" + n);
+            r.qualified = r.name;
+            r.role = IeRole::none;
+            r.field = Field::exporter;
+            r.family = 0;
+            add(r);
+        }
+    }
+}
+
+void Registry::load_path(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        std::vector<std::string> files;
+        for (const auto& entry : fs::directory_iterator(path, ec))
+            if (entry.path().extension() == ".ies") files.push_back(entry.path().string());
+        if (ec) throw InputError(path, "cannot list the directory: " + ec.message());
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) load_path(f);
+        return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path, "cannot open the registry file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    load_text(ss.str(), path);
+}
+
+const IeInfo* Registry::find(std::uint32_t enterprise, std::uint16_t id) const noexcept {
+    if (enterprise == 0) return id < iana_.size() ? iana_[id] : nullptr;
+    auto it = other_.find((std::uint64_t{enterprise} << 16) | id);
+    return it == other_.end() ? nullptr : it->second;
+}
+
+std::vector<const IeInfo*> Registry::elements() const {
+    std::vector<const IeInfo*> out;
+    out.reserve(elements_.size());
+    for (const auto& e : elements_) out.push_back(&e);
+    return out;
+}
+
+std::unique_ptr<Registry> Registry::builtin() {
+    auto r = std::make_unique<Registry>();
+    for (const auto& file : detail::builtin_registries()) r->load_text(file.text, "built-in registry " + std::string(file.name));
+    return r;
+}
+
+const Registry& Registry::standard() {
+    static const std::unique_ptr<Registry> instance = [] {
+        auto r = builtin();
+        if (const char* env = std::getenv("FLOWLAB_REGISTRY"); env && *env) {
+            std::string_view list(env);
+            while (!list.empty()) {
+                const std::size_t colon = list.find(':');
+                const std::string item(list.substr(0, colon));
+                if (!item.empty()) r->load_path(item);
+                if (colon == std::string_view::npos) break;
+                list.remove_prefix(colon + 1);
+            }
+        }
+        return r;
+    }();
+    return *instance;
+}
+
+const IeInfo* find_ie(std::uint16_t id) noexcept { return Registry::standard().find(0, id); }
+const IeInfo* find_ie(std::uint32_t enterprise, std::uint16_t id) noexcept {
+    return Registry::standard().find(enterprise, id);
+}
 
 std::string_view ie_type_name(IeType t) noexcept {
-    switch (t) {
-        case IeType::octet_array: return "octetArray";
-        case IeType::unsigned8: return "unsigned8";
-        case IeType::unsigned16: return "unsigned16";
-        case IeType::unsigned32: return "unsigned32";
-        case IeType::unsigned64: return "unsigned64";
-        case IeType::signed32: return "signed32";
-        case IeType::signed64: return "signed64";
-        case IeType::float64: return "float64";
-        case IeType::boolean: return "boolean";
-        case IeType::mac_address: return "macAddress";
-        case IeType::string: return "string";
-        case IeType::date_time_seconds: return "dateTimeSeconds";
-        case IeType::date_time_milliseconds: return "dateTimeMilliseconds";
-        case IeType::date_time_microseconds: return "dateTimeMicroseconds";
-        case IeType::date_time_nanoseconds: return "dateTimeNanoseconds";
-        case IeType::ipv4_address: return "ipv4Address";
-        case IeType::ipv6_address: return "ipv6Address";
-    }
-    return "?";
+    const auto i = static_cast<std::size_t>(t);
+    return i < kTypeNames.size() ? kTypeNames[i] : std::string_view("?");
+}
+
+std::optional<IeType> ie_type_from_name(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < kTypeNames.size(); ++i)
+        if (kTypeNames[i] == name) return static_cast<IeType>(i);
+    return std::nullopt;
 }
 
 bool ie_length_allowed(const IeInfo& info, std::uint16_t length) noexcept {
-    if (length == 0) return false;
     switch (info.type) {
         case IeType::unsigned8:
         case IeType::unsigned16:
         case IeType::unsigned32:
         case IeType::unsigned64:
+        case IeType::signed8:
+        case IeType::signed16:
         case IeType::signed32:
         case IeType::signed64:
             // Reduced-size encoding (RFC 7011 6.2); v9 exporters also send wider-than-default
-            // fields (a 1-byte TCP flags, 8-byte counters), so any 1..8 is accepted.
-            return length <= 8;
+            // fields (8-byte uptime fields, 8-byte counters), so any 1..8 is accepted.
+            return length >= 1 && length <= 8;
+        case IeType::float32: return length == 4;
         case IeType::float64: return length == 4 || length == 8;
         case IeType::boolean: return length == 1;
         case IeType::mac_address: return length == 6;
@@ -238,8 +357,12 @@ bool ie_length_allowed(const IeInfo& info, std::uint16_t length) noexcept {
         case IeType::date_time_milliseconds:
         case IeType::date_time_microseconds:
         case IeType::date_time_nanoseconds: return length == 8;
+        case IeType::unsigned256: return length >= 1 && length <= 32;
         case IeType::string:
-        case IeType::octet_array: return true;
+        case IeType::octet_array:
+        case IeType::basic_list:
+        case IeType::sub_template_list:
+        case IeType::sub_template_multi_list: return true;
     }
     return false;
 }

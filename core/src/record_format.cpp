@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "flowlab/core/error.hpp"
@@ -17,13 +18,21 @@ constexpr std::size_t kReadBuffer = std::size_t{1} << 20;
 constexpr std::size_t kAddressText = 46;  // IpAddress::format needs this much room
 constexpr std::size_t kNumberText = 20;   // UINT64_MAX or INT64_MIN
 
-// Room one CSV row can need: every field at its widest, separators and newline.
+// Room one CSV row can need without names: every field at its widest, separators, newline.
 constexpr std::size_t kMaxCsvRow = kFieldCount * (kAddressText + 1) + 1;
-// Room one JSON line can need without extras: each field as "name":"value", plus braces.
+// Room one JSON line can need without extras and names: each field as "name":"value", braces.
 constexpr std::size_t kMaxJsonFixed = kFieldCount * (24 + kAddressText + 4) + 16;
 
+/// Room the name fields need beyond the fixed bound: CSV doubles quotes, JSON escapes as \u00XX.
+std::size_t text_bound(const FlowRecord& r) noexcept {
+    if (r.in_if_name.empty() && r.out_if_name.empty() && r.vrf_in.empty() && r.vrf_out.empty()) return 0;
+    return 6 * (r.in_if_name.size() + r.out_if_name.size() + r.vrf_in.size() + r.vrf_out.size()) + 16;
+}
+
+std::size_t csv_bound(const FlowRecord& r) noexcept { return kMaxCsvRow + text_bound(r); }
+
 std::size_t json_bound(const FlowRecord& r) noexcept {
-    std::size_t n = kMaxJsonFixed;
+    std::size_t n = kMaxJsonFixed + text_bound(r);
     if (!r.extra.empty()) {
         n += 16;
         for (const auto& e : r.extra) n += 64 + 2 * e.value.size();
@@ -36,10 +45,11 @@ std::uint64_t field_max(Field f) noexcept {
     switch (f) {
     case Field::sport:
     case Field::dport:
+    case Field::tcp_flags:
+    case Field::sampling_algorithm:
     case Field::template_id: return 0xFFFF;
     case Field::proto:
     case Field::tos:
-    case Field::tcp_flags:
     case Field::src_mask:
     case Field::dst_mask:
     case Field::icmp_type:
@@ -47,13 +57,15 @@ std::uint64_t field_max(Field f) noexcept {
     case Field::end_reason:
     case Field::version: return 0xFF;
     case Field::packets:
-    case Field::bytes: return ~std::uint64_t{0};
+    case Field::bytes:
+    case Field::sampling_interval: return ~std::uint64_t{0};
     default: return 0xFFFFFFFF;
     }
 }
 
 std::string expected_text(Field f) {
     if (is_address_field(f)) return "an IPv4 or IPv6 address";
+    if (is_text_field(f)) return "text (CSV-quoted if it holds a comma, quote or line break)";
     if (is_signed_field(f)) return "a signed 64-bit integer (Unix epoch milliseconds)";
     return "an integer 0.." + std::to_string(field_max(f));
 }
@@ -69,12 +81,44 @@ inline char* put_value(char* p, const FlowRecord& r, Field f) noexcept {
     return std::to_chars(p, p + kNumberText, r.number(f)).ptr;
 }
 
-/// Writes one CSV row at p (room: kMaxCsvRow) and returns its end.
+/// A name as one CSV cell: quoted (RFC 4180) only when it must be.
+char* put_csv_text(char* p, std::string_view s) noexcept {
+    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return put_text(p, s);
+    *p++ = '"';
+    for (char c : s) {
+        if (c == '"') *p++ = '"';
+        *p++ = c;
+    }
+    *p++ = '"';
+    return p;
+}
+
+/// A name as a JSON string body: quotes, backslashes and control characters escaped.
+char* put_json_text(char* p, std::string_view s) noexcept {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            *p++ = '\\';
+            *p++ = ch;
+        } else if (c < 0x20) {
+            p = put_text(p, "\\u00");
+            *p++ = kHex[c >> 4];
+            *p++ = kHex[c & 15];
+        } else {
+            *p++ = ch;
+        }
+    }
+    return p;
+}
+
+/// Writes one CSV row at p (room: csv_bound(r)) and returns its end.
 char* format_csv(char* p, const FlowRecord& r) noexcept {
     for (std::size_t i = 0; i < kFieldCount; ++i) {
         const auto f = static_cast<Field>(i);
         if (i) *p++ = ',';
-        if (r.has(f)) p = put_value(p, r, f);
+        if (!r.has(f)) continue;
+        p = is_text_field(f) ? put_csv_text(p, r.text(f)) : put_value(p, r, f);
     }
     *p++ = '\n';
     return p;
@@ -97,6 +141,10 @@ char* format_json(char* p, const FlowRecord& r) noexcept {
         if (is_address_field(f)) {
             *p++ = '"';
             p = put_value(p, r, f);
+            *p++ = '"';
+        } else if (is_text_field(f)) {
+            *p++ = '"';
+            p = put_json_text(p, r.text(f));
             *p++ = '"';
         } else {
             p = put_value(p, r, f);
@@ -184,7 +232,7 @@ std::string csv_header() {
 }
 
 void append_csv_row(std::string& out, const FlowRecord& r) {
-    append_with(out, kMaxCsvRow, [&](char* p) { return format_csv(p, r); });
+    append_with(out, csv_bound(r), [&](char* p) { return format_csv(p, r); });
 }
 
 void append_json_line(std::string& out, const FlowRecord& r) {
@@ -213,7 +261,7 @@ void RecordWriter::begin() {
 }
 
 void RecordWriter::write(const FlowRecord& r) {
-    const std::size_t need = format_ == RecordFormat::csv ? kMaxCsvRow : json_bound(r);
+    const std::size_t need = format_ == RecordFormat::csv ? csv_bound(r) : json_bound(r);
     if (used_ + need > buf_.size()) {
         spill();
         if (need > buf_.size()) buf_.resize(need);  // a record with very large extras
@@ -222,6 +270,31 @@ void RecordWriter::write(const FlowRecord& r) {
     char* end = format_ == RecordFormat::csv ? format_csv(p, r) : format_json(p, r);
     used_ += static_cast<std::size_t>(end - p);
     ++written_;
+}
+
+void RecordWriter::write(const FlowRecord& r, const RecordView* view) {
+    if (format_ != RecordFormat::jsonl || !view || !view->layout) {
+        write(r);
+        return;
+    }
+    line_.clear();
+    append_json_line(line_, r);
+    line_.pop_back();  // newline
+    line_.pop_back();  // closing brace
+    line_ += line_.back() == '{' ? "\"elements\":[" : ",\"elements\":[";
+    append_elements_json(line_, *view);
+    line_ += "]}\n";
+    write_text(line_);
+    ++written_;
+}
+
+void RecordWriter::write_text(std::string_view text) {
+    if (used_ + text.size() > buf_.size()) {
+        spill();
+        if (text.size() > buf_.size()) buf_.resize(text.size());
+    }
+    std::memcpy(buf_.data() + used_, text.data(), text.size());
+    used_ += text.size();
 }
 
 void RecordWriter::spill() {
@@ -240,14 +313,255 @@ void RecordWriter::flush() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Elements
+
+namespace {
+
+constexpr std::string_view kV9ScopeNames[] = {"", "System", "Interface", "LineCard", "Cache", "Template"};
+
+void append_hex(std::string& out, std::span<const std::uint8_t> v) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "0x";
+    for (std::uint8_t b : v) {
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+    }
+}
+
+bool valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        for (std::size_t k = 1; k < n; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+        i += n;
+    }
+    return true;
+}
+
+void append_ntp(std::string& out, std::uint64_t ntp, bool micro) {
+    constexpr std::int64_t kNtpUnixOffset = 2208988800;
+    std::int64_t secs = static_cast<std::int64_t>(ntp >> 32) - kNtpUnixOffset;
+    if (secs < 0) secs += std::int64_t{1} << 32;  // NTP era 1 (RFC 5905 6)
+    std::uint64_t frac = ntp & 0xFFFFFFFFu;
+    char buf[32];
+    if (micro) {
+        frac &= ~std::uint64_t{0x7FF};  // RFC 7011 6.1.9: the lower 11 bits are ignored
+        std::snprintf(buf, sizeof buf, "%lld.%06llu", static_cast<long long>(secs),
+                      static_cast<unsigned long long>((frac * 1'000'000) >> 32));
+    } else {
+        std::snprintf(buf, sizeof buf, "%lld.%09llu", static_cast<long long>(secs),
+                      static_cast<unsigned long long>((frac * 1'000'000'000) >> 32));
+    }
+    out += buf;
+}
+
+}  // namespace
+
+std::string element_name(const FieldSpec& spec, const IeInfo* info, bool v9_scope) {
+    if (v9_scope)
+        return "v9Scope" + (spec.id < std::size(kV9ScopeNames) && spec.id ? std::string(kV9ScopeNames[spec.id])
+                                                                           : std::to_string(spec.id));
+    if (info) return std::string(info->qualified);
+    return "en" + std::to_string(spec.enterprise) + ":id" + std::to_string(spec.id);
+}
+
+void element_text(const FieldSpec&, const IeInfo* info, std::span<const std::uint8_t> v, std::string& out,
+                  bool& quoted) {
+    quoted = true;
+    if (!info || v.empty()) {
+        append_hex(out, v);
+        return;
+    }
+    const std::size_t n = v.size();
+    auto number = [&](std::uint64_t x) {
+        char buf[24];
+        out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, x).ptr - buf));
+        quoted = false;
+    };
+    switch (info->type) {
+        case IeType::unsigned8:
+        case IeType::unsigned16:
+        case IeType::unsigned32:
+        case IeType::unsigned64:
+        case IeType::date_time_seconds:
+        case IeType::date_time_milliseconds:
+            if (n <= 8) return number(load_be_n(v.data(), n));
+            break;
+        case IeType::signed8:
+        case IeType::signed16:
+        case IeType::signed32:
+        case IeType::signed64:
+            if (n <= 8) {
+                std::uint64_t x = load_be_n(v.data(), n);
+                if (n < 8 && (x >> (8 * n - 1)) & 1) x |= ~std::uint64_t{0} << (8 * n);  // sign-extend
+                char buf[24];
+                out.append(buf, static_cast<std::size_t>(
+                                    std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(x)).ptr - buf));
+                quoted = false;
+                return;
+            }
+            break;
+        case IeType::float32:
+        case IeType::float64:
+            if (n == 4 || n == 8) {
+                double d;
+                if (n == 4) {
+                    const std::uint32_t bits = load_be32(v.data());
+                    float f;
+                    std::memcpy(&f, &bits, 4);
+                    d = f;
+                } else {
+                    const std::uint64_t bits = load_be64(v.data());
+                    std::memcpy(&d, &bits, 8);
+                }
+                if (d != d || d - d != 0) {  // NaN or infinity: not a JSON number
+                    out += d != d ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+                    return;
+                }
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%.17g", d);
+                out += buf;
+                quoted = false;
+                return;
+            }
+            break;
+        case IeType::boolean:
+            if (n == 1 && (v[0] == 1 || v[0] == 2)) {  // RFC 7011 6.1.5: true = 1, false = 2
+                out += v[0] == 1 ? "true" : "false";
+                quoted = false;
+                return;
+            }
+            break;
+        case IeType::mac_address:
+            if (n == 6) {
+                char buf[18];
+                std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3], v[4], v[5]);
+                out += buf;
+                return;
+            }
+            break;
+        case IeType::ipv4_address:
+            if (n == 4) {
+                out += IpAddress::v4_bytes(v.data()).to_string();
+                return;
+            }
+            break;
+        case IeType::ipv6_address:
+            if (n == 16) {
+                out += IpAddress::v6_bytes(v.data()).to_string();
+                return;
+            }
+            break;
+        case IeType::date_time_microseconds:
+        case IeType::date_time_nanoseconds:
+            if (n == 8) {
+                append_ntp(out, load_be64(v.data()), info->type == IeType::date_time_microseconds);
+                quoted = false;
+                return;
+            }
+            break;
+        case IeType::string: {
+            std::string_view text(reinterpret_cast<const char*>(v.data()), n);
+            if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+                // Exporters NUL-pad fixed-size names and NUL-terminate variable ones; bytes
+                // after the first NUL are shown only when they are not padding.
+                const bool padding = std::all_of(text.begin() + static_cast<std::ptrdiff_t>(nul), text.end(),
+                                                 [](char c) { return c == 0; });
+                if (padding) text = text.substr(0, nul);
+            }
+            if (valid_utf8(text) && text.find('\0') == std::string_view::npos) {
+                out += text;
+                return;
+            }
+            break;
+        }
+        default: break;
+    }
+    append_hex(out, v);
+}
+
+void append_json_escaped(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c < 0x20) {
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        } else {
+            out += ch;
+        }
+    }
+}
+
+void append_elements_json(std::string& out, const RecordView& view) {
+    std::string text;
+    bool first = true;
+    const ElementLayout& layout = *view.layout;
+    for_each_element(view, [&](std::size_t i, const FieldSpec& spec, const IeInfo* info, std::span<const std::uint8_t> v) {
+        const bool v9_scope = layout.protocol == Protocol::v9 && i < layout.scope_count;
+        if (!first) out += ',';
+        first = false;
+        out += "[\"";
+        append_json_escaped(out, element_name(spec, v9_scope ? nullptr : info, v9_scope));
+        out += "\",";
+        text.clear();
+        bool quoted = true;
+        element_text(spec, v9_scope ? nullptr : info, v, text, quoted);
+        if (v9_scope) {
+            text.clear();
+            if (!v.empty() && v.size() <= 8) {
+                text = std::to_string(load_be_n(v.data(), v.size()));
+                quoted = false;
+            } else {
+                append_hex(text, v);
+            }
+        }
+        if (quoted) {
+            out += '"';
+            append_json_escaped(out, text);
+            out += '"';
+        } else {
+            out += text;
+        }
+        out += ']';
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Parsing
 
 bool parse_field_text(Field f, std::string_view text, FlowRecord& r) noexcept {
     if (text.empty()) {
         // Absent: value back to its default too, so records compare equal however they were built.
         if (is_address_field(f)) r.set_address(f, IpAddress{});
+        else if (is_text_field(f)) r.set_text(f, {});
         else r.set_number(f, 0);
         r.present.clear(f);
+        return true;
+    }
+    if (is_text_field(f)) {
+        if (text.front() != '"') {
+            if (text.find('"') != std::string_view::npos) return false;
+            r.set_text(f, intern_name(text));
+            return true;
+        }
+        // RFC 4180 quoted cell: "" stands for one quote.
+        if (text.size() < 2 || text.back() != '"') return false;
+        std::string unquoted;
+        for (std::size_t i = 1; i + 1 < text.size(); ++i) {
+            if (text[i] == '"') {
+                if (i + 2 >= text.size() || text[i + 1] != '"') return false;
+                ++i;
+            }
+            unquoted += text[i];
+        }
+        r.set_text(f, intern_name(unquoted));
         return true;
     }
     if (is_address_field(f)) {
@@ -392,7 +706,7 @@ bool RecordCsvReader::next(FlowRecord& r) {
         const auto f = static_cast<Field>(columns_[column]);
         const char* q = p;
         bool done = false;
-        if (!is_address_field(f)) {
+        if (!is_address_field(f) && !is_text_field(f)) {
             // Fast path for the common cell, a number of at most 18 digits (which cannot
             // overflow): digits are parsed while the cell end is found, in one pass. Anything
             // else, errors included, takes the general path below.
@@ -413,6 +727,21 @@ bool RecordCsvReader::next(FlowRecord& r) {
             }
         }
         if (!done) {
+            if (is_text_field(f) && q != end && *q == '"') {
+                // Quoted name: commas inside quotes belong to the cell ("" is an escaped quote).
+                ++q;
+                while (q != end) {
+                    if (*q == '"') {
+                        if (q + 1 != end && q[1] == '"') {
+                            q += 2;
+                            continue;
+                        }
+                        ++q;
+                        break;
+                    }
+                    ++q;
+                }
+            }
             while (q != end && *q != ',') ++q;
             const std::string_view cell(p, static_cast<std::size_t>(q - p));
             if (!parse_field_text(f, cell, r))

@@ -113,7 +113,8 @@ TEST(RecordFormat, HeaderIsTheVocabulary) {
     EXPECT_EQ(csv_header(),
               "exporter,domain,src,dst,sport,dport,proto,tos,tcp_flags,packets,bytes,first_ms,last_ms,in_if,out_if,"
               "src_as,dst_as,src_mask,dst_mask,next_hop,icmp_type,icmp_code,end_reason,sampling_interval,version,"
-              "sequence,template_id,export_ms");
+              "sequence,template_id,export_ms,tunnel_src,tunnel_dst,in_if_name,out_if_name,vrf_in_id,vrf_out_id,"
+              "vrf_in,vrf_out,sampling_algorithm");
 }
 
 TEST(RecordFormat, CsvRowFormatting) {
@@ -125,7 +126,7 @@ TEST(RecordFormat, CsvRowFormatting) {
     r.set_number(Field::export_ms, 1'700'000'000'000);
     std::string s;
     append_csv_row(s, r);
-    EXPECT_EQ(s, "192.0.2.1,,2001:db8::1,,53,,,,,,,-12,,,,,,,,,,,,,,,,1700000000000\n");
+    EXPECT_EQ(s, "192.0.2.1,,2001:db8::1,,53,,,,,,,-12,,,,,,,,,,,,,,,,1700000000000,,,,,,,,,\n");
     append_csv_row(s, FlowRecord{});
     EXPECT_EQ(s.substr(s.find('\n') + 1), std::string(kFieldCount - 1, ',') + "\n");
 }
@@ -290,7 +291,7 @@ TEST(RecordFormat, UnknownColumnNamesFileLineAndColumn) {
     const auto msg = csv_error(dir, "src,dst,colour,sport\n192.0.2.1,192.0.2.2,red,5\n");
     EXPECT_EQ(msg.rfind(path + ":1: column 3: unknown column name 'colour' (known columns: exporter, domain,", 0), 0u)
         << msg;
-    EXPECT_NE(msg.find("export_ms)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("sampling_algorithm)"), std::string::npos) << msg;
     EXPECT_EQ(csv_error(dir, "src,,dst\n"), path + ":1: column 2: unknown column name '' (known columns: " +
                                                  [] {
                                                      std::string k;

@@ -36,7 +36,7 @@ struct Flow {
     IpAddress src, dst;
     std::uint16_t sport = 0, dport = 0;
     std::uint8_t proto = 0;
-    std::uint8_t tcp_flags = 0;  ///< decoded exports only
+    std::uint16_t tcp_flags = 0;  ///< decoded exports only (16 bits, RFC 7125)
     std::uint64_t packets = 0, bytes = 0;
     std::int64_t first_ms = 0, last_ms = 0;
 };

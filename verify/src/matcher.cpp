@@ -304,10 +304,19 @@ Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, F
     check(Field::end_reason, t.end_reason == c.end_reason);
     // 0 and 1 both say "not sampled" (NetFlow v5 headers and pmacct print 0).
     check(Field::sampling_interval,
-          std::max<std::uint32_t>(t.sampling_interval, 1) == std::max<std::uint32_t>(c.sampling_interval, 1));
+          std::max<std::uint64_t>(t.sampling_interval, 1) == std::max<std::uint64_t>(c.sampling_interval, 1));
     check(Field::version, t.version == c.version);
     check(Field::sequence, t.sequence == c.sequence);
     check(Field::template_id, t.template_id == c.template_id);
+    check(Field::tunnel_src, t.tunnel_src == c.tunnel_src);
+    check(Field::tunnel_dst, t.tunnel_dst == c.tunnel_dst);
+    check(Field::in_if_name, t.in_if_name == c.in_if_name);
+    check(Field::out_if_name, t.out_if_name == c.out_if_name);
+    check(Field::vrf_in_id, t.vrf_in_id == c.vrf_in_id);
+    check(Field::vrf_out_id, t.vrf_out_id == c.vrf_out_id);
+    check(Field::vrf_in, t.vrf_in == c.vrf_in);
+    check(Field::vrf_out, t.vrf_out == c.vrf_out);
+    check(Field::sampling_algorithm, t.sampling_algorithm == c.sampling_algorithm);
     if (both & bit(Field::export_ms))
         check(Field::export_ms, cfg_.traits.export_time.distance(t.export_ms, c.export_ms) <= cfg_.extra_slack_ms);
     out.differ = FieldSet::from_bits(differ);

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -30,8 +31,19 @@ public:
     }
     const core::IpAddress& at(std::uint32_t id) const noexcept { return list_[id]; }
     std::size_t size() const noexcept { return list_.size(); }
+    /// Names (interfaces, VRFs) are interned the same way; id 0 is "no name".
+    std::uint32_t intern_name(std::string_view n) {
+        if (n.empty()) return 0;
+        if (names_.empty()) names_.emplace_back();
+        auto [it, fresh] = name_ids_.try_emplace(n, static_cast<std::uint32_t>(names_.size()));
+        if (fresh) names_.push_back(n);
+        return it->second;
+    }
+    std::string_view name(std::uint32_t id) const noexcept { return id < names_.size() ? names_[id] : std::string_view(); }
 
 private:
+    std::vector<std::string_view> names_;  // views of core::intern_name storage (process lifetime)
+    std::unordered_map<std::string_view, std::uint32_t> name_ids_;
     std::vector<core::IpAddress> list_;
     std::unordered_map<core::IpAddress, std::uint32_t> ids_;
     std::array<std::uint32_t, 8> recent_{};
@@ -42,11 +54,13 @@ struct PackedRecord {
     std::uint64_t packets = 0, bytes = 0;
     std::int64_t first_ms = 0, last_ms = 0, export_ms = 0;
     std::uint64_t present = 0;
-    std::uint32_t domain = 0, sequence = 0, in_if = 0, out_if = 0, src_as = 0, dst_as = 0, sampling_interval = 0;
-    std::uint32_t exporter_id = 0, next_hop_id = 0;
-    std::uint16_t sport = 0, dport = 0, template_id = 0;
-    std::uint8_t proto = 0, tos = 0, tcp_flags = 0, src_mask = 0, dst_mask = 0, icmp_type = 0, icmp_code = 0,
-                 end_reason = 0, version = 0;
+    std::uint64_t sampling_interval = 0;
+    std::uint32_t domain = 0, sequence = 0, in_if = 0, out_if = 0, src_as = 0, dst_as = 0;
+    std::uint32_t exporter_id = 0, next_hop_id = 0, tunnel_src_id = 0, tunnel_dst_id = 0;
+    std::uint32_t vrf_in_id = 0, vrf_out_id = 0, in_if_name = 0, out_if_name = 0, vrf_in = 0, vrf_out = 0;
+    std::uint16_t sport = 0, dport = 0, template_id = 0, tcp_flags = 0, sampling_algorithm = 0;
+    std::uint8_t proto = 0, tos = 0, src_mask = 0, dst_mask = 0, icmp_type = 0, icmp_code = 0, end_reason = 0,
+                 version = 0;
     core::IpAddress src, dst;
 
     bool has(core::Field f) const noexcept { return (present >> static_cast<unsigned>(f)) & 1u; }
@@ -69,6 +83,15 @@ inline PackedRecord pack(const core::FlowRecord& r, AddressTable& table) {
     p.sampling_interval = r.sampling_interval;
     p.exporter_id = r.has(core::Field::exporter) ? table.intern(r.exporter) : 0;
     p.next_hop_id = r.has(core::Field::next_hop) ? table.intern(r.next_hop) : 0;
+    p.tunnel_src_id = r.has(core::Field::tunnel_src) ? table.intern(r.tunnel_src) : 0;
+    p.tunnel_dst_id = r.has(core::Field::tunnel_dst) ? table.intern(r.tunnel_dst) : 0;
+    p.vrf_in_id = r.vrf_in_id;
+    p.vrf_out_id = r.vrf_out_id;
+    p.sampling_algorithm = r.sampling_algorithm;
+    p.in_if_name = table.intern_name(r.in_if_name);
+    p.out_if_name = table.intern_name(r.out_if_name);
+    p.vrf_in = table.intern_name(r.vrf_in);
+    p.vrf_out = table.intern_name(r.vrf_out);
     p.sport = r.sport;
     p.dport = r.dport;
     p.template_id = r.template_id;
@@ -102,6 +125,15 @@ inline void unpack(const PackedRecord& p, const AddressTable& table, core::FlowR
     r.sampling_interval = p.sampling_interval;
     r.exporter = table.at(p.exporter_id);
     r.next_hop = table.at(p.next_hop_id);
+    r.tunnel_src = table.at(p.tunnel_src_id);
+    r.tunnel_dst = table.at(p.tunnel_dst_id);
+    r.vrf_in_id = p.vrf_in_id;
+    r.vrf_out_id = p.vrf_out_id;
+    r.sampling_algorithm = p.sampling_algorithm;
+    r.in_if_name = table.name(p.in_if_name);
+    r.out_if_name = table.name(p.out_if_name);
+    r.vrf_in = table.name(p.vrf_in);
+    r.vrf_out = table.name(p.vrf_out);
     r.sport = p.sport;
     r.dport = p.dport;
     r.template_id = p.template_id;

@@ -14,7 +14,7 @@ namespace flowlab::verify::detail {
 /// The columns of a flowlab CSV file, prepared for parsing rows: per column its field and
 /// where the value goes in a FlowRecord (so a row is parsed without a dispatch per cell).
 struct FlowlabColumns {
-    enum class Kind : std::uint8_t { address, u8, u16, u32, u64, i64 };
+    enum class Kind : std::uint8_t { address, u8, u16, u32, u64, i64, text };
     struct Column {
         core::Field field;
         Kind kind;

@@ -47,7 +47,7 @@ FlowlabColumns parse_flowlab_header(std::string_view line, const std::string& fi
             case Field::dport: c.kind = Kind::u16; c.u16 = &R::dport; break;
             case Field::proto: c.u8 = &R::proto; break;
             case Field::tos: c.u8 = &R::tos; break;
-            case Field::tcp_flags: c.u8 = &R::tcp_flags; break;
+            case Field::tcp_flags: c.kind = Kind::u16; c.u16 = &R::tcp_flags; break;
             case Field::packets: c.kind = Kind::u64; c.u64 = &R::packets; break;
             case Field::bytes: c.kind = Kind::u64; c.u64 = &R::bytes; break;
             case Field::first_ms: c.kind = Kind::i64; c.i64 = &R::first_ms; break;
@@ -61,7 +61,16 @@ FlowlabColumns parse_flowlab_header(std::string_view line, const std::string& fi
             case Field::icmp_type: c.u8 = &R::icmp_type; break;
             case Field::icmp_code: c.u8 = &R::icmp_code; break;
             case Field::end_reason: c.u8 = &R::end_reason; break;
-            case Field::sampling_interval: c.kind = Kind::u32; c.u32 = &R::sampling_interval; break;
+            case Field::sampling_interval: c.kind = Kind::u64; c.u64 = &R::sampling_interval; break;
+            case Field::tunnel_src: c.kind = Kind::address; c.address = &R::tunnel_src; break;
+            case Field::tunnel_dst: c.kind = Kind::address; c.address = &R::tunnel_dst; break;
+            case Field::vrf_in_id: c.kind = Kind::u32; c.u32 = &R::vrf_in_id; break;
+            case Field::vrf_out_id: c.kind = Kind::u32; c.u32 = &R::vrf_out_id; break;
+            case Field::sampling_algorithm: c.kind = Kind::u16; c.u16 = &R::sampling_algorithm; break;
+            case Field::in_if_name:
+            case Field::out_if_name:
+            case Field::vrf_in:
+            case Field::vrf_out: c.kind = Kind::text; break;
             case Field::version: c.u8 = &R::version; break;
             case Field::sequence: c.kind = Kind::u32; c.u32 = &R::sequence; break;
             case Field::template_id: c.kind = Kind::u16; c.u16 = &R::template_id; break;
@@ -162,6 +171,7 @@ inline const char* fast_v4(const char* p, const char* e, std::uint32_t& out) noe
 /// Fast path for the cell at p; returns the cell's end, or nullptr to use the slow path.
 inline const char* fast_cell(const FlowlabColumns::Column& c, const char* p, const char* e, core::FlowRecord& r) noexcept {
     using Kind = FlowlabColumns::Kind;
+    if (c.kind == Kind::text) return nullptr;  // names: core's parser (quoting) decides
     if (c.kind == Kind::address) {
         std::uint32_t a;
         const char* q = fast_v4(p, e, a);
@@ -191,7 +201,8 @@ inline const char* fast_cell(const FlowlabColumns::Column& c, const char* p, con
             if (v > static_cast<std::uint64_t>(INT64_MAX)) return nullptr;
             r.*(c.i64) = static_cast<std::int64_t>(v);
             break;
-        case Kind::address: return nullptr;
+        case Kind::address:
+        case Kind::text: return nullptr;
     }
     r.present.set(c.field);
     return q;
@@ -209,6 +220,18 @@ std::optional<std::string> parse_flowlab_row(const FlowlabColumns& columns, std:
         const char* q = p != end && *p != ',' ? fast_cell(col, p, end, r) : p;
         if (!q) {
             q = p;
+            if (col.kind == FlowlabColumns::Kind::text && q < end && *q == '"') {
+                // RFC 4180 quoted name: commas inside belong to it; "" is a quote.
+                for (++q; q < end; ++q) {
+                    if (*q != '"') continue;
+                    if (q + 1 < end && q[1] == '"') {
+                        ++q;
+                        continue;
+                    }
+                    ++q;
+                    break;
+                }
+            }
             while (q < end && *q != ',') ++q;
             const std::string_view cell(p, static_cast<std::size_t>(q - p));
             if (!core::parse_field_text(f, cell, r))

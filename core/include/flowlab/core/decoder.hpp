@@ -13,12 +13,15 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/flow_record.hpp"
+#include "flowlab/core/ie_catalog.hpp"
 #include "flowlab/core/template.hpp"
 
 namespace flowlab::core {
@@ -56,15 +59,71 @@ struct DecodeStats {
     std::uint64_t options_records = 0;        ///< options data records consumed
     std::uint64_t sets_without_template = 0;  ///< data sets whose template was not (yet) known
     std::uint64_t bytes_without_template = 0;
-    std::uint64_t unknown_fields = 0;         ///< IANA fields not in the catalog, skipped
-    std::uint64_t enterprise_fields = 0;      ///< enterprise-specific fields, skipped
+    std::uint64_t unknown_fields = 0;         ///< field values of elements not in the registry (kept raw)
+    std::uint64_t enterprise_fields = 0;      ///< enterprise-specific field values
     std::uint64_t unknown_sets = 0;           ///< sets with a reserved id (v9 2-255, IPFIX 4-255), skipped
     std::uint64_t unresolved_times = 0;       ///< records with uptime-relative times and no base to resolve them
     std::uint64_t sequence_gaps = 0;          ///< times a session's sequence jumped forward
     std::uint64_t sequence_missing = 0;       ///< units (v5/IPFIX records, v9 packets) skipped by those jumps
     std::uint64_t sequence_backwards = 0;     ///< times a sequence went back (reordering, restart)
+    std::uint64_t sampling_from_record = 0;   ///< records whose own fields gave the sampling rate
+    std::uint64_t sampling_from_named = 0;    ///< rate from the options sampler/selector the record names
+    std::uint64_t sampling_from_only = 0;     ///< rate from the domain's only sampler
+    std::uint64_t sampling_from_header = 0;   ///< rate from the v5 header
+    std::uint64_t sampling_unknown_id = 0;    ///< named a sampler no options record gave a rate for
+    std::uint64_t sampling_none = 0;          ///< no sampling information at all
     std::array<std::uint64_t, kDecodeErrorKinds> errors{};
     std::uint64_t error_total() const noexcept;
+};
+
+/// The field layout of a template as the decoder read it: specs and their registry entries.
+struct ElementLayout {
+    Protocol protocol = Protocol::ipfix;
+    std::uint16_t template_id = 0;
+    std::uint16_t scope_count = 0;  ///< options templates: leading scope fields
+    std::vector<FieldSpec> specs;
+    std::vector<const IeInfo*> infos;  ///< null: not in the registry (or a v9 scope type)
+};
+
+/// Where one decoded record's bytes sit, for writers that show every element (JSON lines,
+/// --options). Valid until the next call to Decoder::decode().
+struct RecordView {
+    const ElementLayout* layout = nullptr;
+    std::span<const std::uint8_t> bytes;
+};
+
+/// Calls f(index, spec, info, value) for every field of the record, in template order
+/// (repeated elements once per occurrence).
+template <class F>
+void for_each_element(const RecordView& v, F&& f) {
+    if (!v.layout) return;
+    const std::uint8_t* p = v.bytes.data();
+    std::size_t pos = 0, avail = v.bytes.size();
+    for (std::size_t i = 0; i < v.layout->specs.size(); ++i) {
+        const FieldSpec& spec = v.layout->specs[i];
+        std::size_t len = spec.length;
+        if (len == kVariableLength) {
+            if (pos + 1 > avail) return;
+            len = p[pos++];
+            if (len == 255) {
+                if (pos + 2 > avail) return;
+                len = load_be16(p + pos);
+                pos += 2;
+            }
+        }
+        if (pos + len > avail) return;
+        f(i, spec, v.layout->infos[i], std::span<const std::uint8_t>(p + pos, len));
+        pos += len;
+    }
+}
+
+/// An options data record and the message it came in (decode --options).
+struct OptionsRecordView {
+    RecordView record;
+    IpAddress exporter;
+    std::uint32_t domain = 0;
+    std::uint32_t sequence = 0;
+    std::int64_t export_ms = 0;
 };
 
 /// One UDP datagram carrying an export, as the pcap reader or a socket delivers it.
@@ -95,6 +154,7 @@ public:
 struct DecoderOptions {
     bool keep_extra = false;           ///< keep unmodelled fields in FlowRecord::extra
     std::size_t max_error_messages = 100;  ///< described errors kept; all are counted
+    const Registry* registry = nullptr;    ///< null: Registry::standard()
 };
 
 class Decoder {
@@ -105,7 +165,11 @@ public:
     Decoder& operator=(Decoder&&) noexcept;
 
     /// Decodes one datagram, appending its flow records to `out`. Returns the number appended.
-    std::size_t decode(const ExportDatagram& d, std::vector<FlowRecord>& out);
+    /// With `views`, also appends where each record's bytes are (one per record), valid until
+    /// the next decode().
+    std::size_t decode(const ExportDatagram& d, std::vector<FlowRecord>& out, std::vector<RecordView>* views = nullptr);
+    /// Every options data record decoded from now on is also shown to `sink`.
+    void set_options_sink(std::function<void(const OptionsRecordView&)> sink);
     /// Walks one datagram, keeping templates as decode() does, and reports field locations to
     /// `visitor` instead of producing records. The payload is mutable so visitors may rewrite it.
     void visit(std::span<std::uint8_t> payload, const IpAddress& exporter, std::uint16_t port,
@@ -116,6 +180,10 @@ public:
     const std::vector<DecodeError>& errors() const noexcept;
     /// One line: packets, records, templates, errors by kind.
     std::string summary() const;
+    /// Lines about what the options tables resolved: sampling per exporter/domain/template
+    /// (which records had none), interface and VRF names, exporter statistics (40-42, 163-168,
+    /// any totalCounter element in options data). Empty when there is nothing to say.
+    std::vector<std::string> options_report() const;
 
 private:
     struct Impl;

@@ -46,6 +46,12 @@ public:
     bool is_set() const noexcept { return family_ != Family::none; }
     bool is_v4() const noexcept { return family_ == Family::v4; }
     bool is_v6() const noexcept { return family_ == Family::v6; }
+    /// All-zero address (0.0.0.0 or ::), or unset.
+    bool is_unspecified() const noexcept {
+        for (std::size_t i = 0; i < size(); ++i)
+            if (bytes_[i]) return false;
+        return true;
+    }
     /// Host-order IPv4 value; 0 for IPv6.
     std::uint32_t v4_value() const noexcept {
         if (!is_v4()) return 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "flowlab/core/byte_io.hpp"
+#include "flowlab/core/decoder.hpp"
 #include "flowlab/core/flow_record.hpp"
 
 namespace flowlab::core {
@@ -31,6 +32,12 @@ public:
     /// CSV: writes the header line. JSONL: nothing.
     void begin();
     void write(const FlowRecord& r);
+    /// JSON lines: the record and, when `view` has a layout, every element of the record in
+    /// template order as "elements":[[name,value],...] (repeated elements once per occurrence).
+    /// CSV: as write(r).
+    void write(const FlowRecord& r, const RecordView* view);
+    /// Writes raw text (a line already formatted by the caller).
+    void write_text(std::string_view text);
     void flush();
     std::uint64_t written() const noexcept { return written_; }
     /// Every byte written from now on is also shown to `tap` (for hashing as it is made).
@@ -45,12 +52,28 @@ private:
     std::size_t used_ = 0;
     std::uint64_t written_ = 0;
     ByteTap tap_;
+    std::string line_;
 };
 
 /// Appends one record as a CSV row (with newline) to out.
 void append_csv_row(std::string& out, const FlowRecord& r);
 /// Appends one record as a JSON object (with newline) to out.
 void append_json_line(std::string& out, const FlowRecord& r);
+
+/// The name an element has in JSON lines and `decode --options` output: the registry name
+/// (qualified "registry:name" for enterprise registries), "en<PEN>:id<ID>" when the registry
+/// does not know it, "v9Scope<Type>" for NetFlow v9 options scope fields.
+std::string element_name(const FieldSpec& spec, const IeInfo* info, bool v9_scope);
+/// An element's value as text by its registry type: numbers in decimal (reduced size
+/// included), addresses, MACs, strings up to the first NUL, times as the wire says (seconds,
+/// milliseconds; micro/nanoseconds as epoch seconds with a fraction), everything else (and
+/// unknown elements) as 0x-prefixed hex. `quoted` says whether JSON needs it in quotes.
+void element_text(const FieldSpec& spec, const IeInfo* info, std::span<const std::uint8_t> value, std::string& out,
+                  bool& quoted);
+/// Appends "[name,value],..." for every element of the view (no brackets around the list).
+void append_elements_json(std::string& out, const RecordView& view);
+/// Appends `text` as a JSON string body (quotes, backslashes and control characters escaped).
+void append_json_escaped(std::string& out, std::string_view text);
 
 /// Reads flowlab CSV (truth/records.csv, `flowlab decode -f csv`). The header decides which
 /// columns are present and in which order; unknown columns are an error, missing ones are
