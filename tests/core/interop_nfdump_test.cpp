@@ -168,11 +168,13 @@ FlowRecord expected_from_truth(const FlowRecord& truth, const ExportCase& c, con
     return e;
 }
 
-/// The fields nfdump stores (sequence, template id, export time and sampling interval are not
-/// in its records; the sampled flag is checked separately).
+/// The fields nfdump stores (sequence, template id, export time, sampling interval and algorithm
+/// are not in its records; the sampled flag is checked separately).
 FieldSet fields_nfdump_keeps() {
     FieldSet s = FieldSet::all();
-    for (Field f : {Field::sequence, Field::template_id, Field::export_ms, Field::sampling_interval}) s.clear(f);
+    for (Field f : {Field::sequence, Field::template_id, Field::export_ms, Field::sampling_interval,
+                    Field::sampling_algorithm})
+        s.clear(f);
     return s;
 }
 

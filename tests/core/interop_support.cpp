@@ -513,7 +513,16 @@ TsharkMessage TsharkReader::read(const TsharkPacket& p) {
                 if (m.v5_sampling_rate) r.set_number(Field::sampling_interval, m.v5_sampling_rate);
             } else if (s.has_sampling) {
                 r.set_number(Field::sampling_interval, s.sampling);
+                if (s.sampling_algorithm) r.set_number(Field::sampling_algorithm, s.sampling_algorithm);
             }
+            // Interface names announced in options data name the record's interfaces, as a
+            // collector that keeps the exporter's interface table shows them.
+            if (r.has(Field::in_if))
+                if (auto it = s.interface_names.find(r.in_if); it != s.interface_names.end())
+                    r.set_text(Field::in_if_name, core::intern_name(it->second));
+            if (r.has(Field::out_if))
+                if (auto it = s.interface_names.find(r.out_if); it != s.interface_names.end())
+                    r.set_text(Field::out_if_name, core::intern_name(it->second));
             // Elements outside the record model, kept as flowlab keeps them (FlowRecord::extra).
             if (const std::string* v = one("cflow.appl_name")) {
                 r.extra.push_back({0, core::ie::applicationName, std::vector<std::uint8_t>(v->begin(), v->end())});
@@ -597,6 +606,24 @@ TsharkMessage TsharkReader::read(const TsharkPacket& p) {
                             s.sampling = static_cast<std::uint32_t>((i + sp + i / 2) / i);
                             s.has_sampling = true;
                         }
+                    }
+                    // samplingAlgorithm (35) counts v9's way (1 deterministic, 2 random);
+                    // the record model keeps RFC 5477's selectorAlgorithm numbers (1, 3).
+                    if (f.count("cflow.sampling_algorithm")) {
+                        const auto a = parse_tshark_number(f["cflow.sampling_algorithm"].at(0));
+                        s.sampling_algorithm = a == 1 ? 1 : a == 2 ? 3 : 0;
+                    } else if (f.count("cflow.selector_algorithm")) {
+                        s.sampling_algorithm = static_cast<std::uint16_t>(parse_tshark_number(f["cflow.selector_algorithm"].at(0)));
+                    }
+                    const char* name_key = f.count("cflow.if_name") ? "cflow.if_name" : "cflow.if_descr";
+                    if (f.count(name_key) && !f[name_key].at(0).empty()) {
+                        std::string name = f[name_key].at(0);
+                        const char* scope_keys[] = {"cflow.scope_interface", "cflow.inputint", "cflow.outputint"};
+                        for (const char* k : scope_keys)
+                            if (f.count(k)) {
+                                s.interface_names[parse_tshark_number(f[k].at(0))] = name;
+                                break;
+                            }
                     }
                     if (f.count("cflow.sys_init_time")) {
                         s.system_init_ns = parse_tshark_abs_time(f["cflow.sys_init_time"].at(0));

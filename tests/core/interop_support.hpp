@@ -130,6 +130,8 @@ private:
     struct Session {
         bool has_sampling = false;
         std::uint32_t sampling = 0;
+        std::uint16_t sampling_algorithm = 0;  ///< PSAMP numbering (RFC 5477), 0 = not announced
+        std::map<std::uint64_t, std::string> interface_names;  ///< ifIndex -> IF_NAME (82)
         bool has_system_init = false;
         std::int64_t system_init_ns = 0;
     };
