@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "flowlab/core/process.hpp"
+
 namespace flowlab::test {
 
 /// Bytes from hex text; whitespace is ignored and '#' starts a comment to the end of the line,
@@ -60,25 +62,22 @@ std::string flowlab_bin();
 /// The source tree (FLOWLAB_SOURCE_DIR, set by CTest).
 std::string source_dir();
 
-/// A background process (a collector, a probe) that the test starts and stops by PID.
+/// A background process (a collector, a probe) that the test starts and stops by PID
+/// (core::Process: posix_spawn, its own process group).
 class Process {
 public:
     Process() = default;
     /// Starts argv with stdout/stderr appended to the given files ("" = /dev/null).
     Process(const std::vector<std::string>& argv, const std::string& stdout_path = {},
             const std::string& stderr_path = {}, const std::vector<std::string>& env = {});
-    ~Process();
-    Process(Process&& o) noexcept;
-    Process& operator=(Process&& o) noexcept;
-    pid_t pid() const noexcept { return pid_; }
+    pid_t pid() const noexcept { return p_.pid(); }
     bool running();
     /// Sends `sig`, waits up to `timeout`, then SIGKILLs; returns the exit status (128+signal
     /// if killed by a signal).
     int stop(int sig, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 
 private:
-    pid_t pid_ = -1;
-    int status_ = -1;
+    core::Process p_;
 };
 
 /// A UDP port on 127.0.0.1 that was free a moment ago.

@@ -75,4 +75,20 @@ public:
     using Error::Error;
 };
 
+/// The run was asked to stop (SIGINT, SIGTERM, or a CancelToken set by code). The message says
+/// what had been done; main exits 128 + signal (130 for SIGINT, 143 for SIGTERM; 130 without one).
+class Interrupted : public Error {
+public:
+    explicit Interrupted(int signal, std::string done = {})
+        : Error(done.empty() ? std::string("interrupted") : "interrupted " + done), signal_(signal), done_(std::move(done)) {}
+    int signal() const noexcept { return signal_; }
+    /// What had been done when the stop came ("after 1200 conversations; nothing was written").
+    const std::string& done() const noexcept { return done_; }
+    int exit_code() const noexcept { return 128 + (signal_ > 0 ? signal_ : 2); }
+
+private:
+    int signal_;
+    std::string done_;
+};
+
 }  // namespace flowlab
