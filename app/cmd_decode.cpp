@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "console.hpp"
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/decoder.hpp"
 #include "flowlab/core/pcap_io.hpp"
@@ -149,7 +150,11 @@ int run_decode(const DecodeOptions& o) {
     std::vector<core::FlowRecord> records;
     std::vector<core::RecordView> views;
     std::uint64_t skipped_port = 0;
+    const CancelToken& stop = stop_token();
     while (reader.next_udp(dg)) {
+        if (stop.cancelled())
+            throw Interrupted(stop.signal(), "after " + std::to_string(dg.number) + " packets of " + o.input +
+                                                 (file ? "; " + o.output + " was not written" : std::string()));
         if (o.port && dg.dport != *o.port) {
             ++skipped_port;
             continue;

@@ -1,11 +1,12 @@
 /// @brief `flowlab gen`: synthesize a scenario's traffic and write exports plus ground truth.
-#include <csignal>
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <memory>
 #include <optional>
 
 #include "cli_units.hpp"
 #include "commands.hpp"
+#include "console.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/gen/gen_run.hpp"
 #include "flowlab/core/units.hpp"
@@ -13,9 +14,6 @@
 
 namespace flowlab::app {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
 struct GenCommandOptions {
     std::string scenario;
@@ -27,6 +25,7 @@ struct GenCommandOptions {
     bool packets = false;
     std::optional<std::uint64_t> max_packets;
     std::optional<std::uint64_t> packets_per_conversation;
+    ProgressMode progress = ProgressMode::automatic;
 };
 
 int run_gen_command(const GenCommandOptions& o) {
@@ -37,37 +36,28 @@ int run_gen_command(const GenCommandOptions& o) {
     g.source.scale = o.scale;
     if (!o.start.empty()) g.source.start_us = core::parse_time_arg(o.start);
     if (!o.duration.empty()) g.source.duration_us = core::parse_duration(o.duration);
-    if ((o.max_packets || o.packets_per_conversation) && !o.packets)
-        throw UsageError("--max-packets and --packets-per-conversation apply to --packets");
     g.packets = o.packets;
     if (o.max_packets) g.packet_budget.max_packets = *o.max_packets;
     if (o.packets_per_conversation) g.packet_budget.per_conversation = *o.packets_per_conversation;
-    g.progress = stderr_is_tty();
-    g.interrupted = &g_interrupted;
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
-    const gen::GenSummary s = gen::run_gen(scenario, g);
+    Console console("gen", o.progress);
+    const gen::GenSummary s = gen::run_gen(scenario, g, console.hooks());
+    console.clear();
     const auto& st = s.stats;
-    std::fprintf(stderr,
-                 "flowlab gen: %s (seed %llu) %s from %s: %llu conversations, %llu records in %llu messages "
-                 "from %zu exporters -> %s in %.2f s (%.0f records/s)\n",
-                 scenario.name.c_str(), static_cast<unsigned long long>(s.seed),
-                 gen::format_duration(s.end_us - s.start_us).c_str(), gen::format_time(s.start_us).c_str(),
-                 static_cast<unsigned long long>(st.conversations), static_cast<unsigned long long>(st.records),
-                 static_cast<unsigned long long>(st.messages), st.exporters.size(), o.output.c_str(), s.seconds,
-                 s.seconds > 0 ? static_cast<double>(st.records) / s.seconds : 0.0);
+    const double per_s = s.seconds > 0 ? 1 / s.seconds : 0.0;
+    console.note(fmt::format("{} (seed {}) {} from {}: {} conversations, {} records in {} messages from {} exporters -> {} "
+                             "in {:.2f} s ({:.0f} records/s)",
+                             scenario.name, s.seed, gen::format_duration(s.end_us - s.start_us), gen::format_time(s.start_us),
+                             st.conversations, st.records, st.messages, st.exporters.size(), o.output, s.seconds,
+                             static_cast<double>(st.records) * per_s));
     if (o.packets)
-        std::fprintf(stderr,
-                     "flowlab gen: packets.pcap: %llu packets (%.0f packets/s); %llu conversations truncated, %llu omitted "
-                     "by the packet budget\n",
-                     static_cast<unsigned long long>(s.packets_written),
-                     s.seconds > 0 ? static_cast<double>(s.packets_written) / s.seconds : 0.0,
-                     static_cast<unsigned long long>(s.packet_conversations_truncated),
-                     static_cast<unsigned long long>(s.packet_conversations_omitted));
+        console.note(fmt::format("packets.pcap: {} packets ({:.0f} packets/s); {} conversations truncated, {} omitted by "
+                                 "the packet budget",
+                                 s.packets_written, static_cast<double>(s.packets_written) * per_s,
+                                 s.packet_conversations_truncated, s.packet_conversations_omitted));
     for (const auto& e : st.exporters)
         if (e.ipv6_not_exportable)
-            std::fprintf(stderr, "flowlab gen: exporter %s (NetFlow v5) saw %llu IPv6 conversations it cannot export\n",
-                         e.name.c_str(), static_cast<unsigned long long>(e.ipv6_not_exportable));
+            console.note(fmt::format("exporter {} (NetFlow v5) saw {} IPv6 conversations it cannot export", e.name,
+                                     e.ipv6_not_exportable));
     return 0;
 }
 
@@ -95,17 +85,20 @@ void add_gen_command(CLI::App& root, Action& action) {
     cmd->add_option("--scale", o->scale, "multiply every arrival rate (load tests)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    cmd->add_flag("--packets", o->packets,
+    auto* packets = cmd->add_flag("--packets", o->packets,
                   "also write DIR/packets.pcap, the packets of every conversation, for probes (softflowd, pmacctd, ...)");
     cmd->add_option("--max-packets", o->max_packets,
                     "packets.pcap: at most N packets in all; conversations beyond are cut or left out and\n"
                     "DIR/truth/packet-conversations.csv is the exact truth of what was written")
         ->transform(units::count())
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber)
+        ->needs(packets);
     cmd->add_option("--packets-per-conversation", o->packets_per_conversation,
                     "packets.pcap: only the first N packets of each conversation (truth as for --max-packets)")
         ->transform(units::count())
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber)
+        ->needs(packets);
+    add_progress_flags(cmd, o->progress);
     cmd->callback([o, &action] { action = [o] { return run_gen_command(*o); }; });
 }
 

@@ -1,12 +1,13 @@
 /// @brief `flowlab replay`: command line, signals and progress around flowlab::replay.
-#include <csignal>
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "cli_units.hpp"
 #include "commands.hpp"
+#include "console.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/units.hpp"
 #include "flowlab/replay/replay.hpp"
@@ -14,24 +15,6 @@
 namespace flowlab::app {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
-
-extern "C" void on_stop_signal(int) {
-    g_stop.store(true, std::memory_order_relaxed);
-}
-
-/// SIGINT/SIGTERM end the run cleanly (stats are flushed); a second one kills as usual.
-/// No SA_RESTART: a blocked sleep or send returns at once.
-void install_stop_handlers() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
 
 struct ReplayArgs {
     std::string file;
@@ -47,18 +30,9 @@ struct ReplayArgs {
     std::string exporter_src;
     std::string stats_json;
     std::size_t batch = 32;
+    bool allow_send_errors = false;
+    ProgressMode progress = ProgressMode::automatic;
 };
-
-void print_progress(const replay::Progress& p, std::int64_t& last_ns, std::uint64_t& last_packets) {
-    const double dt = static_cast<double>(p.elapsed_ns - last_ns) / 1e9;
-    const double rate = dt > 0 ? static_cast<double>(p.packets - last_packets) / dt : 0.0;
-    last_ns = p.elapsed_ns;
-    last_packets = p.packets;
-    std::fprintf(stderr, "\r\033[K  %8.1f s  %llu sent (loop %llu)  %.0f pps  late p99 %.1f us  errors %llu",
-                 static_cast<double>(p.elapsed_ns) / 1e9, static_cast<unsigned long long>(p.packets),
-                 static_cast<unsigned long long>(p.loop + 1), rate,
-                 static_cast<double>(p.lateness_p99_ns) / 1e3, static_cast<unsigned long long>(p.errors));
-}
 
 int run_replay(const ReplayArgs& a) {
     replay::Timing timing;
@@ -77,21 +51,15 @@ int run_replay(const ReplayArgs& a) {
     timing.loops = a.loops;
     if (!a.duration.empty()) timing.duration_ns = core::parse_duration_ns(a.duration);
 
+    Console console("replay", a.progress);
+    const RunHooks hooks = console.hooks();
     replay::RunControl control;
-    control.stop = &g_stop;
+    control.stop = stop_token().flag();
     control.batch = a.batch;
-    control.note = [](const std::string& msg) {
-        std::fprintf(stderr, "flowlab replay: note: %s\n", msg.c_str());
-    };
-    const bool tty = stderr_is_tty();
-    std::int64_t last_ns = 0;
-    std::uint64_t last_packets = 0;
-    if (tty) {
-        control.progress = [&](const replay::Progress& p) { print_progress(p, last_ns, last_packets); };
-    }
+    control.note = [&console](const std::string& msg) { console.note("note: " + msg); };
+    control.progress = hooks.progress;
 
     replay::ReplayStats stats;
-    install_stop_handlers();
     if (!a.iface.empty()) {
         replay::PacketsOptions o;
         o.path = a.file;
@@ -107,10 +75,19 @@ int run_replay(const ReplayArgs& a) {
         if (!a.rebase_time.empty()) o.rebase_to_s = replay::parse_rebase_time(a.rebase_time);
         stats = replay::replay_exports(o, control);
     }
-    if (tty) std::fprintf(stderr, "\r\033[K");
-    std::fprintf(stderr, "flowlab replay: %s\n", replay::summary_line(stats).c_str());
+    console.clear();
+    console.note(replay::summary_line(stats));
+    // An interrupted run's figures are complete for what was sent ("interrupted": true).
     if (!a.stats_json.empty()) replay::write_stats_json(stats, a.stats_json);
     if (stats.error) std::rethrow_exception(stats.error);
+    if (stats.interrupted)
+        throw Interrupted(stop_token().signal(), fmt::format("after sending {} packets", stats.packets));
+    if (const std::uint64_t lost = stats.errors.lost(); lost && !a.allow_send_errors) {
+        console.note(fmt::format("{} of {} datagrams were refused by the target or not sent (is the collector "
+                                 "listening?); exit status 1 (--allow-send-errors accepts that)",
+                                 lost, stats.packets + stats.errors.skipped));
+        return 1;
+    }
     return 0;
 }
 
@@ -161,6 +138,10 @@ void add_replay_command(CLI::App& root, Action& action) {
     cmd->add_option("--stats-json", args->stats_json, "write the run's figures as JSON to this file");
     cmd->add_option("--batch", args->batch, "most datagrams per sendmmsg call (default 32)")
         ->check(CLI::Range(1, 1024));
+    cmd->add_flag("--allow-send-errors", args->allow_send_errors,
+                  "exit 0 even when the kernel refused datagrams (ICMP port unreachable: nothing listens) or could "
+                  "not send them");
+    add_progress_flags(cmd, args->progress);
     // Runs only when this subcommand was given: main then calls the action.
     cmd->callback([&action, args] {
         action = [args] {

@@ -1,9 +1,12 @@
 /// @brief `flowlab verify`: compare what a collector stored with the ground truth.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <string>
 
 #include "cli_units.hpp"
 #include "commands.hpp"
+#include "console.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/record_format.hpp"
 #include "flowlab/core/units.hpp"
@@ -46,6 +49,8 @@ void add_verify_command(CLI::App& root, Action& action) {
         std::size_t examples = 10;
         unsigned threads = 0;
         bool quiet = false;
+        bool phases = false;
+        ProgressMode progress = ProgressMode::automatic;
     };
     auto args = std::make_shared<Args>();
     CLI::App* cmd = root.add_subcommand(
@@ -86,6 +91,8 @@ void add_verify_command(CLI::App& root, Action& action) {
     cmd->add_option("--junit", args->junit, "write a JUnit XML report to this file (for CI)");
     cmd->add_option("--threads", args->threads, "parsing threads (default: one per core)");
     cmd->add_flag("-q,--quiet", args->quiet, "print only the verdict line");
+    cmd->add_flag("--phases", args->phases, "print how long each phase took (truth, index, collected, finish) on stderr");
+    add_progress_flags(cmd, args->progress);
 
     cmd->callback([args, &action] {
         action = [args]() -> int {
@@ -138,18 +145,24 @@ void add_verify_command(CLI::App& root, Action& action) {
                 o.metrics = m;
             }
 
-            if (stderr_is_tty())
-                o.progress = [](std::string_view phase, std::uint64_t n) {
-                    std::fprintf(stderr, "\rverify: %.*s %.1fM records   ", static_cast<int>(phase.size()), phase.data(),
-                                 static_cast<double>(n) / 1e6);
+            Console console("verify", args->quiet ? ProgressMode::off : args->progress);
+            RunHooks hooks = console.hooks();
+            if (args->phases)
+                hooks.phase = [&console](std::string_view phase, double s) {
+                    console.note(fmt::format("phase {:<10} {:.3f} s", phase, s));
                 };
-            const verify::VerifyResult r = verify::verify(o);
-            if (o.progress) std::fprintf(stderr, "\r%60s\r", "");
+            const verify::VerifyResult r = verify::verify(o, hooks);
+            console.clear();
             if (!args->report_json.empty()) verify::write_file_atomic(args->report_json, verify::to_json(r).dump(2) + "\n");
             if (!args->junit.empty()) verify::write_file_atomic(args->junit, verify::format_junit(r));
             const std::string text = args->quiet ? r.verdict() + "\n" : verify::format_text(r);
             std::fwrite(text.data(), 1, text.size(), stdout);
             std::fflush(stdout);
+            if (!args->quiet && r.records)
+                console.note(fmt::format("{} truth records, {} collected, in {:.2f} s ({:.0f} records/s): {}",
+                                         r.records->truth_records, r.records->collected_records, r.seconds,
+                                         r.seconds > 0 ? static_cast<double>(r.records->truth_records + r.records->collected_records) / r.seconds : 0.0,
+                                         r.match() ? "MATCH" : "DIFFERENT"));
             return r.match() ? 0 : 1;
         };
     });

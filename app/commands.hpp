@@ -23,7 +23,4 @@ void add_verify_command(CLI::App& root, Action& action);
 /// <prefix>/share/flowlab/scenarios next to the installed binary.
 std::vector<std::string> scenario_search_dirs();
 
-/// True when stderr is a terminal: long work shows progress only then.
-bool stderr_is_tty();
-
 }  // namespace flowlab::app

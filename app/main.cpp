@@ -1,19 +1,18 @@
 /// @brief Entry point of `flowlab`: parses the command line and maps errors to exit codes.
 ///
 /// Exit codes: 0 success, 1 verification found differences, 2 bad input or usage (the message
-/// names the file and the place), 3 internal error (a bug: please report it).
-#include <unistd.h>
+/// names the file and the place), 3 internal error (a bug: please report it), 130 / 143 when
+/// stopped by SIGINT / SIGTERM (after stopping child processes and removing partial output).
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <exception>
 
 #include "commands.hpp"
+#include "console.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/process.hpp"
 #include "flowlab/core/version.hpp"
-
-namespace flowlab::app {
-bool stderr_is_tty() { return isatty(STDERR_FILENO) == 1; }
-}  // namespace flowlab::app
 
 int main(int argc, char** argv) {
     using namespace flowlab::app;
@@ -48,13 +47,30 @@ int main(int argc, char** argv) {
         const int code = app.exit(e);
         return code == 0 ? 0 : 2;
     }
+    std::string command = "flowlab";
+    for (const CLI::App* sub = &app; !sub->get_subcommands().empty();) {
+        sub = sub->get_subcommands().front();
+        command += " " + sub->get_name();
+    }
+    install_stop_signals();
+    auto interrupted = [&](int signal, std::string_view done) {
+        fmt::print(stderr, "{}: interrupted by {}{}{}\n", command, flowlab::core::signal_name(signal > 0 ? signal : 2),
+                   done.empty() ? "" : " ", done);
+        return 128 + (signal > 0 ? signal : 2);
+    };
     try {
-        return action ? action() : 0;
+        const int code = action ? action() : 0;
+        // A command that finished its work anyway (a short one, or replay with its summary)
+        // still reports the stop it was asked for.
+        if (stop_token().cancelled()) return interrupted(stop_token().signal(), {});
+        return code;
+    } catch (const flowlab::Interrupted& e) {
+        return interrupted(e.signal(), e.done());
     } catch (const flowlab::Error& e) {
-        std::fprintf(stderr, "flowlab: %s\n", e.what());
+        fmt::print(stderr, "flowlab: {}\n", e.what());
         return 2;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "flowlab: internal error: %s\n", e.what());
+        fmt::print(stderr, "flowlab: internal error: {}\n", e.what());
         return 3;
     }
 }

@@ -72,7 +72,7 @@ struct ConversationRow {
 /// RecordWriter (millions of rows).
 class ConversationWriter {
 public:
-    ConversationWriter(std::FILE* out, const Scenario& s, Sha256& hash, std::string name = "truth/conversations.csv")
+    ConversationWriter(std::FILE* out, const Scenario& s, Sha256& hash, std::string name)
         : out_(out), scenario_(s), hash_(hash), name_(std::move(name)) {
         buf_.resize(1 << 20);
         const std::string_view header = kConversationCsvHeader;
@@ -326,14 +326,6 @@ bool is_flowlab_output(const fs::path& dir) {
     return fs::is_empty(dir, ec);
 }
 
-std::string rate_text(double per_s) {
-    char b[32];
-    if (per_s >= 1e6) std::snprintf(b, sizeof b, "%.2fM", per_s / 1e6);
-    else if (per_s >= 1e3) std::snprintf(b, sizeof b, "%.1fk", per_s / 1e3);
-    else std::snprintf(b, sizeof b, "%.0f", per_s);
-    return b;
-}
-
 }  // namespace
 
 ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64_t start_us) {
@@ -376,7 +368,7 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
     return plan;
 }
 
-GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
+GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const RunHooks& hooks) {
     const auto wall_start = std::chrono::steady_clock::now();
     const fs::path target = fs::path(options.output_dir).lexically_normal();
     if (target.empty()) throw UsageError("gen: the output directory (-o) is empty");
@@ -408,10 +400,10 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
                           262144, [&](std::span<const std::uint8_t> b) { pcap_hash.update(b.data(), b.size()); });
     File records_file = open_file(records_path);
     File convs_file = open_file(convs_path);
-    core::RecordWriter records(records_file.get(), core::RecordFormat::csv, "truth/records.csv");
+    core::RecordWriter records(records_file.get(), core::RecordFormat::csv, records_path.string());
     records.set_tap([&](std::span<const std::uint8_t> b) { records_hash.update(b.data(), b.size()); });
     records.begin();
-    ConversationWriter conversations(convs_file.get(), scenario, convs_hash);
+    ConversationWriter conversations(convs_file.get(), scenario, convs_hash, convs_path.string());
 
     // packets.pcap: microsecond timestamps are the truth's resolution (and what most probes
     // and replay tools expect).
@@ -432,7 +424,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
     }
     if (packet_rows_needed) {
         packet_convs_file = open_file(packet_convs_path);
-        packet_rows.emplace(packet_convs_file.get(), scenario, packet_convs_hash, "truth/packet-conversations.csv");
+        packet_rows.emplace(packet_convs_file.get(), scenario, packet_convs_hash, packet_convs_path.string());
     }
 
     const core::UdpEndpoint collector{scenario.collector.address, scenario.collector.port};
@@ -455,23 +447,20 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
         output.packets(c, n, &row);
     };
     sinks.message = [&](std::size_t e, const core::EncodedMessage& m) { output.message(e, m); };
-    auto last_progress = wall_start;
     const double span = static_cast<double>(source.end_us() - source.start_us());
-    if (options.progress) {
+    if (hooks.progress) {
         sinks.progress = [&](std::int64_t sim_us, const SimulationStats& st) {
             const auto now = std::chrono::steady_clock::now();
-            if (now - last_progress < std::chrono::milliseconds(500)) return;
-            last_progress = now;
-            const double secs = std::chrono::duration<double>(now - wall_start).count();
-            const double done = std::clamp(static_cast<double>(sim_us - source.start_us()) / span, 0.0, 1.0);
-            std::fprintf(stderr, "\rgen: %s  %5.1f%%  %llu conversations, %llu records (%s records/s)",
-                         format_time(sim_us).c_str(), 100.0 * done, static_cast<unsigned long long>(st.conversations),
-                         static_cast<unsigned long long>(st.records),
-                         rate_text(static_cast<double>(st.records) / secs).c_str());
-            if (options.packets)
-                std::fprintf(stderr, ", %llu packets admitted", static_cast<unsigned long long>(admission.admitted_packets()));
-            std::fputs("   ", stderr);
-            std::fflush(stderr);
+            std::string detail = "at " + format_time(sim_us) + ", " + std::to_string(st.conversations) + " conversations";
+            if (options.packets) detail += ", " + std::to_string(admission.admitted_packets()) + " packets admitted";
+            Progress p;
+            p.task = "gen";
+            p.unit = "records";
+            p.done = st.records;
+            p.fraction = std::clamp(static_cast<double>(sim_us - source.start_us()) / span, 0.0, 1.0);
+            p.elapsed_s = std::chrono::duration<double>(now - wall_start).count();
+            p.detail = detail;
+            hooks.report(p);
         };
     }
 
@@ -480,11 +469,12 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
     summary.start_us = source.start_us();
     summary.end_us = source.end_us();
     summary.stats = simulate(plans, source.seed(), [&](Conversation& c) {
-        if (options.interrupted && options.interrupted->load(std::memory_order_relaxed))
-            throw Error("interrupted; no output written");
+        if (hooks.cancelled())
+            throw Interrupted(hooks.cancel->signal(), "after " + std::to_string(source.emitted()) +
+                                                          " conversations; nothing was written to " + target.string() +
+                                                          " (the partial files were removed)");
         return source.next(c);
     }, sinks);
-    if (options.progress) std::fputs("\r\033[K", stderr);
     output.finish();
     if (packet_stream) {
         packet_stream->finish();
@@ -579,7 +569,8 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options) {
         const fs::path manifest = guard.path / "manifest.json";
         std::ofstream out(manifest, std::ios::binary);
         out << m.dump(2) << '\n';
-        if (!out) throw IoError("cannot write " + manifest.string());
+        out.flush();
+        if (!out) throw IoError("cannot write " + manifest.string() + ": " + std::strerror(errno));
     }
 
     // Into place: replace an earlier flowlab output only now that this one is complete.

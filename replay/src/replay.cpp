@@ -1,6 +1,7 @@
 /// @brief The send loop (deadlines, batching, lateness) and the two modes built on it.
 #include "flowlab/replay/replay.hpp"
 
+#include <fmt/format.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -154,6 +155,8 @@ private:
     std::uint64_t bytes_ = 0;
 };
 
+std::string format_ns(std::uint64_t ns);
+
 struct LoopPlan {
     Timing timing;
     std::uint32_t overhead = 0;   ///< bytes added per packet for --mbps (IP + UDP headers)
@@ -211,13 +214,20 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
     std::int64_t next_progress = c.progress ? t0 + c.progress_interval_ns : kNever;
     std::int64_t now = t0;
     auto report = [&] {
-        Progress pr;
-        pr.packets = sink.packets();
-        pr.bytes = sink.bytes();
-        pr.loop = loop;
-        pr.elapsed_ns = now - t0;
-        pr.lateness_p99_ns = paced ? st.lateness.quantile(0.99) : 0;
-        pr.errors = sink.errors();
+        flowlab::Progress pr;
+        pr.task = "replay";
+        pr.unit = "packets";
+        pr.done = sink.packets();
+        pr.elapsed_s = static_cast<double>(now - t0) / 1e9;
+        if (t.duration_ns > 0) {
+            pr.fraction = std::min(1.0, static_cast<double>(now - t0) / static_cast<double>(t.duration_ns));
+        } else if (t.loops != 0 && store.complete() && store.size() > 0) {
+            pr.fraction = static_cast<double>(loop * store.size() + j) / static_cast<double>(t.loops * store.size());
+        }
+        std::string detail = "loop " + std::to_string(loop + 1);
+        if (paced) detail += ", late p99 " + format_ns(st.lateness.quantile(0.99));
+        detail += ", send errors " + std::to_string(sink.errors());
+        pr.detail = detail;
         c.progress(pr);
         while (next_progress <= now) next_progress += c.progress_interval_ns;
     };
@@ -310,17 +320,11 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
 }
 
 std::string format_ns(std::uint64_t ns) {
-    char buf[32];
-    if (ns < 1'000) {
-        std::snprintf(buf, sizeof buf, "%llu ns", static_cast<unsigned long long>(ns));
-    } else if (ns < 1'000'000) {
-        std::snprintf(buf, sizeof buf, "%.1f us", static_cast<double>(ns) / 1e3);
-    } else if (ns < 1'000'000'000) {
-        std::snprintf(buf, sizeof buf, "%.2f ms", static_cast<double>(ns) / 1e6);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(ns) / 1e9);
-    }
-    return buf;
+    const auto v = static_cast<double>(ns);
+    if (ns < 1'000) return fmt::format("{} ns", ns);
+    if (ns < 1'000'000) return fmt::format("{:.1f} us", v / 1e3);
+    if (ns < 1'000'000'000) return fmt::format("{:.2f} ms", v / 1e6);
+    return fmt::format("{:.3f} s", v / 1e9);
 }
 
 }  // namespace
@@ -514,28 +518,29 @@ ReplayStats replay_packets(const PacketsOptions& o, const RunControl& c) {
 }
 
 std::string summary_line(const ReplayStats& s) {
-    char head[256];
-    std::snprintf(head, sizeof head, "%s%llu packets, %llu bytes in %.3f s: %.0f pps, %.2f Mbps",
-                  s.interrupted ? "interrupted: " : "", static_cast<unsigned long long>(s.packets),
-                  static_cast<unsigned long long>(s.bytes), s.seconds(), s.pps(), s.mbps());
-    std::string out = head;
+    // Say what "bytes" count: exports mode counts UDP payloads, while its Mbps (like --mbps)
+    // counts the IP layer; packets mode counts whole frames for both.
+    const bool exports = s.mode != "packets";
+    std::string out = fmt::format("{}{} packets, {} {} ({} {}) in {:.3f} s: {:.0f} pps, {:.2f} Mbps {}",
+                                  s.interrupted ? "interrupted: " : "", s.packets, s.bytes,
+                                  exports ? "payload bytes" : "frame bytes", s.wire_bytes,
+                                  exports ? "with IP and UDP headers" : "Ethernet header included, no FCS", s.seconds(),
+                                  s.pps(), s.mbps(), exports ? "(IP layer)" : "(frames)");
     if (s.loops_completed > 1 || (s.loops_completed == 1 && s.interrupted)) {
-        out += ", " + std::to_string(s.loops_completed) + (s.loops_completed == 1 ? " loop" : " loops");
+        out += fmt::format(", {} {}", s.loops_completed, s.loops_completed == 1 ? "loop" : "loops");
     }
     if (s.paced && s.lateness.count()) {
-        out += "; lateness p50 " + format_ns(s.lateness.quantile(0.5)) + ", p99 " +
-               format_ns(s.lateness.quantile(0.99)) + ", max " + format_ns(s.lateness.max());
+        out += fmt::format("; lateness p50 {}, p99 {}, max {}", format_ns(s.lateness.quantile(0.5)),
+                           format_ns(s.lateness.quantile(0.99)), format_ns(s.lateness.max()));
     } else {
         out += "; lateness n/a (topspeed)";
     }
     out += "; errors: ";
     const auto errs = s.errors.list();
     if (errs.empty()) out += "none";
-    for (std::size_t i = 0; i < errs.size(); ++i) {
-        if (i) out += ", ";
-        out += errs[i].first + " " + std::to_string(errs[i].second);
-    }
-    if (s.errors.skipped) out += " (" + std::to_string(s.errors.skipped) + " not sent)";
+    for (std::size_t i = 0; i < errs.size(); ++i) out += fmt::format("{}{} {}", i ? ", " : "", errs[i].first, errs[i].second);
+    if (s.errors.skipped) out += fmt::format(" ({} not sent)", s.errors.skipped);
+    if (s.errors.lost()) out += fmt::format("; {} datagrams refused by the target or not sent", s.errors.lost());
     return out;
 }
 

@@ -1,6 +1,7 @@
 /// @brief Send error counts and errno names.
 #include "flowlab/replay/send_errors.hpp"
 
+#include <cerrno>
 #include <cstring>
 
 namespace flowlab::replay {
@@ -10,6 +11,8 @@ std::uint64_t SendErrors::total() const noexcept {
     for (auto c : by_errno) n += c;
     return n;
 }
+
+std::uint64_t SendErrors::lost() const noexcept { return by_errno[ECONNREFUSED] + skipped; }
 
 std::vector<std::pair<std::string, std::uint64_t>> SendErrors::list() const {
     std::vector<std::pair<std::string, std::uint64_t>> out;

@@ -107,7 +107,7 @@ TEST(Check, BadInputIsExitCodeTwoWithTheReason) {
 
     r = check({"--collector", "nfcapd", "--pps", "100", "--topspeed"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("choose one of"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--pps excludes --topspeed"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ TEST(ReplayCommand, DurationStopsAnEndlessLoop) {
     EXPECT_GT(j["packets"].get<int>(), 0);
 }
 
-TEST(ReplayCommand, SigintStopsCleanlyAndFlushesStats) {
+TEST(ReplayCommand, SigintStopsWithExitCode130AndFlushesStats) {
     TempDir dir;
     write_capture(dir / "x.pcap", small_stream(10));
     UdpReceiver rx;
@@ -96,7 +96,7 @@ TEST(ReplayCommand, SigintStopsCleanlyAndFlushesStats) {
                "--stats-json", dir / "s.json"},
               dir / "out.txt", dir / "err.txt");
     ASSERT_GE(rx.wait_for(25, std::chrono::milliseconds(5000)).size(), 25u);
-    EXPECT_EQ(p.stop(SIGINT), 0);
+    EXPECT_EQ(p.stop(SIGINT), 130);
     const std::string err = read_file(dir / "err.txt");
     EXPECT_TRUE(contains(err, "flowlab replay: interrupted: ")) << err;
     const auto j = nlohmann::json::parse(read_file(dir / "s.json"));
@@ -113,17 +113,26 @@ TEST(ReplayCommand, SigtermToo) {
     Process p({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--speed", "0.000001"},
               dir / "out.txt", dir / "err.txt");
     ASSERT_GE(rx.wait_for(1, std::chrono::milliseconds(5000)).size(), 1u);
-    EXPECT_EQ(p.stop(SIGTERM, std::chrono::milliseconds(3000)), 0);
-    EXPECT_TRUE(contains(read_file(dir / "err.txt"), "flowlab replay: interrupted: 1 packets"));
+    EXPECT_EQ(p.stop(SIGTERM, std::chrono::milliseconds(3000)), 143);
+    const std::string err = read_file(dir / "err.txt");
+    EXPECT_TRUE(contains(err, "flowlab replay: interrupted: 1 packets")) << err;
+    EXPECT_TRUE(contains(err, "interrupted by SIGTERM after sending 1 packets")) << err;
 }
 
-TEST(ReplayCommand, ClosedPortIsNotFatal) {
+// Nothing listening: the kernel refuses the datagrams (ICMP port unreachable). The run goes
+// on, counts the refusals and fails (exit 1) unless that was allowed.
+TEST(ReplayCommand, ClosedPortIsCountedAndFailsTheRun) {
     TempDir dir;
     write_capture(dir / "x.pcap", small_stream(100));
-    const auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to",
-                        "127.0.0.1:" + std::to_string(closed_udp_port()), "--pps", "10000"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string to = "127.0.0.1:" + std::to_string(closed_udp_port());
+    auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", to, "--pps", "10000"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "100 packets")) << r.err;
+    EXPECT_TRUE(contains(r.err, "errors: ECONNREFUSED ")) << r.err;
+    EXPECT_TRUE(contains(r.err, "datagrams were refused by the target or not sent")) << r.err;
+
+    r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", to, "--pps", "10000", "--allow-send-errors"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "errors: ECONNREFUSED ")) << r.err;
 }
 

@@ -278,6 +278,26 @@ CollectedFormat default_format(Tool t) {
 }
 }  // namespace
 
+namespace {
+/// A reader of a child's output whose end also checks the child (exit status, stderr), even
+/// when the reader stops before the output's end.
+class ChildCheckedReader : public CollectedReader {
+public:
+    ChildCheckedReader(std::unique_ptr<CollectedReader> inner, std::shared_ptr<detail::ChildProcess> child)
+        : CollectedReader(inner->traits(), inner->source()), inner_(std::move(inner)), child_(std::move(child)) {}
+    bool next(core::FlowRecord& r) override {
+        if (inner_->next(r)) return true;
+        child_->finish();
+        return false;
+    }
+    std::uint64_t place() const noexcept override { return inner_->place(); }
+
+private:
+    std::unique_ptr<CollectedReader> inner_;
+    std::shared_ptr<detail::ChildProcess> child_;
+};
+}  // namespace
+
 std::unique_ptr<CollectedReader> open_collected(const CollectedSpec& spec) {
     struct stat st;
     const bool is_dir = spec.path != "-" && ::stat(spec.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -288,8 +308,10 @@ std::unique_ptr<CollectedReader> open_collected(const CollectedSpec& spec) {
                              std::string(tool_name(*spec.tool)));
         // nfdump prints local time: TZ=UTC makes its times UTC, which the reader assumes.
         auto in = detail::InputStream::open_process({spec.nfdump_program, "-R", spec.path, "-o", "json"}, {"TZ=UTC"},
-                                                    spec.path);
-        return detail::make_nfdump_json_reader(std::move(in), spec.path);
+                                                    spec.path, spec.tool_log);
+        auto child = in.child();
+        return std::make_unique<ChildCheckedReader>(detail::make_nfdump_json_reader(std::move(in), spec.path),
+                                                    std::move(child));
     }
     auto in = detail::InputStream::open_file(spec.path);
     const std::string source = spec.path == "-" ? std::string("standard input") : spec.path;

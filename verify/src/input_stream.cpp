@@ -2,8 +2,7 @@
 #include "input_stream.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,8 +11,7 @@
 #include <cstring>
 
 #include "flowlab/core/error.hpp"
-
-extern char** environ;
+#include "flowlab/core/process.hpp"
 
 namespace flowlab::verify::detail {
 
@@ -31,66 +29,86 @@ InputStream InputStream::open_file(const std::string& path) {
     return s;
 }
 
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, std::string name,
+                           const std::string& log_path)
+    : name_(std::move(name)), log_path_(log_path) {
+    for (const auto& a : argv) command_ += (command_.empty() ? "" : " ") + a;
+    // Its stderr goes to the run's log (appended: what this run wrote starts at err_from_), or
+    // to an unlinked temporary file; either way it is read back when the output ends.
+    if (log_path.empty()) {
+        char tmpl[] = "/tmp/flowlab-stderr-XXXXXX";
+        err_fd_ = ::mkostemp(tmpl, O_CLOEXEC);
+        if (err_fd_ < 0) throw IoError(std::string("cannot create a temporary file in /tmp: ") + std::strerror(errno));
+        ::unlink(tmpl);
+    } else {
+        err_fd_ = ::open(log_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (err_fd_ < 0) throw IoError("cannot open " + log_path + " for appending: " + std::strerror(errno));
+        err_from_ = ::lseek(err_fd_, 0, SEEK_END);
+    }
+    core::Process::Options o;
+    o.argv = argv;
+    o.env = env;
+    o.out = core::Process::Stream::pipe();
+    o.err = core::Process::Stream::descriptor(err_fd_);
+    try {
+        process_ = core::Process::start(o);
+    } catch (...) {
+        ::close(err_fd_);
+        throw;
+    }
+}
+
+ChildProcess::~ChildProcess() {
+    // Abandoned early (an error elsewhere, an interrupt): stopped by PID and reaped.
+    process_.stop(SIGTERM, std::chrono::milliseconds(500));
+    if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+void ChildProcess::finish() {
+    if (finished_) return;
+    finished_ = true;
+    // A reader may stop before the end (nfdump's "No matching flows"): drain the rest so the
+    // child can exit, and so whatever it printed afterwards is seen.
+    char buf[65536];
+    while (true) {
+        const ssize_t got = ::read(process_.stdout_fd(), buf, sizeof buf);
+        if (got > 0) continue;
+        if (got < 0 && errno == EINTR) continue;
+        break;
+    }
+    const core::ExitStatus st = process_.wait();
+    std::string err;
+    {
+        ssize_t got;
+        off_t at = err_from_;
+        while ((got = ::pread(err_fd_, buf, sizeof buf, at)) > 0 && err.size() < 16384) {
+            err.append(buf, static_cast<std::size_t>(got));
+            at += got;
+        }
+        while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+    }
+    // Both count: nfdump says "bad magic" about a damaged file and still exits 0.
+    if (st.ok() && err.empty()) return;
+    std::string text = "`" + command_ + "` " + (st.ok() ? "reported problems" : st.describe());
+    if (!err.empty()) text += ": " + err;
+    if (!log_path_.empty()) text += " (also in " + log_path_ + ")";
+    throw InputError(name_, text);
+}
+
 InputStream InputStream::open_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                      std::string name_for_errors) {
+                                      std::string name_for_errors, const std::string& log_path) {
     InputStream s;
-    s.name_ = std::move(name_for_errors);
-    for (const auto& a : argv) s.command_ += (s.command_.empty() ? "" : " ") + a;
-
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) throw IoError(std::string("pipe: ") + std::strerror(errno));
-    char tmpl[] = "/tmp/flowlab-stderr-XXXXXX";
-    int err = mkostemp(tmpl, O_CLOEXEC);
-    if (err < 0) {
-        ::close(out[0]);
-        ::close(out[1]);
-        throw IoError(std::string("temporary file: ") + std::strerror(errno));
-    }
-    ::unlink(tmpl);
-
-    std::vector<std::string> envs;
-    for (char** e = environ; *e; ++e) {
-        std::string_view kv(*e);
-        bool overridden = false;
-        for (const auto& x : env)
-            if (kv.substr(0, kv.find('=') + 1) == std::string_view(x).substr(0, x.find('=') + 1)) overridden = true;
-        if (!overridden) envs.emplace_back(kv);
-    }
-    envs.insert(envs.end(), env.begin(), env.end());
-    std::vector<char*> cargv, cenv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    for (const auto& e : envs) cenv.push_back(const_cast<char*>(e.c_str()));
-    cenv.push_back(nullptr);
-
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    pid_t pid = -1;
-    const int rc = posix_spawnp(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(out[1]);
-    if (rc != 0) {
-        ::close(out[0]);
-        ::close(err);
-        throw IoError("cannot run " + argv[0] + ": " + std::strerror(rc));
-    }
-    s.fd_ = out[0];
-    s.owns_fd_ = true;
-    s.child_ = pid;
-    s.err_fd_ = err;
+    s.name_ = name_for_errors;
+    s.child_ = std::make_shared<ChildProcess>(argv, env, std::move(name_for_errors), log_path);
+    s.fd_ = s.child_->stdout_fd();
     return s;
 }
 
 InputStream::InputStream(InputStream&& o) noexcept
-    : fd_(o.fd_), owns_fd_(o.owns_fd_), child_(o.child_), err_fd_(o.err_fd_), name_(std::move(o.name_)),
-      command_(std::move(o.command_)), pending_(std::move(o.pending_)), pending_pos_(o.pending_pos_) {
+    : fd_(o.fd_), owns_fd_(o.owns_fd_), child_(std::move(o.child_)), name_(std::move(o.name_)),
+      pending_(std::move(o.pending_)), pending_pos_(o.pending_pos_) {
     o.fd_ = -1;
     o.owns_fd_ = false;
-    o.child_ = -1;
-    o.err_fd_ = -1;
 }
 
 InputStream& InputStream::operator=(InputStream&& o) noexcept {
@@ -103,14 +121,6 @@ InputStream& InputStream::operator=(InputStream&& o) noexcept {
 
 InputStream::~InputStream() {
     if (owns_fd_ && fd_ >= 0) ::close(fd_);
-    if (child_ > 0) {
-        // Abandoned early (an error elsewhere): do not leave the child running or a zombie.
-        ::kill(child_, SIGTERM);
-        int st = 0;
-        while (::waitpid(child_, &st, 0) < 0 && errno == EINTR) {
-        }
-    }
-    if (err_fd_ >= 0) ::close(err_fd_);
 }
 
 std::size_t InputStream::read(char* out, std::size_t n) {
@@ -130,28 +140,9 @@ std::size_t InputStream::read(char* out, std::size_t n) {
         if (got > 0) return static_cast<std::size_t>(got);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) throw IoError(name_ + ": read failed: " + std::strerror(errno));
-        if (child_ > 0) finish_child();
+        if (child_) child_->finish();
         return 0;
     }
-}
-
-void InputStream::finish_child() {
-    int st = 0;
-    while (::waitpid(child_, &st, 0) < 0 && errno == EINTR) {
-    }
-    child_ = -1;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return;
-    std::string err;
-    if (err_fd_ >= 0) {
-        char buf[4096];
-        ::lseek(err_fd_, 0, SEEK_SET);
-        ssize_t got;
-        while ((got = ::read(err_fd_, buf, sizeof buf)) > 0 && err.size() < 16384) err.append(buf, static_cast<std::size_t>(got));
-        while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
-    }
-    std::string how = WIFEXITED(st) ? "exited with status " + std::to_string(WEXITSTATUS(st))
-                                    : "was killed by signal " + std::to_string(WTERMSIG(st));
-    throw InputError(name_, "`" + command_ + "` " + how + (err.empty() ? "" : ": " + err));
 }
 
 LineReader::LineReader(InputStream in, std::size_t block) : in_(std::move(in)), buf_(block) {}

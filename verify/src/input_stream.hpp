@@ -8,11 +8,13 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/process.hpp"
 
 namespace flowlab::verify::detail {
 
@@ -23,16 +25,39 @@ inline InputError::Place line_place(std::uint64_t line) {
     return p;
 }
 
-/// A readable source of bytes. Owns the descriptor (and the child process, if any).
+/// A child process whose standard output is read (`nfdump -R DIR -o json`). Its exit status
+/// and its standard error are both checked once its output has been read: finish().
+class ChildProcess {
+public:
+    /// Starts argv (no shell) with extra environment entries ("NAME=value"); its standard
+    /// error is appended to `log_path` (or an unlinked temporary file). Throws IoError.
+    ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, std::string name,
+                 const std::string& log_path);
+    ~ChildProcess();  ///< stops it by PID if it still runs
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    int stdout_fd() const noexcept { return process_.stdout_fd(); }
+    /// Reads what is left of its output, waits for it, and throws InputError (naming the input
+    /// and quoting its standard error) if it did not exit with status 0 or printed anything on
+    /// standard error. Once; later calls do nothing.
+    void finish();
+
+private:
+    core::Process process_;
+    std::string name_, command_, log_path_;
+    int err_fd_ = -1;
+    off_t err_from_ = 0;  ///< where this child's part of the log starts
+    bool finished_ = false;
+};
+
+/// A readable source of bytes. Owns the descriptor (and shares the child process, if any).
 class InputStream {
 public:
     /// Opens a file; "-" is standard input. Throws IoError if it cannot be opened.
     static InputStream open_file(const std::string& path);
-    /// Starts argv (no shell) with extra environment entries ("NAME=value") and reads its
-    /// standard output. Its standard error is kept for the message if it fails.
-    /// Throws IoError if it cannot be started.
+    /// Reads the standard output of a ChildProcess (see there). Throws IoError.
     static InputStream open_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                    std::string name_for_errors);
+                                    std::string name_for_errors, const std::string& log_path = {});
 
     InputStream(InputStream&& o) noexcept;
     InputStream& operator=(InputStream&& o) noexcept;
@@ -40,22 +65,21 @@ public:
     InputStream& operator=(const InputStream&) = delete;
     ~InputStream();
 
-    /// Reads up to n bytes; 0 at the end. At the end of a child's output, waits for it and
-    /// throws InputError (with its standard error) if it did not exit with status 0.
+    /// Reads up to n bytes; 0 at the end. At the end of a child's output: ChildProcess::finish().
     std::size_t read(char* out, std::size_t n);
     const std::string& name() const noexcept { return name_; }
     /// Makes `bytes` the next bytes read (format detection reads ahead, then gives them back).
     void unread(std::string bytes) { pending_ = std::move(bytes) + pending_.substr(pending_pos_); pending_pos_ = 0; }
+    /// The child behind this stream (null for a file): whoever hands the stream to a reader
+    /// that may stop early keeps it to finish() the child.
+    std::shared_ptr<ChildProcess> child() const noexcept { return child_; }
 
 private:
     InputStream() = default;
-    void finish_child();
     int fd_ = -1;
     bool owns_fd_ = false;
-    pid_t child_ = -1;
-    int err_fd_ = -1;  ///< child's standard error (an unlinked temporary file)
+    std::shared_ptr<ChildProcess> child_;
     std::string name_;
-    std::string command_;
     std::string pending_;
     std::size_t pending_pos_ = 0;
 };

@@ -86,7 +86,7 @@ std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> do
 // ------------------------------------------------------------------ truth loading
 
 TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel,
-                    std::size_t block, const std::function<void(std::string_view, std::uint64_t)>& progress) {
+                    std::size_t block, const std::function<void(std::string_view, std::uint64_t, double)>& progress) {
     TruthSet t;
     t.path = path;
     std::uint64_t seen = 0;
@@ -96,6 +96,7 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
         CsvBatch batch;
         std::uint64_t first_line = 0;
         bool reserved = false;
+        double estimate_records = 0;
         std::vector<std::uint32_t> remap;
         std::vector<std::uint32_t>& hist = t.index_histogram;
         unsigned shift = 64;
@@ -107,6 +108,7 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
                                                                static_cast<double>(batch.packed.size()) * 1.02);
                 t.records.reserve(estimate);
                 t.index.reserve(estimate);
+                estimate_records = static_cast<double>(estimate);
                 // The index's bucket histogram, counted here where this thread waits on the parsers.
                 t.index_bits = index_bits_for(estimate);
                 hist.assign(std::size_t{1} << t.index_bits, 0);
@@ -128,10 +130,12 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
                 if (shift < 64) ++hist[batch.hashes[i] >> shift];
                 t.records.push_back(p);
             }
-            if (progress) progress("truth", t.records.size());
+            if (progress)
+                progress("truth", t.records.size(),
+                         estimate_records > 0 ? std::min(0.99, static_cast<double>(t.records.size()) / estimate_records) : -1.0);
         }
     } else {
-        auto reader = open_collected(CollectedSpec{Tool::flowlab, path, "nfdump"});
+        auto reader = open_collected(CollectedSpec{Tool::flowlab, path, "nfdump", {}});
         if (reader->traits().format != CollectedFormat::flowlab_csv)
             throw InputError(path, line_place(1), "truth must be flowlab CSV (truth/records.csv as `flowlab gen` writes it)");
         FlowRecord r;
@@ -141,7 +145,7 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
             t.index.push_back(KeyEntry{key_hash(r, spec), r.has(Field::first_ms) ? r.first_ms : kNoTime,
                                        static_cast<std::uint32_t>(t.records.size() - 1)});
             seen |= r.present.bits();
-            if (progress && (t.records.size() & 0xFFFFF) == 0) progress("truth", t.records.size());
+            if (progress && (t.records.size() & 0xFFFF) == 0) progress("truth", t.records.size(), -1.0);
         }
     }
     if (t.records.size() >= std::numeric_limits<std::uint32_t>::max())

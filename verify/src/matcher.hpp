@@ -62,7 +62,7 @@ struct TruthSet {
 /// `block` bytes), hashing keys as `spec` says. Throws InputError/IoError.
 TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel = 8u << 20,
                     std::size_t block = 8u << 20,
-                    const std::function<void(std::string_view, std::uint64_t)>& progress = {});
+                    const std::function<void(std::string_view, std::uint64_t, double)>& progress = {});
 
 struct MatchConfig {
     core::FieldSet compare;

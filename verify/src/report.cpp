@@ -2,7 +2,9 @@
 #include "flowlab/verify/report.hpp"
 
 #include <bit>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/error.hpp"
@@ -380,7 +382,7 @@ json to_json(const VerifyResult& v) {
     return j;
 }
 
-std::string format_junit(const VerifyResult& v) {
+std::string format_junit(const VerifyResult& v, const std::string& suite) {
     struct Case {
         std::string classname, name, failure, detail;
     };
@@ -430,7 +432,10 @@ std::string format_junit(const VerifyResult& v) {
     std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     x += "<testsuites name=\"flowlab verify\" tests=\"" + std::to_string(cases.size()) + "\" failures=\"" + std::to_string(failures) +
          "\" time=\"" + secs + "\">\n";
-    x += "  <testsuite name=\"" + xml_escape("verify " + v.collected_source) + "\" tests=\"" + std::to_string(cases.size()) +
+    std::string name = suite;
+    if (name.empty() && !v.scenario.empty()) name = v.scenario + (v.profile.empty() ? "" : " on " + v.profile);
+    if (name.empty()) name = "verify " + v.collected_source;
+    x += "  <testsuite name=\"" + xml_escape(name) + "\" tests=\"" + std::to_string(cases.size()) +
          "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" skipped=\"0\" time=\"" + secs + "\">\n";
     for (const Case& c : cases) {
         x += "    <testcase classname=\"" + xml_escape(c.classname) + "\" name=\"" + xml_escape(c.name) + "\"";
@@ -446,7 +451,8 @@ std::string format_junit(const VerifyResult& v) {
 
 void write_file_atomic(const std::string& path, const std::string& text) {
     core::AtomicFile f(path, "wb");
-    if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size()) throw IoError(path + ": write failed");
+    if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size())
+        throw IoError(f.temp_path() + " (for " + path + "): write failed: " + std::strerror(errno));
     f.commit();
 }
 

@@ -7,7 +7,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/record_format.hpp"
@@ -123,6 +126,16 @@ std::string truth_conversations_path(const std::string& truth_dir) { return trut
 
 namespace {
 
+/// The scenario name in DIR/manifest.json, or "" (a truth file, no manifest, unreadable).
+std::string scenario_of(const std::string& truth_dir) {
+    if (!is_dir(truth_dir)) return {};
+    std::ifstream in(truth_dir + "/manifest.json");
+    if (!in) return {};
+    const nlohmann::json m = nlohmann::json::parse(in, nullptr, false);
+    if (m.is_discarded()) return {};
+    return m.value("/scenario/name"_json_pointer, std::string());
+}
+
 /// Reads truth/conversations.csv: flowlab columns plus id and activity (not modelled).
 class ConversationReader {
 public:
@@ -195,11 +208,29 @@ void for_each_collected(detail::ParallelCsvReader* par, CollectedReader& reader,
 
 }  // namespace
 
-VerifyResult verify(const VerifyOptions& o) {
+VerifyResult verify(const VerifyOptions& o, const RunHooks& hooks) {
     const auto t0 = std::chrono::steady_clock::now();
+    // Progress also checks for a stop request: it runs on this thread, between batches.
+    std::uint64_t truth_records = 0;
+    auto progress = [&](std::string_view phase, std::uint64_t n, double fraction) {
+        const std::string task = "verify " + std::string(phase);
+        hooks.check_cancel("while reading the " + std::string(phase) + " (" + std::to_string(n) + " records read)");
+        Progress p;
+        p.task = task;
+        p.unit = "records";
+        p.done = n;
+        p.fraction = fraction;
+        p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        hooks.report(p);
+    };
+    // A collector that kept everything stores about as many records as the truth holds.
+    auto collected_progress = [&](std::uint64_t n) {
+        progress("collected", n, truth_records ? std::min(0.99, static_cast<double>(n) / static_cast<double>(truth_records)) : -1.0);
+    };
     const unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     VerifyResult res;
     res.level = o.level;
+    res.scenario = scenario_of(o.truth_dir);
 
     auto reader = open_collected(o.collected);
     ReaderTraits traits = reader->traits();
@@ -231,16 +262,16 @@ VerifyResult verify(const VerifyOptions& o) {
 
     if (o.level == Level::records) {
         res.truth_path = truth_records_path(o.truth_dir);
-        // FLOWLAB_VERIFY_PHASES=1 prints where the time goes (for the benchmark notes).
-        const bool phases = std::getenv("FLOWLAB_VERIFY_PHASES") != nullptr;
+        // Where the time goes (for the benchmark notes: `verify --phases`).
         auto phase = [&, last = std::chrono::steady_clock::now()](const char* what) mutable {
-            if (!phases) return;
             const auto now = std::chrono::steady_clock::now();
-            std::fprintf(stderr, "verify phase %-10s %.3f s\n", what, std::chrono::duration<double>(now - last).count());
+            if (hooks.phase) hooks.phase(what, std::chrono::duration<double>(now - last).count());
             last = now;
+            hooks.check_cancel(std::string("after the ") + what + " phase");
         };
         detail::TruthSet truth =
-            detail::load_truth(res.truth_path, threads, detail::key_spec(compare), 8u << 20, 8u << 20, o.progress);
+            detail::load_truth(res.truth_path, threads, detail::key_spec(compare), 8u << 20, 8u << 20, progress);
+        truth_records = truth.records.size();
         phase("truth");
         detail::MatchConfig cfg;
         cfg.compare = compare;
@@ -260,7 +291,7 @@ VerifyResult verify(const VerifyOptions& o) {
                     for (auto& r : batch.records) map_exporter(r);
                 matcher.offer_batch(batch.records.data(), batch.line_in_block.data(), first_line, batch.records.size());
                 offered += batch.records.size();
-                if (o.progress) o.progress("collected", offered);
+                collected_progress(offered);
             }
             par.reset();
         } else {
@@ -273,7 +304,7 @@ VerifyResult verify(const VerifyOptions& o) {
                     map_exporter(mapped);
                     matcher.offer(mapped, line);
                 }
-                if (o.progress && (++offered & 0xFFFFF) == 0) o.progress("collected", offered);
+                if ((++offered & 0xFFFF) == 0) collected_progress(offered);
             });
         }
         phase("collected");
@@ -298,16 +329,24 @@ VerifyResult verify(const VerifyOptions& o) {
         detail::Totals totals(o.by, o.bin_ms, metrics, o.tolerance, traits.scales_sampling_versions, o.examples);
         FlowRecord r;
         if (o.against == TotalsTruth::records) {
-            const CollectedSpec truth_spec{Tool::flowlab, res.truth_path, "nfdump"};
+            const CollectedSpec truth_spec{Tool::flowlab, res.truth_path, "nfdump", {}};
             auto truth = open_collected(truth_spec);
             auto par = parallel_collected(truth_spec, *truth, threads);
-            for_each_collected(par.get(), *truth, [&](const FlowRecord& x, std::uint64_t) { totals.add_truth(x); });
+            for_each_collected(par.get(), *truth, [&](const FlowRecord& x, std::uint64_t) {
+                totals.add_truth(x);
+                if ((++truth_records & 0xFFFF) == 0) progress("truth", truth_records, -1.0);
+            });
         } else {
             ConversationReader conv(res.truth_path);
-            while (conv.next(r)) totals.add_truth(r);
+            while (conv.next(r)) {
+                totals.add_truth(r);
+                if ((++truth_records & 0xFFFF) == 0) progress("truth", truth_records, -1.0);
+            }
         }
         auto par = parallel_collected(o.collected, *reader, threads);
+        std::uint64_t collected = 0;
         for_each_collected(par.get(), *reader, [&](const FlowRecord& x, std::uint64_t) {
+            if ((++collected & 0xFFFF) == 0) collected_progress(collected);
             if (o.exporter_map.empty()) {
                 totals.add_collected(x);
             } else {

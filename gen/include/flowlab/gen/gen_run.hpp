@@ -6,10 +6,10 @@
 /// file is complete, so an interrupted or failed run leaves nothing that looks like output.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 
+#include "flowlab/core/run_control.hpp"
 #include "flowlab/gen/packet_writer.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/simulation.hpp"
@@ -23,10 +23,6 @@ struct GenOptions {
     /// Also write packets.pcap: every conversation's packets (docs/packets.md).
     bool packets = false;
     PacketBudget packet_budget;
-    /// Progress lines on stderr (the command turns this on when stderr is a terminal).
-    bool progress = false;
-    /// Set from a signal handler to stop early; the run then throws and writes nothing.
-    const std::atomic<bool>* interrupted = nullptr;
 };
 
 struct GenSummary {
@@ -48,9 +44,11 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
 inline constexpr const char* kConversationCsvHeader =
     "id,activity,src,dst,sport,dport,proto,tos,tcp_flags,packets,bytes,first_ms,last_ms";
 
-/// Runs the scenario and writes the output directory. Throws ConfigError for a scenario the
-/// exporters cannot carry, UsageError when the target exists and is not a flowlab output
-/// directory, IoError when writing fails, Error when interrupted.
-GenSummary run_gen(const Scenario& scenario, const GenOptions& options);
+/// Runs the scenario and writes the output directory. Progress (task "gen", records, the
+/// fraction of the span simulated) goes to hooks.progress. Throws ConfigError for a scenario
+/// the exporters cannot carry, UsageError when the target exists and is not a flowlab output
+/// directory, IoError naming the file and the operation when writing fails, Interrupted when
+/// hooks.cancel is set (nothing is left behind in any of these cases).
+GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const RunHooks& hooks = {});
 
 }  // namespace flowlab::gen

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "flowlab/core/run_control.hpp"
 #include "flowlab/replay/latency_histogram.hpp"
 #include "flowlab/replay/rebase.hpp"
 #include "flowlab/replay/send_errors.hpp"
@@ -49,18 +50,12 @@ struct Timing {
 /// Unix seconds (rounded down). Throws UsageError.
 std::int64_t parse_rebase_time(std::string_view text);
 
-struct Progress {
-    std::uint64_t packets = 0;
-    std::uint64_t bytes = 0;
-    std::uint64_t loop = 0;  ///< 0-based loop being sent
-    std::int64_t elapsed_ns = 0;
-    std::uint64_t lateness_p99_ns = 0;  ///< 0 at topspeed
-    std::uint64_t errors = 0;
-};
-
 struct RunControl {
-    const std::atomic<bool>* stop = nullptr;        ///< set by SIGINT/SIGTERM: stop cleanly
-    std::function<void(const Progress&)> progress;  ///< called about every progress_interval_ns
+    const std::atomic<bool>* stop = nullptr;  ///< CancelToken::flag(): stop cleanly (stats kept)
+    /// Task "replay", packets sent, the fraction done when the run's end is known (--loop N
+    /// once the file is loaded, --duration), and loop, lateness and errors as detail; called
+    /// about every progress_interval_ns.
+    std::function<void(const flowlab::Progress&)> progress;
     std::int64_t progress_interval_ns = 500'000'000;
     std::function<void(const std::string&)> note;  ///< warnings for the user (stderr)
     std::size_t batch = 32;                        ///< most datagrams per sendmmsg call

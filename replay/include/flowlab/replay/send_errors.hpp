@@ -20,6 +20,10 @@ struct SendErrors {
         ++by_errno[e < kSlots ? e : 0];
     }
     std::uint64_t total() const noexcept;
+    /// Datagrams known not to have arrived: each ECONNREFUSED reports an earlier datagram the
+    /// target refused (at least one: the kernel keeps one pending error per socket), plus the
+    /// ones never sent. ENOBUFS/EAGAIN are retried until sent and do not count.
+    std::uint64_t lost() const noexcept;
     /// (name, count) for every errno seen, e.g. ("ECONNREFUSED", 12).
     std::vector<std::pair<std::string, std::uint64_t>> list() const;
 };

@@ -78,6 +78,9 @@ struct CollectedSpec {
     std::string path;
     /// The tool to run for `nfdump:DIR` (tests point it elsewhere); "nfdump" from PATH by default.
     std::string nfdump_program = "nfdump";
+    /// Where that tool's stderr is appended (a run's log); empty: a temporary file. Either
+    /// way it is quoted when the tool fails or complains.
+    std::string tool_log;
 };
 
 /// Parses "TOOL:PATH" or "PATH". Throws UsageError for an unknown tool name.

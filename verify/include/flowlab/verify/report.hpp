@@ -17,8 +17,9 @@ std::string format_text(const VerifyResult& r);
 nlohmann::json to_json(const VerifyResult& r);
 
 /// JUnit XML: one testsuite, one testcase per check (records overall, per exporter, loss by
-/// sequence; or totals).
-std::string format_junit(const VerifyResult& r);
+/// sequence; or totals). The suite is `suite`, or else named after the truth's scenario (and
+/// the collector profile), or the collected source when the scenario is unknown.
+std::string format_junit(const VerifyResult& r, const std::string& suite = {});
 
 /// Writes text to `path` through a temporary file renamed into place. Throws IoError.
 void write_file_atomic(const std::string& path, const std::string& text);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "flowlab/core/flow_record.hpp"
+#include "flowlab/core/run_control.hpp"
 #include "flowlab/verify/collected.hpp"
 #include "flowlab/verify/profile.hpp"
 
@@ -51,9 +52,6 @@ struct VerifyOptions {
     /// distinguishable, and this maps them back so `exporter` is still compared.
     std::vector<std::pair<core::IpAddress, core::IpAddress>> exporter_map;
     unsigned threads = 0;                  ///< 0: one per core
-    /// Called now and then with the phase ("truth", "collected") and the records read so far
-    /// (the command shows it on a terminal). May be empty.
-    std::function<void(std::string_view phase, std::uint64_t records)> progress;
 
     // totals
     std::vector<TotalsKey> by{TotalsKey::src, TotalsKey::dst, TotalsKey::sport, TotalsKey::dport, TotalsKey::proto};
@@ -147,6 +145,7 @@ struct TotalsResult {
 struct VerifyResult {
     Level level = Level::records;
     std::string truth_path;
+    std::string scenario;  ///< the truth's scenario (its manifest.json), if known
     std::string collected_source;
     CollectedFormat format = CollectedFormat::flowlab_csv;
     std::string format_note;
@@ -160,8 +159,11 @@ struct VerifyResult {
     std::string verdict() const;
 };
 
-/// Runs a verification. Throws UsageError/InputError/IoError/ConfigError for bad input.
-VerifyResult verify(const VerifyOptions& options);
+/// Runs a verification. Progress goes to hooks.progress (tasks "verify truth" and "verify
+/// collected", records read), phase timings to hooks.phase ("truth", "index", "collected",
+/// "finish"). Throws UsageError/InputError/IoError/ConfigError for bad input, Interrupted
+/// when hooks.cancel is set (a dump tool it runs is stopped by PID first).
+VerifyResult verify(const VerifyOptions& options, const RunHooks& hooks = {});
 
 /// Lower-level entry points (tests, `flowlab check`): the truth as a records CSV path.
 std::string truth_records_path(const std::string& truth_dir);

@@ -1,5 +1,5 @@
-/// @brief Starting, watching and stopping a real collector for `flowlab check`.
-#include "flowlab/verify/collector_run.hpp"
+/// @brief Starting, watching and stopping a real collector from its profile.
+#include "flowlab/harness/collector.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,7 +20,8 @@
 
 #include "flowlab/core/error.hpp"
 
-namespace flowlab::verify {
+namespace flowlab::harness {
+using verify::CollectorProfile;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
@@ -39,27 +40,9 @@ int signal_number(const std::string& name) {
     return 0;
 }
 
-std::optional<std::string> find_on_path(const std::string& name) {
-    if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
-    std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
-    path += ":/usr/sbin:/sbin";
-    std::stringstream ss(path);
-    std::string dir;
-    while (std::getline(ss, dir, ':')) {
-        if (dir.empty()) continue;
-        const std::string candidate = dir + "/" + name;
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return std::nullopt;
-}
+}  // namespace
 
-struct UdpSocketLine {
-    std::uint64_t rx_queue = 0;
-    std::uint64_t drops = 0;
-};
-
-/// The /proc/net/udp{,6} line of the socket bound to `port`, if any.
-std::optional<UdpSocketLine> find_udp_socket(std::uint16_t port) {
+std::optional<UdpSocketState> udp_socket_state(std::uint16_t port) {
     for (const char* file : {"/proc/net/udp", "/proc/net/udp6"}) {
         std::ifstream in(file);
         std::string line;
@@ -71,7 +54,7 @@ std::optional<UdpSocketLine> find_udp_socket(std::uint16_t port) {
             const auto colon = local.rfind(':');
             if (colon == std::string::npos) continue;
             if (std::stoul(local.substr(colon + 1), nullptr, 16) != port) continue;
-            UdpSocketLine s;
+            UdpSocketState s;
             const auto qc = queues.find(':');
             if (qc != std::string::npos) s.rx_queue = std::stoull(queues.substr(qc + 1), nullptr, 16);
             if (!drops.empty()) s.drops = std::stoull(drops);
@@ -81,8 +64,7 @@ std::optional<UdpSocketLine> find_udp_socket(std::uint16_t port) {
     return std::nullopt;
 }
 
-/// A port the kernel considers free on `a` right now (bound to port 0, read back, closed).
-std::uint16_t pick_free_port(const core::IpAddress& a) {
+std::uint16_t free_udp_port(const core::IpAddress& a) {
     const bool v6 = a.is_v6();
     const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw IoError(std::string("socket: ") + std::strerror(errno));
@@ -107,6 +89,8 @@ std::uint16_t pick_free_port(const core::IpAddress& a) {
     close(fd);
     return ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
 }
+
+namespace {
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
     for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
@@ -153,7 +137,7 @@ RunSpec parse_run_spec(const CollectorProfile& p) {
                 if (!it->is_string()) bad(p, "/run/stop/quiet_file", "expected a path");
                 s.quiet_file = it->get<std::string>();
             } else if (k == "quiet_for") {
-                const auto ms = it->is_string() ? parse_duration_ms(it->get<std::string>()) : std::nullopt;
+                const auto ms = it->is_string() ? verify::parse_duration_ms(it->get<std::string>()) : std::nullopt;
                 if (!ms || *ms < 0) bad(p, "/run/stop/quiet_for", "expected a duration such as 2s");
                 s.quiet_for_ms = *ms;
             } else {
@@ -167,11 +151,21 @@ RunSpec parse_run_spec(const CollectorProfile& p) {
     return s;
 }
 
-std::optional<std::uint64_t> udp_receive_queue(std::uint16_t port) {
-    const auto s = find_udp_socket(port);
-    if (!s) return std::nullopt;
-    return s->rx_queue;
+
+namespace {
+constexpr auto kPoll = std::chrono::milliseconds(50);
+
+/// Sleeps one polling interval unless a stop was asked for (then throws Interrupted).
+void pause_or_stop(const RunHooks& hooks, const std::string& doing) {
+    hooks.check_cancel(doing);
+    std::this_thread::sleep_for(kPoll);
+    hooks.check_cancel(doing);
 }
+
+std::string ms_text(std::chrono::milliseconds ms) {
+    return ms.count() % 1000 == 0 ? std::to_string(ms.count() / 1000) + " s" : std::to_string(ms.count()) + " ms";
+}
+}  // namespace
 
 std::string CollectorRun::expand(const std::string& s) const {
     std::string out = replace_all(s, "{dir}", data_dir_);
@@ -181,128 +175,121 @@ std::string CollectorRun::expand(const std::string& s) const {
     return out;
 }
 
-CollectorRun::CollectorRun(const CollectorProfile& profile, CollectorRunOptions options)
-    : profile_(profile), spec_(parse_run_spec(profile)), options_(std::move(options)) {
+CollectorRun::CollectorRun(const CollectorProfile& profile, CollectorRunOptions options, RunHooks hooks)
+    : name_(profile.name), spec_(parse_run_spec(profile)), options_(std::move(options)), hooks_(std::move(hooks)) {
     std::error_code ec;
     fs::create_directories(options_.dir, ec);
-    if (ec) throw IoError("cannot create " + options_.dir + ": " + ec.message());
+    if (ec) throw IoError("cannot create directory " + options_.dir + ": " + ec.message());
     options_.dir = fs::absolute(options_.dir).lexically_normal().string();
     // The collector's output gets a directory of its own: nfdump -R reads every file in it.
     data_dir_ = options_.dir + "/data";
     fs::create_directories(data_dir_, ec);
-    if (ec) throw IoError("cannot create " + data_dir_ + ": " + ec.message());
-    port_ = options_.port ? options_.port : pick_free_port(options_.address);
+    if (ec) throw IoError("cannot create directory " + data_dir_ + ": " + ec.message());
+    port_ = options_.port ? options_.port : free_udp_port(options_.address);
     log_path_ = options_.dir + "/collector.log";
 
-    std::vector<std::string> argv;
-    for (const auto& a : spec_.start) argv.push_back(expand(a));
-    const auto program = find_on_path(argv[0]);
-    if (!program)
-        throw IoError("collector " + profile_.name + ": " + argv[0] + " is not installed (not on PATH)");
+    core::Process::Options po;
+    for (const auto& a : spec_.start) po.argv.push_back(expand(a));
     if (spec_.config_file) {
         const std::string path = options_.dir + "/" + expand(*spec_.config_file);  // beside the log, in {work}
         std::ofstream out(path);
         for (const auto& l : spec_.config_lines) out << expand(l) << '\n';
-        if (!out) throw IoError("cannot write " + path);
+        out.flush();
+        if (!out) throw IoError("cannot write collector configuration " + path + ": " + std::strerror(errno));
     }
-
-    pid_ = fork();
-    if (pid_ < 0) throw IoError(std::string("fork: ") + std::strerror(errno));
-    if (pid_ == 0) {
-        setpgid(0, 0);
-        const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        const int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) dup2(devnull, 0);
-        if (log >= 0) {
-            dup2(log, 1);
-            dup2(log, 2);
-        }
-        if (chdir(data_dir_.c_str()) != 0) _exit(126);
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
-        execv(program->c_str(), args.data());
-        std::fprintf(stderr, "exec %s: %s\n", program->c_str(), std::strerror(errno));
-        _exit(127);
+    po.cwd = data_dir_;
+    po.out = core::Process::Stream::file(log_path_);
+    po.err = core::Process::Stream::same_as_stdout();
+    try {
+        process_ = core::Process::start(po);
+    } catch (const IoError& e) {
+        throw IoError("collector " + name_ + ": " + e.what());
     }
 
     const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
-    while (!find_udp_socket(port_)) {
-        int st = 0;
-        if (waitpid(pid_, &st, WNOHANG) == pid_) {
-            status_ = st;
-            pid_ = -1;
-            throw IoError("collector " + profile_.name + " (" + argv[0] + ") exited before listening on port " +
-                          std::to_string(port_) + "; its log:\n" + log_tail());
-        }
+    const std::string doing = "while waiting for collector " + name_ + " to listen on port " + std::to_string(port_);
+    while (!udp_socket_state(port_)) {
+        check_alive("before listening on port " + std::to_string(port_));
         if (std::chrono::steady_clock::now() > deadline) {
-            stop(SIGKILL);
-            throw IoError("collector " + profile_.name + " did not bind UDP port " + std::to_string(port_) + " within " +
-                          std::to_string(options_.ready_timeout.count()) + " s; its log:\n" + log_tail());
+            process_.stop(SIGKILL, std::chrono::milliseconds(0));
+            throw IoError("collector " + name_ + " (pid " + std::to_string(process_.pid()) + ") did not bind UDP port " +
+                          std::to_string(port_) + " within " + ms_text(options_.ready_timeout) + "; " + log_path_ + ":\n" +
+                          log_tail());
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        pause_or_stop(hooks_, doing);
     }
 }
 
 CollectorRun::~CollectorRun() {
-    if (pid_ > 0) stop(SIGKILL);
+    if (process_.pid() <= 0 || process_.status()) return;
+    const pid_t pid = process_.pid();
+    process_.stop(SIGKILL, std::chrono::milliseconds(0));
+    hooks_.tell("stopped collector " + name_ + " (pid " + std::to_string(pid) + ")");
 }
 
-void CollectorRun::stop(int signal) {
-    if (pid_ <= 0) return;
-    kill(pid_, signal);
-    const auto deadline = std::chrono::steady_clock::now() + options_.stop_timeout;
-    int st = 0;
-    while (waitpid(pid_, &st, WNOHANG) != pid_) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            kill(-pid_, SIGKILL);
-            kill(pid_, SIGKILL);
-            waitpid(pid_, &st, 0);
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    // The collector may have started helpers in its process group.
-    kill(-pid_, SIGKILL);
-    status_ = st;
-    pid_ = -1;
+void CollectorRun::check_alive(const std::string& when) {
+    if (process_.running()) return;
+    const core::ExitStatus st = *process_.status();
+    throw IoError("collector " + name_ + " (" + process_.program() + ", pid " + std::to_string(process_.pid()) + ") " +
+                  st.describe() + " " + when + "; " + log_path_ + ":\n" + log_tail());
 }
 
-CollectedSpec CollectorRun::finish() {
+void CollectorRun::wait_quiet() {
     // Everything sent must have left the socket's queue before the collector is stopped.
+    const std::string doing = "while collector " + name_ + " was taking what was sent";
     const auto drain_deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
     int empty_polls = 0;
     while (empty_polls < 3) {
-        int st = 0;
-        if (waitpid(pid_, &st, WNOHANG) == pid_) {
-            pid_ = -1;
-            throw IoError("collector " + profile_.name + " exited while receiving; its log:\n" + log_tail());
+        check_alive("while receiving");
+        const auto s = udp_socket_state(port_);
+        empty_polls = (!s || s->rx_queue == 0) ? empty_polls + 1 : 0;
+        if (std::chrono::steady_clock::now() > drain_deadline) {
+            hooks_.tell("collector " + name_ + " still had data queued after " + ms_text(options_.drain_timeout));
+            break;
         }
-        const auto q = udp_receive_queue(port_);
-        empty_polls = (!q || *q == 0) ? empty_polls + 1 : 0;
-        if (std::chrono::steady_clock::now() > drain_deadline) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        pause_or_stop(hooks_, doing);
     }
-    if (spec_.quiet_file) {
-        const std::string file = expand(*spec_.quiet_file);
-        std::error_code ec;
-        std::uintmax_t last = static_cast<std::uintmax_t>(-1);
-        auto stable_since = std::chrono::steady_clock::now();
-        const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            const auto size = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
-            const auto now = std::chrono::steady_clock::now();
-            if (size != last) {
-                last = size;
-                stable_since = now;
-            } else if (now - stable_since >= std::chrono::milliseconds(spec_.quiet_for_ms)) {
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!spec_.quiet_file) return;
+    const std::string file = expand(*spec_.quiet_file);
+    std::error_code ec;
+    std::uintmax_t last = static_cast<std::uintmax_t>(-1);
+    auto stable_since = std::chrono::steady_clock::now();
+    const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        check_alive("while writing its output");
+        const auto size = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
+        const auto now = std::chrono::steady_clock::now();
+        if (size != last) {
+            last = size;
+            stable_since = now;
+        } else if (now - stable_since >= std::chrono::milliseconds(spec_.quiet_for_ms)) {
+            return;
         }
+        pause_or_stop(hooks_, doing);
     }
-    stop(spec_.stop_signal);
-    return parse_collected_spec(expand(spec_.collected));
+    hooks_.tell("collector " + name_ + ": " + file + " still grew after " + ms_text(options_.drain_timeout));
+}
+
+core::ExitStatus CollectorRun::stop() {
+    if (process_.status()) return *process_.status();
+    const core::ExitStatus st = process_.stop(spec_.stop_signal, options_.stop_timeout);
+    if (st.signal == SIGKILL && spec_.stop_signal != SIGKILL)
+        hooks_.tell("collector " + name_ + " (pid " + std::to_string(process_.pid()) + ") did not stop within " +
+                    ms_text(options_.stop_timeout) + " of " + core::signal_name(spec_.stop_signal) +
+                    " and was killed; its output may be incomplete");
+    return st;
+}
+
+verify::CollectedSpec CollectorRun::collected() const {
+    verify::CollectedSpec c = verify::parse_collected_spec(expand(spec_.collected));
+    c.tool_log = options_.dir + "/dump.log";
+    return c;
+}
+
+verify::CollectedSpec CollectorRun::finish() {
+    wait_quiet();
+    stop();
+    return collected();
 }
 
 std::string CollectorRun::log_tail(std::size_t lines) const {
@@ -315,4 +302,4 @@ std::string CollectorRun::log_tail(std::size_t lines) const {
     return out.empty() ? "  (empty)\n" : out;
 }
 
-}  // namespace flowlab::verify
+}  // namespace flowlab::harness
