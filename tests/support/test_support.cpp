@@ -141,6 +141,13 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
+std::string read_file_if_exists(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
 void write_file(const std::string& path, std::string_view content) {
     std::ofstream out(path, std::ios::binary);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));

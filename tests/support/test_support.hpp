@@ -84,6 +84,8 @@ private:
 std::uint16_t free_udp_port();
 
 std::string read_file(const std::string& path);
+/// The file's content, or "" when it does not exist (yet).
+std::string read_file_if_exists(const std::string& path);
 void write_file(const std::string& path, std::string_view content);
 
 /// Polls `pred` every 50 ms until it holds or `timeout` passes; returns its last value.
