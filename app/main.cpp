@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
     } catch (const flowlab::Interrupted& e) {
         return interrupted(e.signal(), e.done());
     } catch (const flowlab::Error& e) {
+        // An error that follows a stop request is its consequence (a read cut short by the
+        // signal): report the stop, with the error as what was done.
+        if (stop_token().cancelled()) return interrupted(stop_token().signal(), std::string("(") + e.what() + ")");
         fmt::print(stderr, "flowlab: {}\n", e.what());
         return 2;
     } catch (const std::exception& e) {

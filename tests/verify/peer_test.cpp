@@ -140,6 +140,32 @@ TEST(PeerCollectors, NfcapdStoresTheCraftedExports) {
     }
 }
 
+/// nfdump reports a damaged file on stderr and still exits 0: verify must call that bad input
+/// (exit 2, naming the file), never a collector that lost every record (exit 1).
+TEST(PeerCollectors, ADamagedNfcapdFileIsBadInputNotLoss) {
+    FLOWLAB_REQUIRE_TOOL("nfcapd");
+    FLOWLAB_REQUIRE_TOOL("nfdump");
+    TempDir dir;
+    const std::string gen = craft(dir);
+    const std::string flows = through_nfcapd(dir, payloads(dir / "exports.pcap"), "nf");
+    std::string file;
+    for (const auto& e : std::filesystem::directory_iterator(flows)) file = e.path().string();
+    ASSERT_FALSE(file.empty());
+    const std::string whole = flowlab::test::read_file(file);
+
+    std::filesystem::create_directories(dir / "truncated");
+    flowlab::test::write_file(dir / "truncated/nfcapd.202401010000", whole.substr(0, whole.size() / 2));
+    std::filesystem::create_directories(dir / "badmagic");
+    flowlab::test::write_file(dir / "badmagic/nfcapd.202401010000", "XXXX" + whole.substr(4));
+    for (const char* name : {"truncated", "badmagic"}) {
+        const auto r = flowlab::test::run({flowlab::test::flowlab_bin(), "verify", "--truth", gen, "--collected",
+                                           "nfdump:" + dir / name, "--collector", "nfcapd"});
+        EXPECT_EQ(r.exit_code, 2) << name << "\n" << r.out << r.err;
+        EXPECT_NE(r.err.find(dir / name + "/nfcapd.202401010000"), std::string::npos) << r.err;
+        EXPECT_EQ(r.out.find("missing"), std::string::npos) << r.out;
+    }
+}
+
 TEST(PeerCollectors, NfacctdStoresTheCraftedExports) {
     FLOWLAB_REQUIRE_TOOL("nfacctd");
     TempDir dir;
