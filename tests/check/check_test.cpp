@@ -44,7 +44,10 @@ TEST_P(CheckCollector, EveryRecordOfEveryExporterMatches) {
     FLOWLAB_REQUIRE_TOOL(collector);
     FLOWLAB_REQUIRE_TOOL("nfdump");
     test::TempDir dir;
-    const auto r = check({"--collector", collector, "--pps", "2000", "--workdir", dir / "work", "--report-json",
+    // nfacctd's print plugin falls behind from about 2k messages/s on a busy 2-core machine
+    // (its core then drops what the plugin's buffer cannot take): stay well below.
+    const std::string pps = collector == "nfacctd" ? "1000" : "2000";
+    const auto r = check({"--collector", collector, "--pps", pps, "--workdir", dir / "work", "--report-json",
                           dir / "report.json"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(r.out.rfind("MATCH: ", 0), 0u) << r.out;
