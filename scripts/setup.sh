@@ -6,9 +6,10 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-dev
-  libtins-dev libpcap-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libtins-dev libpcap-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libfmt-dev libsimdjson-dev
   nfdump pmacct tshark softflowd tcpreplay tcpdump iproute2 time
-  python3 python3-jsonschema
+  python3 python3-jsonschema python3-scapy
 )
 
 missing=()

@@ -1,185 +1,47 @@
-/// @brief SHA-256 (FIPS 180-4), see sha256.hpp for why it is hand-written.
+/// @brief SHA-256 through OpenSSL's EVP interface (see sha256.hpp for why).
 #include "flowlab/gen/sha256.hpp"
 
-#include <cpuid.h>
-#include <immintrin.h>
+#include <openssl/evp.h>
 
-#include <algorithm>
-#include <cstring>
 #include <fstream>
+#include <new>
 #include <vector>
 
 #include "flowlab/core/error.hpp"
 
 namespace flowlab::gen {
-namespace {
 
-constexpr std::array<std::uint32_t, 64> kRound{
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+struct Sha256::Context {
+    EVP_MD_CTX* md = nullptr;
+    ~Context() { EVP_MD_CTX_free(md); }
+};
 
-constexpr std::uint32_t rotr(std::uint32_t x, int n) noexcept { return (x >> n) | (x << (32 - n)); }
+Sha256::Sha256() : ctx_(std::make_unique<Context>()) {
+    ctx_->md = EVP_MD_CTX_new();
+    if (!ctx_->md) throw std::bad_alloc();
+    reset();
+}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
-}  // namespace
-
-namespace detail {
-
-bool sha256_hardware_available() noexcept {
-    // CPUID leaf 7 EBX bit 29: the SHA extensions; SSE4.1 (leaf 1 ECX bit 19) for the blend.
-    static const bool available = [] {
-        unsigned a = 0, b = 0, c = 0, d = 0;
-        if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19))) return false;
-        if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-        return (b & (1u << 29)) != 0;
-    }();
-    return available;
+void Sha256::reset() {
+    // EVP_DigestInit_ex fails only when OpenSSL has no SHA-256 at all (a broken installation).
+    if (EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) throw Error("OpenSSL: SHA-256 is not available");
 }
 
-// The x86 SHA extensions do two rounds per instruction: about ten times the portable code,
-// which matters because gen hashes every output file (hundreds of MB) for the manifest.
-// Four rounds per step; the message schedule W[t..t+3] comes from sha256msg1/msg2.
-__attribute__((target("sha,sse4.1,ssse3"))) void sha256_blocks_hardware(std::uint32_t* state,
-                                                                         const std::uint8_t* data,
-                                                                         std::size_t blocks) noexcept {
-    const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-    __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));           // DCBA
-    __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));    // HGFE
-    tmp = _mm_shuffle_epi32(tmp, 0xB1);                                                // CDAB
-    state1 = _mm_shuffle_epi32(state1, 0x1B);                                          // EFGH
-    __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);                                  // ABEF
-    state1 = _mm_blend_epi16(state1, tmp, 0xF0);                                       // CDGH
-    for (; blocks > 0; --blocks, data += 64) {
-        const __m128i abef = state0, cdgh = state1;
-        __m128i w[16];
-        for (int g = 0; g < 16; ++g) {
-            if (g < 4) {
-                w[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), byteswap);
-            } else {
-                const __m128i s = _mm_add_epi32(_mm_sha256msg1_epu32(w[g - 4], w[g - 3]), _mm_alignr_epi8(w[g - 1], w[g - 2], 4));
-                w[g] = _mm_sha256msg2_epu32(s, w[g - 1]);
-            }
-            const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRound.data() + 4 * g));
-            __m128i msg = _mm_add_epi32(w[g], k);
-            state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
-            msg = _mm_shuffle_epi32(msg, 0x0E);
-            state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
-        }
-        state0 = _mm_add_epi32(state0, abef);
-        state1 = _mm_add_epi32(state1, cdgh);
-    }
-    tmp = _mm_shuffle_epi32(state0, 0x1B);        // FEBA
-    state1 = _mm_shuffle_epi32(state1, 0xB1);     // DCHG
-    state0 = _mm_blend_epi16(tmp, state1, 0xF0);  // DCBA
-    state1 = _mm_alignr_epi8(state1, tmp, 8);     // ABEF
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(state), state0);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), state1);
+void Sha256::update(const void* data, std::size_t size) {
+    if (size > 0) EVP_DigestUpdate(ctx_->md, data, size);
 }
 
-}  // namespace detail
-
-void Sha256::use_hardware(bool on) noexcept { hardware_ = on && detail::sha256_hardware_available(); }
-
-void Sha256::reset() noexcept {
-    h_ = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    used_ = 0;
-    total_ = 0;
-}
-
-void Sha256::blocks(const std::uint8_t* p, std::size_t n) noexcept {
-    if (hardware_) {
-        detail::sha256_blocks_hardware(h_.data(), p, n);
-        return;
-    }
-    for (; n > 0; --n, p += 64) block(p);
-}
-
-void Sha256::block(const std::uint8_t* p) noexcept {
-    std::array<std::uint32_t, 64> w{};
-    for (std::size_t i = 0; i < 16; ++i)
-        w[i] = (std::uint32_t{p[4 * i]} << 24) | (std::uint32_t{p[4 * i + 1]} << 16) |
-               (std::uint32_t{p[4 * i + 2]} << 8) | p[4 * i + 3];
-    for (std::size_t i = 16; i < 64; ++i) {
-        const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
-    for (std::size_t i = 0; i < 64; ++i) {
-        const std::uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-        const std::uint32_t ch = (e & f) ^ (~e & g);
-        const std::uint32_t t1 = h + s1 + ch + kRound[i] + w[i];
-        const std::uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-        const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-        const std::uint32_t t2 = s0 + maj;
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    h_[0] += a;
-    h_[1] += b;
-    h_[2] += c;
-    h_[3] += d;
-    h_[4] += e;
-    h_[5] += f;
-    h_[6] += g;
-    h_[7] += h;
-}
-
-void Sha256::update(const void* data, std::size_t size) noexcept {
-    const auto* p = static_cast<const std::uint8_t*>(data);
-    total_ += size;
-    if (used_ > 0) {
-        const std::size_t take = std::min(size, 64 - used_);
-        std::memcpy(buf_.data() + used_, p, take);
-        used_ += take;
-        p += take;
-        size -= take;
-        if (used_ < 64) return;
-        blocks(buf_.data(), 1);
-        used_ = 0;
-    }
-    if (size >= 64) {
-        blocks(p, size / 64);
-        p += size / 64 * 64;
-        size %= 64;
-    }
-    if (size > 0) {
-        std::memcpy(buf_.data(), p, size);
-        used_ = size;
-    }
-}
-
-std::array<std::uint8_t, 32> Sha256::finish() noexcept {
-    const std::uint64_t bits = total_ * 8;
-    const std::uint8_t pad = 0x80;
-    update(&pad, 1);
-    const std::uint8_t zero = 0;
-    while (used_ != 56) update(&zero, 1);
-    std::array<std::uint8_t, 8> len{};
-    for (int i = 0; i < 8; ++i) len[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
-    update(len.data(), len.size());
+std::array<std::uint8_t, 32> Sha256::finish() {
     std::array<std::uint8_t, 32> out{};
-    for (std::size_t i = 0; i < 8; ++i) {
-        out[4 * i] = static_cast<std::uint8_t>(h_[i] >> 24);
-        out[4 * i + 1] = static_cast<std::uint8_t>(h_[i] >> 16);
-        out[4 * i + 2] = static_cast<std::uint8_t>(h_[i] >> 8);
-        out[4 * i + 3] = static_cast<std::uint8_t>(h_[i]);
-    }
+    unsigned len = 0;
+    EVP_DigestFinal_ex(ctx_->md, out.data(), &len);
     return out;
 }
 
-std::string Sha256::hex() noexcept {
+std::string Sha256::hex() {
     static constexpr char kDigits[] = "0123456789abcdef";
     const auto d = finish();
     std::string s(64, '0');

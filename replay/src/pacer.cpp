@@ -9,8 +9,11 @@ namespace flowlab::replay {
 
 namespace {
 
+// FLOWLAB_PORTABLE compiles the plain path on any machine (scripts/check_portable.py proves it
+// builds in CI without an arm64 machine).
 inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(FLOWLAB_PORTABLE)
+#elif defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     asm volatile("yield");

@@ -1,44 +1,42 @@
-/// @brief SHA-256 (FIPS 180-4) for the manifest: the scenario's hash and each output file's.
+/// @brief SHA-256 for the manifest: the scenario's hash and each output file's.
 ///
-/// Hand-written because flowlab's dependencies (libtins, libpcap, nlohmann/json, CLI11) offer
-/// none and OpenSSL is not among them; it is checked against the FIPS 180-4 test vectors.
+/// OpenSSL's EVP does the hashing: it picks the CPU's SHA instructions where there are any (x86
+/// SHA-NI, ARMv8 crypto extensions) and portable code elsewhere, so flowlab itself needs no
+/// CPU-specific code. bench/sha256_bench.cpp, 256 KiB pieces on this project's 2-vCPU EPYC (SHA-NI):
+/// 1.59 GB/s, against 1.30 GB/s for the hand-written SHA-NI code it replaces (same run order, shared
+/// machine); gen writes at most about 0.3 GB/s, so hashing stays off its critical path.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace flowlab::gen {
 
-namespace detail {
-bool sha256_hardware_available() noexcept;
-void sha256_blocks_hardware(std::uint32_t* state, const std::uint8_t* data, std::size_t blocks) noexcept;
-}  // namespace detail
-
 class Sha256 {
 public:
-    Sha256() noexcept { reset(); }
-    void reset() noexcept;
-    void update(const void* data, std::size_t size) noexcept;
-    void update(std::string_view s) noexcept { update(s.data(), s.size()); }
+    /// Throws std::bad_alloc if OpenSSL cannot allocate its context.
+    Sha256();
+    ~Sha256();
+    Sha256(Sha256&&) noexcept;
+    Sha256& operator=(Sha256&&) noexcept;
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+
+    void reset();
+    void update(const void* data, std::size_t size);
+    void update(std::string_view s) { update(s.data(), s.size()); }
     /// Finishes and returns the digest; the object must be reset() before reuse.
-    std::array<std::uint8_t, 32> finish() noexcept;
+    std::array<std::uint8_t, 32> finish();
     /// Finishes and returns the digest as 64 lowercase hex digits.
-    std::string hex() noexcept;
-    /// Use the x86 SHA extensions when the CPU has them (the default); off forces the portable
-    /// code (tests compare the two).
-    void use_hardware(bool on) noexcept;
+    std::string hex();
 
 private:
-    void block(const std::uint8_t* p) noexcept;
-    void blocks(const std::uint8_t* p, std::size_t n) noexcept;
-    std::array<std::uint32_t, 8> h_{};
-    std::array<std::uint8_t, 64> buf_{};
-    std::size_t used_ = 0;
-    std::uint64_t total_ = 0;
-    bool hardware_ = detail::sha256_hardware_available();
+    struct Context;
+    std::unique_ptr<Context> ctx_;
 };
 
 /// SHA-256 of bytes, lowercase hex.
