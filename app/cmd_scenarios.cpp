@@ -17,6 +17,7 @@
 
 #include "cli_units.hpp"
 #include "commands.hpp"
+#include "flowlab/core/data_dirs.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ip_address.hpp"
 #include "flowlab/core/units.hpp"
@@ -26,28 +27,9 @@
 namespace flowlab::app {
 
 std::vector<std::string> scenario_search_dirs() {
-    std::vector<std::string> dirs;
     // FLOWLAB_SCENARIOS: a colon-separated list searched first (tests, local collections).
-    if (const char* env = std::getenv("FLOWLAB_SCENARIOS")) {
-        std::string s = env;
-        std::size_t from = 0;
-        while (from <= s.size()) {
-            const std::size_t colon = s.find(':', from);
-            const std::string d = s.substr(from, colon == std::string::npos ? std::string::npos : colon - from);
-            if (!d.empty()) dirs.push_back(d);
-            if (colon == std::string::npos) break;
-            from = colon + 1;
-        }
-    }
-    // The installed location, relative to the executable: <prefix>/bin/flowlab →
-    // <prefix>/share/flowlab/scenarios.
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) dirs.push_back((exe.parent_path().parent_path() / "share" / "flowlab" / "scenarios").string());
-#ifdef FLOWLAB_SOURCE_SCENARIOS
-    dirs.push_back(FLOWLAB_SOURCE_SCENARIOS);
-#endif
-    return dirs;
+    const char* env = std::getenv("FLOWLAB_SCENARIOS");
+    return core::data_dirs(core::DataKind::scenarios, core::split_dir_list(env ? env : ""));
 }
 
 namespace {

@@ -20,7 +20,7 @@ void add_check_command(CLI::App& root, Action& action);
 void add_verify_command(CLI::App& root, Action& action);
 
 /// Where canned scenarios are looked up by name: $FLOWLAB_SCENARIOS (colon-separated), then
-/// <prefix>/share/flowlab/scenarios next to the installed binary.
+/// core::data_dirs(scenarios): the install prefix first.
 std::vector<std::string> scenario_search_dirs();
 
 }  // namespace flowlab::app

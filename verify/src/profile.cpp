@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "flowlab/core/data_dirs.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/units.hpp"
 #include "text_util.hpp"
@@ -69,21 +70,8 @@ std::string line_column(const std::string& text, std::size_t byte) {
 }
 
 std::vector<std::string> profile_dirs() {
-    std::vector<std::string> dirs;
-    if (const char* env = std::getenv("FLOWLAB_COLLECTORS")) {
-        std::string s(env);
-        std::size_t pos = 0;
-        while (pos <= s.size()) {
-            const std::size_t c = s.find(':', pos);
-            const std::string d = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
-            if (!d.empty()) dirs.push_back(d);
-            if (c == std::string::npos) break;
-            pos = c + 1;
-        }
-    }
-    dirs.emplace_back(FLOWLAB_COLLECTORS_SOURCE_DIR);
-    dirs.emplace_back(FLOWLAB_COLLECTORS_INSTALL_DIR);
-    return dirs;
+    const char* env = std::getenv("FLOWLAB_COLLECTORS");
+    return core::data_dirs(core::DataKind::collectors, core::split_dir_list(env ? env : ""));
 }
 
 bool is_file(const std::string& p) {

@@ -49,7 +49,7 @@ struct CollectorProfile {
 CollectorProfile parse_profile(const nlohmann::json& doc, const std::string& file);
 
 /// Loads a profile by path, or by name from the profile directories (FLOWLAB_COLLECTORS,
-/// the source tree's verify/collectors, the installed share/flowlab/collectors).
+/// then core::data_dirs(collectors): the install prefix first, the source tree only for a build-tree executable).
 /// Throws UsageError if no such profile exists, ConfigError if it is malformed.
 CollectorProfile load_profile(const std::string& name_or_path);
 
