@@ -54,6 +54,31 @@ TEST(VerifyCli, BadInputIsExitTwoWithFileAndLine) {
     EXPECT_NE(r.err.find("unknown field 'dest'"), std::string::npos) << r.err;
 }
 
+// Issue 17: a port of 70000 from nfdump JSON or tshark was an "altered" record (exit 1).
+TEST(VerifyCli, OutOfRangeValueIsBadInputNotADifference) {
+    flowlab::test::TempDir dir;
+    const struct {
+        const char* fixture;
+        const char* tool;
+        std::string from, to;
+    } cases[] = {
+        {"crafted/nfdump.json", "nfdump", "\"src_port\" : 40000,", "\"src_port\" : 70000,"},
+        {"crafted/tshark.json", "tshark", "\"cflow.srcport\": \"40000\"", "\"cflow.srcport\": \"70000\""},
+    };
+    for (const auto& c : cases) {
+        std::string text = flowlab::test::read_file(fixture(c.fixture));
+        const auto at = text.find(c.from);
+        ASSERT_NE(at, std::string::npos) << c.fixture;
+        text.replace(at, c.from.size(), c.to);
+        flowlab::test::write_file(dir / "edited", text);
+        const auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+                            std::string(c.tool) + ":" + dir / "edited"});
+        EXPECT_EQ(r.exit_code, 2) << c.fixture << ": " << r.out << r.err;
+        EXPECT_NE(r.err.find("edited:"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("70000 is out of range for sport (0-65535)"), std::string::npos) << r.err;
+    }
+}
+
 TEST(VerifyCli, TotalsWithTolerance) {
     auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
                   fixture("crafted/pmacct.json"), "--level", "totals", "--by", "host", "--bin", "5m", "--tolerance", "1%"});

@@ -364,13 +364,13 @@ TEST(Malformed, EveryReaderNamesFileAndLine) {
     };
     const std::vector<Case> cases = {
         {"crafted/records.csv", "flowlab", "198.51.100.20,40000", "198.51.100.x,40000", "is not an IPv4 or IPv6 address"},
-        {"crafted/nfdump.json", "nfdump", "\"in_packets\" : 12,", "\"in_packets\" : \"twelve\",", "expected an unsigned number"},
+        {"crafted/nfdump.json", "nfdump", "\"in_packets\" : 12,", "\"in_packets\" : \"twelve\",", "is not an unsigned number"},
         {"crafted/nfdump.csv", "nfdump", "2023-11-14 22:14:10,2023", "2023-11-14 22:14:XX,2023", "is not a time"},
         {"crafted/nfdump.pipe", "nfdump", "|0|0|1|68", "|0|1|68", "expected 22 '|'-separated fields"},
         {"crafted/pmacct.json", "pmacct", "\"packets\": 12,", "\"packets\" 12,", "expected ':'"},
         {"crafted/pmacct_wide.csv", "pmacct", ",12,9000", ",12", "expected 23 columns"},
         {"crafted/tshark.json", "tshark", "\"cflow.srcaddr\": \"192.0.2.10\"", "\"cflow.srcaddr\": \"192.0.2.300\"",
-         "is not an address"},
+         "is not an IPv4 or IPv6 address"},
         {"crafted/goflow2.json", "goflow2", "\"bytes\":9000", "\"bytes\":-9000", "is not an unsigned number"},
     };
     for (const Case& c : cases) {
@@ -379,6 +379,49 @@ TEST(Malformed, EveryReaderNamesFileAndLine) {
         EXPECT_NE(e.find("edited:" + std::to_string(line) + ":"), std::string::npos) << c.file << ": " << e;
         EXPECT_NE(e.find(c.expect), std::string::npos) << c.file << ": " << e;
     }
+}
+
+// Values outside a field's range are bad input in every reader (exit 2 from the command), never
+// an "altered" record: the message names the file, the line and the field.
+TEST(Malformed, EveryReaderChecksRanges) {
+    struct Case {
+        const char* file;
+        const char* tool;
+        std::string from, to;
+        const char* expect;
+    };
+    const std::vector<Case> cases = {
+        {"crafted/records.csv", "flowlab", "198.51.100.20,40000", "198.51.100.20,70000", "sport"},
+        {"crafted/nfdump.json", "nfdump", "\"src_port\" : 40000,", "\"src_port\" : 70000,", "70000 is out of range for sport (0-65535)"},
+        {"crafted/nfdump.json", "nfdump", "\"src_mask\" : 0,", "\"src_mask\" : 200,", "200 is out of range for src_mask (0-128)"},
+        {"crafted/nfdump.json", "nfdump", "\"src_tos\" : 16,", "\"src_tos\" : 300,", "300 is out of range for tos (0-255)"},
+        {"crafted/nfdump.json", "nfdump", "\"proto\" : 6,", "\"proto\" : 300,", "300 is out of range for proto (0-255)"},
+        {"crafted/nfdump.csv", "nfdump", "198.51.100.20,40000,80,", "198.51.100.20,70000,80,", "column sp: 70000 is out of range for sport"},
+        {"crafted/nfdump.pipe", "nfdump", "|3221225994|40000|0|", "|3221225994|70000|0|", "field 9: 70000 is out of range for sport"},
+        {"crafted/nfdump.pipe", "nfdump", "|3221225994|40000|0|", "|3221225994|40000|4294967296|", "field 10: 4294967296 is not a 32-bit address word"},
+        {"crafted/pmacct.json", "pmacct", "\"port_src\": 40000,", "\"port_src\": 70000,", "\"port_src\": 70000 is out of range for sport"},
+        {"crafted/pmacct.json", "pmacct", "\"ip_proto\": \"6\"", "\"ip_proto\": \"600\"", "600 is out of range for proto"},
+        {"crafted/pmacct_wide.csv", "pmacct", ",24,16,40000,80,", ",24,16,70000,80,", "column SRC_PORT: 70000 is out of range for sport"},
+        {"crafted/pmacct_wide.csv", "pmacct", "127.0.0.1,3,7,192.0.2.10,198.51.100.20,24,", "127.0.0.1,3,7,192.0.2.10,198.51.100.20,240,", "240 is out of range for src_mask"},
+        {"crafted/tshark.json", "tshark", "\"cflow.srcport\": \"40000\"", "\"cflow.srcport\": \"70000\"", "\"cflow.srcport\": 70000 is out of range for sport"},
+        {"crafted/goflow2.json", "goflow2", "\"bytes\":9000,\"packets\":12", "\"bytes\":9000,\"packets\":12,\"src_port\":70000", "70000 is out of range for sport"},
+        {"crafted/goflow2.json", "goflow2", "\"bytes\":9000,\"packets\":12", "\"bytes\":9000,\"packets\":12,\"ip_tos\":256", "256 is out of range for tos"},
+    };
+    for (const Case& c : cases) {
+        const std::string e = error_after_edit(c.file, c.from, c.to, c.tool);
+        const std::uint64_t line = line_of(c.file, c.from);
+        EXPECT_NE(e.find("edited:" + std::to_string(line) + ":"), std::string::npos) << c.file << ": " << e;
+        EXPECT_NE(e.find(c.expect), std::string::npos) << c.file << ": " << e;
+    }
+}
+
+TEST(Malformed, BinaryJunkIsEscapedAndCut) {
+    const std::string junk = std::string("\x01\x1b[2J") + std::string(500, 'A');
+    const std::string e = error_after_edit("crafted/nfdump.csv", "198.51.100.20,40000,80,TCP", "198.51.100.20,40000,80," + junk, "nfdump");
+    EXPECT_EQ(e.find('\x1b'), std::string::npos) << e;
+    EXPECT_NE(e.find("\\x01\\x1b[2J"), std::string::npos) << e;
+    EXPECT_NE(e.find("first 60 shown"), std::string::npos) << e;
+    EXPECT_LT(e.size(), 400u) << e;
 }
 
 TEST(NfdumpDirectory, RunsNfdumpAndReportsItsFailure) {

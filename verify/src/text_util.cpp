@@ -37,6 +37,8 @@ bool parse_seconds_ms(std::string_view s, std::int64_t& ms) noexcept {
     const std::size_t dot = s.find('.');
     std::uint64_t secs = 0;
     if (!parse_uint(s.substr(0, dot), secs)) return false;
+    // Beyond year 9999 no collector writes; refusing it here keeps the product in range.
+    if (secs > 253402300799u) return false;
     std::int64_t frac = 0;
     if (dot != std::string_view::npos && !parse_fraction_ms(s.substr(dot + 1), frac)) return false;
     ms = static_cast<std::int64_t>(secs) * 1000 + frac;

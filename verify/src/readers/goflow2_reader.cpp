@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "flowlab/core/error.hpp"
+#include "columns.hpp"
 #include "json_scanner.hpp"
 #include "readers.hpp"
 #include "text_util.hpp"
@@ -27,36 +28,80 @@ using core::FlowRecord;
 
 namespace {
 
-enum class Gf : std::uint8_t {
-    skip, type, sequence, sampling, exporter, start_ns, end_ns, start_ms, end_ms, start_s, end_s, bytes, packets,
-    src, dst, proto, sport, dport, in_if, out_if, tos, flags, icmp_type, icmp_code, src_as, dst_as, next_hop,
-    src_net, dst_net, domain,
+/// What a key needs besides its column: goflow2 writes times at three resolutions (the finest
+/// one present wins), networks as "prefix/len", the message type as a name, and the IPFIX
+/// observation domain only in IPFIX messages.
+enum class Special : std::uint8_t { none, type, time_ns, time_ms, time_s, net, domain };
+struct GfKey {
+    Column column;
+    Special special = Special::none;
 };
 
-Gf gf_key(std::string_view k) {
-    static const std::unordered_map<std::string_view, Gf> kKeys = {
+const std::unordered_map<std::string_view, GfKey>& goflow2_keys() {
+    using S = Syntax;
+    static const std::unordered_map<std::string_view, GfKey> t = {
         // goflow2 v2
-        {"type", Gf::type}, {"sequence_num", Gf::sequence}, {"sampling_rate", Gf::sampling},
-        {"sampler_address", Gf::exporter}, {"time_flow_start_ns", Gf::start_ns}, {"time_flow_end_ns", Gf::end_ns},
-        {"bytes", Gf::bytes}, {"packets", Gf::packets}, {"src_addr", Gf::src}, {"dst_addr", Gf::dst},
-        {"proto", Gf::proto}, {"src_port", Gf::sport}, {"dst_port", Gf::dport}, {"in_if", Gf::in_if},
-        {"out_if", Gf::out_if}, {"ip_tos", Gf::tos}, {"tcp_flags", Gf::flags}, {"icmp_type", Gf::icmp_type},
-        {"icmp_code", Gf::icmp_code}, {"src_as", Gf::src_as}, {"dst_as", Gf::dst_as}, {"next_hop", Gf::next_hop},
-        {"src_net", Gf::src_net}, {"dst_net", Gf::dst_net}, {"observation_domain_id", Gf::domain},
+        {"type", {{Field::version, S::uint}, Special::type}},
+        {"sequence_num", {{Field::sequence, S::uint}}},
+        {"sampling_rate", {{Field::sampling_interval, S::uint}}},
+        {"sampler_address", {{Field::exporter, S::address_or_empty}}},
+        {"time_flow_start_ns", {{Field::first_ms, S::uint}, Special::time_ns}},
+        {"time_flow_end_ns", {{Field::last_ms, S::uint}, Special::time_ns}},
+        {"bytes", {{Field::bytes, S::uint}}},
+        {"packets", {{Field::packets, S::uint}}},
+        {"src_addr", {{Field::src, S::address_or_empty}}},
+        {"dst_addr", {{Field::dst, S::address_or_empty}}},
+        {"proto", {{Field::proto, S::protocol}}},
+        {"src_port", {{Field::sport, S::uint}}},
+        {"dst_port", {{Field::dport, S::uint}}},
+        {"in_if", {{Field::in_if, S::uint}}},
+        {"out_if", {{Field::out_if, S::uint}}},
+        {"ip_tos", {{Field::tos, S::uint}}},
+        {"tcp_flags", {{Field::tcp_flags, S::uint}}},
+        {"icmp_type", {{Field::icmp_type, S::uint}}},
+        {"icmp_code", {{Field::icmp_code, S::uint}}},
+        {"src_as", {{Field::src_as, S::uint}}},
+        {"dst_as", {{Field::dst_as, S::uint}}},
+        {"next_hop", {{Field::next_hop, S::address_or_empty}}},
+        {"src_net", {{Field::src_mask, S::uint}, Special::net}},
+        {"dst_net", {{Field::dst_mask, S::uint}, Special::net}},
+        {"observation_domain_id", {{Field::domain, S::uint}, Special::domain}},
         // goflow2 v1
-        {"Type", Gf::type}, {"SequenceNum", Gf::sequence}, {"SamplingRate", Gf::sampling},
-        {"SamplerAddress", Gf::exporter}, {"TimeFlowStartNs", Gf::start_ns}, {"TimeFlowEndNs", Gf::end_ns},
-        {"TimeFlowStartMs", Gf::start_ms}, {"TimeFlowEndMs", Gf::end_ms}, {"TimeFlowStart", Gf::start_s},
-        {"TimeFlowEnd", Gf::end_s}, {"Bytes", Gf::bytes}, {"Packets", Gf::packets}, {"SrcAddr", Gf::src},
-        {"DstAddr", Gf::dst}, {"Proto", Gf::proto}, {"SrcPort", Gf::sport}, {"DstPort", Gf::dport},
-        {"InIf", Gf::in_if}, {"OutIf", Gf::out_if}, {"IPTos", Gf::tos}, {"IpTos", Gf::tos},
-        {"TCPFlags", Gf::flags}, {"TcpFlags", Gf::flags}, {"IcmpType", Gf::icmp_type}, {"IcmpCode", Gf::icmp_code},
-        {"SrcAS", Gf::src_as}, {"SrcAs", Gf::src_as}, {"DstAS", Gf::dst_as}, {"DstAs", Gf::dst_as},
-        {"NextHop", Gf::next_hop}, {"SrcNet", Gf::src_net}, {"DstNet", Gf::dst_net},
-        {"ObservationDomainId", Gf::domain},
+        {"Type", {{Field::version, S::uint}, Special::type}},
+        {"SequenceNum", {{Field::sequence, S::uint}}},
+        {"SamplingRate", {{Field::sampling_interval, S::uint}}},
+        {"SamplerAddress", {{Field::exporter, S::address_or_empty}}},
+        {"TimeFlowStartNs", {{Field::first_ms, S::uint}, Special::time_ns}},
+        {"TimeFlowEndNs", {{Field::last_ms, S::uint}, Special::time_ns}},
+        {"TimeFlowStartMs", {{Field::first_ms, S::uint}, Special::time_ms}},
+        {"TimeFlowEndMs", {{Field::last_ms, S::uint}, Special::time_ms}},
+        {"TimeFlowStart", {{Field::first_ms, S::uint}, Special::time_s}},
+        {"TimeFlowEnd", {{Field::last_ms, S::uint}, Special::time_s}},
+        {"Bytes", {{Field::bytes, S::uint}}},
+        {"Packets", {{Field::packets, S::uint}}},
+        {"SrcAddr", {{Field::src, S::address_or_empty}}},
+        {"DstAddr", {{Field::dst, S::address_or_empty}}},
+        {"Proto", {{Field::proto, S::protocol}}},
+        {"SrcPort", {{Field::sport, S::uint}}},
+        {"DstPort", {{Field::dport, S::uint}}},
+        {"InIf", {{Field::in_if, S::uint}}},
+        {"OutIf", {{Field::out_if, S::uint}}},
+        {"IPTos", {{Field::tos, S::uint}}},
+        {"IpTos", {{Field::tos, S::uint}}},
+        {"TCPFlags", {{Field::tcp_flags, S::uint}}},
+        {"TcpFlags", {{Field::tcp_flags, S::uint}}},
+        {"IcmpType", {{Field::icmp_type, S::uint}}},
+        {"IcmpCode", {{Field::icmp_code, S::uint}}},
+        {"SrcAS", {{Field::src_as, S::uint}}},
+        {"SrcAs", {{Field::src_as, S::uint}}},
+        {"DstAS", {{Field::dst_as, S::uint}}},
+        {"DstAs", {{Field::dst_as, S::uint}}},
+        {"NextHop", {{Field::next_hop, S::address_or_empty}}},
+        {"SrcNet", {{Field::src_mask, S::uint}, Special::net}},
+        {"DstNet", {{Field::dst_mask, S::uint}, Special::net}},
+        {"ObservationDomainId", {{Field::domain, S::uint}, Special::domain}},
     };
-    const auto it = kKeys.find(k);
-    return it == kKeys.end() ? Gf::skip : it->second;
+    return t;
 }
 
 class Goflow2JsonReader final : public CollectedReader {
@@ -75,95 +120,63 @@ public:
             std::optional<std::uint64_t> domain;
             int start_res = 0, end_res = 0;  // resolution of the time taken so far: 3 ns, 2 ms, 1 s
             while ((t = json_.next()) == JsonToken::key) {
-                const Gf k = gf_key(json_.text());
-                const std::string key = k == Gf::skip ? std::string() : std::string(json_.text());
+                const auto it = goflow2_keys().find(json_.text());
+                const std::string key = it == goflow2_keys().end() ? std::string() : std::string(json_.text());
                 t = json_.next();
-                if (k == Gf::skip || t == JsonToken::null) {
+                if (key.empty() || t == JsonToken::null) {
                     json_.skip_value(t);
                     continue;
                 }
                 if (t != JsonToken::string && t != JsonToken::number) json_.fail("\"" + key + "\": expected a number or a string");
                 const std::string_view v = json_.text();
-                auto bad = [&](const char* what) { json_.fail("\"" + key + "\": '" + std::string(v) + "' is not " + what); };
+                const GfKey& k = it->second;
+                auto check = [&](std::optional<std::string> err) {
+                    if (err) json_.fail("\"" + key + "\": " + *err);
+                };
                 auto number = [&]() {
                     std::uint64_t n;
-                    if (!parse_uint(v, n)) bad("an unsigned number");
+                    if (!parse_uint(v, n)) check(excerpt(v) + " is not an unsigned number");
                     return n;
                 };
-                auto time = [&](Field f, int res, int& have) {
+                auto time = [&](int res, int& have) {
                     if (res < have) return;
                     std::int64_t ms;
-                    if (t == JsonToken::string && parse_datetime_ms(v, ms)) {  // datetimenano renderer
-                    } else {
+                    if (!(t == JsonToken::string && parse_datetime_ms(v, ms))) {  // else the datetimenano renderer
                         const std::uint64_t n = number();
-                        ms = static_cast<std::int64_t>(res == 3 ? n / 1000000 : res == 2 ? n : n * 1000);
+                        const std::uint64_t m = res == 3 ? n / 1000000 : res == 2 ? n : n > kMaxTimeMs / 1000 ? ~0ull : n * 1000;
+                        if (m > static_cast<std::uint64_t>(kMaxTimeMs)) check(excerpt(v) + " is not a time between 1970 and 9999");
+                        ms = static_cast<std::int64_t>(m);
                     }
-                    r.set_number(f, static_cast<std::uint64_t>(ms));
+                    check(set_time_checked(r, k.column.field, ms));
                     have = res;
                 };
-                switch (k) {
-                    case Gf::type:
+                switch (k.special) {
+                    case Special::type:
                         if (v == "NETFLOW_V5") r.set_number(Field::version, 5);
                         else if (v == "NETFLOW_V9") r.set_number(Field::version, 9);
                         else if (v == "IPFIX") r.set_number(Field::version, 10);
                         else flow = false;  // SFLOW_5, FLOWUNKNOWN
                         break;
-                    case Gf::exporter:
-                    case Gf::src:
-                    case Gf::dst:
-                    case Gf::next_hop: {
-                        if (v.empty()) break;  // rendered "" when the message has none
-                        const Field f = k == Gf::exporter ? Field::exporter : k == Gf::src ? Field::src : k == Gf::dst ? Field::dst : Field::next_hop;
-                        if (!set_address_text(r, f, v)) bad("an IPv4 or IPv6 address");
-                        break;
-                    }
-                    case Gf::proto: {
-                        if (v.empty()) break;  // a protocol outside goflow2's name table
-                        const auto p = protocol_from_text(v);
-                        if (!p) bad("a protocol name or number");
-                        r.set_number(Field::proto, *p);
-                        break;
-                    }
-                    case Gf::src_net:
-                    case Gf::dst_net: {
+                    case Special::net: {
                         const std::size_t slash = v.find('/');
-                        std::uint64_t n;
-                        if (!parse_uint(slash == std::string_view::npos ? v : v.substr(slash + 1), n) || n > 128)
-                            bad("a prefix \"address/length\" or a prefix length");
-                        r.set_number(k == Gf::src_net ? Field::src_mask : Field::dst_mask, n);
+                        check(apply_column(k.column, slash == std::string_view::npos ? v : v.substr(slash + 1), r));
                         break;
                     }
-                    case Gf::start_ns: time(Field::first_ms, 3, start_res); break;
-                    case Gf::end_ns: time(Field::last_ms, 3, end_res); break;
-                    case Gf::start_ms: time(Field::first_ms, 2, start_res); break;
-                    case Gf::end_ms: time(Field::last_ms, 2, end_res); break;
-                    case Gf::start_s: time(Field::first_ms, 1, start_res); break;
-                    case Gf::end_s: time(Field::last_ms, 1, end_res); break;
-                    case Gf::domain: domain = number(); break;
-                    default: {
-                        const std::uint64_t n = number();
-                        const Field f = k == Gf::sequence    ? Field::sequence
-                                        : k == Gf::sampling  ? Field::sampling_interval
-                                        : k == Gf::bytes     ? Field::bytes
-                                        : k == Gf::packets   ? Field::packets
-                                        : k == Gf::sport     ? Field::sport
-                                        : k == Gf::dport     ? Field::dport
-                                        : k == Gf::in_if     ? Field::in_if
-                                        : k == Gf::out_if    ? Field::out_if
-                                        : k == Gf::tos       ? Field::tos
-                                        : k == Gf::flags     ? Field::tcp_flags
-                                        : k == Gf::icmp_type ? Field::icmp_type
-                                        : k == Gf::icmp_code ? Field::icmp_code
-                                        : k == Gf::src_as    ? Field::src_as
-                                                             : Field::dst_as;
-                        r.set_number(f, n);
+                    case Special::time_ns: time(3, k.column.field == Field::first_ms ? start_res : end_res); break;
+                    case Special::time_ms: time(2, k.column.field == Field::first_ms ? start_res : end_res); break;
+                    case Special::time_s: time(1, k.column.field == Field::first_ms ? start_res : end_res); break;
+                    case Special::domain: domain = number(); break;
+                    case Special::none:
+                        // goflow2 renders "" for a protocol outside its short name table.
+                        if (k.column.field == Field::proto && v.empty()) break;
+                        check(apply_column(k.column, v, r));
                         break;
-                    }
                 }
             }
             if (!flow) continue;
             // observation_domain_id is documented for the IPFIX header only (docs/protocols.md).
-            if (domain && r.has(Field::version) && r.version == 10) r.set_number(Field::domain, *domain);
+            if (domain && r.has(Field::version) && r.version == 10)
+                if (auto err = set_checked(r, Field::domain, *domain)) json_.fail("observation_domain_id: " + *err);
             if (!r.has(Field::src) || !r.has(Field::dst)) json_.fail("flow without src_addr and dst_addr");
             return true;
         }

@@ -14,10 +14,10 @@
 /// Other primitives are not modelled and are ignored.
 #include <array>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "flowlab/core/error.hpp"
+#include "columns.hpp"
 #include "json_scanner.hpp"
 #include "readers.hpp"
 #include "text_util.hpp"
@@ -29,99 +29,58 @@ using core::FlowRecord;
 
 namespace {
 
-enum class Pm : std::uint8_t {
-    skip, src, dst, sport, dport, proto, tos, flags, in_if, out_if, src_as, dst_as, src_mask, dst_mask,
-    exporter, sampling, start, end, export_time, seqno, version, sysid, packets, bytes, event_type,
+/// The JSON key and the CSV column of each primitive, and where it goes. EXPORT_PROTO_SYSID
+/// fills domain, which finish() keeps for v9/IPFIX only.
+struct PmacctPrimitive {
+    std::string_view json, csv;
+    Column column;
+};
+constexpr PmacctPrimitive kPrimitives[] = {
+    {"ip_src", "SRC_IP", {Field::src, Syntax::address_or_empty}},
+    {"ip_dst", "DST_IP", {Field::dst, Syntax::address_or_empty}},
+    {"port_src", "SRC_PORT", {Field::sport, Syntax::uint}},
+    {"port_dst", "DST_PORT", {Field::dport, Syntax::uint}},
+    {"ip_proto", "PROTOCOL", {Field::proto, Syntax::protocol}},
+    {"tos", "TOS", {Field::tos, Syntax::uint}},
+    {"tcp_flags", "TCP_FLAGS", {Field::tcp_flags, Syntax::uint}},
+    {"iface_in", "IN_IFACE", {Field::in_if, Syntax::uint}},
+    {"iface_out", "OUT_IFACE", {Field::out_if, Syntax::uint}},
+    {"as_src", "SRC_AS", {Field::src_as, Syntax::uint}},
+    {"as_dst", "DST_AS", {Field::dst_as, Syntax::uint}},
+    {"mask_src", "SRC_MASK", {Field::src_mask, Syntax::uint}},
+    {"mask_dst", "DST_MASK", {Field::dst_mask, Syntax::uint}},
+    {"peer_ip_src", "PEER_SRC_IP", {Field::exporter, Syntax::address_or_empty}},
+    // 0 means "not sampled"; the matcher treats 0 and 1 alike.
+    {"sampling_rate", "SAMPLING_RATE", {Field::sampling_interval, Syntax::uint}},
+    {"timestamp_start", "TIMESTAMP_START", {Field::first_ms, Syntax::seconds_or_datetime}},
+    {"timestamp_end", "TIMESTAMP_END", {Field::last_ms, Syntax::seconds_or_datetime}},
+    {"timestamp_export", "TIMESTAMP_EXPORT", {Field::export_ms, Syntax::seconds_or_datetime}},
+    {"export_proto_seqno", "EXPORT_PROTO_SEQNO", {Field::sequence, Syntax::uint}},
+    {"export_proto_version", "EXPORT_PROTO_VERSION", {Field::version, Syntax::uint}},
+    {"export_proto_sysid", "EXPORT_PROTO_SYSID", {Field::domain, Syntax::uint}},
+    {"packets", "PACKETS", {Field::packets, Syntax::uint}},
+    {"bytes", "BYTES", {Field::bytes, Syntax::uint}},
 };
 
-Pm pm_json_key(std::string_view k) {
-    static const std::unordered_map<std::string_view, Pm> kKeys = {
-        {"ip_src", Pm::src},           {"ip_dst", Pm::dst},           {"port_src", Pm::sport},
-        {"port_dst", Pm::dport},       {"ip_proto", Pm::proto},       {"tos", Pm::tos},
-        {"tcp_flags", Pm::flags},      {"iface_in", Pm::in_if},       {"iface_out", Pm::out_if},
-        {"as_src", Pm::src_as},        {"as_dst", Pm::dst_as},        {"mask_src", Pm::src_mask},
-        {"mask_dst", Pm::dst_mask},    {"peer_ip_src", Pm::exporter}, {"sampling_rate", Pm::sampling},
-        {"timestamp_start", Pm::start}, {"timestamp_end", Pm::end},   {"timestamp_export", Pm::export_time},
-        {"export_proto_seqno", Pm::seqno}, {"export_proto_version", Pm::version},
-        {"export_proto_sysid", Pm::sysid}, {"packets", Pm::packets},  {"bytes", Pm::bytes},
-        {"event_type", Pm::event_type},
-    };
-    const auto it = kKeys.find(k);
-    return it == kKeys.end() ? Pm::skip : it->second;
+template <std::string_view PmacctPrimitive::*Name>
+ColumnTable pmacct_table() {
+    ColumnTable t{};
+    for (const auto& p : kPrimitives) t.add(p.*Name, p.column);
+    return t;
+}
+const ColumnTable& pmacct_json_keys() {
+    static const ColumnTable t = pmacct_table<&PmacctPrimitive::json>();
+    return t;
+}
+const ColumnTable& pmacct_csv_columns() {
+    static const ColumnTable t = pmacct_table<&PmacctPrimitive::csv>();
+    return t;
 }
 
-Pm pm_csv_column(std::string_view k) {
-    static const std::unordered_map<std::string_view, Pm> kCols = {
-        {"SRC_IP", Pm::src},           {"DST_IP", Pm::dst},           {"SRC_PORT", Pm::sport},
-        {"DST_PORT", Pm::dport},       {"PROTOCOL", Pm::proto},       {"TOS", Pm::tos},
-        {"TCP_FLAGS", Pm::flags},      {"IN_IFACE", Pm::in_if},       {"OUT_IFACE", Pm::out_if},
-        {"SRC_AS", Pm::src_as},        {"DST_AS", Pm::dst_as},        {"SRC_MASK", Pm::src_mask},
-        {"DST_MASK", Pm::dst_mask},    {"PEER_SRC_IP", Pm::exporter}, {"SAMPLING_RATE", Pm::sampling},
-        {"TIMESTAMP_START", Pm::start}, {"TIMESTAMP_END", Pm::end},   {"TIMESTAMP_EXPORT", Pm::export_time},
-        {"EXPORT_PROTO_SEQNO", Pm::seqno}, {"EXPORT_PROTO_VERSION", Pm::version},
-        {"EXPORT_PROTO_SYSID", Pm::sysid}, {"PACKETS", Pm::packets},  {"BYTES", Pm::bytes},
-    };
-    const auto it = kCols.find(k);
-    return it == kCols.end() ? Pm::skip : it->second;
-}
-
-/// Applies one value; returns the problem or "" when fine. `sysid` is held back until the
-/// version is known (it means a domain only for v9/IPFIX).
-std::string apply(FlowRecord& r, Pm k, std::string_view v, std::optional<std::uint64_t>& sysid) {
-    switch (k) {
-        case Pm::skip:
-        case Pm::event_type: return {};
-        case Pm::src:
-        case Pm::dst:
-        case Pm::exporter: {
-            if (v.empty()) return {};  // pmacct prints "" for an address it does not have
-            const Field f = k == Pm::src ? Field::src : k == Pm::dst ? Field::dst : Field::exporter;
-            return set_address_text(r, f, v) ? std::string() : "is not an IPv4 or IPv6 address";
-        }
-        case Pm::proto: {
-            const auto p = protocol_from_text(v);
-            if (!p) return "is not a protocol number or name";
-            r.set_number(Field::proto, *p);
-            return {};
-        }
-        case Pm::start:
-        case Pm::end:
-        case Pm::export_time: {
-            std::int64_t ms;
-            if (!parse_seconds_ms(v, ms) && !parse_datetime_ms(v, ms)) return "is not a time (seconds.micros or YYYY-MM-DD HH:MM:SS)";
-            const Field f = k == Pm::start ? Field::first_ms : k == Pm::end ? Field::last_ms : Field::export_ms;
-            r.set_number(f, static_cast<std::uint64_t>(ms));
-            return {};
-        }
-        default: break;
-    }
-    std::uint64_t n;
-    if (!parse_uint(v, n)) return "is not an unsigned number";
-    switch (k) {
-        case Pm::sport: r.set_number(Field::sport, n); break;
-        case Pm::dport: r.set_number(Field::dport, n); break;
-        case Pm::tos: r.set_number(Field::tos, n); break;
-        case Pm::flags: r.set_number(Field::tcp_flags, n); break;
-        case Pm::in_if: r.set_number(Field::in_if, n); break;
-        case Pm::out_if: r.set_number(Field::out_if, n); break;
-        case Pm::src_as: r.set_number(Field::src_as, n); break;
-        case Pm::dst_as: r.set_number(Field::dst_as, n); break;
-        case Pm::src_mask: r.set_number(Field::src_mask, n); break;
-        case Pm::dst_mask: r.set_number(Field::dst_mask, n); break;
-        // 0 means "not sampled"; the matcher treats 0 and 1 alike.
-        case Pm::sampling: r.set_number(Field::sampling_interval, n); break;
-        case Pm::seqno: r.set_number(Field::sequence, n); break;
-        case Pm::version: r.set_number(Field::version, n); break;
-        case Pm::sysid: sysid = n; break;
-        case Pm::packets: r.set_number(Field::packets, n); break;
-        case Pm::bytes: r.set_number(Field::bytes, n); break;
-        default: break;
-    }
-    return {};
-}
-
-void finish(FlowRecord& r, std::optional<std::uint64_t> sysid) {
-    if (sysid && r.has(Field::version) && r.version != 5) r.set_number(Field::domain, *sysid);
+/// EXPORT_PROTO_SYSID is the v9 source id / IPFIX observation domain; for v5 it is the engine id
+/// alone, which is not flowlab's domain.
+void finish(FlowRecord& r) {
+    if (!(r.has(Field::version) && r.version != 5)) r.present.clear(Field::domain);
 }
 
 class PmacctJsonReader final : public CollectedReader {
@@ -136,24 +95,27 @@ public:
             if (t != JsonToken::begin_object) json_.fail("expected a JSON object per line");
             place_ = json_.line();
             r = FlowRecord{};
-            std::optional<std::uint64_t> sysid;
             bool marker = false;
             while ((t = json_.next()) == JsonToken::key) {
-                const Pm k = pm_json_key(json_.text());
-                const std::string key = k == Pm::skip ? std::string() : std::string(json_.text());
+                const std::string_view name = json_.text();
+                const bool event = name == "event_type";
+                const Column* c = event ? nullptr : pmacct_json_keys().find(name);
+                const std::string key = c || event ? std::string(name) : std::string();
                 t = json_.next();
-                if (k == Pm::skip || t == JsonToken::null) {
+                if ((!c && !event) || t == JsonToken::null) {
                     json_.skip_value(t);
                     continue;
                 }
                 if (t != JsonToken::string && t != JsonToken::number) json_.fail("\"" + key + "\": expected a number or a string");
                 // print_markers writes purge_init / purge_close objects around each purge.
-                if (k == Pm::event_type && json_.text() != "purge") marker = true;
-                const std::string err = apply(r, k, json_.text(), sysid);
-                if (!err.empty()) json_.fail("\"" + key + "\": '" + std::string(json_.text()) + "' " + err);
+                if (event) {
+                    marker = marker || json_.text() != "purge";
+                    continue;
+                }
+                if (auto err = apply_column(*c, json_.text(), r)) json_.fail("\"" + key + "\": " + *err);
             }
             if (marker) continue;
-            finish(r, sysid);
+            finish(r);
             return true;
         }
     }
@@ -175,7 +137,7 @@ public:
         std::vector<std::string_view> names(256);
         const std::size_t n = split(header_, ',', names.data(), names.size());
         if (n > names.size()) throw InputError(source_, line_place(lines_.line()), "more than 256 columns");
-        for (std::size_t i = 0; i < n; ++i) cols_.push_back(pm_csv_column(names[i]));
+        for (std::size_t i = 0; i < n; ++i) cols_.push_back(pmacct_csv_columns().find(names[i]));
         names_.assign(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(n));
     }
 
@@ -189,12 +151,10 @@ public:
             if (n != cols_.size())
                 fail("expected " + std::to_string(cols_.size()) + " columns as in the header, found " + std::to_string(n));
             r = FlowRecord{};
-            std::optional<std::uint64_t> sysid;
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::string err = apply(r, cols_[i], cells_[i], sysid);
-                if (!err.empty()) fail("column " + std::string(names_[i]) + ": '" + std::string(cells_[i]) + "' " + err);
-            }
-            finish(r, sysid);
+            for (std::size_t i = 0; i < n; ++i)
+                if (cols_[i])
+                    if (auto err = apply_column(*cols_[i], cells_[i], r)) fail("column " + std::string(names_[i]) + ": " + *err);
+            finish(r);
             return true;
         }
         return false;
@@ -207,7 +167,7 @@ private:
     }
     LineReader lines_;
     std::string header_;
-    std::vector<Pm> cols_;
+    std::vector<const Column*> cols_;
     std::vector<std::string_view> names_;  // views into header_
     std::vector<std::string_view> cells_;
 };

@@ -1,7 +1,6 @@
 /// @brief Reader of `tshark -T json` output of Wireshark's cflow dissector (NetFlow v5/v9, IPFIX).
 ///
-/// -T json rather than -T ek: ek flattens a packet's records into one array per field, so
-/// optional fields cannot be told apart between records of one packet. In -T json a packet is
+/// In -T json a packet is
 /// {"_source": {"layers": {"ip": {...}, "cflow": {...}}}}; cflow holds the header fields, v5
 /// records as "pdu N/M" objects and v9/IPFIX sets as "FlowSet N [id=X] ..." / "Set N [id=X] ..."
 /// objects whose data records are "Flow N" objects. All values are strings. Record times are
@@ -16,9 +15,11 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "flowlab/core/error.hpp"
+#include "columns.hpp"
 #include "json_scanner.hpp"
 #include "readers.hpp"
 #include "text_util.hpp"
@@ -37,11 +38,48 @@ struct Header {
     std::optional<std::uint64_t> sequence, source_id, engine_type, engine_id, sample_rate;
 };
 
-/// The fields of one data record as tshark names them (only those flowlab models).
+/// What a record field name (after "cflow.") means: a column of the shared vocabulary stored as
+/// it is, or one of the values that need the message header first.
+enum class Special : std::uint8_t { none, rel_start, rel_end, abs_start, abs_end, sys_init, icmp_type_code };
+struct TsharkKey {
+    Column column;
+    Special special = Special::none;
+};
+
+const std::unordered_map<std::string_view, TsharkKey>& tshark_record_keys() {
+    using S = Syntax;
+    static const std::unordered_map<std::string_view, TsharkKey> t = {
+        {"srcaddr", {{Field::src, S::address}}},          {"srcaddrv6", {{Field::src, S::address}}},
+        {"dstaddr", {{Field::dst, S::address}}},          {"dstaddrv6", {{Field::dst, S::address}}},
+        {"nexthop", {{Field::next_hop, S::address}}},     {"nexthopv6", {{Field::next_hop, S::address}}},
+        {"srcport", {{Field::sport, S::uint_or_hex}}},    {"dstport", {{Field::dport, S::uint_or_hex}}},
+        {"protocol", {{Field::proto, S::uint_or_hex}}},   {"tos", {{Field::tos, S::uint_or_hex}}},
+        {"tcpflags", {{Field::tcp_flags, S::uint_or_hex}}}, {"tcpflags16", {{Field::tcp_flags, S::uint_or_hex}}},
+        {"packets", {{Field::packets, S::uint_or_hex}}},  {"packets64", {{Field::packets, S::uint_or_hex}}},
+        {"octets", {{Field::bytes, S::uint_or_hex}}},     {"octets64", {{Field::bytes, S::uint_or_hex}}},
+        {"inputint", {{Field::in_if, S::uint_or_hex}}},   {"outputint", {{Field::out_if, S::uint_or_hex}}},
+        {"srcas", {{Field::src_as, S::uint_or_hex}}},     {"dstas", {{Field::dst_as, S::uint_or_hex}}},
+        {"srcmask", {{Field::src_mask, S::uint_or_hex}}}, {"srcmaskv6", {{Field::src_mask, S::uint_or_hex}}},
+        {"dstmask", {{Field::dst_mask, S::uint_or_hex}}}, {"dstmaskv6", {{Field::dst_mask, S::uint_or_hex}}},
+        {"flow_end_reason", {{Field::end_reason, S::uint_or_hex}}},
+        {"icmp_ipv4_type", {{Field::icmp_type, S::uint_or_hex}}}, {"icmp_ipv6_type", {{Field::icmp_type, S::uint_or_hex}}},
+        {"icmp_ipv4_code", {{Field::icmp_code, S::uint_or_hex}}}, {"icmp_ipv6_code", {{Field::icmp_code, S::uint_or_hex}}},
+        {"sampling_interval", {{Field::sampling_interval, S::uint_or_hex}}},
+        {"timestart", {{Field::first_ms, S::seconds}, Special::rel_start}},
+        {"timeend", {{Field::last_ms, S::seconds}, Special::rel_end}},
+        {"abstimestart", {{Field::first_ms, S::tshark_time}, Special::abs_start}},
+        {"abstimeend", {{Field::last_ms, S::tshark_time}, Special::abs_end}},
+        {"sys_init_time", {{Field::first_ms, S::tshark_time}, Special::sys_init}},
+        {"icmp_type_code_ipv4", {{Field::dport, S::uint_or_hex}, Special::icmp_type_code}},
+        {"icmp_type_code_ipv6", {{Field::dport, S::uint_or_hex}, Special::icmp_type_code}},
+    };
+    return t;
+}
+
+/// One data record: the fields stored as they are, and those that need the header.
 struct Rec {
-    std::optional<core::IpAddress> src, dst, next_hop;
-    std::optional<std::uint64_t> sport, dport, proto, tos, flags, packets, bytes, in_if, out_if, src_as, dst_as,
-        src_mask, dst_mask, end_reason, icmp_type_code, icmp_type, icmp_code, sampling;
+    FlowRecord direct;
+    std::optional<std::uint64_t> icmp_type_code;
     std::optional<std::int64_t> rel_start, rel_end, abs_start, abs_end, sys_init;
 };
 
@@ -182,26 +220,34 @@ private:
 
     std::uint64_t num(const std::string& key, const std::string& v) {
         std::uint64_t n;
-        if (!parse_uint_or_hex(v, n)) fail("\"" + key + "\": '" + v + "' is not a number");
+        if (!parse_uint_or_hex(v, n)) fail("\"" + key + "\": " + excerpt(v) + " is not a number");
         return n;
     }
     std::int64_t seconds(const std::string& key, const std::string& v) {
         std::int64_t ms;
-        if (!parse_seconds_ms(v, ms)) fail("\"" + key + "\": '" + v + "' is not a number of seconds");
+        if (!parse_seconds_ms(v, ms)) fail("\"" + key + "\": " + excerpt(v) + " is not a number of seconds");
         return ms;
     }
 
     void header_field(Header& h, const std::string& key, const std::string& v) {
-        if (key == "cflow.version") h.version = num(key, v);
-        else if (key == "cflow.sysuptime") h.uptime_ms = seconds(key, v);
-        else if (key == "cflow.unix_secs") h.unix_secs = num(key, v);
-        else if (key == "cflow.unix_nsecs") h.unix_nsecs = num(key, v);
-        else if (key == "cflow.exporttime") h.export_secs = num(key, v);
-        else if (key == "cflow.sequence") h.sequence = num(key, v);
-        else if (key == "cflow.source_id" || key == "cflow.od_id") h.source_id = num(key, v);
-        else if (key == "cflow.engine_type") h.engine_type = num(key, v);
-        else if (key == "cflow.engine_id") h.engine_id = num(key, v);
-        else if (key == "cflow.samplerate") h.sample_rate = num(key, v);
+        auto bounded = [&](std::uint64_t max) {
+            const std::uint64_t n = num(key, v);
+            if (n > max) fail("\"" + key + "\": " + std::to_string(n) + " is out of range (0-" + std::to_string(max) + ")");
+            return n;
+        };
+        if (key == "cflow.version") {
+            h.version = num(key, v);
+            if (h.version != 5 && h.version != 9 && h.version != 10)
+                fail("\"" + key + "\": " + excerpt(v) + " is not a NetFlow/IPFIX version (5, 9 or 10)");
+        } else if (key == "cflow.sysuptime") h.uptime_ms = seconds(key, v);
+        else if (key == "cflow.unix_secs") h.unix_secs = bounded(0xFFFFFFFFu);
+        else if (key == "cflow.unix_nsecs") h.unix_nsecs = bounded(999999999u);
+        else if (key == "cflow.exporttime") h.export_secs = bounded(0xFFFFFFFFu);
+        else if (key == "cflow.sequence") h.sequence = bounded(0xFFFFFFFFu);
+        else if (key == "cflow.source_id" || key == "cflow.od_id") h.source_id = bounded(0xFFFFFFFFu);
+        else if (key == "cflow.engine_type") h.engine_type = bounded(0xFFu);
+        else if (key == "cflow.engine_id") h.engine_id = bounded(0xFFu);
+        else if (key == "cflow.samplerate") h.sample_rate = bounded(0x3FFFu);
     }
 
     void read_cflow() {
@@ -253,43 +299,26 @@ private:
     }
 
     void record_field(Rec& rec, const std::string& key, const std::string& v) {
-        auto addr = [&](std::optional<core::IpAddress>& out) {
-            out = core::IpAddress::parse(v);
-            if (!out) fail("\"" + key + "\": '" + v + "' is not an address");
+        const auto it = tshark_record_keys().find(std::string_view(key).substr(6));  // after "cflow."
+        if (it == tshark_record_keys().end()) return;
+        const TsharkKey& k = it->second;
+        auto check = [&](std::optional<std::string> err) {
+            if (err) fail("\"" + key + "\": " + *err);
         };
-        auto time = [&](std::optional<std::int64_t>& out) {
-            std::int64_t ms;
-            if (!parse_tshark_time_ms(v, ms))
-                fail("\"" + key + "\": '" + v + "' is not a time like \"Nov 14, 2023 22:13:20.123000000 UTC\" (run tshark with TZ=UTC)");
-            out = ms;
-        };
-        const std::string_view k = std::string_view(key).substr(6);  // after "cflow."
-        if (k == "srcaddr" || k == "srcaddrv6") addr(rec.src);
-        else if (k == "dstaddr" || k == "dstaddrv6") addr(rec.dst);
-        else if (k == "nexthop" || k == "nexthopv6") addr(rec.next_hop);
-        else if (k == "srcport") rec.sport = num(key, v);
-        else if (k == "dstport") rec.dport = num(key, v);
-        else if (k == "protocol") rec.proto = num(key, v);
-        else if (k == "tos") rec.tos = num(key, v);
-        else if (k == "tcpflags" || k == "tcpflags16") rec.flags = num(key, v);
-        else if (k == "packets" || k == "packets64") rec.packets = num(key, v);
-        else if (k == "octets" || k == "octets64") rec.bytes = num(key, v);
-        else if (k == "inputint") rec.in_if = num(key, v);
-        else if (k == "outputint") rec.out_if = num(key, v);
-        else if (k == "srcas") rec.src_as = num(key, v);
-        else if (k == "dstas") rec.dst_as = num(key, v);
-        else if (k == "srcmask" || k == "srcmaskv6") rec.src_mask = num(key, v);
-        else if (k == "dstmask" || k == "dstmaskv6") rec.dst_mask = num(key, v);
-        else if (k == "flow_end_reason") rec.end_reason = num(key, v);
-        else if (k == "icmp_type_code_ipv4" || k == "icmp_type_code_ipv6") rec.icmp_type_code = num(key, v);
-        else if (k == "icmp_ipv4_type" || k == "icmp_ipv6_type") rec.icmp_type = num(key, v);
-        else if (k == "icmp_ipv4_code" || k == "icmp_ipv6_code") rec.icmp_code = num(key, v);
-        else if (k == "sampling_interval") rec.sampling = num(key, v);
-        else if (k == "timestart") rec.rel_start = seconds(key, v);
-        else if (k == "timeend") rec.rel_end = seconds(key, v);
-        else if (k == "abstimestart") time(rec.abs_start);
-        else if (k == "abstimeend") time(rec.abs_end);
-        else if (k == "sys_init_time") time(rec.sys_init);
+        if (k.special == Special::none) return check(apply_column(k.column, v, rec.direct));
+        // The rest is parsed into a scratch record first, so range and syntax checks are the same.
+        FlowRecord scratch;
+        check(apply_column(k.column, v, scratch));
+        const auto value = static_cast<std::int64_t>(scratch.number(k.column.field));
+        switch (k.special) {
+            case Special::rel_start: rec.rel_start = value; break;
+            case Special::rel_end: rec.rel_end = value; break;
+            case Special::abs_start: rec.abs_start = value; break;
+            case Special::abs_end: rec.abs_end = value; break;
+            case Special::sys_init: rec.sys_init = value; break;
+            case Special::icmp_type_code: rec.icmp_type_code = static_cast<std::uint64_t>(value); break;
+            case Special::none: break;
+        }
     }
 
     void read_members(Rec& rec) {
@@ -315,23 +344,10 @@ private:
                                                     : static_cast<std::uint32_t>(h.source_id.value_or(0));
         const auto stream = std::make_tuple(exporter_ ? *exporter_ : core::IpAddress{}, domain);
         if (rec.sys_init) sys_init_[stream] = *rec.sys_init;
-        if (!rec.src || !rec.dst) return;  // an options record
+        if (!rec.direct.has(Field::src) || !rec.direct.has(Field::dst)) return;  // an options record
 
-        FlowRecord r;
+        FlowRecord r = std::move(rec.direct);
         if (exporter_) r.set_address(Field::exporter, *exporter_);
-        r.set_address(Field::src, *rec.src);
-        r.set_address(Field::dst, *rec.dst);
-        if (rec.next_hop) r.set_address(Field::next_hop, *rec.next_hop);
-        const std::pair<const std::optional<std::uint64_t>*, Field> numeric[] = {
-            {&rec.sport, Field::sport},     {&rec.dport, Field::dport},       {&rec.proto, Field::proto},
-            {&rec.tos, Field::tos},         {&rec.flags, Field::tcp_flags},   {&rec.packets, Field::packets},
-            {&rec.bytes, Field::bytes},     {&rec.in_if, Field::in_if},       {&rec.out_if, Field::out_if},
-            {&rec.src_as, Field::src_as},   {&rec.dst_as, Field::dst_as},     {&rec.src_mask, Field::src_mask},
-            {&rec.dst_mask, Field::dst_mask}, {&rec.end_reason, Field::end_reason}, {&rec.icmp_type, Field::icmp_type},
-            {&rec.icmp_code, Field::icmp_code}, {&rec.sampling, Field::sampling_interval},
-        };
-        for (const auto& [v, f] : numeric)
-            if (*v) r.set_number(f, **v);
         if (rec.icmp_type_code) {
             r.set_number(Field::icmp_type, *rec.icmp_type_code >> 8);
             r.set_number(Field::icmp_code, *rec.icmp_type_code & 0xFF);
@@ -349,17 +365,20 @@ private:
                         (h.version == 5 ? static_cast<std::int64_t>(h.unix_nsecs.value_or(0) / 1000000) : 0);
         if (export_ms) r.set_number(Field::export_ms, static_cast<std::uint64_t>(*export_ms));
 
-        auto absolute = [&](const std::optional<std::int64_t>& abs, const std::optional<std::int64_t>& rel,
-                            Field f) {
+        auto absolute = [&](const std::optional<std::int64_t>& abs, const std::optional<std::int64_t>& rel, Field f) {
+            std::optional<std::int64_t> ms;
             if (abs) {
-                r.set_number(f, static_cast<std::uint64_t>(*abs));
+                ms = *abs;
             } else if (rel && h.version != 10 && export_ms && h.uptime_ms) {
                 const auto back = static_cast<std::uint32_t>(static_cast<std::uint64_t>(*h.uptime_ms - *rel));
-                r.set_number(f, static_cast<std::uint64_t>(*export_ms - back));
+                ms = *export_ms - back;
             } else if (rel && h.version == 10) {
                 const auto it = sys_init_.find(stream);
-                if (it != sys_init_.end()) r.set_number(f, static_cast<std::uint64_t>(it->second + *rel));
+                if (it != sys_init_.end()) ms = it->second + *rel;
             }
+            if (ms)
+                if (auto err = set_time_checked(r, f, *ms))
+                    fail("record at line " + std::to_string(line) + ": " + *err);
         };
         absolute(rec.abs_start, rec.rel_start, Field::first_ms);
         absolute(rec.abs_end, rec.rel_end, Field::last_ms);
