@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "console.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/gen_run.hpp"
 #include "flowlab/core/units.hpp"
 #include "flowlab/gen/units.hpp"
@@ -26,6 +27,8 @@ struct GenCommandOptions {
     std::optional<std::uint64_t> max_packets;
     std::optional<std::uint64_t> packets_per_conversation;
     ProgressMode progress = ProgressMode::automatic;
+    std::string answer_key;
+    bool answer_key_given = false;
 };
 
 int run_gen_command(const GenCommandOptions& o) {
@@ -36,6 +39,7 @@ int run_gen_command(const GenCommandOptions& o) {
     g.source.scale = o.scale;
     if (!o.start.empty()) g.source.start_us = core::parse_time_arg(o.start);
     if (!o.duration.empty()) g.source.duration_us = core::parse_duration(o.duration);
+    if (o.answer_key_given) g.answer_key_file = o.answer_key.empty() ? gen::answer_key_path(o.output) : o.answer_key;
     g.packets = o.packets;
     if (o.max_packets) g.packet_budget.max_packets = *o.max_packets;
     if (o.packets_per_conversation) g.packet_budget.per_conversation = *o.packets_per_conversation;
@@ -99,7 +103,14 @@ void add_gen_command(CLI::App& root, Action& action) {
         ->check(CLI::PositiveNumber)
         ->needs(packets);
     add_progress_flags(cmd, o->progress);
-    cmd->callback([o, &action] { action = [o] { return run_gen_command(*o); }; });
+    CLI::Option* key = cmd->add_option("--answer-key", o->answer_key,
+                    "teachers: also write the lesson's answer key to FILE (default: DIR.answer-key.json beside the\n"
+                    "output directory, which itself never holds the answer)")
+        ->expected(0, 1);
+    cmd->callback([o, key, &action] {
+        o->answer_key_given = key->count() > 0;
+        action = [o] { return run_gen_command(*o); };
+    });
 }
 
 }  // namespace flowlab::app

@@ -1,5 +1,5 @@
 /// @brief `flowlab scenarios`: what ships (list), what each teaches (show: story and question,
-/// never the answer), whether a student's answer is right (answer, against manifest.json), and
+/// never the answer), whether a student's answer is right (answer, against the teacher's key), and
 /// whether a scenario file is valid (validate).
 #include <algorithm>
 #include <cmath>
@@ -21,6 +21,7 @@
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ip_address.hpp"
 #include "flowlab/core/units.hpp"
+#include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/units.hpp"
 
@@ -155,6 +156,7 @@ struct AnswerOptions {
     double rate_tolerance = 0.10;
     double bytes_tolerance = 0.01;
     bool reveal = false;
+    std::string key;
 };
 
 std::int64_t parse_time_arg(const std::string& what, const std::string& text) {
@@ -188,9 +190,7 @@ int run_answer(const AnswerOptions& o) {
     const std::string got_name = m.value("/scenario/name"_json_pointer, std::string());
     if (got_name != o.name)
         throw UsageError(path + ": /scenario/name: the output is of scenario \"" + got_name + "\", not \"" + o.name + "\"");
-    if (!m.contains("lesson") || !m["lesson"].contains("answer") || !m["lesson"]["answer"].is_object())
-        throw UsageError(path + ": /lesson/answer: this output has no answer key (the scenario has no lesson answer)");
-    const nlohmann::json& key = m["lesson"]["answer"];
+    const nlohmann::json key = gen::find_answer_key(o.from, o.key, scenario_search_dirs());
     const std::int64_t tol = gen::parse_duration(o.tolerance);
 
     // Parse everything the student gave before judging anything: bad input is exit 2.
@@ -333,7 +333,9 @@ void add_scenarios_command(CLI::App& root, Action& action) {
     auto a = std::make_shared<AnswerOptions>();
     CLI::App* answer = cmd->add_subcommand(
         "answer",
-        "Check a student's answer against the answer key that `flowlab gen` wrote into DIR/manifest.json.\n"
+        "Check a student's answer against the lesson's answer key. The key is never in the student's directory:\n"
+        "it is read from --key, or from DIR.answer-key.json beside DIR (`flowlab gen --answer-key`), or recomputed\n"
+        "by running the scenario again with the seed and span of DIR/manifest.json.\n"
         "Give the parts the question asks for; each is judged right or wrong (the key is not shown):\n"
         "  host       --host: the address, exactly (IPv6 in any spelling)\n"
         "  windows    --window START/END, once per episode (or --start/--end for one): every episode of the\n"
@@ -358,6 +360,7 @@ void add_scenarios_command(CLI::App& root, Action& action) {
     answer->add_option("--tolerance", a->tolerance, "how far times may be off, with a unit (default 2m)")
         ->check(units::duration());
     answer->add_flag("--reveal", a->reveal, "also print the answer key (for teachers)");
+    answer->add_option("--key", a->key, "the teacher's answer key (from `flowlab gen --answer-key`)");
     answer->callback([a, &action] { action = [a] { return run_answer(*a); }; });
 }
 

@@ -21,6 +21,7 @@
 #include <thread>
 #include <tuple>
 
+#include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/pcap_io.hpp"
 #include "flowlab/core/record_format.hpp"
@@ -86,9 +87,6 @@ public:
         auto num = [&](std::uint64_t v) { p = std::to_chars(p, p + 24, v).ptr; };
         auto snum = [&](std::int64_t v) { p = std::to_chars(p, p + 24, v).ptr; };
         num(c.id);
-        *p++ = ',';
-        const std::string& act = scenario_.activities[c.activity].name;
-        p = std::copy(act.begin(), act.end(), p);
         *p++ = ',';
         p += c.key.src.format(p);
         *p++ = ',';
@@ -380,6 +378,17 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     fs::create_directories(parent, ec);
     if (ec) throw IoError("cannot create " + parent.string() + ": " + ec.message());
 
+    if (!options.answer_key_file.empty()) {
+        if (!scenario.lesson || scenario.lesson->answer.is_null())
+            throw UsageError("--answer-key: scenario " + scenario.name + " has no lesson answer");
+        const fs::path key = fs::weakly_canonical(fs::absolute(options.answer_key_file), ec);
+        const fs::path out = fs::weakly_canonical(fs::absolute(target), ec);
+        const auto rel = key.lexically_relative(out);
+        if (!rel.empty() && *rel.begin() != "..")
+            throw UsageError("--answer-key " + options.answer_key_file + ": the key must not go into the output directory " +
+                             target.string() + " (students get that directory); put it beside it, e.g. " +
+                             answer_key_path(target.string()));
+    }
     TrafficSource source(scenario, options.source);  // validates span and options first
     std::vector<ExporterPlan> plans;
     for (std::size_t i = 0; i < scenario.exporters.size(); ++i)
@@ -503,7 +512,9 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     m["span"] = {{"start", format_time(summary.start_us)},
                  {"end", format_time(summary.end_us)},
                  {"start_ms", floor_div(summary.start_us, 1000)},
-                 {"end_ms", floor_div(summary.end_us, 1000)}};
+                 {"end_ms", floor_div(summary.end_us, 1000)},
+                 {"start_us", summary.start_us},
+                 {"end_us", summary.end_us}};
     m["collector"] = {{"address", address_text(scenario.collector.address)}, {"port", scenario.collector.port}};
     const SimulationStats& st = summary.stats;
     m["counts"] = {{"conversations", st.conversations},
@@ -552,9 +563,16 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
                         {"conversations_truncated", admission.conversations_truncated()},
                         {"conversations_omitted", admission.conversations_omitted()}};
     }
-    if (scenario.lesson) {
-        m["lesson"] = {{"story", scenario.lesson->story}, {"question", scenario.lesson->question}};
-        if (!scenario.lesson->answer.is_null()) m["lesson"]["answer"] = answer_key.answer();
+    // The lesson (story, question, answer) stays out of the directory a student gets.
+    Json key;
+    if (!options.answer_key_file.empty()) {
+        key["flowlab_version"] = kVersion;
+        key["scenario"] = m["scenario"];
+        key["seed"] = m["seed"];
+        key["scale"] = m["scale"];
+        key["span"] = m["span"];
+        key["lesson"] = {{"story", scenario.lesson->story}, {"question", scenario.lesson->question},
+                         {"answer", answer_key.answer()}};
     }
     std::vector<std::tuple<const char*, fs::path, Sha256*>> written{
         {"exports.pcap", pcap_path, &pcap_hash},
@@ -586,6 +604,13 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         if (ec) throw IoError("cannot rename " + guard.path.string() + " to " + target.string() + ": " + ec.message());
     }
     guard.keep = true;
+    if (!key.is_null()) {
+        core::AtomicFile out(options.answer_key_file);
+        const std::string text = key.dump(2) + "\n";
+        if (std::fwrite(text.data(), 1, text.size(), out.get()) != text.size())
+            throw IoError("cannot write " + options.answer_key_file + ": " + std::strerror(errno));
+        out.commit();
+    }
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     return summary;
 }

@@ -16,20 +16,20 @@ std::map<Key, Totals> truth_totals(const std::string& csv) {
     EXPECT_TRUE(in) << "cannot read " << csv;
     std::string line;
     std::getline(in, line);
-    EXPECT_EQ(line, "id,activity,src,dst,sport,dport,proto,tos,tcp_flags,packets,bytes,first_ms,last_ms");
+    EXPECT_EQ(line, "id,src,dst,sport,dport,proto,tos,tcp_flags,packets,bytes,first_ms,last_ms");
     std::map<Key, Totals> out;
     while (std::getline(in, line)) {
         std::vector<std::string> c;
         std::stringstream ss(line);
         for (std::string cell; std::getline(ss, cell, ',');) c.push_back(cell);
-        if (c.size() != 13) {
+        if (c.size() != 12) {
             ADD_FAILURE() << csv << ": bad line " << line;
             continue;
         }
-        Totals& t = out[Key{c[2], c[3], std::stoul(c[4]), std::stoul(c[5]), std::stoul(c[6])}];
-        t.packets += std::stoull(c[9]);
-        t.bytes += std::stoull(c[10]);
-        t.tcp_flags |= static_cast<std::uint32_t>(std::stoul(c[8]));
+        Totals& t = out[Key{c[1], c[2], std::stoul(c[3]), std::stoul(c[4]), std::stoul(c[5])}];
+        t.packets += std::stoull(c[8]);
+        t.bytes += std::stoull(c[9]);
+        t.tcp_flags |= static_cast<std::uint32_t>(std::stoul(c[7]));
     }
     return out;
 }

@@ -174,7 +174,7 @@ void write_filler(const std::string& path, int frames) {
 
 TEST(SoftflowdThroughTheWire, ReplayIntoVethTotalsEqualTheTruth) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: creates network namespaces and a veth pair";
-    if (!find_tool("ip")) GTEST_SKIP() << "iproute2 (ip) is not installed";
+    if (!find_tool("ip")) FLOWLAB_MISSING_PACKAGE("iproute2 (ip) is not installed");
     FLOWLAB_REQUIRE_TOOL("softflowd");
     FLOWLAB_REQUIRE_TOOL("softflowctl");
     FLOWLAB_REQUIRE_TOOL("nfcapd");

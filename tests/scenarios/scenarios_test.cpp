@@ -17,6 +17,7 @@
 #include "flowlab/core/ip_address.hpp"
 #include "flowlab/core/record_format.hpp"
 #include "flowlab/gen/units.hpp"
+#include "flowlab/gen/answer_key.hpp"
 #include "test_support.hpp"
 
 namespace flowlab {
@@ -46,12 +47,19 @@ const char* const kScenarios[] = {"trading-floor", "nightly-backup", "worm-outbr
 
 std::string scenario_file(const std::string& name) { return test::source_dir() + "/scenarios/" + name + ".json"; }
 
+/// gen with the teacher's key written beside the output (OUT.answer-key.json).
 void gen(const std::string& name, const std::string& out) {
-    const auto r = run({test::flowlab_bin(), "gen", scenario_file(name), "-o", out});
+    const auto r = run({test::flowlab_bin(), "gen", scenario_file(name), "-o", out, "--answer-key"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
 nlohmann::json manifest(const std::string& dir) { return nlohmann::json::parse(test::read_file(dir + "/manifest.json")); }
+
+/// The teacher's key of a gen output: the file beside it, or recomputed from scenario and seed
+/// (outputs of `flowlab check`, which writes none).
+nlohmann::json key(const std::string& dir) {
+    return gen::find_answer_key(dir, "", {test::source_dir() + "/scenarios"});
+}
 
 /// The exports as `flowlab decode` prints them: what any collector would receive.
 std::vector<Flow> decoded(const std::string& gen_dir, const test::TempDir& tmp) {
@@ -163,10 +171,64 @@ TEST_P(EveryScenario, SameSeedGivesIdenticalOutputsAndAnswerKey) {
     const auto a = manifest(tmp / "a");
     const auto b = manifest(tmp / "b");
     EXPECT_EQ(a["files"], b["files"]);
-    EXPECT_EQ(a["lesson"]["answer"], b["lesson"]["answer"]);
-    EXPECT_TRUE(a["lesson"]["answer"].is_object());
+    EXPECT_EQ(key(tmp / "a"), key(tmp / "b"));
+    EXPECT_TRUE(key(tmp / "a").is_object());
     // Default sizes stay modest so gen + a collector run end to end in well under a minute.
     EXPECT_LE(a["counts"]["records"].get<std::uint64_t>(), 320'000u);
+}
+
+// Issue 16: the student's directory held the answer (manifest.json) and named every
+// conversation's activity (conversations.csv). Nothing in it may give the lesson away.
+TEST_P(EveryScenario, StudentDirectoryHoldsNoAnswer) {
+    const std::string name = GetParam();
+    test::TempDir tmp;
+    const std::string out = tmp / "out";
+    auto r = run({test::flowlab_bin(), "gen", scenario_file(name), "-o", out, "--duration", "2h", "--packets",
+                  "--max-packets", "20000", "--answer-key"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(test::read_file(scenario_file(name)));
+    std::vector<std::string> secrets;
+    for (const auto& a : doc["activities"]) secrets.push_back(a["name"].get<std::string>());
+    const std::string story = doc["lesson"]["story"].get<std::string>();
+    const std::string question = doc["lesson"]["question"].get<std::string>();
+    std::size_t files = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(out)) {
+        if (!e.is_regular_file()) continue;
+        ++files;
+        const std::string path = e.path().string();
+        const std::string text = test::read_file(path);
+        EXPECT_EQ(text.find(story.substr(0, 40)), std::string::npos) << path << ": holds the story";
+        EXPECT_EQ(text.find(question.substr(0, 40)), std::string::npos) << path << ": holds the question";
+        EXPECT_EQ(text.find("from_truth"), std::string::npos) << path;
+        if (e.path().extension() == ".pcap") {
+            // Classic pcap has no comment blocks (pcapng's opt_comment would be a place to leak).
+            ASSERT_GE(text.size(), 4u);
+            const std::uint32_t magic = static_cast<std::uint8_t>(text[0]) | static_cast<std::uint8_t>(text[1]) << 8 |
+                                        static_cast<std::uint8_t>(text[2]) << 16 | static_cast<std::uint32_t>(static_cast<std::uint8_t>(text[3])) << 24;
+            EXPECT_TRUE(magic == 0xa1b2c3d4u || magic == 0xa1b23c4du) << path << ": not a classic pcap";
+            for (const auto& s : secrets) {
+                if (s.size() < 6) continue;  // short names match binary bytes by chance
+                EXPECT_EQ(text.find(s), std::string::npos) << path << ": holds activity " << s;
+            }
+        } else {
+            // Text files: no cell or JSON string is an activity's name.
+            for (const auto& s : secrets) {
+                EXPECT_EQ(text.find("," + s + ","), std::string::npos) << path << ": names activity " << s;
+                EXPECT_EQ(text.find("\"" + s + "\""), std::string::npos) << path << ": names activity " << s;
+            }
+        }
+    }
+    EXPECT_GE(files, 5u);  // exports.pcap, packets.pcap, manifest.json, two truth files
+    EXPECT_FALSE(manifest(out).contains("lesson"));
+    // The key went beside the directory, and answers are judged with it.
+    const auto k = nlohmann::json::parse(test::read_file(out + ".answer-key.json"));
+    EXPECT_EQ(k["lesson"]["question"], question);
+    EXPECT_TRUE(k["lesson"]["answer"].is_object());
+    // It cannot be written into the student's directory.
+    r = run({test::flowlab_bin(), "gen", scenario_file(name), "-o", tmp / "out2", "--duration", "1h", "--answer-key",
+             tmp / "out2/key.json"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(tmp / "out2"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Canned, EveryScenario, ::testing::ValuesIn(kScenarios),
@@ -270,7 +332,7 @@ TEST(TradingFloor, FlowCountsFindTheReportGeneratorThroughNfcapd) {
     }
     auto r = answer("trading-floor", tmp / "work/gen", args);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_EQ(manifest(tmp / "work/gen")["lesson"]["answer"]["windows"].size(), eps.size());
+    EXPECT_EQ(key(tmp / "work/gen")["windows"].size(), eps.size());
     // A wrong host is wrong, and the key is not revealed.
     args[1] = "10.10.8.250";
     r = answer("trading-floor", tmp / "work/gen", args);
@@ -436,8 +498,8 @@ TEST(MeteredBilling, PerCustomerBytesFromRecordsAreTheBill) {
     test::write_file(tmp / "bill.json", j.dump());
     auto r = answer("metered-billing", tmp / "gen", {"--bill", tmp / "bill.json"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    const auto key = manifest(tmp / "gen")["lesson"]["answer"]["totals"];
-    for (const auto& [c, v] : bill) EXPECT_EQ(v, key[c].get<std::uint64_t>()) << c;  // unsampled: exact
+    const auto totals = key(tmp / "gen")["totals"];
+    for (const auto& [c, v] : bill) EXPECT_EQ(v, totals[c].get<std::uint64_t>()) << c;  // unsampled: exact
     // Forgetting ACME's second block is a wrong bill.
     j["acme"] = j["acme"].get<std::uint64_t>() / 2;
     test::write_file(tmp / "bill2.json", j.dump());

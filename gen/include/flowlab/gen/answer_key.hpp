@@ -45,3 +45,22 @@ private:
 };
 
 }  // namespace flowlab::gen
+
+namespace flowlab::gen {
+
+/// Where the teacher's answer key of the gen output `gen_dir` is kept unless told otherwise:
+/// beside the directory, never inside it ("out" -> "out.answer-key.json"), so that handing the
+/// directory to a student gives nothing away. The one place that decides it (gen --answer-key,
+/// scenarios answer and report --answers use it).
+std::string answer_key_path(const std::string& gen_dir);
+
+/// The answer key for the gen output in `gen_dir` (whose manifest.json is read): from
+/// `key_file` if given, else from answer_key_path(gen_dir) if that exists, else recomputed by
+/// running the scenario again (found by name in `scenario_dirs`, its SHA-256 checked against
+/// the manifest's) with the manifest's seed, span and scale into a temporary directory.
+/// A key file must belong to this output (same scenario, hash, seed, span and scale).
+/// Throws UsageError (no answer in this scenario, a key of another output), InputError
+/// (unreadable JSON), IoError.
+Json find_answer_key(const std::string& gen_dir, const std::string& key_file, const std::vector<std::string>& scenario_dirs);
+
+}  // namespace flowlab::gen

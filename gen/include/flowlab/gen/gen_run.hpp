@@ -23,6 +23,9 @@ struct GenOptions {
     /// Also write packets.pcap: every conversation's packets (docs/packets.md).
     bool packets = false;
     PacketBudget packet_budget;
+    /// Write the lesson's answer key (story, question, answer) to this file, which must lie
+    /// outside output_dir; empty: no key is written. The output directory never holds it.
+    std::string answer_key_file;
 };
 
 struct GenSummary {
@@ -41,8 +44,9 @@ struct GenSummary {
 ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64_t start_us);
 
 /// Columns of truth/conversations.csv.
+/// No activity column: the activity names would tell a student which conversations matter.
 inline constexpr const char* kConversationCsvHeader =
-    "id,activity,src,dst,sport,dport,proto,tos,tcp_flags,packets,bytes,first_ms,last_ms";
+    "id,src,dst,sport,dport,proto,tos,tcp_flags,packets,bytes,first_ms,last_ms";
 
 /// Runs the scenario and writes the output directory. Progress (task "gen", records, the
 /// fraction of the span simulated) goes to hooks.progress. Throws ConfigError for a scenario
