@@ -48,6 +48,7 @@ void add_verify_command(CLI::App& root, Action& action) {
                                      metrics, time_slack, report_json, junit, exporter_map;
         std::size_t examples = 10;
         unsigned threads = 0;
+        std::string memory_limit;
         bool quiet = false;
         bool phases = false;
         ProgressMode progress = ProgressMode::automatic;
@@ -90,6 +91,10 @@ void add_verify_command(CLI::App& root, Action& action) {
     cmd->add_option("--report-json", args->report_json, "write the full result as JSON to this file");
     cmd->add_option("--junit", args->junit, "write a JUnit XML report to this file (for CI)");
     cmd->add_option("--threads", args->threads, "parsing threads (default: one per core)");
+    cmd->add_option("--memory-limit", args->memory_limit,
+                    "refuse, before starting, inputs whose estimated peak memory is larger, e.g. 2G, 512M\n"
+                    "(default: half of this machine's memory; the report states the estimate)")
+        ->check(units::size());
     cmd->add_flag("-q,--quiet", args->quiet, "print only the verdict line");
     cmd->add_flag("--phases", args->phases, "print how long each phase took (truth, index, collected, finish) on stderr");
     add_progress_flags(cmd, args->progress);
@@ -105,6 +110,7 @@ void add_verify_command(CLI::App& root, Action& action) {
             if (!args->ignore.empty()) o.ignore = field_set("--ignore", args->ignore);
             o.examples = args->examples;
             o.threads = args->threads;
+            if (!args->memory_limit.empty()) o.memory_limit = static_cast<std::uint64_t>(core::parse_bytes(args->memory_limit));
             for (const auto& pair : split_list(args->exporter_map)) {
                 const auto eq = pair.find('=');
                 const auto from = core::IpAddress::parse(pair.substr(0, eq == std::string::npos ? pair.size() : eq));

@@ -54,6 +54,40 @@ TEST(VerifyCli, BadInputIsExitTwoWithFileAndLine) {
     EXPECT_NE(r.err.find("unknown field 'dest'"), std::string::npos) << r.err;
 }
 
+// Issue 16: exporters collected from other addresses (a replay from loopback) got only the
+// advice "--ignore exporter"; verify now offers the --exporter-map it can infer from the records.
+TEST(VerifyCli, OffersTheExporterMapItInfers) {
+    flowlab::test::TempDir dir;
+    std::string truth = flowlab::test::read_file(fixture("crafted/records.csv"));
+    for (std::size_t at; (at = truth.find("\n127.0.0.1,")) != std::string::npos;) truth.replace(at, 11, "\n192.0.2.77,");
+    flowlab::test::write_file(dir / "records.csv", truth);
+    auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", dir / "records.csv", "--collected",
+                  "nfdump:" + fixture("crafted/nfdump.json"), "--collector", "nfcapd"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.out.find("--exporter-map 127.0.0.1=192.0.2.77"), std::string::npos) << r.out;
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", dir / "records.csv", "--collected",
+             "nfdump:" + fixture("crafted/nfdump.json"), "--collector", "nfcapd", "--exporter-map", "127.0.0.1=192.0.2.77"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// Issue 17: verify states its peak memory for the input and refuses, before starting, what would
+// exceed --memory-limit (exit 2).
+TEST(VerifyCli, MemoryLimitIsStatedAndEnforcedBeforeStarting) {
+    auto r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+                  "nfdump:" + fixture("crafted/nfdump.json"), "--collector", "nfcapd"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("memory     estimated peak "), std::string::npos) << r.out;
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+             "nfdump:" + fixture("crafted/nfdump.json"), "--memory-limit", "1M"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("verify would need about"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("more than --memory-limit 1 MB"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    r = run({flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"), "--collected",
+             "nfdump:" + fixture("crafted/nfdump.json"), "--memory-limit", "lots"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
 // Issue 17: a port of 70000 from nfdump JSON or tshark was an "altered" record (exit 1).
 TEST(VerifyCli, OutOfRangeValueIsBadInputNotADifference) {
     flowlab::test::TempDir dir;

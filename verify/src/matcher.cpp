@@ -738,6 +738,7 @@ RecordsResult Matcher::finish() {
             result_.unexpected_examples.push_back(std::move(ex));
         }
     }
+    if (key_exporter_ && result_.matched == 0 && result_.truth_records > 0) result_.inferred_exporter_map = infer_exporter_map();
     leftovers_.clear();
     leftovers_.shrink_to_fit();
 
@@ -766,14 +767,77 @@ RecordsResult Matcher::finish() {
         for (const auto& a : collected_exporters_)
             for (std::uint32_t id = 1; id < truth_.addresses.size(); ++id)
                 if (truth_.addresses.at(id) == a) overlap = true;
-        if (!overlap)
-            result_.notes.push_back("no collected record has one of the truth's exporter addresses (collected: " +
-                                    collected_exporters_.front().to_string() +
-                                    (collected_exporters_.size() > 1 ? ", ..." : "") +
-                                    "); if the collector received the exports from another address (a replay from "
-                                    "loopback), compare without it: --ignore exporter");
+        if (!overlap) {
+            std::string map;
+            for (const auto& [from, to] : result_.inferred_exporter_map)
+                map += (map.empty() ? "" : ",") + from.to_string() + "=" + to.to_string();
+            std::string note = "no collected record has one of the truth's exporter addresses (collected: " +
+                               collected_exporters_.front().to_string() + (collected_exporters_.size() > 1 ? ", ..." : "") +
+                               "); if the collector received the exports from another address (a replay from loopback), ";
+            if (!map.empty())
+                note += "map them back (inferred from the records): --exporter-map " + map + " (or compare without it: --ignore exporter)";
+            else
+                note += "compare without it: --ignore exporter";
+            result_.notes.push_back(note);
+        }
     }
     return std::move(result_);
+}
+
+// ------------------------------------------------------------------ exporter map inference
+
+std::vector<std::pair<core::IpAddress, core::IpAddress>> Matcher::infer_exporter_map() const {
+    // Each collected record votes for the truth exporter that sent a record with the same flow
+    // key and, where the collector keeps them, the same domain, template and sequence number.
+    // Bounded: a diagnosis after a run that matched nothing, not a second matcher.
+    constexpr std::size_t kMaxTruth = 4'000'000, kMaxCollected = 400'000;
+    core::FieldSet extra;
+    for (Field f : {Field::domain, Field::template_id, Field::sequence, Field::version})
+        if (cfg_.compare.has(f) && truth_.seen.has(f)) extra.set(f);
+    auto mix = [](std::uint64_t h, std::uint64_t v) {
+        h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+        return h;
+    };
+    auto hash_of = [&](const core::IpAddress& src, const core::IpAddress& dst, std::uint64_t ports, std::uint64_t proto,
+                       auto&& field) {
+        std::uint64_t h = mix(std::hash<core::IpAddress>{}(src), std::hash<core::IpAddress>{}(dst));
+        h = mix(h, ports);
+        h = mix(h, proto);
+        for (Field f : {Field::domain, Field::template_id, Field::sequence, Field::version})
+            if (extra.has(f)) h = mix(h, field(f));
+        return h;
+    };
+    std::unordered_map<std::uint64_t, std::uint32_t> owner;  // flow hash -> truth exporter id (0: several)
+    for (std::size_t i = 0; i < truth_.records.size() && i < kMaxTruth; ++i) {
+        const PackedRecord& p = truth_.records[i];
+        if (p.exporter_id == 0) continue;
+        const std::uint64_t h = hash_of(p.src, p.dst, std::uint64_t{p.sport} << 16 | p.dport, p.proto, [&](Field f) -> std::uint64_t {
+            return f == Field::domain ? p.domain : f == Field::template_id ? p.template_id : f == Field::sequence ? p.sequence : p.version;
+        });
+        auto [it, fresh] = owner.try_emplace(h, p.exporter_id);
+        if (!fresh && it->second != p.exporter_id) it->second = 0;
+    }
+    std::map<core::IpAddress, std::map<std::uint32_t, std::uint64_t>> votes;
+    std::map<core::IpAddress, std::uint64_t> seen;
+    for (std::size_t i = 0; i < leftovers_.size() && i < kMaxCollected; ++i) {
+        const core::FlowRecord& c = leftovers_[i].rec;
+        if (!c.has(Field::exporter)) continue;
+        ++seen[c.exporter];
+        const std::uint64_t h = hash_of(c.src, c.dst, std::uint64_t{c.sport} << 16 | c.dport, c.proto,
+                                        [&](Field f) { return c.number(f); });
+        const auto it = owner.find(h);
+        if (it != owner.end() && it->second != 0) ++votes[c.exporter][it->second];
+    }
+    std::vector<std::pair<core::IpAddress, core::IpAddress>> out;
+    for (const auto& [collected, v] : votes) {
+        std::uint32_t best = 0;
+        std::uint64_t most = 0;
+        for (const auto& [id, n] : v)
+            if (n > most) best = id, most = n;
+        // A clear majority of the exporter's records, or it is a guess not worth offering.
+        if (best != 0 && 2 * most > seen[collected]) out.emplace_back(collected, truth_.addresses.at(best));
+    }
+    return out;
 }
 
 // ------------------------------------------------------------------ loss by sequence number

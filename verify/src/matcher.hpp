@@ -115,6 +115,7 @@ private:
     bool try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e);
     void record_altered(std::uint32_t idx, const core::FlowRecord& t, const Leftover& l, const Comparison& cmp);
     void analyse_loss(RecordsResult& r);
+    std::vector<std::pair<core::IpAddress, core::IpAddress>> infer_exporter_map() const;
     void count_per_exporter(RecordsResult& r);
     std::string expectation_note(const core::FlowRecord& t, core::FieldSet differ) const;
 

@@ -167,6 +167,9 @@ void text_records(std::string& out, const VerifyResult& v, const RecordsResult& 
     if (!partly.empty()) line("not checked in some records (absent there): " + field_list(partly));
     if (!r.excluded.empty()) line("not compared (the collector does not keep them, or excluded): " + field_list(r.excluded));
     if (!v.format_note.empty()) line("reader     " + v.format_note);
+    if (v.estimated_peak_bytes)
+        line("memory     estimated peak " + std::to_string((v.estimated_peak_bytes + (1u << 20) - 1) >> 20) + " MB (limit " +
+             std::to_string(v.memory_limit >> 20) + " MB)");
     for (const auto& n : r.notes) line("note: " + n);
 
     if (!r.loss.empty()) {
@@ -292,6 +295,7 @@ json to_json(const VerifyResult& v) {
     j["collected"] = {{"source", v.collected_source}, {"format", std::string(format_name(v.format))}, {"note", v.format_note}};
     if (!v.profile.empty()) j["profile"] = v.profile;
     j["seconds"] = v.seconds;
+    j["memory"] = {{"estimated_peak_bytes", v.estimated_peak_bytes}, {"limit_bytes", v.memory_limit}};
     if (v.records) {
         const RecordsResult& r = *v.records;
         json c = {{"truth", r.truth_records},       {"collected", r.collected_records}, {"matched", r.matched},

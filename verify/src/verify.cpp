@@ -2,6 +2,7 @@
 #include "flowlab/verify/verify.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -208,6 +209,31 @@ void for_each_collected(detail::ParallelCsvReader* par, CollectedReader& reader,
 
 }  // namespace
 
+std::uint64_t estimate_peak_memory(Level level, std::uint64_t truth_bytes, std::uint64_t collected_bytes) noexcept {
+    // Records level: the packed truth, its key index and per-record state are held whole
+    // (about 190 bytes per record, rows of about 105 bytes: 1.8x the file); collected records
+    // stream through, with parse buffers and the unmatched ones kept (bounded by a fraction of
+    // the collected file). Totals: one entry per key, never more than the records.
+    constexpr std::uint64_t kBase = 64ull << 20;  // code, buffers, threads' parse blocks
+    const std::uint64_t truth = truth_bytes / 10 * 18;
+    const std::uint64_t collected = collected_bytes / 4;
+    return kBase + (level == Level::records ? truth + collected : truth / 2 + collected / 2);
+}
+
+std::uint64_t default_memory_limit() noexcept {
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long size = ::sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || size <= 0) return ~std::uint64_t{0};
+    return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(size) / 2;
+}
+
+static std::uint64_t file_bytes(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
+
+static std::string megabytes(std::uint64_t b) { return std::to_string((b + (1u << 20) - 1) >> 20) + " MB"; }
+
 VerifyResult verify(const VerifyOptions& o, const RunHooks& hooks) {
     const auto t0 = std::chrono::steady_clock::now();
     // Progress also checks for a stop request: it runs on this thread, between batches.
@@ -231,6 +257,18 @@ VerifyResult verify(const VerifyOptions& o, const RunHooks& hooks) {
     VerifyResult res;
     res.level = o.level;
     res.scenario = scenario_of(o.truth_dir);
+    {
+        const std::string truth = o.level == Level::records || o.against == TotalsTruth::records
+                                      ? truth_records_path(o.truth_dir)
+                                      : truth_conversations_path(o.truth_dir);
+        res.estimated_peak_bytes = estimate_peak_memory(o.level, file_bytes(truth), file_bytes(o.collected.path));
+        res.memory_limit = o.memory_limit ? o.memory_limit : default_memory_limit();
+        if (res.estimated_peak_bytes > res.memory_limit)
+            throw UsageError("verify would need about " + megabytes(res.estimated_peak_bytes) + " of memory for " + truth +
+                             " and " + o.collected.path + ", more than --memory-limit " + megabytes(res.memory_limit) +
+                             (o.memory_limit ? "" : " (half of this machine's memory)") +
+                             "; raise --memory-limit or verify a shorter span");
+    }
 
     auto reader = open_collected(o.collected);
     ReaderTraits traits = reader->traits();

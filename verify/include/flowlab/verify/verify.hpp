@@ -52,6 +52,9 @@ struct VerifyOptions {
     /// distinguishable, and this maps them back so `exporter` is still compared.
     std::vector<std::pair<core::IpAddress, core::IpAddress>> exporter_map;
     unsigned threads = 0;                  ///< 0: one per core
+    /// Refuse (UsageError, before any work) inputs whose estimated peak memory exceeds this
+    /// many bytes; 0: default_memory_limit().
+    std::uint64_t memory_limit = 0;
 
     // totals
     std::vector<TotalsKey> by{TotalsKey::src, TotalsKey::dst, TotalsKey::sport, TotalsKey::dport, TotalsKey::proto};
@@ -120,6 +123,10 @@ struct RecordsResult {
     std::vector<RecordExample> missing_examples, unexpected_examples, duplicated_examples, altered_examples;
     std::vector<StreamLoss> loss;
     std::vector<ExporterCounts> per_exporter;
+    /// When no collected exporter address is one of the truth's: collected -> truth addresses
+    /// inferred from the records (flow keys, and domains, templates and sequence numbers where
+    /// the collector keeps them), for `--exporter-map`. Empty when it cannot be told.
+    std::vector<std::pair<core::IpAddress, core::IpAddress>> inferred_exporter_map;
     std::vector<std::string> notes;
 };
 
@@ -153,16 +160,28 @@ struct VerifyResult {
     std::optional<RecordsResult> records;
     std::optional<TotalsResult> totals;
     double seconds = 0;
+    std::uint64_t estimated_peak_bytes = 0;  ///< estimate_peak_memory() for this input
+    std::uint64_t memory_limit = 0;          ///< the limit it was held against
 
     bool match() const noexcept;
     /// "MATCH" or "DIFFERENT: 12 missing, 3 altered, ..." (records) / "... keys outside 1%" (totals).
     std::string verdict() const;
 };
 
+/// Peak memory verify needs for a truth file of `truth_bytes` and collected data of
+/// `collected_bytes` (0 when unknown, e.g. a pipe or an nfdump directory). The one place of
+/// this estimate: it follows the matcher's data structures (measured: 10 M records of about
+/// 105 bytes per CSV row take 1.9 GB at the records level), so a change of those (streaming)
+/// updates this function only.
+std::uint64_t estimate_peak_memory(Level level, std::uint64_t truth_bytes, std::uint64_t collected_bytes) noexcept;
+/// Default --memory-limit: half of the machine's physical memory.
+std::uint64_t default_memory_limit() noexcept;
+
 /// Runs a verification. Progress goes to hooks.progress (tasks "verify truth" and "verify
 /// collected", records read), phase timings to hooks.phase ("truth", "index", "collected",
-/// "finish"). Throws UsageError/InputError/IoError/ConfigError for bad input, Interrupted
-/// when hooks.cancel is set (a dump tool it runs is stopped by PID first).
+/// "finish"). Throws UsageError/InputError/IoError/ConfigError for bad input (UsageError before
+/// starting when estimate_peak_memory exceeds the memory limit), Interrupted when hooks.cancel
+/// is set (a dump tool it runs is stopped by PID first).
 VerifyResult verify(const VerifyOptions& options, const RunHooks& hooks = {});
 
 /// Lower-level entry points (tests, `flowlab check`): the truth as a records CSV path.
