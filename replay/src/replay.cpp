@@ -470,7 +470,6 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
     for (std::size_t i = 0; i < socket_of.size(); ++i) {
         st.sources.emplace_back(exporters[i].to_string(), sender.local_endpoint(socket_of[i]));
     }
-
     UdpSink sink(store, sender, std::move(socket_of), plan.get(), shift0, plan ? plan->loop_shift_s() : 0,
                  std::clamp<std::size_t>(c.batch, 1, kMaxBatch), c.stop);
     run_loop(store, lp, sink, c, st);
@@ -481,6 +480,19 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
     st.memory_bytes = store.memory_bytes();
     st.mapped_bytes = store.mapped_bytes();
     st.load_ns = store.load_ns();
+    // After the run: with overlapped loading the exporters are known only at the end.
+    if (o.exporter_src.mode == ExporterSource::Mode::kernel) {
+        // One shared socket: every exporter arrives from the same address, which the user needs
+        // to know to read the collector's output (verify --exporter-map / --ignore exporter).
+        const std::string local = sender.local_endpoint(0);
+        for (const core::IpAddress& e : exporters) st.sources.emplace_back(e.to_string(), local);
+        if (c.note && !exporters.empty()) {
+            std::string list;
+            for (const core::IpAddress& e : exporters) list += (list.empty() ? "" : ", ") + e.to_string();
+            c.note("exporters " + list + " are all sent from " + local +
+                   " (the kernel's choice); --exporter-src auto gives each its own loopback address");
+        }
+    }
     return st;
 }
 

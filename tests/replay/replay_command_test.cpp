@@ -43,6 +43,11 @@ TEST(ReplayCommand, SendsEverythingAndSummarizes) {
     EXPECT_EQ(j["interrupted"], false);
     EXPECT_EQ(j["target"], rx.target());
     EXPECT_GT(j["pps"].get<double>(), 0.0);
+    // Issue 16: without --exporter-src the user is told where the exporters come from.
+    EXPECT_TRUE(contains(r.err, "exporters 192.0.2.1, 192.0.2.2 are all sent from 127.0.0.1:")) << r.err;
+    ASSERT_EQ(j["sources"].size(), 2u) << j.dump();
+    EXPECT_EQ(j["sources"][0]["exporter"], "192.0.2.1");
+    EXPECT_EQ(j["sources"][0]["local"].get<std::string>().rfind("127.0.0.1:", 0), 0u) << j.dump();
 }
 
 TEST(ReplayCommand, ReadsStandardInput) {
