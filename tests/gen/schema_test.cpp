@@ -44,10 +44,10 @@ TEST(Shipped, EveryScenarioPassesTheParser) {
 }
 
 TEST(Shipped, EveryScenarioPassesTheSchemaAndTheSchemaRejectsBadOnes) {
-    if (!test::find_tool("python3")) GTEST_SKIP() << "python3 is not installed";
+    if (!test::find_tool("python3")) FLOWLAB_MISSING_PACKAGE("python3 is not installed");
     const auto probe = test::run({"python3", "-c", "import jsonschema"});
     if (probe.exit_code != 0)
-        GTEST_SKIP() << "python3 jsonschema is not installed (Debian package python3-jsonschema; the CI script installs it)";
+        FLOWLAB_MISSING_PACKAGE("python3 jsonschema is not installed (Debian package python3-jsonschema)");
     std::vector<std::string> argv{"python3", test::source_dir() + "/tests/gen/check_schema.py",
                                   test::source_dir() + "/scenarios/schema.json", "--valid"};
     for (const auto& f : shipped_scenarios()) argv.push_back(f);

@@ -79,7 +79,7 @@ private:
 
 TEST(PacketsModeNetns, InjectedFramesArriveAtThePeer) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: creates network namespaces and a veth pair";
-    if (!find_tool("ip")) GTEST_SKIP() << "iproute2 (ip) is not installed";
+    if (!find_tool("ip")) FLOWLAB_MISSING_PACKAGE("iproute2 (ip) is not installed");
     FLOWLAB_REQUIRE_TOOL("tcpdump");
     VethPair veth;
     if (const std::string why = veth.create(); !why.empty()) {

@@ -15,6 +15,11 @@
 
 namespace flowlab::test {
 
+bool in_ci() {
+    const char* v = std::getenv("FLOWLAB_CI");
+    return v && std::string(v) == "1";
+}
+
 std::vector<std::uint8_t> hex(std::string_view text) {
     std::vector<std::uint8_t> out;
     int hi = -1;

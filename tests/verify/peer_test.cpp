@@ -228,7 +228,7 @@ TEST(PeerSoftflowd, ReadersAgreeOnWhatTheProbeExported) {
     FLOWLAB_REQUIRE_TOOL("tshark");
     TempDir dir;
     const auto mk = flowlab::test::run({kPython, fixture("make_packets.py"), dir / "packets.pcap"});
-    if (mk.exit_code != 0) GTEST_SKIP() << "python3-scapy is needed to build the packet capture: " << mk.err;
+    if (mk.exit_code != 0) FLOWLAB_MISSING_PACKAGE("python3-scapy is needed to build the packet capture: " << mk.err);
     for (int version : {5, 10}) {
         std::uint16_t port = 0;
         const std::string pcap = dir / ("sf" + std::to_string(version) + ".pcap");
