@@ -415,6 +415,22 @@ TEST(Malformed, EveryReaderChecksRanges) {
     }
 }
 
+// README promises tshark -T json and says -T ek is refused with its reason: hold it to that.
+TEST(Detection, TsharkEkIsRefusedWithTheReason) {
+    flowlab::test::TempDir dir;
+    flowlab::test::write_file(dir / "ek.json",
+                              "{\"index\":{\"_index\":\"packets-2023-11-14\",\"_type\":\"doc\"}}\n"
+                              "{\"timestamp\":\"1700000200000\",\"layers\":{\"cflow\":{\"cflow_cflow_version\":\"5\"}}}\n");
+    for (const std::string& spec : {dir / "ek.json", "tshark:" + dir / "ek.json"}) {
+        try {
+            read_all(spec);
+            ADD_FAILURE() << spec << ": accepted";
+        } catch (const flowlab::Error& e) {
+            EXPECT_NE(std::string(e.what()).find("-T json"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(Malformed, BinaryJunkIsEscapedAndCut) {
     const std::string junk = std::string("\x01\x1b[2J") + std::string(500, 'A');
     const std::string e = error_after_edit("crafted/nfdump.csv", "198.51.100.20,40000,80,TCP", "198.51.100.20,40000,80," + junk, "nfdump");
