@@ -355,14 +355,26 @@ TEST(SoftflowdFixtures, V5TimesAgreeModulo2To32Ms) {
 
 // ------------------------------------------------------------------ malformed input: file and line
 
+/// A fixture with `from` replaced by `to`, read as `tool`: the error names the edited line and
+/// says `expect`.
+struct EditCase {
+    const char* file;
+    const char* tool;
+    std::string from, to;
+    const char* expect;
+};
+
+void expect_errors_at_the_edit(const std::vector<EditCase>& cases) {
+    for (const EditCase& c : cases) {
+        const std::string e = error_after_edit(c.file, c.from, c.to, c.tool);
+        const std::uint64_t line = line_of(c.file, c.from);
+        EXPECT_NE(e.find("edited:" + std::to_string(line) + ":"), std::string::npos) << c.file << ": " << e;
+        EXPECT_NE(e.find(c.expect), std::string::npos) << c.file << ": " << e;
+    }
+}
+
 TEST(Malformed, EveryReaderNamesFileAndLine) {
-    struct Case {
-        const char* file;
-        const char* tool;
-        std::string from, to;
-        const char* expect;
-    };
-    const std::vector<Case> cases = {
+    const std::vector<EditCase> cases = {
         {"crafted/records.csv", "flowlab", "198.51.100.20,40000", "198.51.100.x,40000", "is not an IPv4 or IPv6 address"},
         {"crafted/nfdump.json", "nfdump", "\"in_packets\" : 12,", "\"in_packets\" : \"twelve\",", "is not an unsigned number"},
         {"crafted/nfdump.csv", "nfdump", "2023-11-14 22:14:10,2023", "2023-11-14 22:14:XX,2023", "is not a time"},
@@ -373,24 +385,13 @@ TEST(Malformed, EveryReaderNamesFileAndLine) {
          "is not an IPv4 or IPv6 address"},
         {"crafted/goflow2.json", "goflow2", "\"bytes\":9000", "\"bytes\":-9000", "is not an unsigned number"},
     };
-    for (const Case& c : cases) {
-        const std::string e = error_after_edit(c.file, c.from, c.to, c.tool);
-        const std::uint64_t line = line_of(c.file, c.from);
-        EXPECT_NE(e.find("edited:" + std::to_string(line) + ":"), std::string::npos) << c.file << ": " << e;
-        EXPECT_NE(e.find(c.expect), std::string::npos) << c.file << ": " << e;
-    }
+    expect_errors_at_the_edit(cases);
 }
 
 // Values outside a field's range are bad input in every reader (exit 2 from the command), never
 // an "altered" record: the message names the file, the line and the field.
 TEST(Malformed, EveryReaderChecksRanges) {
-    struct Case {
-        const char* file;
-        const char* tool;
-        std::string from, to;
-        const char* expect;
-    };
-    const std::vector<Case> cases = {
+    const std::vector<EditCase> cases = {
         {"crafted/records.csv", "flowlab", "198.51.100.20,40000", "198.51.100.20,70000", "sport"},
         {"crafted/nfdump.json", "nfdump", "\"src_port\" : 40000,", "\"src_port\" : 70000,", "70000 is out of range for sport (0-65535)"},
         {"crafted/nfdump.json", "nfdump", "\"src_mask\" : 0,", "\"src_mask\" : 200,", "200 is out of range for src_mask (0-128)"},
@@ -407,12 +408,7 @@ TEST(Malformed, EveryReaderChecksRanges) {
         {"crafted/goflow2.json", "goflow2", "\"bytes\":9000,\"packets\":12", "\"bytes\":9000,\"packets\":12,\"src_port\":70000", "70000 is out of range for sport"},
         {"crafted/goflow2.json", "goflow2", "\"bytes\":9000,\"packets\":12", "\"bytes\":9000,\"packets\":12,\"ip_tos\":256", "256 is out of range for tos"},
     };
-    for (const Case& c : cases) {
-        const std::string e = error_after_edit(c.file, c.from, c.to, c.tool);
-        const std::uint64_t line = line_of(c.file, c.from);
-        EXPECT_NE(e.find("edited:" + std::to_string(line) + ":"), std::string::npos) << c.file << ": " << e;
-        EXPECT_NE(e.find(c.expect), std::string::npos) << c.file << ": " << e;
-    }
+    expect_errors_at_the_edit(cases);
 }
 
 // README promises tshark -T json and says -T ek is refused with its reason: hold it to that.
