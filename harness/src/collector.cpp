@@ -104,10 +104,15 @@ RunSpec parse_run_spec(const CollectorProfile& p) {
     if (run.is_null())
         bad(p, "/run", "this profile has no \"run\" object, so flowlab check cannot start the collector");
     RunSpec s;
-    static const std::vector<std::string> allowed = {"start", "config", "stop", "collected"};
+    static const std::vector<std::string> allowed = {"start", "config", "ready_log", "stop", "collected"};
     for (auto it = run.begin(); it != run.end(); ++it)
         if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
-            bad(p, "/run/" + it.key(), "unknown key (expected start, config, stop, collected)");
+            bad(p, "/run/" + it.key(), "unknown key (expected start, config, ready_log, stop, collected)");
+    if (run.contains("ready_log")) {
+        if (!run["ready_log"].is_string() || run["ready_log"].get<std::string>().empty())
+            bad(p, "/run/ready_log", "expected the text the collector logs once it takes data");
+        s.ready_log = run["ready_log"].get<std::string>();
+    }
     if (!run.contains("start") || !run["start"].is_array() || run["start"].empty())
         bad(p, "/run/start", "expected a non-empty array of strings: the command that starts the collector");
     for (std::size_t i = 0; i < run["start"].size(); ++i) {
@@ -208,13 +213,22 @@ CollectorRun::CollectorRun(const CollectorProfile& profile, CollectorRunOptions 
 
     const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
     const std::string doing = "while waiting for collector " + name_ + " to listen on port " + std::to_string(port_);
-    while (!udp_socket_state(port_)) {
+    auto ready = [&] {
+        if (!udp_socket_state(port_)) return false;
+        if (!spec_.ready_log) return true;
+        std::ifstream log(log_path_);
+        for (std::string line; std::getline(log, line);)
+            if (line.find(*spec_.ready_log) != std::string::npos) return true;
+        return false;
+    };
+    while (!ready()) {
         check_alive("before listening on port " + std::to_string(port_));
         if (std::chrono::steady_clock::now() > deadline) {
             process_.stop(SIGKILL, std::chrono::milliseconds(0));
             throw IoError("collector " + name_ + " (pid " + std::to_string(process_.pid()) + ") did not bind UDP port " +
-                          std::to_string(port_) + " within " + ms_text(options_.ready_timeout) + "; " + log_path_ + ":\n" +
-                          log_tail());
+                          std::to_string(port_) +
+                          (spec_.ready_log ? " and log \"" + *spec_.ready_log + "\"" : std::string()) + " within " +
+                          ms_text(options_.ready_timeout) + "; " + log_path_ + ":\n" + log_tail());
         }
         pause_or_stop(hooks_, doing);
     }

@@ -8,6 +8,7 @@
 ///     "run": {
 ///       "start":  ["nfcapd", "-b", "{address}", "-p", "{port}", "-w", "{dir}", "-t", "3600"],
 ///       "config": {"file": "nfacctd.conf", "lines": ["nfacctd_port: {port}", ...]},  (optional)
+///       "ready_log": "JSON: setting object handlers",  (optional)
 ///       "stop":   {"signal": "TERM", "quiet_file": "{dir}/flows.json", "quiet_for": "3s"},
 ///       "collected": "nfdump:{dir}"
 ///     }
@@ -15,7 +16,9 @@
 /// {address}, {port}, {dir} (the collector's output directory, which holds nothing else) and
 /// {work} (the run directory: the config file and collector.log) are replaced everywhere.
 /// The collector's stdout and stderr go to {work}/collector.log, quoted in every error about
-/// it. It is "ready" once a UDP socket is bound to the port (/proc/net/udp{,6}); "drained"
+/// it. It is "ready" once a UDP socket is bound to the port (/proc/net/udp{,6}) and, with
+/// ready_log, its log holds that text (nfacctd binds the port up to a second before its print
+/// plugin takes data on a busy machine; what arrives meanwhile is lost); "drained"
 /// once that socket's receive queue is empty; with quiet_file, "quiet" once that file has not
 /// grown for quiet_for. Every wait checks the hooks' cancel token (Interrupted within 50 ms);
 /// a run destroyed before stop() kills the collector by PID and says so through hooks.note.
@@ -39,6 +42,7 @@ namespace flowlab::harness {
 struct RunSpec {
     std::vector<std::string> start;
     std::optional<std::string> config_file;
+    std::optional<std::string> ready_log;  ///< text in the collector's log that says it takes data
     std::vector<std::string> config_lines;
     int stop_signal = 15;
     std::optional<std::string> quiet_file;
