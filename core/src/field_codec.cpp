@@ -348,48 +348,6 @@ const Sampler* OptionsTables::only_sampler() const noexcept {
     return nullptr;
 }
 
-namespace {
-
-/// RFC 7011 8 "logical order": of a record's occurrences of one address column, an all-zero
-/// address of one family is no address when the record also carries the other family; of the
-/// rest, the last (innermost header) is the flow's and the first, if there are two or more,
-/// is the tunnel's (outer header).
-void resolve_addresses(PartialRecord& p) {
-    FlowRecord& r = p.rec;
-    bool specified[7] = {};
-    for (const auto& a : p.addresses)
-        if (!a.address.is_unspecified()) specified[a.family] = true;
-    auto pick = [&](Field column, Field tunnel) {
-        const AddressOccurrence* first = nullptr;
-        const AddressOccurrence* last = nullptr;
-        std::size_t n = 0;
-        for (const auto& a : p.addresses) {
-            if (a.field != column) continue;
-            const std::uint8_t other = a.family == 4 ? 6 : 4;
-            if (a.address.is_unspecified() && specified[other]) continue;
-            if (!first) first = &a;
-            last = &a;
-            ++n;
-        }
-        if (last) r.set_address(column, last->address);
-        if (n >= 2 && tunnel != Field::exporter) r.set_address(tunnel, first->address);
-        return last ? last->family : std::uint8_t{0};
-    };
-    std::uint8_t family = pick(Field::src, Field::tunnel_src);
-    const std::uint8_t dst_family = pick(Field::dst, Field::tunnel_dst);
-    if (!family) family = dst_family;
-    pick(Field::next_hop, Field::exporter);
-    // Family-bound numbers (masks, ICMP) follow the flow's family; the last of that family wins.
-    for (const auto& n : p.family_numbers)
-        if (!family || n.family == family) r.set_number(n.field, n.value);
-    if (family) {
-        // A column the flow's family did not fill takes the other family's last value.
-        for (const auto& n : p.family_numbers)
-            if (n.family != family && !r.has(n.field)) r.set_number(n.field, n.value);
-    }
-}
-
-}  // namespace
 
 bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageContext& ctx,
                    SamplingSource* sampling_source) {
@@ -400,7 +358,7 @@ bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageCon
     r.set_number(Field::export_ms, static_cast<std::uint64_t>(ctx.export_ms));
     r.set_number(Field::version, static_cast<std::uint64_t>(ctx.protocol));
     if (ctx.protocol != Protocol::v5) r.set_number(Field::template_id, template_id);
-    if (!p.addresses.empty() || !p.family_numbers.empty()) resolve_addresses(p);
+    if (!p.addresses.empty() || !p.family_numbers.empty()) resolve_repeated_elements(p.addresses, p.family_numbers, r);
 
     bool resolved = true;
     if (p.has_start_uptime || p.has_end_uptime) {

@@ -15,6 +15,7 @@
 
 #include "flowlab/core/flow_record.hpp"
 #include "flowlab/core/ie_catalog.hpp"
+#include "flowlab/core/repeated_elements.hpp"
 #include "flowlab/core/template.hpp"
 
 namespace flowlab::core::detail {
@@ -79,19 +80,6 @@ struct CompiledTemplate {
 std::string compile_template(const Template& t, Protocol p, bool keep_extra, CompiledTemplate& out,
                              std::vector<std::string>& field_problems,
                              const Registry& registry = Registry::standard());
-
-/// One address element of a record whose template needs the repeated-element rule.
-struct AddressOccurrence {
-    Field field;
-    std::uint8_t family;
-    IpAddress address;
-};
-/// One family-bound number (mask, ICMP) of such a record.
-struct FamilyNumber {
-    Field field;
-    std::uint8_t family;
-    std::uint64_t value;
-};
 
 /// What a record says before the message context turns relative times into absolute ones
 /// and the options tables name its sampler, interfaces and VRFs.

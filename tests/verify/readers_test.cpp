@@ -7,7 +7,10 @@
 #include <regex>
 #include <sstream>
 
+#include "flowlab/core/decoder.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/pcap_io.hpp"
+#include "msg_builder.hpp"
 #include "readers/flowlab_csv.hpp"
 #include "verify_helpers.hpp"
 
@@ -587,6 +590,116 @@ TEST(ParallelCsv, TinyBlocksGiveTheSameRecordsAndLines) {
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find("bad.csv:" + std::to_string(lines) + ": "), std::string::npos) << e.what();
     }
+}
+
+// ------------------------------------------------------------------ the columns decode added
+
+// tshark lists every occurrence of a repeated element (an array with --no-duplicate-keys, repeated
+// keys without it): the reader applies RFC 7011's logical order as flowlab decode does, so a
+// tunnelled flow's addresses are the inner header's and the outer ones are tunnel_src/_dst; an
+// all-zero address of one family beside the other family is no address. VRF ids (234/235) are
+// per record. The reference is flowlab's decoder on the same messages, through real tshark.
+TEST(TsharkReader, TunnelsAndVrfsAsFlowlabDecodeResolvesThem) {
+    FLOWLAB_REQUIRE_TOOL("tshark");
+    constexpr std::uint32_t kSecs = 1'700'000'000;
+    flowlab::test::MsgBuilder t = flowlab::test::MsgBuilder::ipfix(1, 0, kSecs);
+    t.set(2)
+        .template_record(500, {{8, 4}, {12, 4}, {27, 16}, {28, 16}, {9, 1}, {29, 1}, {4, 1}})
+        .template_record(501, {{8, 4}, {12, 4}, {4, 1}, {8, 4}, {12, 4}, {4, 1}, {7, 2}, {234, 4}, {235, 4}})
+        .end_set();
+    auto v6 = [](flowlab::test::MsgBuilder& b, std::uint32_t last) { b.u32(0x20010db8).u32(0).u32(0).u32(last); };
+    flowlab::test::MsgBuilder d = flowlab::test::MsgBuilder::ipfix(1, 1, kSecs);
+    d.set(500).u32(0xC0000201).u32(0xC0000202).u64(0).u64(0).u64(0).u64(0).u8(24).u8(0).u8(6);
+    d.u32(0).u32(0);
+    v6(d, 1);
+    v6(d, 2);
+    d.u8(0).u8(64).u8(17).end_set();
+    d.set(501).u32(0xCB007101).u32(0xCB007102).u8(4).u32(0x0A000001).u32(0x0A000002).u8(6).u16(22).u32(7).u32(9).end_set();
+    const std::vector<std::vector<std::uint8_t>> messages = {t.build(), d.build()};
+
+    flowlab::test::TempDir dir;
+    const core::IpAddress exporter = ip("192.0.2.10");
+    std::vector<FlowRecord> decoded;
+    {
+        core::PcapWriter w(dir / "x.pcap");
+        core::Decoder dec;
+        std::int64_t ns = std::int64_t{kSecs} * 1'000'000'000;
+        std::uint64_t n = 0;
+        for (const auto& m : messages) {
+            w.write_udp(ns += 1'000'000, {exporter, 40000}, {ip("198.51.100.1"), 4739}, m);
+            dec.decode(core::ExportDatagram{m, exporter, 40000, ++n}, decoded);
+        }
+        w.commit();
+    }
+    ASSERT_EQ(decoded.size(), 3u);
+    ASSERT_TRUE(decoded[2].has(Field::tunnel_src));  // the decoder's side of the comparison is what it should be
+    EXPECT_EQ(decoded[2].src, ip("10.0.0.1"));
+    EXPECT_EQ(decoded[2].tunnel_src, ip("203.0.113.1"));
+
+    const FieldSet compared{Field::src,        Field::dst,        Field::tunnel_src, Field::tunnel_dst, Field::src_mask,
+                            Field::dst_mask,   Field::proto,      Field::dport,      Field::vrf_in_id,  Field::vrf_out_id,
+                            Field::exporter,   Field::domain,     Field::template_id};
+    for (const bool no_duplicate_keys : {true, false}) {
+        std::vector<std::string> argv = {*flowlab::test::find_tool("tshark"), "-r", dir / "x.pcap", "-T", "json", "-J", "ip ipv6 cflow"};
+        if (no_duplicate_keys) argv.insert(argv.begin() + 5, "--no-duplicate-keys");
+        const auto r = flowlab::test::run(argv, {"TZ=UTC"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        flowlab::test::write_file(dir / "t.json", r.out);
+        const auto rs = read_all("tshark:" + dir / "t.json");
+        ASSERT_EQ(rs.size(), decoded.size()) << r.out;
+        for (std::size_t i = 0; i < rs.size(); ++i) {
+            const FieldSet differ = core::differing_fields(decoded[i], rs[i], compared);
+            for (std::size_t f = 0; f < core::kFieldCount; ++f)
+                if (differ.has(static_cast<Field>(f)))
+                    ADD_FAILURE() << "--no-duplicate-keys " << no_duplicate_keys << ", record " << i << ": "
+                                  << core::field_name(static_cast<Field>(f)) << " differs";
+        }
+        EXPECT_EQ(rs[2].vrf_in_id, 7u);
+        EXPECT_EQ(rs[2].vrf_out_id, 9u);
+        EXPECT_FALSE(rs[0].has(Field::tunnel_src));
+    }
+}
+
+TEST(NfdumpReader, JsonTunnelAndVrfColumns) {
+    flowlab::test::TempDir dir;
+    std::string text = slurp(fixture("crafted/nfdump.json"));
+    const std::string at = "\t\"ip4_router\" : \"127.0.0.1\",\n";
+    const auto pos = text.find(at);
+    ASSERT_NE(pos, std::string::npos);
+    text.insert(pos + at.size(), "\t\"src4_tun_ip\" : \"203.0.113.1\",\n\t\"dst6_tun_ip\" : \"2001:db8::2\",\n"
+                                 "\t\"ingress_vrf\" : \"7\",\n\t\"egress_vrf\" : \"4294967295\",\n");
+    flowlab::test::write_file(dir / "n.json", text);
+    const auto rs = read_all("nfdump:" + dir / "n.json");
+    const FlowRecord& r = find(rs, "192.0.2.10", "198.51.100.20", 1700000050750);
+    EXPECT_EQ(r.tunnel_src, ip("203.0.113.1"));
+    EXPECT_EQ(r.tunnel_dst, ip("2001:db8::2"));
+    EXPECT_EQ(r.vrf_in_id, 7u);
+    EXPECT_EQ(r.vrf_out_id, 4294967295u);
+    EXPECT_TRUE(open_collected(parse_collected_spec(dir / "n.json"))->traits().carried.has(Field::vrf_in_id));
+    EXPECT_FALSE(find(rs, "198.51.100.20", "192.0.2.10", 1700000050760).has(Field::tunnel_src));
+    EXPECT_NE(error_after_edit("crafted/nfdump.json", at, at + "\t\"ingress_vrf\" : \"4294967296\",\n", "nfdump")
+                  .find("4294967296 is out of range for vrf_in_id (0-4294967295)"),
+              std::string::npos);
+    EXPECT_NE(error_after_edit("crafted/nfdump.json", at, at + "\t\"src4_tun_ip\" : \"203.0.113.256\",\n", "nfdump")
+                  .find("is not an IPv4 or IPv6 address (tunnel_src)"),
+              std::string::npos);
+}
+
+TEST(PmacctReader, TunnelPrimitives) {
+    const std::string from = "\"event_type\": \"purge\", \"iface_in\": 3,";
+    flowlab::test::TempDir dir;
+    std::string text = slurp(fixture("crafted/pmacct.json"));
+    const auto pos = text.find(from);
+    ASSERT_NE(pos, std::string::npos);
+    text.replace(pos, from.size(), "\"event_type\": \"purge\", \"tunnel_ip_src\": \"203.0.113.1\", \"tunnel_ip_dst\": \"\", \"iface_in\": 3,");
+    flowlab::test::write_file(dir / "p.json", text);
+    const auto rs = read_all("pmacct:" + dir / "p.json");
+    ASSERT_FALSE(rs.empty());
+    EXPECT_EQ(rs[0].tunnel_src, ip("203.0.113.1"));
+    EXPECT_FALSE(rs[0].has(Field::tunnel_dst));  // pmacct prints "" for an address it does not have
+    EXPECT_NE(error_after_edit("crafted/pmacct.json", from, "\"event_type\": \"purge\", \"tunnel_ip_src\": \"x\", \"iface_in\": 3,", "pmacct")
+                  .find("\"tunnel_ip_src\": 'x' is not an IPv4 or IPv6 address"),
+              std::string::npos);
 }
 
 }  // namespace

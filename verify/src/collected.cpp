@@ -89,7 +89,8 @@ ReaderTraits traits_of(CollectedFormat format) {
             t.note = "flowlab's own decoder output: every field, exact";
             break;
         case CollectedFormat::nfdump_json:
-            t.carried = flow_fields | FieldSet{Field::exporter, Field::next_hop, Field::icmp_type, Field::icmp_code};
+            t.carried = flow_fields | FieldSet{Field::exporter,   Field::next_hop,   Field::icmp_type, Field::icmp_code,
+                                               Field::tunnel_src, Field::tunnel_dst, Field::vrf_in_id, Field::vrf_out_id};
             t.scales_sampling_versions = 1u << 5;
             t.note = "nfdump: times in ms; multiplies v5 packets/bytes by the exporter's sampling rate; "
                      "no domain, version, sequence or template";
@@ -110,8 +111,9 @@ ReaderTraits traits_of(CollectedFormat format) {
             break;
         case CollectedFormat::pmacct_csv:
         case CollectedFormat::pmacct_json:
-            t.carried = flow_fields | FieldSet{Field::exporter, Field::domain, Field::sampling_interval, Field::version,
-                                               Field::sequence, Field::export_ms, Field::icmp_type, Field::icmp_code};
+            t.carried = flow_fields | FieldSet{Field::exporter, Field::domain,    Field::sampling_interval, Field::version,
+                                               Field::sequence, Field::export_ms, Field::icmp_type,         Field::icmp_code,
+                                               Field::tunnel_src, Field::tunnel_dst};
             t.flow_time = TimeRule{1, 999};
             t.export_time = TimeRule{1000, 0};
             t.sums_equal_records = true;

@@ -3,7 +3,8 @@
 /// What 1.7.1 prints (measured, see PEERS.md): json is an array of pretty-printed objects with
 /// times "YYYY-MM-DDTHH:MM:SS.mmm" in *local* time (run nfdump with TZ=UTC), protocol as a
 /// number, flags as an 8-character string ("...AP.SF"), ICMP as icmp_type/icmp_code, the
-/// exporter as ip4_router/ip6_router. csv has a header (ts,te,td,sa,da,...), times in whole
+/// exporter as ip4_router/ip6_router, tunnel addresses as src4_tun_ip/dst4_tun_ip (6 for IPv6),
+/// VRF ids as ingress_vrf/egress_vrf (numbers in strings). csv has a header (ts,te,td,sa,da,...), times in whole
 /// seconds, protocol names ("TCP"), ICMP type<<8|code in dp, and a "Summary" trailer. pipe is
 /// af|first_ms|last_ms|proto|sa[4]|sp|da[4]|dp|src_as|dst_as|in|out|flags|tos|packets|bytes
 /// with addresses as four 32-bit words. An empty selection prints "No matching flows" in all
@@ -46,6 +47,10 @@ const ColumnTable& nfdump_json_keys() {
         {"dst_as", {Field::dst_as, Syntax::uint}},            {"ip4_next_hop", {Field::next_hop, Syntax::address}},
         {"ip6_next_hop", {Field::next_hop, Syntax::address}}, {"ip4_router", {Field::exporter, Syntax::address}},
         {"ip6_router", {Field::exporter, Syntax::address}},
+        // Decoded from the exporter's repeated address elements (tunnel) and 234/235.
+        {"src4_tun_ip", {Field::tunnel_src, Syntax::address}}, {"src6_tun_ip", {Field::tunnel_src, Syntax::address}},
+        {"dst4_tun_ip", {Field::tunnel_dst, Syntax::address}}, {"dst6_tun_ip", {Field::tunnel_dst, Syntax::address}},
+        {"ingress_vrf", {Field::vrf_in_id, Syntax::uint}},     {"egress_vrf", {Field::vrf_out_id, Syntax::uint}},
     };
     return t;
 }

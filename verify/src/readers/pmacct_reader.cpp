@@ -4,9 +4,10 @@
 /// Names (pmacct 1.7.7): CSV header SRC_IP, DST_IP, SRC_PORT, DST_PORT, PROTOCOL, TOS,
 /// TCP_FLAGS, IN_IFACE, OUT_IFACE, SRC_AS, DST_AS, SRC_MASK, DST_MASK, PEER_SRC_IP,
 /// SAMPLING_RATE, TIMESTAMP_START, TIMESTAMP_END, TIMESTAMP_EXPORT, EXPORT_PROTO_SEQNO,
-/// EXPORT_PROTO_VERSION, EXPORT_PROTO_SYSID, PACKETS, BYTES; JSON ip_src, ip_dst, port_src,
+/// EXPORT_PROTO_VERSION, EXPORT_PROTO_SYSID, TUNNEL_SRC_IP, TUNNEL_DST_IP, PACKETS, BYTES; JSON ip_src, ip_dst, port_src,
 /// port_dst, ip_proto, tos, tcp_flags (a string), iface_in, iface_out, as_src, as_dst,
-/// mask_src, mask_dst, peer_ip_src, sampling_rate, timestamp_start, ... packets, bytes.
+/// mask_src, mask_dst, peer_ip_src, sampling_rate, timestamp_start, ... tunnel_ip_src,
+/// tunnel_ip_dst (aggregate tunnel_src_host, tunnel_dst_host), packets, bytes.
 /// Protocols print as numbers with print_num_protos, as names otherwise; times as
 /// "secs.usecs" with timestamps_since_epoch, as "YYYY-MM-DD HH:MM:SS.usecs" otherwise (UTC
 /// with timestamps_utc). EXPORT_PROTO_SYSID is the v9 source id / IPFIX observation domain
@@ -58,6 +59,8 @@ constexpr PmacctPrimitive kPrimitives[] = {
     {"export_proto_seqno", "EXPORT_PROTO_SEQNO", {Field::sequence, Syntax::uint}},
     {"export_proto_version", "EXPORT_PROTO_VERSION", {Field::version, Syntax::uint}},
     {"export_proto_sysid", "EXPORT_PROTO_SYSID", {Field::domain, Syntax::uint}},
+    {"tunnel_ip_src", "TUNNEL_SRC_IP", {Field::tunnel_src, Syntax::address_or_empty}},
+    {"tunnel_ip_dst", "TUNNEL_DST_IP", {Field::tunnel_dst, Syntax::address_or_empty}},
     {"packets", "PACKETS", {Field::packets, Syntax::uint}},
     {"bytes", "BYTES", {Field::bytes, Syntax::uint}},
 };

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/repeated_elements.hpp"
 #include "columns.hpp"
 #include "json_scanner.hpp"
 #include "readers.hpp"
@@ -44,14 +45,20 @@ enum class Special : std::uint8_t { none, rel_start, rel_end, abs_start, abs_end
 struct TsharkKey {
     Column column;
     Special special = Special::none;
+    /// 4 or 6 for an address or a family-bound number (mask, ICMP): resolved with the record's
+    /// other occurrences by RFC 7011's logical order, as flowlab decode does (tunnels).
+    std::uint8_t family = 0;
 };
 
 const std::unordered_map<std::string_view, TsharkKey>& tshark_record_keys() {
     using S = Syntax;
     static const std::unordered_map<std::string_view, TsharkKey> t = {
-        {"srcaddr", {{Field::src, S::address}}},          {"srcaddrv6", {{Field::src, S::address}}},
-        {"dstaddr", {{Field::dst, S::address}}},          {"dstaddrv6", {{Field::dst, S::address}}},
-        {"nexthop", {{Field::next_hop, S::address}}},     {"nexthopv6", {{Field::next_hop, S::address}}},
+        {"srcaddr", {{Field::src, S::address}, Special::none, 4}},
+        {"srcaddrv6", {{Field::src, S::address}, Special::none, 6}},
+        {"dstaddr", {{Field::dst, S::address}, Special::none, 4}},
+        {"dstaddrv6", {{Field::dst, S::address}, Special::none, 6}},
+        {"nexthop", {{Field::next_hop, S::address}, Special::none, 4}},
+        {"nexthopv6", {{Field::next_hop, S::address}, Special::none, 6}},
         {"srcport", {{Field::sport, S::uint_or_hex}}},    {"dstport", {{Field::dport, S::uint_or_hex}}},
         {"protocol", {{Field::proto, S::uint_or_hex}}},   {"tos", {{Field::tos, S::uint_or_hex}}},
         {"tcpflags", {{Field::tcp_flags, S::uint_or_hex}}}, {"tcpflags16", {{Field::tcp_flags, S::uint_or_hex}}},
@@ -59,11 +66,16 @@ const std::unordered_map<std::string_view, TsharkKey>& tshark_record_keys() {
         {"octets", {{Field::bytes, S::uint_or_hex}}},     {"octets64", {{Field::bytes, S::uint_or_hex}}},
         {"inputint", {{Field::in_if, S::uint_or_hex}}},   {"outputint", {{Field::out_if, S::uint_or_hex}}},
         {"srcas", {{Field::src_as, S::uint_or_hex}}},     {"dstas", {{Field::dst_as, S::uint_or_hex}}},
-        {"srcmask", {{Field::src_mask, S::uint_or_hex}}}, {"srcmaskv6", {{Field::src_mask, S::uint_or_hex}}},
-        {"dstmask", {{Field::dst_mask, S::uint_or_hex}}}, {"dstmaskv6", {{Field::dst_mask, S::uint_or_hex}}},
+        {"srcmask", {{Field::src_mask, S::uint_or_hex}, Special::none, 4}},
+        {"srcmaskv6", {{Field::src_mask, S::uint_or_hex}, Special::none, 6}},
+        {"dstmask", {{Field::dst_mask, S::uint_or_hex}, Special::none, 4}},
+        {"dstmaskv6", {{Field::dst_mask, S::uint_or_hex}, Special::none, 6}},
         {"flow_end_reason", {{Field::end_reason, S::uint_or_hex}}},
-        {"icmp_ipv4_type", {{Field::icmp_type, S::uint_or_hex}}}, {"icmp_ipv6_type", {{Field::icmp_type, S::uint_or_hex}}},
-        {"icmp_ipv4_code", {{Field::icmp_code, S::uint_or_hex}}}, {"icmp_ipv6_code", {{Field::icmp_code, S::uint_or_hex}}},
+        {"icmp_ipv4_type", {{Field::icmp_type, S::uint_or_hex}, Special::none, 4}},
+        {"icmp_ipv6_type", {{Field::icmp_type, S::uint_or_hex}, Special::none, 6}},
+        {"icmp_ipv4_code", {{Field::icmp_code, S::uint_or_hex}, Special::none, 4}},
+        {"icmp_ipv6_code", {{Field::icmp_code, S::uint_or_hex}, Special::none, 6}},
+        {"ingress_vrfid", {{Field::vrf_in_id, S::uint_or_hex}}}, {"egress_vrfid", {{Field::vrf_out_id, S::uint_or_hex}}},
         {"sampling_interval", {{Field::sampling_interval, S::uint_or_hex}}},
         {"timestart", {{Field::first_ms, S::seconds}, Special::rel_start}},
         {"timeend", {{Field::last_ms, S::seconds}, Special::rel_end}},
@@ -79,6 +91,8 @@ const std::unordered_map<std::string_view, TsharkKey>& tshark_record_keys() {
 /// One data record: the fields stored as they are, and those that need the header.
 struct Rec {
     FlowRecord direct;
+    std::vector<core::AddressOccurrence> addresses;
+    std::vector<core::FamilyNumber> family_numbers;
     std::optional<std::uint64_t> icmp_type_code;
     std::optional<std::int64_t> rel_start, rel_end, abs_start, abs_end, sys_init;
 };
@@ -305,10 +319,17 @@ private:
         auto check = [&](std::optional<std::string> err) {
             if (err) fail("\"" + key + "\": " + *err);
         };
-        if (k.special == Special::none) return check(apply_column(k.column, v, rec.direct));
+        if (k.special == Special::none && !k.family) return check(apply_column(k.column, v, rec.direct));
         // The rest is parsed into a scratch record first, so range and syntax checks are the same.
         FlowRecord scratch;
         check(apply_column(k.column, v, scratch));
+        if (k.family) {
+            if (const core::IpAddress* a = scratch.address(k.column.field))
+                rec.addresses.push_back({k.column.field, k.family, *a});
+            else
+                rec.family_numbers.push_back({k.column.field, k.family, scratch.number(k.column.field)});
+            return;
+        }
         const auto value = static_cast<std::int64_t>(scratch.number(k.column.field));
         switch (k.special) {
             case Special::rel_start: rec.rel_start = value; break;
@@ -328,6 +349,14 @@ private:
             t = json_.next();
             if (t == JsonToken::begin_object) {
                 read_members(rec);  // cflow.timedelta_tree, cflow.tcpflags_tree, ...
+            } else if (starts_with(key, "cflow.") && t == JsonToken::begin_array) {
+                // --no-duplicate-keys gathers a repeated element into an array: every
+                // occurrence counts, in record order (the outer and inner header of a tunnel).
+                JsonToken e;
+                while ((e = json_.next()) != JsonToken::end_array) {
+                    if (e == JsonToken::string || e == JsonToken::number) record_field(rec, key, std::string(json_.text()));
+                    else json_.skip_value(e);
+                }
             } else if (starts_with(key, "cflow.")) {
                 if (auto v = leaf(t)) record_field(rec, key, *v);
             } else {
@@ -340,6 +369,7 @@ private:
         const std::uint64_t line = json_.line();
         Rec rec;
         read_members(rec);
+        core::resolve_repeated_elements(rec.addresses, rec.family_numbers, rec.direct);
         const std::uint32_t domain = h.version == 5 ? static_cast<std::uint32_t>((h.engine_type.value_or(0) << 8) | h.engine_id.value_or(0))
                                                     : static_cast<std::uint32_t>(h.source_id.value_or(0));
         const auto stream = std::make_tuple(exporter_ ? *exporter_ : core::IpAddress{}, domain);
