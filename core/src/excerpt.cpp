@@ -52,11 +52,12 @@ bool invisible(char32_t cp) {
            (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF;
 }
 
-/// Appends the escaped form of the character at s[i]; returns the bytes it used.
-std::size_t escape_one(std::string_view s, std::size_t i, std::string& out) {
+/// Appends the escaped form of the character at s[i]; returns the bytes it used. `quoted`: the
+/// excerpt goes between double quotes, so `"` and `\` are escaped too.
+std::size_t escape_one(std::string_view s, std::size_t i, std::string& out, bool quoted) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x7F) {
-        if (c == '"' || c == '\\') out += '\\';
+        if (quoted && (c == '"' || c == '\\')) out += '\\';
         out += static_cast<char>(c);
         return 1;
     }
@@ -90,12 +91,12 @@ std::size_t escape_one(std::string_view s, std::size_t i, std::string& out) {
 }
 
 /// Escapes s[from, ...) until the output would pass `limit` characters; returns the bytes used.
-std::size_t escape_until(std::string_view s, std::size_t from, std::size_t limit, std::string& out) {
+std::size_t escape_until(std::string_view s, std::size_t from, std::size_t limit, std::string& out, bool quoted = true) {
     std::size_t i = from;
     std::string one;
     while (i < s.size()) {
         one.clear();
-        const std::size_t n = escape_one(s, i, one);
+        const std::size_t n = escape_one(s, i, one, quoted);
         if (out.size() + one.size() > limit) break;
         out += one;
         i += n;
@@ -128,11 +129,11 @@ MarkedExcerpt excerpt_at(std::string_view line, std::size_t offset, std::size_t 
     while (start > 0 && start < line.size() && (static_cast<unsigned char>(line[start]) & 0xC0) == 0x80) --start;
     MarkedExcerpt m;
     if (start > 0) m.text = "...";
-    const std::size_t before = escape_until(line.substr(0, offset), start, limit, m.text);
+    const std::size_t before = escape_until(line.substr(0, offset), start, limit, m.text, false);
     // Display columns, not bytes: a kept UTF-8 character is one column.
     for (const char c : m.text) m.caret += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
     const std::size_t at = start + before;
-    const std::size_t after = escape_until(line, at, m.text.size() + limit / 2 + 8, m.text);
+    const std::size_t after = escape_until(line, at, m.text.size() + limit / 2 + 8, m.text, false);
     if (at + after < line.size()) m.text += "...";
     return m;
 }

@@ -14,25 +14,42 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+namespace core {
+/// A place in a text file: 1-based line and column (columns count characters).
+struct TextPosition {
+    std::uint64_t line = 0;
+    std::uint64_t column = 0;
+};
+}  // namespace core
+
 /// A scenario, profile or other configuration is wrong. `where` is a JSON pointer
-/// ("/activities/3/size/mean") or "" for the whole document; `file` names the file.
+/// ("/activities/3/size/mean") or "" for the whole document; `file` names the file; the
+/// position, when known, is where that value starts in the file ("office.json:12:20: ...").
 class ConfigError : public Error {
 public:
-    ConfigError(std::string file, std::string json_pointer, const std::string& what_expected)
-        : Error(format(file, json_pointer, what_expected)), file_(std::move(file)),
-          pointer_(std::move(json_pointer)) {}
+    ConfigError(std::string file, std::string json_pointer, const std::string& what_expected,
+                std::optional<core::TextPosition> at = std::nullopt)
+        : Error(format(file, at, json_pointer, what_expected)), file_(std::move(file)),
+          pointer_(std::move(json_pointer)), detail_(what_expected), at_(at) {}
     const std::string& file() const noexcept { return file_; }
     const std::string& pointer() const noexcept { return pointer_; }
+    /// What was expected, without the place.
+    const std::string& detail() const noexcept { return detail_; }
+    const std::optional<core::TextPosition>& position() const noexcept { return at_; }
 
 private:
-    static std::string format(const std::string& file, const std::string& ptr, const std::string& msg) {
+    static std::string format(const std::string& file, const std::optional<core::TextPosition>& at,
+                              const std::string& ptr, const std::string& msg) {
         std::string s = file.empty() ? std::string("config") : file;
+        if (at) s += ":" + std::to_string(at->line) + ":" + std::to_string(at->column);
         s += ": ";
         if (!ptr.empty()) s += ptr + ": ";
         return s + msg;
     }
     std::string file_;
     std::string pointer_;
+    std::string detail_;
+    std::optional<core::TextPosition> at_;
 };
 
 /// Input data (pcap, collector output, CSV) that cannot be used. Names the file and the place:

@@ -24,8 +24,9 @@ std::string excerpt(std::string_view bytes, std::size_t limit = kExcerptLimit);
 /// `"GET /index.html HTTP/1.1\r\nHost: ..." (812 bytes)`.
 std::string quote(std::string_view bytes, std::size_t limit = kExcerptLimit);
 
-/// A window of one line of text around byte `offset`, escaped, with the column of the
-/// offset's character in the escaped text (for a caret line under it).
+/// A window of one line of text around byte `offset`, escaped (quotes and backslashes stay as
+/// they are: it shows a source line), with the column of the offset's character in the escaped
+/// text (for a caret line under it).
 struct MarkedExcerpt {
     std::string text;
     std::size_t caret = 0;  ///< 0-based column in `text`, in characters
