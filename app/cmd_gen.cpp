@@ -7,6 +7,7 @@
 #include "cli_units.hpp"
 #include "commands.hpp"
 #include "console.hpp"
+#include "run_options.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/gen_run.hpp"
@@ -20,9 +21,7 @@ struct GenCommandOptions {
     std::string scenario;
     std::string output;
     std::optional<std::uint64_t> seed;
-    std::string start;
-    std::string duration;
-    double scale = 1.0;
+    RunOptions run;
     bool packets = false;
     std::optional<std::uint64_t> max_packets;
     std::optional<std::uint64_t> packets_per_conversation;
@@ -35,15 +34,17 @@ int run_gen_command(const GenCommandOptions& o) {
     const gen::Scenario scenario = gen::load_scenario(o.scenario, scenario_search_dirs());
     gen::GenOptions g;
     g.output_dir = o.output;
+    g.source = o.run.source();
     g.source.seed = o.seed;
-    g.source.scale = o.scale;
-    if (!o.start.empty()) g.source.start_us = core::parse_time_arg(o.start);
-    if (!o.duration.empty()) g.source.duration_us = core::parse_duration(o.duration);
     if (o.answer_key_given) g.answer_key_file = o.answer_key.empty() ? gen::answer_key_path(o.output) : o.answer_key;
+    g.memory_limit = o.run.memory_limit_bytes();
+    // Refused here (exit 2) before anything is written; the estimate is stated either way.
+    const gen::RunEstimate estimate = o.run.check(scenario);
     g.packets = o.packets;
     if (o.max_packets) g.packet_budget.max_packets = *o.max_packets;
     if (o.packets_per_conversation) g.packet_budget.per_conversation = *o.packets_per_conversation;
     Console console("gen", o.progress);
+    console.note(scenario.name + ": " + describe_estimate(estimate, g.memory_limit));
     const gen::GenSummary s = gen::run_gen(scenario, g, console.hooks());
     console.clear();
     const auto& st = s.stats;
@@ -80,15 +81,7 @@ void add_gen_command(CLI::App& root, Action& action) {
         ->required();
     cmd->add_option("-o,--output", o->output, "output directory (written atomically)")->required();
     cmd->add_option("--seed", o->seed, "random seed (default: the scenario's)");
-    cmd->add_option("--start", o->start,
-                    "start time: ISO 8601 with a zone (2026-03-02T00:00:00Z), a date, `now` or Unix seconds\n"
-                    "(default: the scenario's)")
-        ->check(units::time());
-    cmd->add_option("--duration", o->duration, "span to generate, with a unit: 90m, 36h, 1h30m, 2w (default: the scenario's)")
-        ->check(units::duration());
-    cmd->add_option("--scale", o->scale, "multiply every arrival rate (load tests)")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
+    o->run.add_to(cmd);
     auto* packets = cmd->add_flag("--packets", o->packets,
                   "also write DIR/packets.pcap, the packets of every conversation, for probes (softflowd, pmacctd, ...)");
     cmd->add_option("--max-packets", o->max_packets,

@@ -18,6 +18,7 @@
 #include "cli_units.hpp"
 #include "commands.hpp"
 #include "flowlab/core/data_dirs.hpp"
+#include "run_options.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ip_address.hpp"
 #include "flowlab/core/units.hpp"
@@ -38,11 +39,12 @@ namespace {
 struct ValidateOptions {
     std::vector<std::string> files;
     bool quiet = false;
+    RunOptions run;
 };
 
 std::string describe(const gen::Scenario& s) {
     std::map<std::string, int> kinds;
-    for (const auto& a : s.activities) ++kinds[std::string(gen::to_string(a.kind))];
+    for (const auto& a : s.activities) ++kinds[std::string(a.kind())];
     std::string k;
     for (const auto& [name, n] : kinds) k += (k.empty() ? "" : ", ") + std::to_string(n) + " " + name;
     std::map<std::string, int> protos;
@@ -60,9 +62,17 @@ int run_validate(const ValidateOptions& o) {
     for (const auto& f : o.files) {
         try {
             const gen::Scenario s = gen::load_scenario(f, scenario_search_dirs());
-            if (!o.quiet) std::printf("%s: ok: %s\n", f.c_str(), describe(s).c_str());
+            // The checks gen runs before it starts, with the same overrides and memory limit.
+            const gen::RunEstimate e = o.run.check(s);
+            if (!o.quiet)
+                std::printf("%s: ok: %s; %s\n", f.c_str(), describe(s).c_str(),
+                            describe_estimate(e, o.run.memory_limit_bytes()).c_str());
+        } catch (const gen::ScenarioErrors& e) {
+            // Every error of every file, then fail (exit 2) if any was wrong.
+            for (const auto& x : e.errors()) std::fprintf(stderr, "flowlab: %s\n", x.what());
+            if (e.unlisted() > 0) std::fprintf(stderr, "flowlab: %s: and %zu more errors\n", f.c_str(), e.unlisted());
+            ++bad;
         } catch (const ConfigError& e) {
-            // Report every file, then fail (exit 2) if any was wrong.
             std::fprintf(stderr, "flowlab: %s\n", e.what());
             ++bad;
         }
@@ -314,12 +324,15 @@ void add_scenarios_command(CLI::App& root, Action& action) {
     auto v = std::make_shared<ValidateOptions>();
     CLI::App* validate = cmd->add_subcommand(
         "validate",
-        "Check scenario files the way `flowlab gen` reads them: keys, types, units, ranges and cross-references.\n"
-        "Prints one line per valid file; exit code 2 and a message naming the file, the JSON pointer and what was\n"
-        "expected for the first mistake of each invalid one. A name without '/' or \".json\" is looked up among\n"
-        "the canned scenarios (FLOWLAB_SCENARIOS, then the installed ones).");
+        "Check scenario files with the very checks `flowlab gen` runs before it starts: keys, types, units,\n"
+        "ranges, cross-references, and the run itself (span, export times, exporter limits, upper bounds on\n"
+        "rates, conversations and memory) with the same --start/--duration/--scale/--memory-limit: a file that\n"
+        "passes here, gen runs. Prints one line per valid file with the run's estimate; for an invalid one every\n"
+        "mistake (file:line:column, JSON pointer, what was expected) and exit code 2. A name without '/' or\n"
+        "\".json\" is looked up among the canned scenarios (FLOWLAB_SCENARIOS, then the installed ones).");
     validate->add_option("files", v->files, "scenario files (or canned scenario names)")->required();
     validate->add_flag("-q,--quiet", v->quiet, "print nothing for valid files");
+    v->run.add_to(validate);
     validate->callback([v, &action] { action = [v] { return run_validate(*v); }; });
 
     CLI::App* list = cmd->add_subcommand("list", "The canned scenarios: name, span, export protocols and address families, summary.");

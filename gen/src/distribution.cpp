@@ -6,6 +6,30 @@
 
 namespace flowlab::gen {
 
+Distribution Distribution::uniform(double lo, double hi) {
+    Distribution d;
+    d.kind = Kind::uniform;
+    d.a = lo;
+    d.b = hi;
+    return d;
+}
+
+Distribution Distribution::lognormal_median(double median, double sigma, double max) {
+    Distribution d;
+    d.kind = Kind::lognormal;
+    d.a = std::log(median);
+    d.b = sigma;
+    d.max = max;
+    return d;
+}
+
+Distribution Distribution::exponential(double mean) {
+    Distribution d;
+    d.kind = Kind::exponential;
+    d.a = mean;
+    return d;
+}
+
 double Distribution::sample(Rng& rng) const noexcept {
     double x = 0.0;
     switch (kind) {

@@ -28,6 +28,7 @@
 #include "flowlab/core/version.hpp"
 #include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/packet_writer.hpp"
+#include "flowlab/gen/run_check.hpp"
 #include "flowlab/gen/sha256.hpp"
 
 namespace flowlab::gen {
@@ -368,6 +369,8 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
 
 GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const RunHooks& hooks) {
     const auto wall_start = std::chrono::steady_clock::now();
+    // The checks `scenarios validate` runs, and the memory estimate, before anything is written.
+    check_run(scenario, RunSpan::of(scenario, options.source), options.memory_limit);
     const fs::path target = fs::path(options.output_dir).lexically_normal();
     if (target.empty()) throw UsageError("gen: the output directory (-o) is empty");
     std::error_code ec;

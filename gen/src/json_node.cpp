@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "flowlab/core/excerpt.hpp"
+
 namespace flowlab::gen::detail {
 
 std::string escape_pointer_token(std::string_view key) {
@@ -61,6 +63,20 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
     return best;
 }
 
+void Diagnostics::add(const ConfigError& e) {
+    if (full()) {
+        ++unlisted_;
+        return;
+    }
+    errors_.push_back(e);
+}
+
+std::string Node::shown() const {
+    if (j_->is_string()) return core::quote(j_->get_ref<const std::string&>());
+    // dump() throws on malformed UTF-8 unless told to replace it.
+    return core::excerpt(j_->dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
 std::string Node::type_name() const {
     switch (j_->type()) {
         case Json::value_t::null:
@@ -88,10 +104,18 @@ void Node::expect_object(const std::vector<std::string_view>& allowed,
     for (auto it = j_->begin(); it != j_->end(); ++it) {
         const std::string& k = it.key();
         if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+        const std::string where = ptr_ + "/" + escape_pointer_token(k);
+        if (diag_ && diag_->full()) {
+            diag_->add(ConfigError(*file_, where, ""));  // only counted
+            continue;
+        }
         std::vector<std::string> cands(allowed.begin(), allowed.end());
         const std::string hint = closest_match(k, cands);
-        fail_at(k, "unknown key \"" + k + "\"" + (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") +
-                       "; valid keys here: " + join(allowed));
+        const ConfigError e(*file_, where,
+                            "unknown key " + core::quote(k) + (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") +
+                                "; valid keys here: " + join(allowed));
+        if (!diag_) throw e;
+        diag_->add(e);
     }
     for (const auto& r : required) {
         if (!j_->contains(r)) fail_at(r, "required key is missing");
@@ -103,13 +127,13 @@ bool Node::has(std::string_view key) const { return j_->is_object() && j_->conta
 Node Node::at(std::string_view key, std::string_view hint) const {
     if (!has(key))
         fail_at(key, hint.empty() ? std::string("required key is missing") : "required key is missing: " + std::string(hint));
-    return Node(j_->at(std::string(key)), ptr_ + "/" + escape_pointer_token(key), *file_);
+    return child(j_->at(std::string(key)), ptr_ + "/" + escape_pointer_token(key));
 }
 
 std::optional<Node> Node::get(std::string_view key) const {
     if (!has(key)) return std::nullopt;
     const Json& v = j_->at(std::string(key));
-    return Node(v, ptr_ + "/" + escape_pointer_token(key), *file_);
+    return child(v, ptr_ + "/" + escape_pointer_token(key));
 }
 
 std::vector<Node> Node::elements(std::size_t min_size) const {
@@ -119,7 +143,7 @@ std::vector<Node> Node::elements(std::size_t min_size) const {
              ", got " + std::to_string(j_->size()));
     std::vector<Node> out;
     out.reserve(j_->size());
-    for (std::size_t i = 0; i < j_->size(); ++i) out.emplace_back((*j_)[i], ptr_ + "/" + std::to_string(i), *file_);
+    for (std::size_t i = 0; i < j_->size(); ++i) out.push_back(child((*j_)[i], ptr_ + "/" + std::to_string(i)));
     return out;
 }
 
@@ -127,7 +151,7 @@ std::vector<std::pair<std::string, Node>> Node::members() const {
     if (!j_->is_object()) fail("expected an object, got " + type_name());
     std::vector<std::pair<std::string, Node>> out;
     for (auto it = j_->begin(); it != j_->end(); ++it)
-        out.emplace_back(it.key(), Node(it.value(), ptr_ + "/" + escape_pointer_token(it.key()), *file_));
+        out.emplace_back(it.key(), child(it.value(), ptr_ + "/" + escape_pointer_token(it.key())));
     return out;
 }
 
@@ -157,7 +181,7 @@ double Node::number(double lo, double hi) const {
             if (!s.empty() && s.back() == '.') s.pop_back();
             return s;
         };
-        fail("expected a number from " + fmt(lo) + " to " + fmt(hi) + ", got " + j_->dump());
+        fail("expected a number from " + fmt(lo) + " to " + fmt(hi) + ", got " + shown());
     }
     return v;
 }
@@ -182,7 +206,7 @@ std::uint64_t Node::integer(std::uint64_t lo, std::uint64_t hi) const {
         }
     }
     if (!ok || v < lo || v > hi)
-        fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " + j_->dump());
+        fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " + shown());
     return v;
 }
 
@@ -191,7 +215,7 @@ std::string Node::name() const {
     for (char c : s) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                         c == '_' || c == '.';
-        if (!ok) fail("expected a name of letters, digits, '-', '_' and '.', got \"" + s + "\"");
+        if (!ok) fail("expected a name of letters, digits, '-', '_' and '.', got " + core::quote(s));
     }
     return s;
 }
@@ -216,7 +240,7 @@ std::int64_t Node::duration() const {
 double Node::bytes() const {
     if (j_->is_number()) {
         const double v = j_->get<double>();
-        if (!(v >= 0)) fail("expected a size in bytes (>= 0), got " + j_->dump());
+        if (!(v >= 0)) fail("expected a size in bytes (>= 0), got " + shown());
         return v;
     }
     if (!j_->is_string()) fail("expected a size in bytes: a number or a string like \"1.5MB\", got " + type_name());
@@ -236,7 +260,7 @@ double Node::per_time() const {
 double Node::probability() const {
     if (j_->is_number()) {
         const double v = j_->get<double>();
-        if (!(v >= 0 && v <= 1)) fail("expected a probability from 0 to 1 (or \"30%\"), got " + j_->dump());
+        if (!(v >= 0 && v <= 1)) fail("expected a probability from 0 to 1 (or \"30%\"), got " + shown());
         return v;
     }
     if (!j_->is_string()) fail("expected a probability: \"30%\" or a number from 0 to 1, got " + type_name());
@@ -285,8 +309,8 @@ TimeRef Node::time_ref() const {
     try {
         return TimeRef{true, parse_duration(v)};
     } catch (const UnitError&) {
-        fail("expected a time: ISO 8601 (\"2024-03-05T10:00:00Z\") or a duration after the start (\"36h\"), got \"" +
-             s + "\"");
+        fail("expected a time: ISO 8601 (\"2024-03-05T10:00:00Z\") or a duration after the start (\"36h\"), got " +
+             core::quote(s));
     }
 }
 
@@ -381,8 +405,8 @@ Distribution Node::distribution(Quantity q) const {
         }
         d.cumulative.back() = 1.0;
     } else {
-        kind_node.fail("unknown distribution \"" + kind +
-                       "\"; expected one of fixed, uniform, lognormal, pareto, exponential, empirical");
+        kind_node.fail("unknown distribution " + core::quote(kind) +
+                       "; expected one of fixed, uniform, lognormal, pareto, exponential, empirical");
     }
     return d;
 }

@@ -22,9 +22,44 @@ std::string escape_pointer_token(std::string_view key);
 /// Closest candidate within a small edit distance ("" if none): for "did you mean" hints.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
+/// Thrown by a lookup of a name whose element failed to parse: the element that refers to it is
+/// skipped without a second error (the first one already says what is wrong).
+struct DependsOnFailed {};
+
+/// The errors found in one scenario, so that validation goes on after the first and reports
+/// them all (the first kMaxListed; the rest are counted).
+class Diagnostics {
+public:
+    static constexpr std::size_t kMaxListed = 100;
+    void add(const ConfigError& e);
+    bool empty() const noexcept { return errors_.empty(); }
+    bool full() const noexcept { return errors_.size() >= kMaxListed; }
+    std::vector<ConfigError>& errors() noexcept { return errors_; }
+    std::size_t unlisted() const noexcept { return unlisted_; }
+
+    /// Runs one independent part of the validation (a section, one element of a list): an
+    /// error in it is recorded and validation goes on with the next part. False if it failed.
+    template <class F>
+    bool attempt(F&& part) {
+        try {
+            part();
+            return true;
+        } catch (const ConfigError& e) {
+            add(e);
+        } catch (const DependsOnFailed&) {
+        }
+        return false;
+    }
+
+private:
+    std::vector<ConfigError> errors_;
+    std::size_t unlisted_ = 0;
+};
+
 class Node {
 public:
-    Node(const Json& j, std::string pointer, const std::string& file) : j_(&j), ptr_(std::move(pointer)), file_(&file) {}
+    Node(const Json& j, std::string pointer, const std::string& file, Diagnostics* diagnostics = nullptr)
+        : j_(&j), ptr_(std::move(pointer)), file_(&file), diag_(diagnostics) {}
 
     const Json& json() const noexcept { return *j_; }
     const std::string& pointer() const noexcept { return ptr_; }
@@ -36,6 +71,8 @@ public:
     }
 
     /// This must be an object whose keys are all in `allowed` and which has every `required` key.
+    /// Unknown keys are reported to the diagnostics (every one of them) without stopping the
+    /// parse of this object; without diagnostics the first one throws.
     void expect_object(const std::vector<std::string_view>& allowed,
                        const std::vector<std::string_view>& required = {}) const;
     bool has(std::string_view key) const;
@@ -57,6 +94,8 @@ public:
     double number() const;
     double number(double lo, double hi) const;
     std::uint64_t integer(std::uint64_t lo, std::uint64_t hi) const;
+    /// The value, escaped and length-limited, for messages.
+    std::string shown() const;
     /// "names" as used for pools, networks, activities: letters, digits, '-', '_', '.'.
     std::string name() const;
 
@@ -81,9 +120,11 @@ public:
 
 private:
     std::string type_name() const;
+    Node child(const Json& j, std::string pointer) const { return Node(j, std::move(pointer), *file_, diag_); }
     const Json* j_;
     std::string ptr_;
     const std::string* file_;
+    Diagnostics* diag_;
 };
 
 }  // namespace flowlab::gen::detail

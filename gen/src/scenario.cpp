@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <set>
-#include <sstream>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/gen/sha256.hpp"
+#include "scenario_json.hpp"
 
 namespace flowlab::gen {
 
@@ -57,28 +57,6 @@ double ProfileShape::eval(std::int64_t t, double& slope_per_us, std::int64_t& ne
 }
 
 double ProfileShape::max_level() const noexcept { return *std::max_element(level.begin(), level.end()); }
-
-std::string_view to_string(ActivityKind k) noexcept {
-    switch (k) {
-        case ActivityKind::interactive:
-            return "interactive";
-        case ActivityKind::web:
-            return "web";
-        case ActivityKind::dns:
-            return "dns";
-        case ActivityKind::bulk:
-            return "bulk";
-        case ActivityKind::burst:
-            return "burst";
-        case ActivityKind::scan:
-            return "scan";
-        case ActivityKind::ddos:
-            return "ddos";
-        case ActivityKind::worm:
-            return "worm";
-    }
-    return "?";
-}
 
 std::string_view to_string(ExportProtocol p) noexcept {
     switch (p) {
@@ -148,93 +126,45 @@ Scenario::HostRef Scenario::find_host(const core::IpAddress& a) const noexcept {
     return {};
 }
 
-namespace {
-
-/// Tracks where the parser is, to report a key that appears twice in one object: JSON allows
-/// it, nlohmann keeps the last one, and a scenario would silently lose the first.
-class DuplicateKeyCheck {
-public:
-    explicit DuplicateKeyCheck(const std::string& file) : file_(&file) {}
-    bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
-        using E = Json::parse_event_t;
-        switch (event) {
-            case E::object_start:
-                frames_.push_back(Frame{true, {}, {}, 0});
-                break;
-            case E::array_start:
-                frames_.push_back(Frame{false, {}, {}, 0});
-                break;
-            case E::key: {
-                Frame& f = frames_.back();
-                f.key = parsed.get<std::string>();
-                if (!f.keys.insert(f.key).second)
-                    throw ConfigError(*file_, pointer(), "the key \"" + f.key + "\" appears twice in this object");
-                break;
-            }
-            case E::object_end:
-            case E::array_end:
-                frames_.pop_back();
-                element_done();
-                break;
-            case E::value:
-                element_done();
-                break;
-        }
-        return true;
-    }
-
-private:
-    struct Frame {
-        bool object;
-        std::set<std::string> keys;
-        std::string key;
-        std::size_t index;
-    };
-    void element_done() {
-        if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
-    }
-    std::string pointer() const {
-        std::string p;
-        for (const Frame& f : frames_) {
-            std::string token = f.object ? f.key : std::to_string(f.index);
-            std::string escaped;
-            for (char c : token) escaped += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
-            p += "/" + escaped;
-        }
-        return p;
-    }
-    const std::string* file_;
-    std::vector<Frame> frames_;
-};
-
-}  // namespace
+ScenarioErrors::ScenarioErrors(std::vector<ConfigError> errors, std::size_t unlisted)
+    : ConfigError(errors.front().file(), errors.front().pointer(), errors.front().detail(), errors.front().position()),
+      errors_(std::move(errors)), unlisted_(unlisted) {
+    for (const auto& e : errors_) all_ += (all_.empty() ? "" : "\n") + std::string(e.what());
+    if (unlisted_ > 0) all_ += "\n" + file() + ": and " + std::to_string(unlisted_) + " more errors";
+}
 
 Scenario parse_scenario_text(std::string_view text, const std::string& file) {
-    Json doc;
+    const Json doc = detail::parse_json(text, file);
     try {
-        doc = Json::parse(text.begin(), text.end(), DuplicateKeyCheck(file));
-    } catch (const Json::parse_error& e) {
-        // e.byte counts the characters read up to and including the offending one (1-based).
-        const std::size_t at = e.byte == 0 ? 0 : std::min<std::size_t>(e.byte - 1, text.size());
-        std::size_t line = 1, line_start = 0;
-        for (std::size_t i = 0; i < at; ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                line_start = i + 1;
+        return parse_scenario(doc, file);
+    } catch (const ScenarioErrors& e) {
+        // Place every error at its value's line and column (a missing key at its object's),
+        // and list them in file order.
+        std::vector<std::string> pointers;
+        for (const auto& x : e.errors()) {
+            for (std::string p = x.pointer();; p.erase(p.rfind('/'))) {
+                pointers.push_back(p);
+                if (p.empty()) break;
             }
         }
-        const std::size_t column = at - line_start + 1;
-        std::size_t line_end = text.find('\n', line_start);
-        if (line_end == std::string_view::npos) line_end = text.size();
-        std::string detail = e.what();
-        // Keep nlohmann's explanation, drop its "[json.exception.parse_error.101] parse error at line..." prefix.
-        if (const auto p = detail.find(": syntax error"); p != std::string::npos) detail = detail.substr(p + 2);
-        std::string excerpt(text.substr(line_start, std::min<std::size_t>(line_end - line_start, 200)));
-        throw ConfigError(file, "",
-                          "line " + std::to_string(line) + ", column " + std::to_string(column) + ": invalid JSON: " +
-                              detail + "\n  " + excerpt + "\n  " + std::string(column > 0 ? column - 1 : 0, ' ') + "^");
+        const auto offsets = detail::locate(text, pointers);
+        std::vector<std::pair<std::size_t, ConfigError>> placed;
+        for (const auto& x : e.errors()) {
+            std::size_t at = 0;
+            for (std::string p = x.pointer();; p.erase(p.rfind('/'))) {
+                if (const auto it = offsets.find(p); it != offsets.end()) {
+                    at = it->second;
+                    break;
+                }
+                if (p.empty()) break;
+            }
+            placed.emplace_back(at, ConfigError(x.file(), x.pointer(), x.detail(), detail::position_of(text, at)));
+        }
+        std::stable_sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<ConfigError> sorted;
+        for (auto& [at, x] : placed) sorted.push_back(std::move(x));
+        throw ScenarioErrors(std::move(sorted), e.unlisted());
     }
-    return parse_scenario(doc, file);
 }
 
 std::string resolve_scenario_path(const std::string& path_or_name, const std::vector<std::string>& search_dirs) {
@@ -260,10 +190,16 @@ Scenario load_scenario(const std::string& path_or_name, const std::vector<std::s
     const std::string path = resolve_scenario_path(path_or_name, search_dirs);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError(path + ": cannot open for reading");
-    std::ostringstream ss;
-    ss << in.rdbuf();
+    // Read at most one byte beyond the limit: a huge file is refused without reading it all.
+    std::string bytes;
+    char chunk[1 << 16];
+    while (bytes.size() <= kScenarioLimits.bytes && in.read(chunk, sizeof chunk).gcount() > 0)
+        bytes.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (in.bad()) throw IoError(path + ": read error");
-    const std::string bytes = ss.str();
+    if (bytes.size() > kScenarioLimits.bytes)
+        throw ConfigError(path, "",
+                          "the file is larger than " + core::format_bytes(static_cast<double>(kScenarioLimits.bytes)) +
+                              "; scenarios are limited to that size");
     Scenario s = parse_scenario_text(bytes, path);
     s.sha256 = sha256_hex(bytes);
     return s;

@@ -5,6 +5,8 @@
 #include <tuple>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/excerpt.hpp"
+#include "run_check_internal.hpp"
 #include "json_node.hpp"
 #include "scenario_internal.hpp"
 
@@ -36,32 +38,21 @@ std::uint64_t host_total(const Scenario& s, const std::vector<std::size_t>& pool
     return n;
 }
 
-void check_profiles(const Scenario& s) {
-    for (const Profile& p : s.profiles) {
-        const Site& site = s.sites[p.site];
-        for (int d = 0; d < 7; ++d) {
-            const bool weekend = (site.weekend_mask >> d & 1) != 0;
-            if (p.shape_for[static_cast<std::size_t>(d * 2)] < 0) {
-                throw ConfigError(s.file, ptr("profiles", p.name),
-                                  std::string("no shape for ") + kDayLong[d] + " (" + (weekend ? "weekend" : "working") +
-                                      " days at site \"" + site.name + "\"): add \"" + kDayShort[d] + "\", \"" +
-                                      (weekend ? "weekend" : "weekday") + "\" or \"all\"");
-            }
-            if (!site.holidays.empty() && p.shape_for[static_cast<std::size_t>(d * 2 + 1)] < 0) {
-                throw ConfigError(s.file, ptr("profiles", p.name),
-                                  "no shape for holidays (site \"" + site.name +
-                                      "\" has holidays): add \"holiday\", \"weekend\" or \"all\"");
-            }
+void check_profile(const Scenario& s, const Profile& p) {
+    const Site& site = s.sites[p.site];
+    for (int d = 0; d < 7; ++d) {
+        const bool weekend = (site.weekend_mask >> d & 1) != 0;
+        if (p.shape_for[static_cast<std::size_t>(d * 2)] < 0) {
+            throw ConfigError(s.file, ptr("profiles", p.name),
+                              std::string("no shape for ") + kDayLong[d] + " (" + (weekend ? "weekend" : "working") +
+                                  " days at site " + core::quote(site.name) + "): add \"" + kDayShort[d] + "\", \"" +
+                                  (weekend ? "weekend" : "weekday") + "\" or \"all\"");
         }
-    }
-}
-
-void check_time(const Scenario& s, const std::string& where, const TimeRef& t, std::string_view what) {
-    const std::int64_t at = t.resolve(s.start_us);
-    if (at < s.start_us || at >= s.end_us()) {
-        throw ConfigError(s.file, where,
-                          std::string(what) + " " + format_time(at) + ", outside the scenario's span (" +
-                              format_time(s.start_us) + " to " + format_time(s.end_us()) + ")");
+        if (!site.holidays.empty() && p.shape_for[static_cast<std::size_t>(d * 2 + 1)] < 0) {
+            throw ConfigError(s.file, ptr("profiles", p.name),
+                              "no shape for holidays (site " + core::quote(site.name) +
+                                  " has holidays): add \"holiday\", \"weekend\" or \"all\"");
+        }
     }
 }
 
@@ -73,23 +64,14 @@ void check_activity(const Scenario& s, std::size_t i) {
     };
     const auto need_index = [&](std::string_view key, std::optional<std::uint64_t> host, std::size_t pool) {
         if (host && *host >= s.pools[pool].count)
-            fail(key, "host " + std::to_string(*host) + " does not exist: pool \"" + s.pools[pool].name + "\" has " +
+            fail(key, "host " + std::to_string(*host) + " does not exist: pool " + core::quote(s.pools[pool].name) + " has " +
                           std::to_string(s.pools[pool].count) + " hosts (0.." +
                           std::to_string(s.pools[pool].count - 1) + ")");
     };
     const auto range_family = [&](const std::vector<AddressRange>& r) { return r.front().block.is_v4() ? 1u : 2u; };
-    switch (a.kind) {
-        case ActivityKind::interactive:
-        case ActivityKind::web:
-        case ActivityKind::dns:
-        case ActivityKind::bulk:
-        case ActivityKind::burst:
-            if ((families(s, a.clients) & families(s, a.servers)) == 0)
-                fail("servers", "clients and servers share no address family (one side is IPv4 only, the other IPv6 only)");
-            break;
-        default:
-            break;
-    }
+    const bool clients_meet_servers = std::visit([](const auto& x) { return requires { x.kDefaultPort; }; }, a.spec);
+    if (clients_meet_servers && (families(s, a.clients) & families(s, a.servers)) == 0)
+        fail("servers", "clients and servers share no address family (one side is IPv4 only, the other IPv6 only)");
     if (const auto* b = std::get_if<BulkSpec>(&a.spec); b && b->schedule && b->schedule->hosts) {
         if (*b->schedule->hosts > host_total(s, a.clients))
             fail("schedule/hosts", "more hosts per run (" + std::to_string(*b->schedule->hosts) +
@@ -104,7 +86,6 @@ void check_activity(const Scenario& s, std::size_t i) {
         need_index("host", x->host, a.clients.front());
         if ((families(s, a.clients) & range_family(x->targets)) == 0)
             fail("targets", "the scanner has no address of the targets' family");
-        check_time(s, base + "/start", x->start, "the scan starts at");
     }
     if (const auto* x = std::get_if<DdosSpec>(&a.spec)) {
         need_index("host", x->host, a.servers.front());
@@ -115,7 +96,6 @@ void check_activity(const Scenario& s, std::size_t i) {
         if (x->source_count && *x->source_count > addresses)
             fail("source_count", std::to_string(*x->source_count) + " distinct sources, but the source ranges hold only " +
                                       std::to_string(addresses) + " addresses");
-        check_time(s, base + "/start", x->start, "the attack starts at");
     }
     if (const auto* x = std::get_if<WormSpec>(&a.spec)) {
         need_index("host", x->host, a.clients.front());
@@ -123,15 +103,14 @@ void check_activity(const Scenario& s, std::size_t i) {
         if ((families(s, a.clients) & f) == 0) fail("targets", "patient zero has no address of the targets' family");
         for (std::size_t k = 0; k < x->vulnerable.size(); ++k) {
             if ((families(s, {x->vulnerable[k]}) & f) == 0)
-                fail("vulnerable", "pool \"" + s.pools[x->vulnerable[k]].name + "\" has no address of the targets' family");
+                fail("vulnerable", "pool " + core::quote(s.pools[x->vulnerable[k]].name) + " has no address of the targets' family");
         }
-        check_time(s, base + "/at", x->at, "the worm enters at");
     }
 }
 
-void check_exporters(const Scenario& s) {
+void check_exporters(const Scenario& s, Diagnostics& diag) {
     std::set<std::tuple<std::array<std::uint8_t, 16>, std::uint16_t, std::uint32_t>> seen;
-    for (std::size_t i = 0; i < s.exporters.size(); ++i) {
+    for (std::size_t i = 0; i < s.exporters.size(); ++i) diag.attempt([&] {
         const Exporter& e = s.exporters[i];
         const std::string base = ptr("exporters", i);
         const auto fail = [&](std::string_view key, const std::string& msg) {
@@ -157,36 +136,18 @@ void check_exporters(const Scenario& s) {
         }
         if (!seen.insert({e.address.bytes(), e.port, e.domain}).second)
             fail("domain", "another exporter has the same address, port and domain; a collector could not tell them apart");
-    }
-    check_span(s, s.start_us, s.end_us());
+    });
 }
 
 }  // namespace
 
-void check_model(const Scenario& s) {
-    check_profiles(s);
-    for (std::size_t i = 0; i < s.activities.size(); ++i) check_activity(s, i);
-    check_exporters(s);
+void check_model(const Scenario& s, Diagnostics& diag) {
+    for (const Profile& p : s.profiles) diag.attempt([&] { check_profile(s, p); });
+    for (std::size_t i = 0; i < s.activities.size(); ++i) diag.attempt([&] { check_activity(s, i); });
+    check_exporters(s, diag);
+    // What depends on the span, for the file's own span: the same check every run passes.
+    check_run(s, RunSpan::of(s, {}), diag);
 }
 
 }  // namespace flowlab::gen::detail
 
-namespace flowlab::gen {
-
-void check_span(const Scenario& s, std::int64_t start_us, std::int64_t end_us) {
-    constexpr std::int64_t kWrapUs = (std::int64_t{1} << 32) * 1000;
-    for (std::size_t i = 0; i < s.exporters.size(); ++i) {
-        const Exporter& e = s.exporters[i];
-        if (!e.uses_uptime()) continue;
-        const std::int64_t at_end = e.boot_us + (end_us - start_us);
-        if (at_end >= kWrapUs) {
-            throw ConfigError(s.file, "/exporters/" + std::to_string(i) + "/boot",
-                              "sysUptime would pass 2^32 ms (49d 17h) before the end: booted " +
-                                  format_duration(e.boot_us) + " before a span of " +
-                                  format_duration(end_us - start_us) + "; use a shorter boot or span" +
-                                  (e.protocol == ExportProtocol::ipfix ? ", or an absolute time_style" : ""));
-        }
-    }
-}
-
-}  // namespace flowlab::gen

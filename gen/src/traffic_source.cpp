@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/gen/run_check.hpp"
 #include "models/model.hpp"
 
 namespace flowlab::gen {
@@ -78,15 +79,12 @@ struct TrafficSource::Runner final : models::Sink {
 };
 
 TrafficSource::TrafficSource(const Scenario& scenario, const SourceOptions& options) {
-    start_ = options.start_us.value_or(scenario.start_us);
-    const std::int64_t duration = options.duration_us.value_or(scenario.duration_us);
-    if (duration <= 0) throw UsageError("the duration must be greater than zero");
-    if (!(options.scale > 0) || !std::isfinite(options.scale))
-        throw UsageError("the scale must be a positive number, got " + std::to_string(options.scale));
-    end_ = start_ + duration;
+    const RunSpan span = RunSpan::of(scenario, options);
+    check_run(scenario, span);
+    start_ = span.start_us;
+    end_ = span.end_us();
     seed_ = options.seed.value_or(scenario.seed);
     scale_ = options.scale;
-    check_span(scenario, start_, end_);
     for (std::size_t i = 0; i < scenario.activities.size(); ++i) {
         auto r = std::make_unique<Runner>();
         r->ctx.scenario = &scenario;

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/gen/run_check.hpp"
 #include "flowlab/gen/units.hpp"
 #include "flowlab/harness/collector.hpp"
 #include "flowlab/verify/report.hpp"
@@ -117,6 +118,7 @@ const gen::GenSummary& CheckSession::generate() {
     gen::GenOptions go;
     go.output_dir = workdir_ + "/gen";
     go.source = options_.source;
+    go.memory_limit = gen::default_memory_limit();
     if (!created_workdir_) created_.push_back(go.output_dir);
     gen_ = gen::run_gen(scenario_, go, hooks_);
     hooks_.tell(fmt::format("gen {} (seed {}, {}): {} records in {} messages from {} exporters", scenario_.name, gen_->seed,

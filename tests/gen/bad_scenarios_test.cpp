@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <regex>
 #include <set>
 
 #include "flowlab/core/error.hpp"
@@ -43,9 +44,9 @@ const BadCase kCases[] = {
     {"collector_family_mismatch", "/exporters/0/address", "differs from the collector's", false},
     {"time_without_zone", "/time/start", "no zone", true},
     {"probability_over_100", "/activities/0/v6_share", "at most 100%", false},
-    {"syntax_error", "", "line 5, column 47: invalid JSON", true},
+    {"syntax_error", "", ":5:47: invalid JSON: syntax error", true},
     {"duplicate_key", "/activities/0/rate", "appears twice", false},
-    {"answer_unknown_activity", "/lesson/answer/from_truth/activity", "no activity named \"browsnig\"", false},
+    {"answer_unknown_activity", "/lesson/answer/from_truth/activity", "unknown activity \"browsnig\"; defined: browsing", false},
     {"answer_totals_without_customers", "/lesson/answer/from_truth/totals/by", "need networks with a \"customer\" label", false},
 };
 
@@ -81,8 +82,12 @@ TEST_P(BadScenario, ValidateCommandExitsTwo) {
     const auto r = test::run({test::flowlab_bin(), "scenarios", "validate", path});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
-    const std::string where = std::string(path) + ": " + (std::string(c.pointer).empty() ? "" : std::string(c.pointer) + ": ");
-    EXPECT_NE(r.err.find(where), std::string::npos) << r.err;
+    // file:line:column: pointer: what
+    const std::string where = std::string(c.pointer).empty() ? ": " : ": " + std::string(c.pointer) + ": ";
+    const auto at = r.err.find(path + ":");
+    ASSERT_NE(at, std::string::npos) << r.err;
+    const std::regex place(R"(^:\d+:\d+)" + where);
+    EXPECT_TRUE(std::regex_search(r.err.substr(at + path.size()), place)) << r.err;
     EXPECT_NE(r.err.find(c.fragment), std::string::npos) << r.err;
 }
 

@@ -6,6 +6,7 @@
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/gen/gen_run.hpp"
+#include "flowlab/gen/run_check.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/sha256.hpp"
 #include "test_support.hpp"
@@ -77,7 +78,8 @@ TEST(Scenario, PoolsAreAllocatedInFileOrder) {
 TEST(Scenario, ActivitiesAndDefaults) {
     const Scenario& s = office();
     const Activity& web = s.activities[s.find_activity("browsing")];
-    EXPECT_EQ(web.kind, ActivityKind::web);
+    EXPECT_EQ(web.kind(), "web");
+    EXPECT_TRUE(web.is<WebSpec>());
     EXPECT_DOUBLE_EQ(web.zipf, 1.1);
     EXPECT_DOUBLE_EQ(web.v6_share, 0.3);
     EXPECT_EQ(web.ports, std::vector<std::uint16_t>{443});
@@ -191,17 +193,21 @@ TEST(Scenario, ExportersAndWhatTheySee) {
     EXPECT_FALSE(edge.uses_uptime());
 }
 
-TEST(Scenario, CheckSpanCatchesUptimeOverflowAfterOverrides) {
+TEST(Scenario, CheckRunCatchesUptimeOverflowAfterOverrides) {
     const Scenario& s = office();
-    EXPECT_NO_THROW(check_span(s, s.start_us, s.end_us()));
+    EXPECT_NO_THROW(check_run(s, RunSpan::of(s, {})));
     // The v9 exporter booted 12 days before the start: 38 days more pass 2^32 ms.
+    SourceOptions o;
+    o.duration_us = 38 * kUsPerDay;
     try {
-        check_span(s, s.start_us, s.start_us + 38 * kUsPerDay);
+        check_run(s, RunSpan::of(s, o));
         FAIL();
     } catch (const ConfigError& e) {
         EXPECT_EQ(e.pointer(), "/exporters/1/boot");
+        EXPECT_NE(std::string(e.what()).find("(--duration)"), std::string::npos) << e.what();
     }
-    EXPECT_NO_THROW(check_span(s, s.start_us, s.start_us + 37 * kUsPerDay));
+    o.duration_us = 37 * kUsPerDay;
+    EXPECT_NO_THROW(check_run(s, RunSpan::of(s, o)));
 }
 
 TEST(Scenario, LoadByNameFromSearchDirs) {
@@ -323,7 +329,10 @@ TEST(Scenario, SyntaxErrorsGiveLineAndColumn) {
         FAIL();
     } catch (const ConfigError& e) {
         EXPECT_EQ(e.pointer(), "");
-        EXPECT_NE(std::string(e.what()).find("f.json: line 3, column 14: invalid JSON"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("f.json:3:14: invalid JSON"), std::string::npos) << e.what();
+        ASSERT_TRUE(e.position());
+        EXPECT_EQ(e.position()->line, 3u);
+        EXPECT_EQ(e.position()->column, 14u);
         EXPECT_NE(std::string(e.what()).find("  \"summary\": oops\n"), std::string::npos) << e.what();
     }
 }

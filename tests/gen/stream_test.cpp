@@ -167,11 +167,19 @@ TEST(Stream, WindowAndScaleOptions) {
 TEST(Stream, BadOptions) {
     const Scenario s = example("example-office");
     SourceOptions o;
+    // The run is checked as `scenarios validate` checks it (check_run), before any work.
     o.scale = 0;
-    EXPECT_THROW(TrafficSource(s, o), UsageError);
+    EXPECT_THROW(TrafficSource(s, o), ScenarioErrors);
     o.scale = 1;
     o.duration_us = 0;
-    EXPECT_THROW(TrafficSource(s, o), UsageError);
+    try {
+        TrafficSource src(s, o);
+        FAIL();
+    } catch (const ScenarioErrors& e) {
+        ASSERT_EQ(e.errors().size(), 1u);
+        EXPECT_EQ(e.errors()[0].pointer(), "/time/duration");
+        EXPECT_NE(std::string(e.what()).find("(--duration)"), std::string::npos) << e.what();
+    }
     o.duration_us = 60 * kUsPerDay;  // the v9 exporter booted 12 days before: sysUptime would wrap
     try {
         TrafficSource src(s, o);

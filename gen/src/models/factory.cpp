@@ -2,28 +2,25 @@
 #include "kinds.hpp"
 
 namespace flowlab::gen::models {
+namespace {
 
-std::unique_ptr<Model> make_model(const Context& ctx) {
-    switch (ctx.activity->kind) {
-        case ActivityKind::interactive:
-            return std::make_unique<InteractiveModel>(ctx);
-        case ActivityKind::web:
-            return std::make_unique<WebModel>(ctx);
-        case ActivityKind::dns:
-            return std::make_unique<DnsModel>(ctx);
-        case ActivityKind::bulk:
-            if (std::get<BulkSpec>(ctx.activity->spec).schedule) return std::make_unique<BulkScheduleModel>(ctx);
-            return std::make_unique<BulkPoissonModel>(ctx);
-        case ActivityKind::burst:
-            return std::make_unique<BurstModel>(ctx);
-        case ActivityKind::scan:
-            return std::make_unique<ScanModel>(ctx);
-        case ActivityKind::ddos:
-            return std::make_unique<DdosModel>(ctx);
-        case ActivityKind::worm:
-            return std::make_unique<WormModel>(ctx);
+struct Make {
+    const Context& ctx;
+    std::unique_ptr<Model> operator()(const InteractiveSpec&) const { return std::make_unique<InteractiveModel>(ctx); }
+    std::unique_ptr<Model> operator()(const WebSpec&) const { return std::make_unique<WebModel>(ctx); }
+    std::unique_ptr<Model> operator()(const DnsSpec&) const { return std::make_unique<DnsModel>(ctx); }
+    std::unique_ptr<Model> operator()(const BulkSpec& x) const {
+        if (x.schedule) return std::make_unique<BulkScheduleModel>(ctx);
+        return std::make_unique<BulkPoissonModel>(ctx);
     }
-    return nullptr;
-}
+    std::unique_ptr<Model> operator()(const BurstSpec&) const { return std::make_unique<BurstModel>(ctx); }
+    std::unique_ptr<Model> operator()(const ScanSpec&) const { return std::make_unique<ScanModel>(ctx); }
+    std::unique_ptr<Model> operator()(const DdosSpec&) const { return std::make_unique<DdosModel>(ctx); }
+    std::unique_ptr<Model> operator()(const WormSpec&) const { return std::make_unique<WormModel>(ctx); }
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_model(const Context& ctx) { return std::visit(Make{ctx}, ctx.activity->spec); }
 
 }  // namespace flowlab::gen::models

@@ -26,6 +26,11 @@ struct Distribution {
         d.a = v;
         return d;
     }
+    static Distribution uniform(double lo, double hi);
+    /// Lognormal by its median (e^mu) and sigma, lowered to `max`.
+    static Distribution lognormal_median(double median, double sigma,
+                                         double max = std::numeric_limits<double>::infinity());
+    static Distribution exponential(double mean);
     double sample(Rng& rng) const noexcept;
     /// Rounded to an integer >= lo.
     std::uint64_t sample_count(Rng& rng, std::uint64_t lo = 0) const noexcept;

@@ -26,6 +26,8 @@ struct GenOptions {
     /// Write the lesson's answer key (story, question, answer) to this file, which must lie
     /// outside output_dir; empty: no key is written. The output directory never holds it.
     std::string answer_key_file;
+    /// Refuse a run whose estimated peak memory (check_run) exceeds this many bytes (0: no limit).
+    std::uint64_t memory_limit = 0;
 };
 
 struct GenSummary {

@@ -9,10 +9,12 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -30,6 +32,15 @@ namespace flowlab::gen {
 using Json = nlohmann::ordered_json;
 
 inline constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+/// What a scenario file may be, at most (stated in docs/scenario-format.md): far beyond any real
+/// scenario, and small enough that a hostile file is refused quickly and in bounded memory.
+struct ScenarioLimits {
+    std::size_t bytes;   ///< file size
+    std::size_t depth;   ///< nesting of objects and arrays
+    std::size_t values;  ///< values in the whole document (every member, element, scalar)
+};
+inline constexpr ScenarioLimits kScenarioLimits{16u << 20, 64, 1'000'000};
 
 enum class DayType : std::uint8_t { weekday, weekend, holiday };
 
@@ -149,37 +160,48 @@ struct ArrivalSpec {
     std::size_t site = 0;  ///< the site whose calendar `days` uses
 };
 
-/// A TCP request/response exchange (web, burst).
+/// A TCP request/response exchange (web, burst). Defaults: a web page view.
 struct ExchangeSpec {
-    Distribution request;      ///< bytes of payload client → server, per request
-    Distribution response;     ///< bytes of payload server → client, per request
-    Distribution requests;     ///< requests per connection (count >= 1)
-    Distribution think;        ///< µs between a response and the next request on a connection
-    Distribution rtt;          ///< µs round trip
-    Distribution server_time;  ///< µs from request to first response byte
+    Distribution request = Distribution::lognormal_median(400, 0.6, 64e3);  ///< payload bytes client → server, per request
+    Distribution response = Distribution::lognormal_median(12e3, 1.4, 200e6);  ///< payload bytes server → client
+    Distribution requests = Distribution::constant(1);   ///< requests per connection (count >= 1)
+    Distribution think = Distribution::exponential(1e6);  ///< µs between a response and the next request
+    Distribution rtt = Distribution::constant(20e3);      ///< µs round trip
+    Distribution server_time = Distribution::exponential(5e3);  ///< µs from request to first response byte
     double bandwidth_bps = 100e6;
 };
 
+// The activity kinds. Each spec names its kind (kKind, the name scenario files use) and its
+// defaults; ActivitySpec below lists the kinds, once.
+
+/// Telnet/ssh-like sessions of keystroke trains and screen updates.
 struct InteractiveSpec {
-    Distribution session;       ///< µs session length
-    Distribution think;         ///< µs idle gap between commands
-    Distribution keys;          ///< keystrokes per command (count >= 1)
-    Distribution key_size;      ///< payload bytes per keystroke packet
-    Distribution key_interval;  ///< µs between keystrokes
-    Distribution screen;        ///< payload bytes of the screen update answering a command
-    Distribution rtt;
+    static constexpr std::string_view kKind = "interactive";
+    static constexpr std::uint16_t kDefaultPort = 23;
+    Distribution session = Distribution::lognormal_median(2.0 * 3600e6, 0.7, 12 * 3600e6);  ///< µs session length
+    Distribution think = Distribution::exponential(30e6);       ///< µs idle gap between commands
+    Distribution keys = Distribution::uniform(1, 12);           ///< keystrokes per command (count >= 1)
+    Distribution key_size = Distribution::uniform(1, 20);       ///< payload bytes per keystroke packet
+    Distribution key_interval = Distribution::lognormal_median(160e3, 0.4, 2e6);  ///< µs between keystrokes
+    Distribution screen = Distribution::lognormal_median(400, 0.6, 4000);  ///< payload bytes answering a command
+    Distribution rtt = Distribution::constant(2e3);
     double updates_per_s = 0.0;  ///< server-pushed screen updates while idle
-    Distribution update_size;
+    Distribution update_size = Distribution::lognormal_median(200, 0.5, 1400);
 };
 
 struct WebSpec {
+    static constexpr std::string_view kKind = "web";
+    static constexpr std::uint16_t kDefaultPort = 443;
     ExchangeSpec exchange;
 };
 
 struct DnsSpec {
-    Distribution query;     ///< payload bytes
-    Distribution response;  ///< payload bytes
-    Distribution rtt;
+    static constexpr std::string_view kKind = "dns";
+    static constexpr std::uint16_t kDefaultPort = 53;
+    static constexpr std::uint8_t kDefaultProto = 17;
+    Distribution query = Distribution::uniform(20, 60);      ///< payload bytes
+    Distribution response = Distribution::uniform(40, 300);  ///< payload bytes
+    Distribution rtt = Distribution::lognormal_median(5e3, 0.5, 2e6);
     double unanswered = 0.0;
 };
 
@@ -193,39 +215,55 @@ struct BulkSchedule {
 };
 
 struct BulkSpec {
+    static constexpr std::string_view kKind = "bulk";
+    static constexpr std::uint16_t kDefaultPort = 22;
     bool upload = true;  ///< data flows client → server (a backup); false: server → client
     double bandwidth_bps = 0.0;
     std::optional<Distribution> size;      ///< bytes of payload per transfer
     std::optional<Distribution> duration;  ///< µs per transfer (size = bandwidth × duration)
     double variation = 0.0;                ///< coefficient of variation of per-minute throughput
-    Distribution rtt;
+    Distribution rtt = Distribution::constant(1e3);
     std::optional<BulkSchedule> schedule;  ///< nullopt: Poisson arrivals (ArrivalSpec)
 };
 
+/// A burst of connections in random episodes inside a daily window; its exchanges default to
+/// short request/response pairs on a LAN.
 struct BurstSpec {
+    static constexpr std::string_view kKind = "burst";
+    static constexpr std::uint16_t kDefaultPort = 443;
     DaySet days;
     std::uint32_t per_week = 0;  ///< > 0: that many random working days per week instead of `days`
     Window window;
     Distribution episodes = Distribution::constant(1);  ///< episodes per chosen day
-    Distribution length;                                ///< µs per episode
-    double rate_per_s = 0.0;                            ///< connections per second inside an episode
-    ExchangeSpec exchange;
+    Distribution length = Distribution::constant(4 * 60e6);  ///< µs per episode
+    double rate_per_s = 0.0;                                 ///< connections per second inside an episode
+    ExchangeSpec exchange = lan_exchange();
+    static ExchangeSpec lan_exchange() {
+        ExchangeSpec x;
+        x.request = Distribution::lognormal_median(300, 0.5, 16e3);
+        x.response = Distribution::lognormal_median(4e3, 1.0, 1e6);
+        x.rtt = Distribution::constant(1e3);
+        return x;
+    }
 };
 
 struct ScanSpec {
+    static constexpr std::string_view kKind = "scan";
     std::vector<AddressRange> targets;
     std::vector<std::uint16_t> ports;
     bool vertical = false;  ///< ports vary fastest (one host at a time) instead of addresses
     bool shuffle = true;
     TimeRef start;
     std::optional<std::int64_t> duration_us;
-    double open = 0.0;    ///< share of probes to existing hosts answered as open
-    double closed = 0.0;  ///< share answered closed (RST, or ICMP unreachable for UDP)
+    double open = 0.02;   ///< share of probes to existing hosts answered as open
+    double closed = 0.9;  ///< share answered closed (RST, or ICMP unreachable for UDP)
     Distribution payload = Distribution::constant(0);
     std::optional<std::uint64_t> host;  ///< scanner's index in the client pool; nullopt = drawn from the seed
 };
 
 struct DdosSpec {
+    static constexpr std::string_view kKind = "ddos";
+    static constexpr std::uint8_t kDefaultProto = 17;
     std::vector<AddressRange> sources;
     std::optional<std::uint64_t> source_count;  ///< distinct spoofed addresses; nullopt = fresh per flow
     std::uint64_t host = 0;                     ///< victim's index in the server pool
@@ -234,30 +272,40 @@ struct DdosSpec {
     std::int64_t peak_us = 0;
     std::int64_t ramp_down_us = 0;
     Distribution packets = Distribution::constant(1);  ///< packets per attack flow
-    Distribution size;                                 ///< payload bytes per packet
+    Distribution size = default_size(kDefaultProto);  ///< payload bytes per packet
     Distribution flow_duration = Distribution::constant(0);
     double replies = 0.0;  ///< share of flows the victim answers (SYN-ACK, ICMP, echo reply)
+    /// SYNs carry nothing, UDP floods 512 bytes, ICMP echo 56.
+    static Distribution default_size(std::uint8_t proto) { return Distribution::constant(proto == 6 ? 0 : proto == 17 ? 512 : 56); }
+    static std::uint16_t default_port(std::uint8_t proto) { return proto == 6 ? 80 : proto == 17 ? 53 : 0; }
 };
 
 struct WormSpec {
+    static constexpr std::string_view kKind = "worm";
     std::optional<std::uint64_t> host;  ///< patient zero's index in the client pool
     TimeRef at;                         ///< time of entry
     std::vector<AddressRange> targets;
     double local = 0.0;  ///< share of probes aimed at the infected host's own network
     std::vector<std::size_t> vulnerable;
     double susceptible = 1.0;
-    Distribution delay;    ///< µs from infection to the first probe
-    Distribution exploit;  ///< payload bytes of the infecting exchange
+    Distribution delay = Distribution::exponential(60e6);  ///< µs from infection to the first probe
+    Distribution exploit = default_exploit(6);              ///< payload bytes of the infecting exchange
     double closed = 0.0;   ///< share of probes to non-vulnerable existing hosts answered closed
     std::optional<std::uint64_t> max_infected;
+    static Distribution default_exploit(std::uint8_t proto) { return Distribution::constant(proto == 17 ? 376 : 4000); }
 };
 
-enum class ActivityKind : std::uint8_t { interactive, web, dns, bulk, burst, scan, ddos, worm };
-std::string_view to_string(ActivityKind k) noexcept;
+/// Every activity kind, once: scenario files name them by kKind, the parser and the model
+/// factory dispatch on the alternative.
+using ActivitySpec = std::variant<InteractiveSpec, WebSpec, DnsSpec, BulkSpec, BurstSpec, ScanSpec, DdosSpec, WormSpec>;
+
+/// The kinds' names in ActivitySpec's order.
+inline constexpr auto kActivityKinds = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<std::string_view, sizeof...(I)>{std::variant_alternative_t<I, ActivitySpec>::kKind...};
+}(std::make_index_sequence<std::variant_size_v<ActivitySpec>>{});
 
 struct Activity {
     std::string name;
-    ActivityKind kind = ActivityKind::web;
     std::string note;
     std::vector<std::size_t> clients;  ///< pools; hosts are numbered across them in order
     std::vector<std::size_t> servers;
@@ -267,7 +315,11 @@ struct Activity {
     std::uint8_t tos = 0;
     double v6_share = 0.5;              ///< IPv6 share when both ends are dual-stack
     ArrivalSpec arrival;                ///< interactive, web, dns, bulk without schedule, scan, worm (per host)
-    std::variant<InteractiveSpec, WebSpec, DnsSpec, BulkSpec, BurstSpec, ScanSpec, DdosSpec, WormSpec> spec;
+    ActivitySpec spec;
+
+    std::string_view kind() const noexcept { return kActivityKinds[spec.index()]; }
+    template <class Spec>
+    bool is() const noexcept { return std::holds_alternative<Spec>(spec); }
 };
 
 enum class ExportProtocol : std::uint8_t { v5, v9, ipfix };
@@ -306,6 +358,10 @@ struct Exporter {
 
     /// Whether the header carries sysUptime (v5, v9) or the records use it (time_style uptime).
     bool uses_uptime() const noexcept { return protocol != ExportProtocol::ipfix || time_style == TimeStyle::uptime; }
+    /// v5 and v9 carry times as sysUptime; IPFIX as absolute milliseconds unless told otherwise.
+    static TimeStyle default_time_style(ExportProtocol p) noexcept {
+        return p == ExportProtocol::ipfix ? TimeStyle::milliseconds : TimeStyle::uptime;
+    }
 };
 
 /// `lesson.answer.from_truth`: the parts of an answer key that depend on what the generator
@@ -372,18 +428,34 @@ struct Scenario {
     HostRef find_host(const core::IpAddress& a) const noexcept;
 };
 
-/// Parses and cross-checks a document. `file` is used in error messages only.
+/// Every error found in one scenario (the first Diagnostics::kMaxListed of them; the rest are
+/// counted). As a ConfigError it is the first error (file, pointer, position); what() lists all,
+/// one per line.
+class ScenarioErrors : public ConfigError {
+public:
+    ScenarioErrors(std::vector<ConfigError> errors, std::size_t unlisted);
+    const std::vector<ConfigError>& errors() const noexcept { return errors_; }
+    std::size_t unlisted() const noexcept { return unlisted_; }
+    const char* what() const noexcept override { return all_.c_str(); }
+
+private:
+    std::vector<ConfigError> errors_;
+    std::size_t unlisted_;
+    std::string all_;
+};
+
+/// Parses and cross-checks a document, the file's own span included (check_run with no
+/// overrides). `file` is used in error messages only. Throws ScenarioErrors listing every
+/// problem found.
 Scenario parse_scenario(const Json& document, const std::string& file);
-/// Parses JSON text (syntax errors → ConfigError with line and column), then parse_scenario.
+/// Parses JSON text (syntax errors, a key given twice, and documents beyond kScenarioLimits →
+/// ConfigError with line and column), then parse_scenario; every error then also carries the
+/// line and column of its JSON pointer, and they are listed in file order.
 Scenario parse_scenario_text(std::string_view text, const std::string& file);
 /// Finds a scenario: an existing file path, else `<dir>/<name>.json` or `<dir>/<name>/scenario.json`
 /// in the search dirs, in order. Throws ConfigError (listing where it looked) when none exists.
 std::string resolve_scenario_path(const std::string& path_or_name, const std::vector<std::string>& search_dirs);
 /// resolve_scenario_path + read + parse; fills `file` and `sha256` (of the exact file bytes).
 Scenario load_scenario(const std::string& path_or_name, const std::vector<std::string>& search_dirs);
-
-/// Checks what depends on the time span when --start/--duration override the file's: sysUptime
-/// of every uptime-based exporter must stay below 2^32 ms until `end_us`. Throws ConfigError.
-void check_span(const Scenario& s, std::int64_t start_us, std::int64_t end_us);
 
 }  // namespace flowlab::gen

@@ -25,8 +25,8 @@ struct SourceOptions {
 
 class TrafficSource {
 public:
-    /// `scenario` must outlive the source. Throws UsageError for a scale or duration that is not
-    /// positive, ConfigError when the span breaks an exporter's limits (check_span).
+    /// `scenario` must outlive the source. Throws ScenarioErrors for a run that check_run
+    /// refuses (the span, the scale, exporter limits, rate bounds).
     explicit TrafficSource(const Scenario& scenario, const SourceOptions& options = {});
     ~TrafficSource();
     TrafficSource(const TrafficSource&) = delete;
