@@ -50,10 +50,11 @@ int run_gen_command(const GenCommandOptions& o) {
     const auto& st = s.stats;
     const double per_s = s.seconds > 0 ? 1 / s.seconds : 0.0;
     console.note(fmt::format("{} (seed {}) {} from {}: {} conversations, {} records in {} messages from {} exporters -> {} "
-                             "in {:.2f} s ({:.0f} records/s)",
+                             "in {:.2f} s ({:.0f} records/s), {} of memory at the peak",
                              scenario.name, s.seed, gen::format_duration(s.end_us - s.start_us), gen::format_time(s.start_us),
                              st.conversations, st.records, st.messages, st.exporters.size(), o.output, s.seconds,
-                             static_cast<double>(st.records) * per_s));
+                             static_cast<double>(st.records) * per_s,
+                             core::format_bytes(static_cast<double>(gen::peak_resident_bytes()))));
     if (o.packets)
         console.note(fmt::format("packets.pcap: {} packets ({:.0f} packets/s); {} conversations truncated, {} omitted by "
                                  "the packet budget",

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <sstream>
 
 #include "flowlab/core/excerpt.hpp"
 #include "run_check_internal.hpp"
@@ -295,6 +296,18 @@ std::uint64_t default_memory_limit() {
         if (in >> v && v > 0 && v < total) total = v;
     }
     return total / 2;
+}
+
+std::uint64_t peak_resident_bytes() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) {
+            std::istringstream fields(line.substr(6));
+            std::uint64_t kib = 0;
+            return fields >> kib ? kib * 1024 : 0;
+        }
+    return 0;
 }
 
 }  // namespace flowlab::gen

@@ -57,4 +57,9 @@ RunEstimate check_run(const Scenario& s, const RunSpan& span, std::uint64_t memo
 /// physical memory, or its cgroup's limit when lower).
 std::uint64_t default_memory_limit();
 
+/// This process's peak resident memory so far (VmHWM, bytes), 0 where the system does not say.
+/// Unlike getrusage's ru_maxrss it starts afresh at exec, so a spawned child does not inherit
+/// its parent's peak.
+std::uint64_t peak_resident_bytes();
+
 }  // namespace flowlab::gen
