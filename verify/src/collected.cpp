@@ -311,11 +311,13 @@ std::unique_ptr<CollectedReader> open_collected(const CollectedSpec& spec) {
         // nfdump prints local time: TZ=UTC makes its times UTC, which the reader assumes.
         auto in = detail::InputStream::open_process({spec.nfdump_program, "-R", spec.path, "-o", "json"}, {"TZ=UTC"},
                                                     spec.path, spec.tool_log);
+        in.set_cancel(spec.cancel);
         auto child = in.child();
         return std::make_unique<ChildCheckedReader>(detail::make_nfdump_json_reader(std::move(in), spec.path),
                                                     std::move(child));
     }
     auto in = detail::InputStream::open_file(spec.path);
+    in.set_cancel(spec.cancel);
     const std::string source = spec.path == "-" ? std::string("standard input") : spec.path;
     // Read ahead enough to see a header line or the first JSON object, then give it back.
     std::string head;

@@ -2,6 +2,7 @@
 #include "input_stream.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <csignal>
 #include <unistd.h>
 
@@ -106,7 +107,7 @@ InputStream InputStream::open_process(const std::vector<std::string>& argv, cons
 
 InputStream::InputStream(InputStream&& o) noexcept
     : fd_(o.fd_), owns_fd_(o.owns_fd_), child_(std::move(o.child_)), name_(std::move(o.name_)),
-      pending_(std::move(o.pending_)), pending_pos_(o.pending_pos_) {
+      pending_(std::move(o.pending_)), pending_pos_(o.pending_pos_), cancel_(o.cancel_) {
     o.fd_ = -1;
     o.owns_fd_ = false;
 }
@@ -136,6 +137,12 @@ std::size_t InputStream::read(char* out, std::size_t n) {
     }
     if (fd_ < 0) return 0;
     while (true) {
+        if (cancel_) {
+            cancel_->check("while reading " + name_);
+            pollfd p{fd_, POLLIN, 0};
+            const int ready = ::poll(&p, 1, 100);
+            if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+        }
         const ssize_t got = ::read(fd_, out, n);
         if (got > 0) return static_cast<std::size_t>(got);
         if (got < 0 && errno == EINTR) continue;

@@ -15,6 +15,7 @@
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/process.hpp"
+#include "flowlab/core/run_control.hpp"
 
 namespace flowlab::verify::detail {
 
@@ -66,7 +67,11 @@ public:
     ~InputStream();
 
     /// Reads up to n bytes; 0 at the end. At the end of a child's output: ChildProcess::finish().
+    /// Throws Interrupted once the cancel token (if any) is set, even while waiting for input.
     std::size_t read(char* out, std::size_t n);
+    /// A stop request ends a read that waits on a pipe (standard input, a child's output): the
+    /// signal may land on another thread, so the wait itself looks at the token every 100 ms.
+    void set_cancel(const CancelToken* cancel) noexcept { cancel_ = cancel; }
     const std::string& name() const noexcept { return name_; }
     /// Makes `bytes` the next bytes read (format detection reads ahead, then gives them back).
     void unread(std::string bytes) { pending_ = std::move(bytes) + pending_.substr(pending_pos_); pending_pos_ = 0; }
@@ -82,6 +87,7 @@ private:
     std::string name_;
     std::string pending_;
     std::size_t pending_pos_ = 0;
+    const CancelToken* cancel_ = nullptr;
 };
 
 /// Line reader over an InputStream. Lines are returned without the newline (and without a

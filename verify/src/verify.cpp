@@ -270,7 +270,9 @@ VerifyResult verify(const VerifyOptions& o, const RunHooks& hooks) {
                              "; raise --memory-limit or verify a shorter span");
     }
 
-    auto reader = open_collected(o.collected);
+    CollectedSpec collected_spec = o.collected;
+    collected_spec.cancel = hooks.cancel;
+    auto reader = open_collected(collected_spec);
     ReaderTraits traits = reader->traits();
     res.collected_source = reader->source();
     res.format = traits.format;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "flowlab/core/flow_record.hpp"
+#include "flowlab/core/run_control.hpp"
 
 namespace flowlab::verify {
 
@@ -81,6 +82,8 @@ struct CollectedSpec {
     /// Where that tool's stderr is appended (a run's log); empty: a temporary file. Either
     /// way it is quoted when the tool fails or complains.
     std::string tool_log;
+    /// Set by verify() from its hooks: a stop request ends a read that waits for input.
+    const CancelToken* cancel = nullptr;
 };
 
 /// Parses "TOOL:PATH" or "PATH". Throws UsageError for an unknown tool name.
