@@ -2,11 +2,16 @@
 /// start on loopback: v5, v9 and IPFIX exporters, IPv4 and IPv6 flows, verdict MATCH at a
 /// modest rate; a wrong expectation reported as DIFFERENT; rate sweeps; bad input.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <regex>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "flowlab/core/process.hpp"
 #include "flowlab/core/record_format.hpp"
 #include "test_support.hpp"
 
@@ -64,6 +69,76 @@ TEST_P(CheckCollector, EveryRecordOfEveryExporterMatches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Collectors, CheckCollector, ::testing::Values("nfcapd", "nfacctd"));
+
+/// Live processes whose process group is `pgid` (a collector leads its own group); zombies,
+/// already dead and waiting for init to reap them, do not count.
+std::vector<pid_t> group_members(pid_t pgid) {
+    std::vector<pid_t> out;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        const std::string name = e.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const std::string stat = test::read_file_if_exists(e.path() / "stat");
+        // pid (comm) state ppid pgrp ...: comm may hold spaces, so parse after its ')'.
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos) continue;
+        char state = 0;
+        long ppid = 0, pgrp = 0;
+        if (std::sscanf(stat.c_str() + close + 1, " %c %ld %ld", &state, &ppid, &pgrp) == 3 && pgrp == pgid && state != 'Z')
+            out.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    return out;
+}
+
+/// SIGINT/SIGTERM while replay feeds the collector: check stops the collector by PID, removes the
+/// work directory it created, says what was done, and exits 130/143 within a second or so.
+class CheckSignal : public ::testing::TestWithParam<std::tuple<const char*, int>> {};
+
+TEST_P(CheckSignal, StopsTheCollectorRemovesTheWorkdirAndExits128PlusSignal) {
+    const std::string collector = std::get<0>(GetParam());
+    const int sig = std::get<1>(GetParam());
+    FLOWLAB_REQUIRE_TOOL(collector);
+    test::TempDir dir;
+    core::Process::Options o;
+    // 50 messages/s: the replay would take a minute, the signal comes once it has begun.
+    o.argv = {test::flowlab_bin(), "check", scenario(), "--collector", collector, "--pps", "50", "--workdir", dir / "work"};
+    o.out = core::Process::Stream::file(dir / "out.txt");
+    o.err = core::Process::Stream::file(dir / "err.txt");
+    core::Process p = core::Process::start(o);
+    ASSERT_TRUE(test::wait_until(
+        [&] { return test::read_file_if_exists(dir / "err.txt").find(", sending at") != std::string::npos || !p.running(); },
+        std::chrono::seconds(60)));
+    ASSERT_TRUE(p.running()) << test::read_file(dir / "err.txt");
+    std::smatch m;
+    std::string err = test::read_file(dir / "err.txt");
+    ASSERT_TRUE(std::regex_search(err, m, std::regex(" listening on [^ ]+ \\(pid ([0-9]+)\\)"))) << err;
+    const pid_t collector_pid = static_cast<pid_t>(std::stol(m[1].str()));
+    ASSERT_EQ(::kill(collector_pid, 0), 0);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    const core::ExitStatus st = p.stop(sig, std::chrono::seconds(10));  // a hang shows as SIGKILL
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    err = test::read_file(dir / "err.txt");
+    EXPECT_EQ(st.signal, 0) << "died by the signal instead of handling it: " << err;
+    EXPECT_EQ(st.code, 128 + sig) << err;
+    EXPECT_LT(took, std::chrono::seconds(5)) << "took " << took.count() << " ms to stop";
+    EXPECT_NE(err.find("stopped collector " + collector + " (pid " + std::to_string(collector_pid) + ")"),
+              std::string::npos) << err;
+    EXPECT_NE(err.find("interrupted by " + core::signal_name(sig) + " while sending to " + collector), std::string::npos)
+        << err;
+    EXPECT_NE(err.find("removed work directory"), std::string::npos) << err;
+    EXPECT_FALSE(fs::exists(dir / "work"));
+    EXPECT_EQ(test::read_file(dir / "out.txt"), "") << "no verdict after an interrupt";
+    EXPECT_NE(::kill(collector_pid, 0), 0) << collector << " (pid " << collector_pid << ") survived";
+    // SIGKILL to the group's stragglers (nfacctd's plugin) takes effect a moment after kill().
+    EXPECT_TRUE(test::wait_until([&] { return group_members(collector_pid).empty(); }, std::chrono::seconds(2)))
+        << "a process of " << collector << "'s group survived: pid " << group_members(collector_pid).front();
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, CheckSignal,
+                         ::testing::Combine(::testing::Values("nfcapd", "nfacctd"), ::testing::Values(SIGINT, SIGTERM)),
+                         [](const ::testing::TestParamInfo<std::tuple<const char*, int>>& p) {
+                             return std::string(std::get<0>(p.param)) + "_" + core::signal_name(std::get<1>(p.param));
+                         });
 
 TEST(Check, AWrongExpectationIsReportedAsDifferent) {
     FLOWLAB_REQUIRE_TOOL("nfcapd");
