@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/udp_port.hpp"
 
 namespace flowlab::harness {
 using verify::CollectorProfile;
@@ -41,54 +42,6 @@ int signal_number(const std::string& name) {
 }
 
 }  // namespace
-
-std::optional<UdpSocketState> udp_socket_state(std::uint16_t port) {
-    for (const char* file : {"/proc/net/udp", "/proc/net/udp6"}) {
-        std::ifstream in(file);
-        std::string line;
-        std::getline(in, line);  // header
-        while (std::getline(in, line)) {
-            std::istringstream f(line);
-            std::string sl, local, remote, state, queues, tr, retr, uid, timeout, inode, ref, pointer, drops;
-            f >> sl >> local >> remote >> state >> queues >> tr >> retr >> uid >> timeout >> inode >> ref >> pointer >> drops;
-            const auto colon = local.rfind(':');
-            if (colon == std::string::npos) continue;
-            if (std::stoul(local.substr(colon + 1), nullptr, 16) != port) continue;
-            UdpSocketState s;
-            const auto qc = queues.find(':');
-            if (qc != std::string::npos) s.rx_queue = std::stoull(queues.substr(qc + 1), nullptr, 16);
-            if (!drops.empty()) s.drops = std::stoull(drops);
-            return s;
-        }
-    }
-    return std::nullopt;
-}
-
-std::uint16_t free_udp_port(const core::IpAddress& a) {
-    const bool v6 = a.is_v6();
-    const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw IoError(std::string("socket: ") + std::strerror(errno));
-    sockaddr_storage ss{};
-    socklen_t len;
-    if (v6) {
-        auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        s6->sin6_family = AF_INET6;
-        std::memcpy(&s6->sin6_addr, a.bytes().data(), 16);
-        len = sizeof(sockaddr_in6);
-    } else {
-        auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-        s4->sin_family = AF_INET;
-        std::memcpy(&s4->sin_addr, a.bytes().data(), 4);
-        len = sizeof(sockaddr_in);
-    }
-    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-        const int e = errno;
-        close(fd);
-        throw IoError("cannot find a free UDP port on " + a.to_string() + ": " + std::strerror(e));
-    }
-    close(fd);
-    return ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
 
 namespace {
 
@@ -190,7 +143,7 @@ CollectorRun::CollectorRun(const CollectorProfile& profile, CollectorRunOptions 
     data_dir_ = options_.dir + "/data";
     fs::create_directories(data_dir_, ec);
     if (ec) throw IoError("cannot create directory " + data_dir_ + ": " + ec.message());
-    port_ = options_.port ? options_.port : free_udp_port(options_.address);
+    port_ = options_.port ? options_.port : core::free_udp_port(options_.address);
     log_path_ = options_.dir + "/collector.log";
 
     core::Process::Options po;
@@ -214,7 +167,7 @@ CollectorRun::CollectorRun(const CollectorProfile& profile, CollectorRunOptions 
     const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
     const std::string doing = "while waiting for collector " + name_ + " to listen on port " + std::to_string(port_);
     auto ready = [&] {
-        if (!udp_socket_state(port_)) return false;
+        if (!core::udp_socket_state(port_)) return false;
         if (!spec_.ready_log) return true;
         std::ifstream log(log_path_);
         for (std::string line; std::getline(log, line);)
@@ -255,7 +208,7 @@ void CollectorRun::wait_quiet() {
     int empty_polls = 0;
     while (empty_polls < 3) {
         check_alive("while receiving");
-        const auto s = udp_socket_state(port_);
+        const auto s = core::udp_socket_state(port_);
         empty_polls = (!s || s->rx_queue == 0) ? empty_polls + 1 : 0;
         if (std::chrono::steady_clock::now() > drain_deadline) {
             hooks_.tell("collector " + name_ + " still had data queued after " + ms_text(options_.drain_timeout));

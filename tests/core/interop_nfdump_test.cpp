@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "flowlab/core/ie_catalog.hpp"
+#include "flowlab/core/udp_port.hpp"
 #include "interop_support.hpp"
 #include "test_support.hpp"
 
@@ -197,25 +198,6 @@ std::uint64_t expected_sequence_errors(const EncodedExport& e) {
 // ---------------------------------------------------------------------------------------------
 // Driving nfcapd and reading nfdump
 
-/// Bytes waiting in the receive queue of the UDP socket bound to `port` (from /proc/net/udp
-/// and udp6); -1 if no such socket.
-long long udp_rx_queue(std::uint16_t port) {
-    for (const char* file : {"/proc/net/udp", "/proc/net/udp6"}) {
-        std::ifstream in(file);
-        std::string line;
-        std::getline(in, line);  // header
-        while (std::getline(in, line)) {
-            std::istringstream ss(line);
-            std::string sl, local, remote, st, queues;
-            ss >> sl >> local >> remote >> st >> queues;
-            const auto colon = local.rfind(':');
-            if (colon == std::string::npos || std::stoul(local.substr(colon + 1), nullptr, 16) != port) continue;
-            return std::stoll(queues.substr(queues.find(':') + 1), nullptr, 16);
-        }
-    }
-    return -1;
-}
-
 void send_all(const EncodedExport& e, const core::UdpEndpoint& to) {
     const bool v6 = to.address.is_v6();
     const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
@@ -389,13 +371,13 @@ TEST_P(NfdumpInterop, EveryRecordAndFieldNfdumpKeepsEqualsTheTruth) {
                                      "-w", flows, "-t", "3600", "-B", "4194304"};
     if (c.ipv6_transport) argv.insert(argv.begin() + 1, "-6");
     test::Process nfcapd(argv, log, log);
-    ASSERT_TRUE(test::wait_until([&] { return udp_rx_queue(port) >= 0 || !nfcapd.running(); }, std::chrono::seconds(10)))
+    ASSERT_TRUE(test::wait_until([&] { return core::udp_socket_state(port).has_value() || !nfcapd.running(); }, std::chrono::seconds(10)))
         << "nfcapd did not bind port " << port << ":\n" << test::read_file(log);
     ASSERT_TRUE(nfcapd.running()) << test::read_file(log);
 
     send_all(e, collector);
     // Everything sent is read by nfcapd once its socket queue is empty; only then stop it.
-    EXPECT_TRUE(test::wait_until([&] { return udp_rx_queue(port) == 0; }, std::chrono::seconds(10)));
+    EXPECT_TRUE(test::wait_until([&] { return [&] { const auto st = core::udp_socket_state(port); return st && st->rx_queue == 0; }(); }, std::chrono::seconds(10)));
     EXPECT_EQ(nfcapd.stop(SIGTERM), 0) << test::read_file(log);
     const std::string log_text = test::read_file(log);
 

@@ -1,6 +1,8 @@
 /// @brief Implementation of the shared test helpers (temp dirs, child processes through core::Process).
 #include "test_support.hpp"
 
+#include "flowlab/core/udp_port.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -125,18 +127,7 @@ int Process::stop(int sig, std::chrono::milliseconds timeout) {
     return p_.stop(sig, timeout).shell_code();
 }
 
-std::uint16_t free_udp_port() {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
+std::uint16_t free_udp_port() { return core::free_udp_port(core::IpAddress::v4(0x7F000001)); }
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

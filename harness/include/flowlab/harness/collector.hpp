@@ -106,15 +106,4 @@ private:
     std::string data_dir_;
 };
 
-/// A UDP port the kernel considers free on `address` right now (bound to port 0, read back,
-/// closed). Throws IoError.
-std::uint16_t free_udp_port(const core::IpAddress& address);
-
-/// The kernel's view of the UDP socket bound to `port` (IPv4 or IPv6), if there is one.
-struct UdpSocketState {
-    std::uint64_t rx_queue = 0;  ///< bytes waiting to be read
-    std::uint64_t drops = 0;     ///< datagrams dropped because the queue was full
-};
-std::optional<UdpSocketState> udp_socket_state(std::uint16_t port);
-
 }  // namespace flowlab::harness
