@@ -103,17 +103,22 @@ TEST(Pacer, WakeByComesFirst) {
 
 TEST(Pacer, StopEndsALongWait) {
     std::atomic<bool> stop{false};
+    std::atomic<std::int64_t> stopped_at{0};
     Pacer pacer(&stop);
     std::thread setter([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        stopped_at = monotonic_ns();
         stop = true;
     });
     const std::int64_t start = monotonic_ns();
-    // An hour away: only the stop flag can end this wait, so the test finishing is the check.
-    const std::int64_t now = pacer.wait_until(start + 3'600'000'000'000);
+    // A wait that ignored the flag would return at the deadline (and fail the first check) rather
+    // than hang the suite; one that ended for another reason would return before the flag was
+    // set (and fail the second).
+    const std::int64_t deadline = start + 30'000'000'000;
+    const std::int64_t now = pacer.wait_until(deadline);
     setter.join();
-    EXPECT_TRUE(stop.load());
-    EXPECT_LT(now, start + 3'600'000'000'000);
+    EXPECT_LT(now, deadline) << "the stop flag did not end the wait";
+    EXPECT_GE(now, stopped_at.load()) << "the wait ended before the stop flag was set";
 }
 
 }  // namespace

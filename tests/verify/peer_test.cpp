@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "flowlab/core/pcap_io.hpp"
+#include "flowlab/core/udp_port.hpp"
 #include "verify_helpers.hpp"
 
 namespace flowlab::verify::testing {
@@ -34,27 +36,31 @@ std::vector<std::vector<std::uint8_t>> payloads(const std::string& pcap) {
     return out;
 }
 
+/// Sends the datagrams to 127.0.0.1:port, then waits until the socket there has read them all
+/// (its receive queue is empty) and checks that the kernel dropped none.
 void send_to(std::uint16_t port, const std::vector<std::vector<std::uint8_t>>& datagrams) {
+    const auto before = core::udp_socket_state(port);
+    ASSERT_TRUE(before.has_value()) << "nothing listens on port " << port;
     const int s = ::socket(AF_INET, SOCK_DGRAM, 0);
     ASSERT_GE(s, 0);
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(port);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (const auto& p : datagrams) {
+    for (const auto& p : datagrams)
         ASSERT_EQ(::sendto(s, p.data(), p.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to),
                   static_cast<ssize_t>(p.size()));
-        std::this_thread::sleep_for(20ms);
-    }
     ::close(s);
+    std::optional<core::UdpSocketState> st;
+    ASSERT_TRUE(flowlab::test::wait_until([&] { return (st = core::udp_socket_state(port)) && st->rx_queue == 0; }, 10000ms))
+        << "the collector did not read what was sent";
+    EXPECT_EQ(st->drops, before->drops) << "the kernel dropped datagrams for port " << port;
 }
 
-bool file_contains(const std::string& path, const char* needle) {
-    try {
-        return flowlab::test::read_file(path).find(needle) != std::string::npos;
-    } catch (const std::exception&) {
-        return false;  // not created yet
-    }
+/// Waits until a UDP socket is bound to the port (the collector is ready) or `p` has ended.
+bool listening(std::uint16_t port, Process& p) {
+    return flowlab::test::wait_until([&] { return core::udp_socket_state(port).has_value() || !p.running(); }, 10000ms) &&
+           p.running();
 }
 
 /// The crafted exports (exact truth) as gen would lay them out: DIR/truth/records.csv.
@@ -73,9 +79,9 @@ std::string through_nfcapd(const TempDir& dir, const std::vector<std::vector<std
     const std::uint16_t port = flowlab::test::free_udp_port();
     Process nfcapd({"nfcapd", "-b", "127.0.0.1", "-p", std::to_string(port), "-w", flows, "-t", "3600", "-B", "4194304"}, "",
                    dir / (name + ".log"));
-    EXPECT_TRUE(flowlab::test::wait_until([&] { return file_contains(dir / (name + ".log"), "Startup"); }, 5000ms));
+    EXPECT_TRUE(listening(port, nfcapd)) << flowlab::test::read_file_if_exists(dir / (name + ".log"));
     send_to(port, datagrams);
-    std::this_thread::sleep_for(300ms);
+    // It has read every datagram; SIGTERM makes it process what it read, flush and rename.
     nfcapd.stop(SIGTERM);
     return flows;
 }
@@ -92,17 +98,32 @@ std::string through_nfacctd(const TempDir& dir, const std::vector<std::vector<st
                                                           "print_num_protos[p]: true\ntimestamps_since_epoch: true\n"
                                                           "timestamps_utc: true\n");
     Process nfacctd({"nfacctd", "-f", dir / (name + ".conf")}, "", dir / (name + ".log"));
-    std::this_thread::sleep_for(1500ms);
+    // Its socket is bound a second before the print plugin runs; what comes earlier is lost.
+    // The plugin's first cache purge (every print_refresh_time) says it runs.
+    EXPECT_TRUE(flowlab::test::wait_until(
+        [&] { return flowlab::test::read_file_if_exists(dir / (name + ".log")).find("Purging cache - END") != std::string::npos; },
+        10000ms))
+        << flowlab::test::read_file_if_exists(dir / (name + ".log"));
     send_to(port, datagrams);
-    // Stop once the output has stopped growing (it is written every print_refresh_time).
-    std::uintmax_t last = ~std::uintmax_t{0};
-    for (int i = 0; i < 20; ++i) {
-        std::this_thread::sleep_for(1000ms);
-        std::error_code ec;
-        const auto size = std::filesystem::file_size(out, ec);
-        if (!ec && size > 0 && size == last) break;
-        last = ec ? 0 : size;
-    }
+    // Its core has read everything; the print plugin writes what it holds every
+    // print_refresh_time (1 s), and what it still holds at SIGINT is lost (PEERS.md): stop once
+    // the output exists and has not changed for two refresh periods.
+    std::uintmax_t last = 0;
+    auto changed = std::chrono::steady_clock::now();
+    EXPECT_TRUE(flowlab::test::wait_until(
+        [&] {
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(out, ec);
+            const auto now = std::chrono::steady_clock::now();
+            if (ec || size != last) {
+                last = ec ? 0 : size;
+                changed = now;
+                return false;
+            }
+            return size > 0 && now - changed >= 2000ms;
+        },
+        30000ms))
+        << out << " never settled";
     nfacctd.stop(SIGINT);
     return out;
 }
