@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
         "  decode     decode the v5/v9/IPFIX exports in a pcap into CSV or JSON lines\n"
         "  verify     compare what a collector stored with the ground truth, record by record\n"
         "  check      gen -> replay -> collector -> verify against a real collector, one verdict\n"
+        "  conformance  run the decoder regression suite (numbered RFC cases) against a decoder or\n"
+        "             a collector and write its report card\n"
         "  scenarios  list the canned scenarios, show their story, check an answer, validate a file\n"
         "\n"
         "Run `flowlab <command> --help` for the options of each command.",
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     add_scenarios_command(app, action);
     add_verify_command(app, action);
     add_check_command(app, action);
+    add_conformance_command(app, action);
 
     try {
         app.parse(argc, argv);
