@@ -944,6 +944,7 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                     ++data_records;
                     if (b.first_varlen_prefix && !info.varlen_prefix) info.varlen_prefix = b.first_varlen_prefix;
                     if (t.options) {  // options data: no flow record
+                        ++info.options_records;
                         if (b.wrote_system_init) info.system_init_ms = b.wrote_system_init;
                         continue;
                     }
@@ -1136,6 +1137,7 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
             const auto n = fn.at("bytes").integer(1, m.bytes.size() - 1);
             m.bytes.resize(m.bytes.size() - n);
             m.faults.push_back("truncated by " + std::to_string(n) + " bytes");
+            m.breaks_stream = true;
             if (p == Protocol::ipfix) {
                 m.malformed = true;  // header length now exceeds the datagram (RFC 7011 9.1)
             } else if (p == Protocol::v5) {
@@ -1149,18 +1151,21 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
             const auto n = fn.at("bytes").integer(1, 60000);
             m.bytes.insert(m.bytes.end(), n, 0);
             m.faults.push_back(std::to_string(n) + " zero bytes after the message");
+            m.breaks_stream = true;
         } else if (kind == "message_length") {
             ScriptMessage& m = message();
             if (p != Protocol::ipfix) fn.fail("only IPFIX headers carry a length");
             const auto v = fn.at("value").integer(0, 65535);
             core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(v));
             m.faults.push_back("header length " + std::to_string(v) + " for a " + std::to_string(m.bytes.size()) + "-byte datagram");
+            m.breaks_stream = true;
             if (v != m.bytes.size()) m.malformed = true;
         } else if (kind == "version") {
             ScriptMessage& m = message();
             const auto v = fn.at("value").integer(0, 65535);
             core::store_be16(m.bytes.data(), static_cast<std::uint16_t>(v));
             m.faults.push_back("version " + std::to_string(v));
+            m.breaks_stream = true;
             m.malformed = true;
         } else if (kind == "set_length") {
             ScriptMessage& m = message();
@@ -1237,7 +1242,7 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
             const auto v = fn.at("value").integer(0, 65535);
             core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(v));
             m.faults.push_back("header count " + std::to_string(v));
-            if (p == Protocol::v5 && 24 + 48 * v > m.bytes.size()) m.malformed = true;
+            if (p == Protocol::v5 && 24 + 48 * v > m.bytes.size()) m.lossy = true;  // no RFC says which records survive
         } else {
             fn.at("fault").fail("unknown fault \"" + kind +
                                 "\" (expected drop, duplicate, reorder, truncate, trailing, message_length, version, "
@@ -1280,7 +1285,7 @@ void compute_truth(std::vector<ScriptMessage>& msgs, Protocol p, Transport t, co
     for (ScriptMessage& m : msgs) {
         const SessionKey key{m.exporter, m.port, m.domain, t == Transport::tcp ? m.connection : 0};
         if (p == Protocol::v5) {
-            for (auto& e : m.records) e.expect = m.malformed ? Expect::discard : Expect::keep;
+            for (auto& e : m.records) e.expect = m.malformed ? Expect::discard : m.lossy ? Expect::may_lose : Expect::keep;
             continue;
         }
         if (m.malformed) {

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -121,6 +122,21 @@ bool has_withdrawal(const Case& c) {
     return false;
 }
 
+bool breaks_stream(const Case& c) {
+    for (const auto& m : c.script.messages)
+        if (m.breaks_stream) return true;
+    return false;
+}
+
+/// More than one transport session (exporter address and port) among the case's own
+/// messages: an IPFIX file keeps no addresses, so such a case has no truth for a file.
+bool several_sessions(const Case& c) {
+    std::set<std::pair<core::IpAddress, std::uint16_t>> s;
+    for (const auto& m : c.script.messages)
+        if (!m.canary) s.insert({m.exporter, m.port});
+    return s.size() > 1;
+}
+
 bool has_reconnect(const Case& c) {
     for (const auto& m : c.script.messages)
         if (m.connection) return true;
@@ -174,7 +190,8 @@ public:
                 if (c.script.protocol != core::Protocol::ipfix) return "reads IPFIX files only";
                 // A file is a stream: UDP-only rules (withdrawals ignored) do not apply to it.
                 if (!tcp && has_withdrawal(c)) return "an IPFIX file is a stream, so UDP's withdrawal rule (RFC 7011 8.4) does not apply";
-                if (has_reconnect(c)) return "an IPFIX file has one transport session";
+                if (has_reconnect(c) || several_sessions(c)) return "an IPFIX file has one transport session (no exporter addresses)";
+                if (breaks_stream(c)) return "the case breaks message framing, which a reader of a byte stream cannot recover from (RFC 7011 9.1 allows it to stop)";
                 return std::nullopt;
         }
         return std::nullopt;
@@ -260,6 +277,9 @@ public:
             auto reader = verify::open_collected(spec);
             const auto& tr = reader->traits();
             o.carried = tr.carried;
+            // Wireshark dissects each packet on its own and never applies an options record to
+            // the data records (by design): sampling from options is not part of its output.
+            if (kind_ == Kind::tshark) o.carried.clear(Field::sampling_interval);
             o.time_netflow = tr.flow_time;
             o.time_ipfix = tr.flow_time_ipfix;
             FlowRecord r;
@@ -316,9 +336,8 @@ std::vector<std::pair<core::IpAddress, core::IpAddress>> send_udp(const Case& c,
 
 class CollectorImpl : public Implementation {
 public:
-    explicit CollectorImpl(const std::string& profile) : profile_(verify::load_profile(profile)) {
-        (void)verify::parse_run_spec(profile_);
-    }
+    explicit CollectorImpl(const std::string& profile)
+        : profile_(verify::load_profile(profile)), spec_(verify::parse_run_spec(profile_)) {}
     std::string name() const override { return profile_.name; }
     std::optional<std::string> unsupported(const Case& c) const override {
         if (c.script.transport == gen::Transport::tcp) return profile_.name + " is run listening on UDP; the case runs over TCP";
@@ -343,6 +362,16 @@ public:
             o.log = e.what();
             return o;
         }
+        // A collector that writes on a timer (nfacctd's print plugin) may take a while for the
+        // first write on a busy machine; its quiet-file rule must not start counting before.
+        if (spec_.quiet_file && c.script.record_count() > 0) {
+            std::string file = *spec_.quiet_file;
+            for (std::size_t at; (at = file.find("{dir}")) != std::string::npos;) file.replace(at, 5, run->data_dir());
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            std::error_code ec;
+            while (std::chrono::steady_clock::now() < until && !(fs::exists(file, ec) && fs::file_size(file, ec) > 0))
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
         verify::CollectedSpec spec;
         try {
             spec = run->finish();
@@ -351,14 +380,16 @@ public:
             o.log = std::string(e.what()) + ": " + run->log_tail(5);
             return o;
         }
+        // Only what the collector is configured to store counts; the profile's per-version
+        // "drops" are deviations the card must find on its own, so they are not applied.
         o.carried = profile_.keeps;
-        o.drops = profile_.drops;
         try {
             auto reader = verify::open_collected(spec);
             const auto& tr = reader->traits();
             o.time_netflow = profile_.flow_time ? *profile_.flow_time : tr.flow_time;
             o.time_ipfix = profile_.flow_time ? *profile_.flow_time : tr.flow_time_ipfix;
             o.carried = o.carried & tr.carried;
+            o.sums_equal_records = profile_.sums_equal_records.value_or(tr.sums_equal_records);
             FlowRecord r;
             while (reader->next(r)) {
                 if (const auto* a = r.address(Field::exporter); a && r.has(Field::exporter))
@@ -375,6 +406,7 @@ public:
 
 private:
     verify::CollectorProfile profile_;
+    verify::RunSpec spec_;
 };
 
 }  // namespace

@@ -262,7 +262,9 @@ CaseResult judge(const Case& c, const Observed& o) {
             line += " id " + std::to_string(s.id);
             for (std::size_t k = 0; k < s.template_ids.size() && s.kind != gen::SetInfo::Kind::data; ++k)
                 line += (k ? "," : ": ") + std::to_string(s.template_ids[k]);
-            if (s.kind == gen::SetInfo::Kind::data) line += ", " + std::to_string(s.records.size()) + " records";
+            if (s.kind == gen::SetInfo::Kind::data)
+                line += s.options_records ? ", " + std::to_string(s.options_records) + " options records"
+                                          : ", " + std::to_string(s.records.size()) + " records";
             line += "]";
         }
         if (c.script.protocol == core::Protocol::v5) line += " [" + std::to_string(m.records.size()) + " v5 records]";
@@ -313,6 +315,16 @@ CaseResult judge(const Case& c, const Observed& o) {
             continue;
         }
         ++best->copies;
+        if (o.sums_equal_records && !best_diff.empty() && (best_diff - FieldSet{Field::packets, Field::bytes}).empty()) {
+            // Copies summed into one row: packets and bytes are k times the record's.
+            const FlowRecord& e = best->e->record;
+            for (std::uint32_t k = 2; k <= best->e->max_copies; ++k)
+                if (got.packets == k * e.packets && got.bytes == k * e.bytes) {
+                    best->copies += k - 1;
+                    best_diff = FieldSet{};
+                    break;
+                }
+        }
         if (best->e->expect == gen::Expect::discard) {
             failed = true;
             r.diffs.push_back({best->e->where, "record", "(must not be output)", record_text(got)});

@@ -44,6 +44,7 @@ struct Pending {
     bool has_addr = false;
     std::optional<std::uint64_t> start_up, end_up;
     std::optional<std::int64_t> sysinit;
+    std::optional<std::uint64_t> start_delta_us, end_delta_us;
 };
 
 }  // namespace
@@ -81,6 +82,14 @@ std::vector<FlowRecord> read_ipfixdump(const std::string& path) {
             }
             if (base && p.end_up) {
                 p.r.last_ms = *base + static_cast<std::int64_t>(*p.end_up);
+                p.r.present.set(Field::last_ms);
+            }
+            if (p.start_delta_us) {
+                p.r.first_ms = export_ms - static_cast<std::int64_t>(*p.start_delta_us / 1000);
+                p.r.present.set(Field::first_ms);
+            }
+            if (p.end_delta_us) {
+                p.r.last_ms = export_ms - static_cast<std::int64_t>(*p.end_delta_us / 1000);
                 p.r.present.set(Field::last_ms);
             }
             p.r.set_number(Field::domain, domain);
@@ -179,6 +188,8 @@ std::vector<FlowRecord> read_ipfixdump(const std::string& path) {
             case 22: cur->start_up = num(); break;
             case 21: cur->end_up = num(); break;
             case 160: cur->sysinit = parse_time_ms(v); break;
+            case 158: cur->start_delta_us = num(); break;
+            case 159: cur->end_delta_us = num(); break;
             default: break;
         }
     }

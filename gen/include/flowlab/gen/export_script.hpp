@@ -75,6 +75,7 @@ struct SetInfo {
     bool withdraw_all = false;
     std::size_t min_record = 0;  ///< data sets: smallest record the template allows
     std::vector<std::size_t> records;  ///< indices into ScriptMessage::records
+    std::size_t options_records = 0;   ///< options data records (not flow records, not in the truth)
     Expect forced = Expect::keep;      ///< "expect" written in the case for this set
     bool has_forced = false;
     bool broken = false;               ///< a fault made this set unusable (length, varlen ...)
@@ -93,6 +94,11 @@ struct ScriptMessage {
     std::vector<ExpectedRecord> records;
     bool malformed = false;       ///< a fault made the whole message uninterpretable (RFC 7011 9.1)
     bool canary = false;          ///< appended after the case: must always decode
+    /// A fault broke the message boundary itself (header length or version, truncation,
+    /// bytes after it): a reader of a byte stream (TCP, an IPFIX file) cannot find the next
+    /// message, so the truth of such a case holds for datagrams only.
+    bool breaks_stream = false;
+    bool lossy = false;           ///< its records may be lost (the protocol leaves the outcome open)
     std::string label;            ///< "message 2" (1-based, as the case file numbers them)
     std::vector<std::string> faults;  ///< what was done to it, for the report
 };

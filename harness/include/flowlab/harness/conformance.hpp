@@ -79,6 +79,9 @@ struct Observed {
     core::FieldSet carried;
     /// Flow time resolution for NetFlow v5/v9 records and for IPFIX records.
     verify::TimeRule time_netflow, time_ipfix;
+    /// The tool sums records whose stored fields are equal (pmacct's print plugin): a record
+    /// sent twice may come back once with double counters.
+    bool sums_equal_records = false;
     /// Fields not compared for one export version (what a collector deliberately does not store).
     std::map<std::uint8_t, core::FieldSet> drops;
 };
