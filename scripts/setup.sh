@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what flowlab needs to build and test on Debian 12: compilers and libraries, and the
-# real peers the end-to-end tests drive (nfdump, pmacct, tshark, softflowd, tcpreplay).
+# real peers the end-to-end tests drive (nfdump, pmacct, tshark, softflowd, tcpreplay, and
+# libfixbuf's ipfixDump for the conformance cards).
 # Idempotent: packages already installed are not touched. Runs apt-get as root (sudo if needed).
 set -euo pipefail
 
@@ -8,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-dev
   libtins-dev libpcap-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libfmt-dev libsimdjson-dev
-  nfdump pmacct tshark softflowd tcpreplay tcpdump iproute2 time
+  nfdump pmacct tshark softflowd tcpreplay tcpdump iproute2 time libfixbuf-tools
   python3 python3-jsonschema python3-scapy
 )
 
