@@ -104,6 +104,7 @@ struct Decoder::Impl {
 
     // Per-datagram state
     std::uint64_t packet = 0;
+    bool stream = false;  // the message came over TCP/SCTP or from a file, not in a UDP datagram
     const std::uint8_t* base = nullptr;
 
     void error(DecodeErrorKind kind, std::size_t offset, std::string message) {
@@ -300,6 +301,12 @@ struct Decoder::Impl {
             if (ipfix && count == 0) {
                 // Template withdrawal (RFC 7011 8.1); id == set id withdraws all of that kind.
                 ++stats.template_withdrawals;
+                if (!stream) {
+                    // RFC 7011 8.4: withdrawals MUST NOT be sent over UDP, and a Collecting
+                    // Process MUST ignore them there: the template stays in use.
+                    ++stats.withdrawals_ignored;
+                    continue;
+                }
                 if (tid == set_id) {
                     std::erase_if(s.templates, [&](const auto& kv) {
                         if (kv.second->compiled.options != is_options) return false;
@@ -552,12 +559,31 @@ struct Decoder::Impl {
                   "IPFIX message length " + std::to_string(msg_len) + " is below the 16-byte header; message rejected");
             return;
         }
-        std::size_t end = len;
-        if (msg_len != len) {
+        // RFC 7011 9.1: a malformed message is discarded whole, so its framing (header length,
+        // then every set length) is checked before any set changes templates or yields records.
+        if (msg_len > len) {
             error(DecodeErrorKind::message_length, 2,
                   "IPFIX message length " + std::to_string(msg_len) + " but the datagram has " + std::to_string(len) +
-                      " bytes; sets within " + std::to_string(std::min<std::size_t>(msg_len, len)) + " bytes decoded");
-            end = std::min<std::size_t>(msg_len, len);
+                      " bytes; message discarded");
+            return;
+        }
+        std::size_t end = len;
+        if (msg_len < len) {
+            error(DecodeErrorKind::message_length, 2,
+                  "IPFIX message length " + std::to_string(msg_len) + " but the datagram has " + std::to_string(len) +
+                      " bytes; the bytes after the message ignored");
+            end = msg_len;
+        }
+        for (std::size_t pos = kIpfixHeader; end - pos >= 4;) {
+            const std::uint16_t set_len = load_be16(data + pos + 2);
+            if (set_len < 4 || set_len > end - pos) {
+                error(DecodeErrorKind::set_length, pos + 2,
+                      "set " + std::to_string(load_be16(data + pos)) + " length " + std::to_string(set_len) +
+                          (set_len < 4 ? " is below 4" : " runs past the end of the message (" + std::to_string(end - pos) + " bytes left)") +
+                          "; message discarded");
+                return;
+            }
+            pos += set_len;
         }
         ++stats.messages[2];
         const std::uint32_t secs = load_be32(data + 4);
@@ -646,6 +672,7 @@ Decoder& Decoder::operator=(Decoder&&) noexcept = default;
 std::size_t Decoder::decode(const ExportDatagram& d, std::vector<FlowRecord>& out, std::vector<RecordView>* views) {
     Impl& m = *impl_;
     m.packet = d.packet_number;
+    m.stream = d.stream;
     m.retired.clear();
     m.views = views;
     Impl::Produce h{m, out};
@@ -731,6 +758,7 @@ std::string Decoder::summary() const {
                       std::to_string(s.options_templates) + " options templates, " +
                       std::to_string(s.options_records) + " options records";
     if (s.template_withdrawals) out += ", " + std::to_string(s.template_withdrawals) + " withdrawals";
+    if (s.withdrawals_ignored) out += " (" + std::to_string(s.withdrawals_ignored) + " ignored: UDP)";
     if (s.sets_without_template)
         out += ", " + std::to_string(s.sets_without_template) + " data sets before their template (" +
                std::to_string(s.bytes_without_template) + " bytes)";

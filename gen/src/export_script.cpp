@@ -140,7 +140,9 @@ std::uint16_t v9_scope_type(std::string_view s) {
 const core::IeInfo* ie_by_name(std::string_view name) {
     static const std::unordered_map<std::string_view, const core::IeInfo*> by_name = [] {
         std::unordered_map<std::string_view, const core::IeInfo*> m;
-        for (const auto& ie : core::all_ies()) m.emplace(ie.name, &ie);
+        // Scripts name IANA elements only; enterprise elements are spelled PEN:ID.
+        for (const core::IeInfo* ie : core::Registry::standard().elements())
+            if (ie->enterprise == 0) m.emplace(ie->name, ie);
         return m;
     }();
     auto it = by_name.find(name);
@@ -804,7 +806,8 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                 core::store_be32(p + 28, static_cast<std::uint32_t>(static_cast<std::uint64_t>(r.last_ms - b.boot_ms) & 0xFFFFFFFFu));
                 core::store_be16(p + 32, r.sport);
                 core::store_be16(p + 34, r.dport);
-                p[37] = r.tcp_flags;
+                // v5 carries the low 8 bits of the flags (no ECN/NS bits); the truth says the same.
+                p[37] = static_cast<std::uint8_t>(r.tcp_flags & 0xFFu);
                 p[38] = r.proto;
                 p[39] = r.tos;
                 core::store_be16(p + 40, static_cast<std::uint16_t>(r.src_as));
@@ -820,6 +823,7 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                                 Field::bytes, Field::in_if, Field::out_if, Field::src_as, Field::dst_as, Field::src_mask,
                                 Field::dst_mask})
                     x.set_number(f, r.number(f));
+                x.set_number(Field::tcp_flags, r.tcp_flags & 0xFFu);
                 x.first_ms = r.first_ms;
                 x.last_ms = r.last_ms;
                 x.present.set(Field::first_ms);

@@ -20,8 +20,9 @@ struct Harness {
     Decoder d;
     std::vector<FlowRecord> out;
     std::uint64_t n = 0;
+    bool stream = false;  // messages from a TCP stream rather than UDP datagrams
     std::size_t feed(const std::vector<std::uint8_t>& m, const IpAddress& ex = kExporter, std::uint16_t port = 2055) {
-        return d.decode(ExportDatagram{m, ex, port, ++n}, out);
+        return d.decode(ExportDatagram{m, ex, port, ++n, stream}, out);
     }
     std::uint64_t errors(DecodeErrorKind k) const { return d.stats().errors[static_cast<std::size_t>(k)]; }
 };
@@ -67,7 +68,9 @@ TEST(Decoder, V5CountThatDoesNotFitRejectsThePacketWhole) {
     EXPECT_EQ(r.errors(DecodeErrorKind::trailing_bytes), 1u);
 }
 
-TEST(Decoder, SetLengthThatLiesRejectsTheSetAndKeepsEarlierSets) {
+// RFC 7011 9.1: a malformed IPFIX message is discarded whole, the sets before the bad one and
+// the templates in it included.
+TEST(Decoder, SetLengthThatLiesDiscardsTheWholeIpfixMessage) {
     auto b = with_template(MsgBuilder::ipfix(1));
     b.set(256);
     data_record(b, 0xC0000201, 0xC6336402, 5);
@@ -77,8 +80,8 @@ TEST(Decoder, SetLengthThatLiesRejectsTheSetAndKeepsEarlierSets) {
     b.end_set(200);  // claims more bytes than the message has
     Harness r;
     r.feed(b.build());
-    ASSERT_EQ(r.out.size(), 1u) << r.d.summary();
-    EXPECT_EQ(r.out[0].packets, 5u);
+    EXPECT_EQ(r.out.size(), 0u) << r.d.summary();
+    EXPECT_EQ(r.d.stats().templates, 0u);
     EXPECT_EQ(r.errors(DecodeErrorKind::set_length), 1u);
     const auto& e = r.d.errors().at(0);
     EXPECT_EQ(e.kind, DecodeErrorKind::set_length);
@@ -86,13 +89,30 @@ TEST(Decoder, SetLengthThatLiesRejectsTheSetAndKeepsEarlierSets) {
     EXPECT_NE(e.message.find("runs past the end"), std::string::npos) << e.message;
 }
 
-TEST(Decoder, SetLengthBelowFourStopsTheMessage) {
+TEST(Decoder, SetLengthBelowFourDiscardsTheMessage) {
     auto b = with_template(MsgBuilder::ipfix(1));
     b.set(256).end_set(2);
     Harness r;
     r.feed(b.build());
     EXPECT_EQ(r.errors(DecodeErrorKind::set_length), 1u);
-    EXPECT_EQ(r.d.stats().templates, 1u);
+    EXPECT_EQ(r.d.stats().templates, 0u) << "the template of a malformed message is not kept";
+}
+
+// RFC 3954 has no malformed-packet rule: a v9 flowset whose length lies ends the packet, and
+// the flowsets before it still count.
+TEST(Decoder, V9FlowsetLengthThatLiesKeepsEarlierFlowsets) {
+    auto b = MsgBuilder::v9(1).set(0).template_record(256, {{8, 4}, {12, 4}, {2, 4}}).end_set();
+    b.set(256);
+    data_record(b, 0xC0000201, 0xC6336402, 5);
+    b.end_set();
+    b.set(256);
+    data_record(b, 0xC0000202, 0xC6336402, 6);
+    b.end_set(200);
+    Harness r;
+    r.feed(b.build());
+    ASSERT_EQ(r.out.size(), 1u) << r.d.summary();
+    EXPECT_EQ(r.out[0].packets, 5u);
+    EXPECT_EQ(r.errors(DecodeErrorKind::set_length), 1u);
 }
 
 TEST(Decoder, IpfixMessageLengthDisagreeingWithDatagram) {
@@ -104,9 +124,11 @@ TEST(Decoder, IpfixMessageLengthDisagreeingWithDatagram) {
     Harness r;
     r.feed(b.build(static_cast<int>(msg.size()) + 100));  // header claims more than arrived
     EXPECT_EQ(r.errors(DecodeErrorKind::message_length), 1u);
-    EXPECT_EQ(r.out.size(), 1u) << "the sets that arrived still decode";
+    EXPECT_EQ(r.out.size(), 0u) << "a message longer than its datagram is malformed (RFC 7011 9.1)";
     r.feed(b.build(8));  // below the header size: rejected
     EXPECT_EQ(r.errors(DecodeErrorKind::message_length), 2u);
+    EXPECT_EQ(r.out.size(), 0u);
+    r.feed(b.build());
     EXPECT_EQ(r.out.size(), 1u);
 }
 
@@ -200,8 +222,23 @@ TEST(Decoder, TemplatesAreScopedByExporterPortAndDomain) {
     EXPECT_EQ(r.d.stats().sets_without_template, 1u) << "another exporter's template must not apply";
 }
 
-TEST(Decoder, TemplateWithdrawal) {
+// RFC 7011 8.4: withdrawals MUST be ignored over UDP; over TCP/SCTP they remove the template.
+TEST(Decoder, TemplateWithdrawalOverUdpIsIgnored) {
     Harness r;
+    r.feed(with_template(MsgBuilder::ipfix(1)).build());
+    r.feed(MsgBuilder::ipfix(1).set(2).u16(256).u16(0).end_set().build());
+    auto data = MsgBuilder::ipfix(1);
+    data.set(256);
+    data_record(data, 1, 2, 3);
+    r.feed(data.end_set().build());
+    EXPECT_EQ(r.d.stats().template_withdrawals, 1u);
+    EXPECT_EQ(r.d.stats().withdrawals_ignored, 1u);
+    EXPECT_EQ(r.out.size(), 1u) << "the template stays in use";
+}
+
+TEST(Decoder, TemplateWithdrawalOverAStream) {
+    Harness r;
+    r.stream = true;
     r.feed(with_template(MsgBuilder::ipfix(1)).build());
     r.feed(MsgBuilder::ipfix(1).set(2).u16(256).u16(0).end_set().build());
     auto data = MsgBuilder::ipfix(1);

@@ -3,8 +3,10 @@
 /// The decoder is written for untrusted input: it never reads outside the datagram, never
 /// throws for anything in the bytes, and turns every malformation into a counted DecodeError
 /// with the packet number and byte offset, then goes on. Policy follows nfcapd and nfacctd:
-/// a v5 packet whose count does not fit its length is rejected whole; in v9/IPFIX a set
-/// whose length lies is rejected while the well-formed sets of the same message still decode.
+/// a v5 packet whose count does not fit its length is rejected whole; an IPFIX message whose
+/// header or set lengths lie is discarded whole (RFC 7011 9.1); in v9 (RFC 3954 has no such
+/// rule) a flowset whose length lies ends the packet and the sets before it still decode.
+/// Template withdrawals count only for messages from a stream (RFC 7011 8.4: ignored over UDP).
 ///
 /// Templates are scoped as RFC 7011 8 / RFC 3954 5 say: transport session (exporter address
 /// and port) + observation domain / source id + template id. Data that arrives before its
@@ -56,6 +58,7 @@ struct DecodeStats {
     std::uint64_t templates = 0;              ///< template records accepted (incl. refreshes)
     std::uint64_t options_templates = 0;
     std::uint64_t template_withdrawals = 0;
+    std::uint64_t withdrawals_ignored = 0;    ///< of those, received in UDP datagrams (RFC 7011 8.4)
     std::uint64_t options_records = 0;        ///< options data records consumed
     std::uint64_t sets_without_template = 0;  ///< data sets whose template was not (yet) known
     std::uint64_t bytes_without_template = 0;
@@ -132,6 +135,9 @@ struct ExportDatagram {
     IpAddress exporter;
     std::uint16_t exporter_port = 0;
     std::uint64_t packet_number = 0;  ///< for error messages; 1-based
+    /// The message came from a TCP/SCTP stream or a file rather than a UDP datagram: template
+    /// withdrawals apply (over UDP they are ignored, RFC 7011 8.4).
+    bool stream = false;
 };
 
 /// Where a data record's fields sit in a message, for tools that rewrite messages in place
