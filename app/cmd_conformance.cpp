@@ -77,7 +77,7 @@ int run_conformance(const ConformanceArgs& a) {
     ro.workdir = a.workdir;
     ro.stop = &g_conf_stop;
     std::size_t done = 0;
-    const bool progress = !a.quiet && stderr_is_tty();
+    const bool progress = !a.quiet && isatty(STDERR_FILENO) == 1;
     ro.on_result = [&](const harness::CaseResult& r) {
         ++done;
         if (progress)

@@ -2,11 +2,9 @@
 /// (flowlab, tshark, libfixbuf's ipfixDump, any command line) and collectors started fresh
 /// for every case from a verify profile (nfcapd, nfacctd, a profile file).
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,7 +19,8 @@
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/pcap_io.hpp"
 #include "flowlab/harness/conformance.hpp"
-#include "flowlab/verify/collector_run.hpp"
+#include "flowlab/core/process.hpp"
+#include "flowlab/harness/collector.hpp"
 #include "flowlab/verify/profile.hpp"
 #include "ipfixdump_reader.hpp"
 
@@ -43,44 +42,26 @@ struct ProcessResult {
     int signal = 0;
 };
 
-/// Runs argv with stdout to `out_path` and stderr to `err_path`, killing it after timeout_ms.
+/// Runs argv with stdout to `out_path` and stderr to `err_path`, killing it (and its process
+/// group) after timeout_ms.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path,
                           std::int64_t timeout_ms, const std::vector<std::string>& env = {}) {
     ProcessResult r;
-    const pid_t pid = fork();
-    if (pid < 0) return r;
-    if (pid == 0) {
-        const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int in = open("/dev/null", O_RDONLY);
-        if (out >= 0) dup2(out, 1);
-        if (err >= 0) dup2(err, 2);
-        if (in >= 0) dup2(in, 0);
-        for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        setpgid(0, 0);
-        execvp(args[0], args.data());
-        _exit(127);
-    }
+    core::Process::Options po;
+    po.argv = argv;
+    po.env = env;
+    po.out = core::Process::Stream::file(out_path, false);
+    po.err = core::Process::Stream::file(err_path, false);
+    core::Process p = core::Process::start(po);  // IoError: not installed, cannot open a file
     r.started = true;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    int status = 0;
-    while (true) {
-        const pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid) break;
-        if (std::chrono::steady_clock::now() > deadline) {
-            r.timed_out = true;
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return r;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto st = p.wait_for(std::chrono::milliseconds(timeout_ms));
+    if (!st) {
+        r.timed_out = true;
+        p.stop(SIGKILL, std::chrono::milliseconds(1000));
+        return r;
     }
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+    r.exit_code = st->code;
+    r.signal = st->signal;
     return r;
 }
 
@@ -337,7 +318,7 @@ std::vector<std::pair<core::IpAddress, core::IpAddress>> send_udp(const Case& c,
 class CollectorImpl : public Implementation {
 public:
     explicit CollectorImpl(const std::string& profile)
-        : profile_(verify::load_profile(profile)), spec_(verify::parse_run_spec(profile_)) {}
+        : profile_(verify::load_profile(profile)), spec_(parse_run_spec(profile_)) {}
     std::string name() const override { return profile_.name; }
     std::optional<std::string> unsupported(const Case& c) const override {
         if (c.script.transport == gen::Transport::tcp) return profile_.name + " is run listening on UDP; the case runs over TCP";
@@ -345,12 +326,12 @@ public:
     }
     Observed run(const Case& c, const std::string& dir) override {
         Observed o;
-        verify::CollectorRunOptions co;
+        CollectorRunOptions co;
         co.dir = dir;
         co.drain_timeout = std::chrono::seconds(20);
-        std::unique_ptr<verify::CollectorRun> run;
+        std::unique_ptr<CollectorRun> run;
         try {
-            run = std::make_unique<verify::CollectorRun>(profile_, co);
+            run = std::make_unique<CollectorRun>(profile_, co);
         } catch (const IoError& e) {
             throw;  // not installed or cannot start at all: the whole card is impossible
         }
@@ -406,7 +387,7 @@ public:
 
 private:
     verify::CollectorProfile profile_;
-    verify::RunSpec spec_;
+    RunSpec spec_;
 };
 
 }  // namespace
