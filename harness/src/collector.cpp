@@ -38,6 +38,7 @@ int signal_number(const std::string& name) {
     if (name == "HUP" || name == "SIGHUP") return SIGHUP;
     if (name == "USR1" || name == "SIGUSR1") return SIGUSR1;
     if (name == "USR2" || name == "SIGUSR2") return SIGUSR2;
+    if (name == "KILL" || name == "SIGKILL") return SIGKILL;
     return 0;
 }
 
@@ -89,7 +90,7 @@ RunSpec parse_run_spec(const CollectorProfile& p) {
             const std::string& k = it.key();
             if (k == "signal") {
                 if (!it->is_string() || !signal_number(it->get<std::string>()))
-                    bad(p, "/run/stop/signal", "expected TERM, INT, HUP, USR1 or USR2");
+                    bad(p, "/run/stop/signal", "expected TERM, INT, HUP, USR1, USR2 or KILL");
                 s.stop_signal = signal_number(it->get<std::string>());
             } else if (k == "quiet_file") {
                 if (!it->is_string()) bad(p, "/run/stop/quiet_file", "expected a path");
@@ -98,11 +99,21 @@ RunSpec parse_run_spec(const CollectorProfile& p) {
                 const auto ms = it->is_string() ? verify::parse_duration_ms(it->get<std::string>()) : std::nullopt;
                 if (!ms || *ms < 0) bad(p, "/run/stop/quiet_for", "expected a duration such as 2s");
                 s.quiet_for_ms = *ms;
+            } else if (k == "flush_log" || k == "idle_log") {
+                if (!it->is_string() || it->get<std::string>().empty())
+                    bad(p, "/run/stop/" + k, k == "flush_log" ? "expected the text of the line the collector logs after each write"
+                                                              : "expected the text a flush_log line holds when the write was empty");
+                (k == "flush_log" ? s.flush_log : s.idle_log) = it->get<std::string>();
             } else {
-                bad(p, "/run/stop/" + k, "unknown key (expected signal, quiet_file, quiet_for)");
+                bad(p, "/run/stop/" + k, "unknown key (expected signal, quiet_file, quiet_for, flush_log, idle_log)");
             }
         }
     }
+    if (s.idle_log && !s.flush_log) bad(p, "/run/stop/idle_log", "needs flush_log (the line it is looked for in)");
+    // KILL loses whatever a collector still holds; only a collector that has said it wrote
+    // everything out may be stopped that way.
+    if (s.stop_signal == SIGKILL && !(s.flush_log && s.idle_log))
+        bad(p, "/run/stop/signal", "KILL needs flush_log and idle_log (the collector's word that it holds nothing unwritten)");
     if (!run.contains("collected") || !run["collected"].is_string())
         bad(p, "/run/collected", "expected TOOL:PATH, what verify reads afterwards (e.g. \"nfdump:{dir}\")");
     s.collected = run["collected"].get<std::string>();
@@ -216,6 +227,7 @@ void CollectorRun::wait_quiet() {
         }
         pause_or_stop(hooks_, doing);
     }
+    if (spec_.flush_log) wait_flushed();
     if (!spec_.quiet_file) return;
     const std::string file = expand(*spec_.quiet_file);
     std::error_code ec;
@@ -235,6 +247,32 @@ void CollectorRun::wait_quiet() {
         pause_or_stop(hooks_, doing);
     }
     hooks_.tell("collector " + name_ + ": " + file + " still grew after " + ms_text(options_.drain_timeout));
+}
+
+std::vector<std::string> CollectorRun::log_lines_with(const std::string& text) const {
+    std::vector<std::string> out;
+    std::ifstream log(log_path_);
+    for (std::string line; std::getline(log, line);)
+        if (line.find(text) != std::string::npos) out.push_back(line);
+    return out;
+}
+
+void CollectorRun::wait_flushed() {
+    const std::string doing = "while collector " + name_ + " was writing out what it took";
+    const std::size_t before = log_lines_with(*spec_.flush_log).size();
+    const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        check_alive("while writing its output");
+        const auto lines = log_lines_with(*spec_.flush_log);
+        // lines[before] may end a write that began before the last datagram reached the
+        // writer; every later one began after it.
+        for (std::size_t i = before + 1; i < lines.size(); ++i)
+            if (!spec_.idle_log || lines[i].find(*spec_.idle_log) != std::string::npos) return;
+        pause_or_stop(hooks_, doing);
+    }
+    hooks_.tell("collector " + name_ + " did not log \"" + *spec_.flush_log + "\"" +
+                (spec_.idle_log ? " with \"" + *spec_.idle_log + "\"" : std::string()) + " within " +
+                ms_text(options_.drain_timeout) + " of taking the last datagram; its output may be incomplete");
 }
 
 core::ExitStatus CollectorRun::stop() {

@@ -345,7 +345,7 @@ public:
         }
         // A collector that writes on a timer (nfacctd's print plugin) may take a while for the
         // first write on a busy machine; its quiet-file rule must not start counting before.
-        if (spec_.quiet_file && c.script.record_count() > 0) {
+        if (spec_.quiet_file && !spec_.flush_log && c.script.record_count() > 0) {
             std::string file = *spec_.quiet_file;
             for (std::size_t at; (at = file.find("{dir}")) != std::string::npos;) file.replace(at, 5, run->data_dir());
             const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -10,6 +10,7 @@
 ///       "config": {"file": "nfacctd.conf", "lines": ["nfacctd_port: {port}", ...]},  (optional)
 ///       "ready_log": "JSON: setting object handlers",  (optional)
 ///       "stop":   {"signal": "TERM", "quiet_file": "{dir}/flows.json", "quiet_for": "3s"},
+///       or        {"signal": "KILL", "flush_log": "Purging cache - END", "idle_log": "QN: 0/0,"},
 ///       "collected": "nfdump:{dir}"
 ///     }
 ///
@@ -20,7 +21,14 @@
 /// ready_log, its log holds that text (nfacctd binds the port up to a second before its print
 /// plugin takes data on a busy machine; what arrives meanwhile is lost); "drained"
 /// once that socket's receive queue is empty; with quiet_file, "quiet" once that file has not
-/// grown for quiet_for. Every wait checks the hooks' cancel token (Interrupted within 50 ms);
+/// grown for quiet_for; with flush_log (the line a collector logs each time it has written out
+/// what it holds, on a timer), "flushed" at the second such line logged after the drain (the
+/// first may end a write that began before the last datagram reached the writer), or with
+/// idle_log at the first line after that which also holds idle_log (a write that found nothing
+/// new: whatever was still queued inside the collector has been written). A collector's own
+/// word is exact where a quiet period is a guess, and it is over in one or two write periods
+/// instead of a fixed quiet time. Such a collector may be stopped with KILL (nfacctd takes 2 s
+/// to leave after INT, for nothing once its last write found nothing new). Every wait checks the hooks' cancel token (Interrupted within 50 ms);
 /// a run destroyed before stop() kills the collector by PID and says so through hooks.note.
 #pragma once
 
@@ -47,6 +55,8 @@ struct RunSpec {
     int stop_signal = 15;
     std::optional<std::string> quiet_file;
     std::int64_t quiet_for_ms = 2000;
+    std::optional<std::string> flush_log;  ///< text of the log line that ends a periodic write
+    std::optional<std::string> idle_log;   ///< text in a flush_log line whose write was empty
     std::string collected;
 };
 
@@ -96,6 +106,9 @@ public:
 private:
     std::string expand(const std::string& s) const;
     void check_alive(const std::string& when);
+    /// The flush_log rule of wait_quiet (see the top of this file).
+    void wait_flushed();
+    std::vector<std::string> log_lines_with(const std::string& text) const;
     std::string name_;
     RunSpec spec_;
     CollectorRunOptions options_;
