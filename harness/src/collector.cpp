@@ -221,14 +221,15 @@ void CollectorRun::wait_quiet() {
         check_alive("while receiving");
         const auto s = core::udp_socket_state(port_);
         empty_polls = (!s || s->rx_queue == 0) ? empty_polls + 1 : 0;
+        if (over_output_limit()) return;
         if (std::chrono::steady_clock::now() > drain_deadline) {
-            hooks_.tell("collector " + name_ + " still had data queued after " + ms_text(options_.drain_timeout));
+            give_up("still had data queued after " + ms_text(options_.drain_timeout));
             break;
         }
         pause_or_stop(hooks_, doing);
     }
     if (spec_.flush_log) wait_flushed();
-    if (!spec_.quiet_file) return;
+    if (!spec_.quiet_file || over_output_limit()) return;
     const std::string file = expand(*spec_.quiet_file);
     std::error_code ec;
     std::uintmax_t last = static_cast<std::uintmax_t>(-1);
@@ -236,6 +237,7 @@ void CollectorRun::wait_quiet() {
     const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         check_alive("while writing its output");
+        if (over_output_limit()) return;
         const auto size = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
         const auto now = std::chrono::steady_clock::now();
         if (size != last) {
@@ -246,7 +248,27 @@ void CollectorRun::wait_quiet() {
         }
         pause_or_stop(hooks_, doing);
     }
-    hooks_.tell("collector " + name_ + ": " + file + " still grew after " + ms_text(options_.drain_timeout));
+    give_up(file + " still grew after " + ms_text(options_.drain_timeout));
+}
+
+void CollectorRun::give_up(const std::string& why) {
+    if (!stuck_) stuck_ = why;
+    hooks_.tell("collector " + name_ + " " + why);
+}
+
+bool CollectorRun::over_output_limit() {
+    if (stuck_ && stuck_->rfind("wrote more than", 0) == 0) return true;
+    if (!options_.output_limit) return false;
+    std::uintmax_t total = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(data_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code fec;
+        if (it->is_regular_file(fec)) total += it->file_size(fec);
+    }
+    if (total <= options_.output_limit) return false;
+    give_up("wrote more than " + std::to_string(options_.output_limit >> 20) + " MB into " + data_dir_ + " (" +
+            std::to_string(total >> 20) + " MB)");
+    return true;
 }
 
 std::vector<std::string> CollectorRun::log_lines_with(const std::string& text) const {
@@ -263,6 +285,7 @@ void CollectorRun::wait_flushed() {
     const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         check_alive("while writing its output");
+        if (over_output_limit()) return;
         const auto lines = log_lines_with(*spec_.flush_log);
         // lines[before] may end a write that began before the last datagram reached the
         // writer; every later one began after it.
@@ -270,9 +293,8 @@ void CollectorRun::wait_flushed() {
             if (!spec_.idle_log || lines[i].find(*spec_.idle_log) != std::string::npos) return;
         pause_or_stop(hooks_, doing);
     }
-    hooks_.tell("collector " + name_ + " did not log \"" + *spec_.flush_log + "\"" +
-                (spec_.idle_log ? " with \"" + *spec_.idle_log + "\"" : std::string()) + " within " +
-                ms_text(options_.drain_timeout) + " of taking the last datagram; its output may be incomplete");
+    give_up("did not log \"" + *spec_.flush_log + "\"" + (spec_.idle_log ? " with \"" + *spec_.idle_log + "\"" : std::string()) +
+            " within " + ms_text(options_.drain_timeout) + " of the drain: it kept writing, or its output is incomplete");
 }
 
 core::ExitStatus CollectorRun::stop() {
@@ -293,6 +315,9 @@ verify::CollectedSpec CollectorRun::collected() const {
 
 verify::CollectedSpec CollectorRun::finish() {
     wait_quiet();
+    // A collector past its output limit is looping: nothing it writes is worth a grace period
+    // (nfcapd does not even react to TERM then).
+    if (stuck_ && stuck_->rfind("wrote more than", 0) == 0 && !process_.status()) process_.stop(SIGKILL, std::chrono::milliseconds(0));
     stop();
     return collected();
 }

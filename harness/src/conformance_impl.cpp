@@ -328,7 +328,12 @@ public:
         Observed o;
         CollectorRunOptions co;
         co.dir = dir;
-        co.drain_timeout = std::chrono::seconds(20);
+        // A case is at most one 64 kB datagram and a few small ones: a collector that has not
+        // read them in 10 s, or is still writing 10 s later, is stuck (a hang), and one that
+        // writes more than 64 MB for them loops (nfcapd on 7.5: 23 GB in 50 s unchecked).
+        co.drain_timeout = std::chrono::seconds(10);
+        co.output_limit = std::uintmax_t{64} << 20;
+        co.stop_timeout = std::chrono::seconds(10);
         std::unique_ptr<CollectorRun> run;
         try {
             run = std::make_unique<CollectorRun>(profile_, co);
@@ -359,6 +364,13 @@ public:
         } catch (const std::exception& e) {
             o.status = Observed::Status::crash;
             o.log = std::string(e.what()) + ": " + run->log_tail(5);
+            return o;
+        }
+        if (run->stuck()) {
+            o.status = Observed::Status::hang;
+            o.log = profile_.name + " " + *run->stuck() + "; stopped; its log ends:\n" + run->log_tail(5);
+            std::error_code ec;
+            fs::remove_all(run->data_dir(), ec);  // what a looping collector wrote is not worth keeping
             return o;
         }
         // Only what the collector is configured to store counts; the profile's per-version

@@ -2,7 +2,7 @@
 /// nfacctd's print plugin, holds what it receives and writes it out on a timer, logging each
 /// write and how many records it wrote. With flush_log/idle_log the run must not stop it before
 /// everything sent is in its output, even with KILL; the profile checks reject rules that
-/// would lose data.
+/// would lose data; a collector that writes without end is stopped at the output limit.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -82,6 +82,38 @@ TEST(CollectorRun, FlushLogStopsOnlyOnceEverythingSentIsWritten) {
         const std::string log = test::read_file(o.dir + "/collector.log");
         EXPECT_NE(log.find("QN: 0/0,"), std::string::npos) << "stopped before an empty write:\n" << log;
     }
+}
+
+TEST(CollectorRun, ACollectorThatWritesWithoutEndIsStoppedAtTheOutputLimit) {
+    FLOWLAB_REQUIRE_TOOL("python3");
+    test::TempDir dir;
+    // Takes data, then writes without end, as nfcapd 1.7.1 does for conformance case 7.5.
+    test::write_file(dir / "loop.py", R"(
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("taking data", flush=True)
+s.recv(65535)
+with open(sys.argv[2], "w") as f:
+    while True:
+        f.write("x" * 65536)
+)");
+    nlohmann::json doc = {{"name", "looping"},
+                          {"reader", "flowlab"},
+                          {"keeps", {"src"}},
+                          {"run",
+                           {{"start", {"python3", dir / "loop.py", "{port}", "{dir}/out.txt"}},
+                            {"ready_log", "taking data"},
+                            {"stop", {{"signal", "TERM"}, {"quiet_file", "{dir}/out.txt"}, {"quiet_for", "1s"}}},
+                            {"collected", "flowlab:{dir}/out.txt"}}}};
+    CollectorRunOptions o;
+    o.dir = dir / "run";
+    o.output_limit = 4u << 20;
+    CollectorRun run(verify::parse_profile(doc, "looping.json"), o);
+    send(run.port(), {"go"});
+    run.finish();
+    ASSERT_TRUE(run.stuck().has_value());
+    EXPECT_NE(run.stuck()->find("wrote more than 4 MB"), std::string::npos) << *run.stuck();
 }
 
 TEST(CollectorRun, StopRulesThatWouldLoseDataAreRejected) {

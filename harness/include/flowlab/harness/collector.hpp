@@ -71,6 +71,10 @@ struct CollectorRunOptions {
     std::chrono::milliseconds ready_timeout{15'000};
     std::chrono::milliseconds drain_timeout{60'000};
     std::chrono::milliseconds stop_timeout{30'000};
+    /// Bytes the collector may write into its output directory; past them wait_quiet() gives
+    /// up at once and stuck() says why (a collector looping on one input can fill a disk:
+    /// nfcapd 1.7.1 wrote 23 GB in 50 s for conformance case 7.5). 0: no limit.
+    std::uintmax_t output_limit = 0;
 };
 
 class CollectorRun {
@@ -100,6 +104,10 @@ public:
     verify::CollectedSpec collected() const;
     /// wait_quiet(), stop(), collected().
     verify::CollectedSpec finish();
+    /// Set by wait_quiet() when the collector did not finish taking what was sent: its socket
+    /// still held data after drain_timeout, it kept writing (flush_log never idle, quiet_file
+    /// never quiet), or its output passed output_limit. Says which.
+    const std::optional<std::string>& stuck() const noexcept { return stuck_; }
     /// The last lines the collector printed (for error messages and reports).
     std::string log_tail(std::size_t lines = 20) const;
 
@@ -109,6 +117,9 @@ private:
     /// The flush_log rule of wait_quiet (see the top of this file).
     void wait_flushed();
     std::vector<std::string> log_lines_with(const std::string& text) const;
+    /// True (and stuck_ set) once the output directory holds more than output_limit bytes.
+    bool over_output_limit();
+    void give_up(const std::string& why);
     std::string name_;
     RunSpec spec_;
     CollectorRunOptions options_;
@@ -117,6 +128,7 @@ private:
     core::Process process_;
     std::string log_path_;
     std::string data_dir_;
+    std::optional<std::string> stuck_;
 };
 
 }  // namespace flowlab::harness
