@@ -1,10 +1,12 @@
 /// @brief `flowlab scenarios`: what ships (list), what each teaches (show: story and question,
-/// never the answer), whether a student's answer is right (answer, against the teacher's key), and
-/// whether a scenario file is valid (validate).
+/// never the answer), whether a student's answer is right (answer, against the teacher's key),
+/// whether a scenario file is valid (validate), and a copy to start from (copy, with its schema).
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -17,7 +19,9 @@
 
 #include "cli_units.hpp"
 #include "commands.hpp"
+#include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/data_dirs.hpp"
+#include "flowlab/core/excerpt.hpp"
 #include "run_options.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ip_address.hpp"
@@ -57,6 +61,103 @@ std::string describe(const gen::Scenario& s) {
            " exporters (" + p + ")";
 }
 
+namespace fs = std::filesystem;
+
+std::string read_whole(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError("cannot read " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Where the text's "$schema" string value is (offset and length of what is between the
+/// quotes), if the document has one. Canned scenarios say "./schema.json": a relative reference
+/// that editors resolve against the file's own directory.
+std::optional<std::pair<std::size_t, std::size_t>> schema_reference(const std::string& text) {
+    const std::size_t key = text.find("\"$schema\"");
+    if (key == std::string::npos) return std::nullopt;
+    const std::size_t open = text.find('"', text.find(':', key + 9));
+    if (open == std::string::npos) return std::nullopt;
+    const std::size_t close = text.find('"', open + 1);
+    if (close == std::string::npos) return std::nullopt;
+    return std::pair{open + 1, close - open - 1};
+}
+
+/// The file a "$schema" reference names, for a scenario at `scenario`: relative references
+/// against its directory, file:// URLs and absolute paths as they are; other URLs are not
+/// files (empty).
+std::string schema_file(const std::string& scenario, const std::string& ref) {
+    if (ref.rfind("file://", 0) == 0) return ref.substr(7);
+    if (ref.find("://") != std::string::npos) return {};
+    if (!ref.empty() && ref.front() == '/') return ref;
+    return (fs::path(scenario).parent_path() / ref).string();
+}
+
+int run_copy(const std::string& name, const std::string& dest) {
+    const std::string source = gen::resolve_scenario_path(name, scenario_search_dirs());
+    gen::load_scenario(source, {});  // a broken scenario is refused here, not copied
+    std::string text = read_whole(source);
+    fs::path target = dest;
+    std::error_code ec;
+    if (fs::is_directory(target, ec)) target /= fs::path(source).filename();
+    if (fs::exists(target, ec)) throw UsageError(target.string() + " exists; choose another name (nothing was written)");
+    if (!fs::is_directory(target.parent_path().empty() ? fs::path(".") : target.parent_path(), ec))
+        throw UsageError("no directory " + target.parent_path().string() + " to copy " + name + " into");
+
+    std::string schema_note;
+    if (const auto at = schema_reference(text)) {
+        const std::string ref = text.substr(at->first, at->second);
+        const std::string schema = schema_file(source, ref);
+        if (!schema.empty() && fs::exists(schema, ec)) {
+            const std::string beside = schema_file(target.string(), ref);
+            const std::string wanted = read_whole(schema);
+            if (!fs::exists(beside, ec)) {
+                core::AtomicFile f(beside);
+                if (std::fwrite(wanted.data(), 1, wanted.size(), f.get()) != wanted.size())
+                    throw IoError(beside + ": write failed: " + std::strerror(errno));
+                f.commit();
+                schema_note = "its JSON Schema copied beside it: " + beside;
+            } else if (read_whole(beside) == wanted) {
+                schema_note = "its JSON Schema is already beside it: " + beside;
+            } else {
+                // Another schema.json is there (another tool's, or another flowlab's): point at ours.
+                const std::string absolute = fs::absolute(schema).lexically_normal().string();
+                text.replace(at->first, at->second, absolute);
+                schema_note = beside + " is another schema, so \"$schema\" now names " + absolute;
+            }
+        }
+    }
+    core::AtomicFile f(target.string());
+    if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size())
+        throw IoError(target.string() + ": write failed: " + std::strerror(errno));
+    f.commit();
+    std::printf("copied %s to %s%s%s\n", source.c_str(), target.c_str(), schema_note.empty() ? "" : "; ",
+                schema_note.c_str());
+    return 0;
+}
+
+/// Editors find a scenario's JSON Schema through its "$schema": say so when it names a file
+/// that is not there (a canned scenario copied by hand without schema.json).
+void note_missing_schema(const std::string& file) {
+    std::string text;
+    try {
+        text = read_whole(file);
+    } catch (const IoError&) {
+        return;
+    }
+    const auto at = schema_reference(text);
+    if (!at) return;
+    const std::string ref = text.substr(at->first, at->second);
+    const std::string schema = schema_file(file, ref);
+    std::error_code ec;
+    if (schema.empty() || fs::exists(schema, ec)) return;
+    std::fprintf(stderr,
+                 "flowlab: note: %s: its \"$schema\" (%s) names %s, which does not exist: editors will not find "
+                 "the schema (`flowlab scenarios copy NAME DIR` copies a scenario with its schema)\n",
+                 file.c_str(), core::excerpt(ref, 200).c_str(), schema.c_str());
+}
+
 int run_validate(const ValidateOptions& o) {
     int bad = 0;
     for (const auto& f : o.files) {
@@ -67,6 +168,7 @@ int run_validate(const ValidateOptions& o) {
             if (!o.quiet)
                 std::printf("%s: ok: %s; %s\n", f.c_str(), describe(s).c_str(),
                             describe_estimate(e, o.run.memory_limit_bytes()).c_str());
+            if (!s.file.empty()) note_missing_schema(s.file);
         } catch (const gen::ScenarioErrors& e) {
             // Every error of every file, then fail (exit 2) if any was wrong.
             for (const auto& x : e.errors()) std::fprintf(stderr, "flowlab: %s\n", x.what());
@@ -337,6 +439,19 @@ void add_scenarios_command(CLI::App& root, Action& action) {
 
     CLI::App* list = cmd->add_subcommand("list", "The canned scenarios: name, span, export protocols and address families, summary.");
     list->callback([&action] { action = [] { return run_list(); }; });
+
+    auto copy_args = std::make_shared<std::pair<std::string, std::string>>();
+    CLI::App* copy = cmd->add_subcommand(
+        "copy",
+        "Copy a canned scenario (or a scenario file) to start your own: DEST is a file or a directory. Its\n"
+        "JSON Schema (\"$schema\") comes along, so that an editor still completes and checks it there: schema.json is\n"
+        "copied beside it, or, when another schema.json is already there, \"$schema\" names the installed one.\n"
+        "Nothing is overwritten.");
+    copy->add_option("name", copy_args->first, "canned scenario name or scenario file")->required();
+    copy->add_option("dest", copy_args->second, "file or directory to copy it to")->required();
+    copy->callback([copy_args, &action] {
+        action = [copy_args] { return run_copy(copy_args->first, copy_args->second); };
+    });
 
     auto show_name = std::make_shared<std::string>();
     CLI::App* show = cmd->add_subcommand("show", "A canned scenario's story and question (never its answer) and how to start.");
