@@ -183,6 +183,11 @@ TEST(RunCheck, MemoryLimitRefusesBeforeStarting) {
 // The measurement is gen's own VmHWM from its summary: getrusage(RUSAGE_CHILDREN) would not do,
 // since a spawned child's ru_maxrss starts at its parent's peak (Linux keeps it across exec).
 TEST(RunCheck, EstimateCoversMeasuredPeakMemory) {
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan's shadow memory and quarantine multiply what gen keeps resident (227 MiB measured
+    // against 24 MiB for this run), and the estimate is for the build users run.
+    GTEST_SKIP() << "the estimate is for a build without AddressSanitizer";
+#endif
     test::TempDir dir;
     const auto r = test::run({test::flowlab_bin(), "gen", "example-office", "-o", dir / "out", "--duration", "6h"},
                              {"FLOWLAB_SCENARIOS=" + test::source_dir() + "/scenarios"});
