@@ -9,19 +9,15 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <exception>
 #include <fstream>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <mutex>
-#include <thread>
 #include <tuple>
 
 #include "flowlab/core/atomic_file.hpp"
+#include "flowlab/core/batch_pipe.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/pcap_io.hpp"
 #include "flowlab/core/record_format.hpp"
@@ -175,54 +171,37 @@ public:
                  std::vector<core::UdpEndpoint> sources, core::UdpEndpoint collector, PacketStream* packets = nullptr,
                  ConversationWriter* packet_rows = nullptr)
         : pcap_(pcap), records_(records), convs_(convs), packets_(packets), packet_rows_(packet_rows),
-          sources_(std::move(sources)), collector_(collector) {
-        worker_ = std::thread([this] { run(); });
-    }
-    ~OutputThread() {
-        {
-            std::lock_guard lock(mutex_);
-            closing_ = true;
-        }
-        ready_.notify_all();
-        if (worker_.joinable()) worker_.join();
-    }
+          sources_(std::move(sources)), collector_(collector), pipe_([this](Batch& b) { write(b); }) {}
     OutputThread(const OutputThread&) = delete;
     OutputThread& operator=(const OutputThread&) = delete;
 
     void conversation(const Conversation& c) {
-        current_.convs.push_back(ConversationRow::of(c));
+        pipe_.current().convs.push_back(ConversationRow::of(c));
         maybe_submit();
     }
     /// The first `packets` packets of `c` go into packets.pcap; `row` is their truth when a
     /// budget applies.
     void packets(const Conversation& c, std::uint64_t packets, const ConversationRow* row) {
-        if (current_.npackets == current_.packet_convs.size()) current_.packet_convs.emplace_back();
-        Conversation& copy = current_.packet_convs[current_.npackets++];
+        Batch& b = pipe_.current();
+        if (b.npackets == b.packet_convs.size()) b.packet_convs.emplace_back();
+        Conversation& copy = b.packet_convs[b.npackets++];
         copy.id = c.id;
         copy.activity = c.activity;
         copy.key = c.key;
         copy.bursts.assign(c.bursts.begin(), c.bursts.end());  // reuses the recycled batch's capacity
-        current_.packet_limits.push_back(packets);
-        if (row) current_.packet_rows.push_back(*row);
+        b.packet_limits.push_back(packets);
+        if (row) b.packet_rows.push_back(*row);
         maybe_submit();
     }
     void message(std::size_t exporter, const core::EncodedMessage& m) {
-        current_.msgs.push_back({exporter, m.export_ns, current_.bytes.size(), m.bytes.size()});
-        current_.bytes.insert(current_.bytes.end(), m.bytes.begin(), m.bytes.end());
-        current_.records.insert(current_.records.end(), m.records.begin(), m.records.end());
+        Batch& b = pipe_.current();
+        b.msgs.push_back({exporter, m.export_ns, b.bytes.size(), m.bytes.size()});
+        b.bytes.insert(b.bytes.end(), m.bytes.begin(), m.bytes.end());
+        b.records.insert(b.records.end(), m.records.begin(), m.records.end());
         maybe_submit();
     }
     /// Writes what is left and waits for the worker; rethrows its error, if any.
-    void finish() {
-        submit();
-        {
-            std::lock_guard lock(mutex_);
-            closing_ = true;
-        }
-        ready_.notify_all();
-        worker_.join();
-        if (error_) std::rethrow_exception(error_);
-    }
+    void finish() { pipe_.finish(); }
 
 private:
     struct Msg {
@@ -251,54 +230,19 @@ private:
         }
     };
     static constexpr std::size_t kBatchItems = 8192;
-    static constexpr std::size_t kQueued = 4;
 
     void maybe_submit() {
-        if (current_.records.size() + current_.convs.size() + current_.npackets >= kBatchItems) submit();
+        const Batch& b = pipe_.current();
+        if (b.records.size() + b.convs.size() + b.npackets >= kBatchItems) pipe_.submit();
     }
-    void submit() {
-        std::unique_lock lock(mutex_);
-        space_.wait(lock, [&] { return queue_.size() < kQueued || error_; });
-        if (error_) std::rethrow_exception(error_);
-        queue_.push_back(std::move(current_));
-        if (!spare_.empty()) {
-            current_ = std::move(spare_.back());
-            spare_.pop_back();
-        } else {
-            current_ = Batch{};
-        }
-        current_.clear();
-        lock.unlock();
-        ready_.notify_one();
-    }
-    void run() {
-        while (true) {
-            Batch b;
-            {
-                std::unique_lock lock(mutex_);
-                ready_.wait(lock, [&] { return !queue_.empty() || closing_; });
-                if (queue_.empty()) return;
-                b = std::move(queue_.front());
-                queue_.pop_front();
-            }
-            space_.notify_one();
-            try {
-                for (const Msg& m : b.msgs)
-                    pcap_.write_udp(m.export_ns, sources_[m.exporter], collector_,
-                                    std::span<const std::uint8_t>(b.bytes.data() + m.offset, m.length));
-                for (const auto& r : b.records) records_.write(r);
-                for (const auto& c : b.convs) convs_.write(c);
-                for (std::size_t i = 0; i < b.npackets; ++i) packets_->add(b.packet_convs[i], b.packet_limits[i]);
-                for (const auto& r : b.packet_rows) packet_rows_->write(r);
-            } catch (...) {
-                std::lock_guard lock(mutex_);
-                error_ = std::current_exception();
-                space_.notify_all();
-                return;
-            }
-            std::lock_guard lock(mutex_);
-            spare_.push_back(std::move(b));
-        }
+    void write(const Batch& b) {
+        for (const Msg& m : b.msgs)
+            pcap_.write_udp(m.export_ns, sources_[m.exporter], collector_,
+                            std::span<const std::uint8_t>(b.bytes.data() + m.offset, m.length));
+        for (const auto& r : b.records) records_.write(r);
+        for (const auto& c : b.convs) convs_.write(c);
+        for (std::size_t i = 0; i < b.npackets; ++i) packets_->add(b.packet_convs[i], b.packet_limits[i]);
+        for (const auto& r : b.packet_rows) packet_rows_->write(r);
     }
 
     core::PcapWriter& pcap_;
@@ -308,14 +252,8 @@ private:
     ConversationWriter* packet_rows_;
     std::vector<core::UdpEndpoint> sources_;
     core::UdpEndpoint collector_;
-    Batch current_;
-    std::deque<Batch> queue_;
-    std::vector<Batch> spare_;
-    std::mutex mutex_;
-    std::condition_variable ready_, space_;
-    bool closing_ = false;
-    std::exception_ptr error_;
-    std::thread worker_;
+    /// Last: its worker uses the members above, so it is stopped before they go.
+    core::BatchPipe<Batch> pipe_;
 };
 
 bool is_flowlab_output(const fs::path& dir) {

@@ -84,5 +84,18 @@ TEST(FullDisk, VerifyWritesNoHalfReport) {
     EXPECT_TRUE(entries(dir / "reports").empty()) << list(entries(dir / "reports"));
 }
 
+TEST(FullDisk, DecodeLeavesNoHalfOutput) {
+    TempDir dir;
+    const auto g = run({flowlab_bin(), "gen", "example-office", "-o", dir / "gen", "--duration", "1h"});
+    ASSERT_EQ(g.exit_code, 0) << g.err;
+    fs::create_directories(dir / "out");
+    // CSV is written by decode's second thread: its error must still reach the exit status.
+    for (const char* format : {"csv", "jsonl"}) {
+        const auto r = run_limited(64, {"decode", dir / "gen/exports.pcap", "-f", format, "-o", dir / "out/records"});
+        expect_write_error(r, dir / "out");
+        EXPECT_TRUE(entries(dir / "out").empty()) << format << ":" << list(entries(dir / "out"));
+    }
+}
+
 }  // namespace
 }  // namespace flowlab::test
