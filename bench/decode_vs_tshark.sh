@@ -3,10 +3,12 @@
 # the same capture of IPFIX records, measured in one run, plus the codec kernels from Google
 # Benchmark (flowlab_bench_core).
 #
-# usage: bench/decode_vs_tshark.sh [BUILD_DIR] [RECORDS]
+# usage: bench/decode_vs_tshark.sh [BUILD_DIR] [RECORDS | SCENARIO]
 #   BUILD_DIR  a built flowlab tree (default: build); needs app/flowlab, bench/flowlab_make_exports
 #              and bench/flowlab_bench_core
-#   RECORDS    IPFIX records in the capture (default 1000000)
+#   RECORDS    IPFIX records in a capture of one template (default 1000000), or
+#   SCENARIO   a canned scenario whose exports.pcap `flowlab gen` writes, e.g. example-office
+#              (1.44M records, NetFlow v9 and IPFIX, IPv4 and IPv6)
 # environment:
 #   FLOWLAB_BENCH_PCAP  capture to use; written by flowlab_make_exports if it does not exist
 #                       (default: a temporary file, removed at the end)
@@ -20,7 +22,7 @@
 set -euo pipefail
 
 build=${1:-build}
-records=${2:-1000000}
+source=${2:-1000000}
 repeat=${REPEAT:-3}
 flowlab="$build/app/flowlab"
 make_exports="$build/bench/flowlab_make_exports"
@@ -42,8 +44,19 @@ fi
 out=$(mktemp)
 tfile=$(mktemp)
 cleanup+=("$out" "$tfile")
-if [[ ! -s $pcap ]]; then
-    "$make_exports" ipfix "$records" "$pcap" 2>/dev/null
+if [[ $source =~ ^[0-9]+$ ]]; then
+    records=$source
+    what="IPFIX records of one template"
+    if [[ ! -s $pcap ]]; then
+        "$make_exports" ipfix "$records" "$pcap" 2>/dev/null
+    fi
+else
+    gendir=$(mktemp -d)
+    trap 'rm -f "${cleanup[@]}"; rm -rf "$gendir"' EXIT
+    "$flowlab" gen "$source" -o "$gendir/out" --no-progress 2>/dev/null
+    pcap="$gendir/out/exports.pcap"
+    records=$(($(wc -l <"$gendir/out/truth/records.csv") - 1))
+    what="records of the $source scenario"
 fi
 packets=$(capinfos -c -M "$pcap" 2>/dev/null | awk '/Number of packets/ {print $NF}')
 
@@ -74,7 +87,7 @@ if [[ $decoded != "$records" ]]; then
 fi
 
 # tshark: the cflow fields of flowlab's CSV columns.
-fields=(ip.src cflow.od_id cflow.srcaddr cflow.dstaddr cflow.srcport cflow.dstport cflow.protocol cflow.tos
+fields=(ip.src cflow.od_id cflow.srcaddr cflow.dstaddr cflow.srcaddrv6 cflow.dstaddrv6 cflow.srcport cflow.dstport cflow.protocol cflow.tos
         cflow.tcpflags cflow.packets cflow.octets cflow.abstimestart cflow.abstimeend cflow.inputint cflow.outputint
         cflow.srcas cflow.dstas cflow.srcmask cflow.dstmask cflow.nexthop cflow.icmp_type_code_ipv4
         cflow.flow_end_reason cflow.version cflow.sequence cflow.flowset_id cflow.exporttime)
@@ -89,7 +102,7 @@ secs() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 row() { printf '%-38s %8s %12s %8s %14s\n' "$@"; }
 
-echo "capture: $records IPFIX records in $packets packets ($(du -h "$pcap" | cut -f1)); $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "capture: $records $what in $packets packets ($(du -h "$pcap" | cut -f1)); $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 row "" "wall s" "records/s" "cpu s" "records/cpu-s"
 row "flowlab decode -f csv (best of $repeat)" "$(secs "$flowlab_ns")" "$(rate "$records" "$flowlab_ns")" \
     "$(secs "$flowlab_cpu")" "$(rate "$records" "$flowlab_cpu")"
