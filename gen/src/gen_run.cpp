@@ -70,8 +70,8 @@ struct ConversationRow {
 /// RecordWriter (millions of rows).
 class ConversationWriter {
 public:
-    ConversationWriter(std::FILE* out, const Scenario& s, Sha256& hash, std::string name)
-        : out_(out), scenario_(s), hash_(hash), name_(std::move(name)) {
+    ConversationWriter(std::FILE* out, Sha256& hash, std::string name)
+        : out_(out), hash_(hash), name_(std::move(name)) {
         buf_.resize(1 << 20);
         const std::string_view header = kConversationCsvHeader;
         std::copy(header.begin(), header.end(), buf_.data());
@@ -119,7 +119,6 @@ private:
         used_ = 0;
     }
     std::FILE* out_;
-    const Scenario& scenario_;
     Sha256& hash_;
     std::string name_;
     std::vector<char> buf_;
@@ -353,7 +352,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     core::RecordWriter records(records_file.get(), core::RecordFormat::csv, records_path.string());
     records.set_tap([&](std::span<const std::uint8_t> b) { records_hash.update(b.data(), b.size()); });
     records.begin();
-    ConversationWriter conversations(convs_file.get(), scenario, convs_hash, convs_path.string());
+    ConversationWriter conversations(convs_file.get(), convs_hash, convs_path.string());
 
     // packets.pcap: microsecond timestamps are the truth's resolution (and what most probes
     // and replay tools expect).
@@ -374,7 +373,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     }
     if (packet_rows_needed) {
         packet_convs_file = open_file(packet_convs_path);
-        packet_rows.emplace(packet_convs_file.get(), scenario, packet_convs_hash, packet_convs_path.string());
+        packet_rows.emplace(packet_convs_file.get(), packet_convs_hash, packet_convs_path.string());
     }
 
     const core::UdpEndpoint collector{scenario.collector.address, scenario.collector.port};
