@@ -26,6 +26,7 @@
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ip_address.hpp"
 #include "flowlab/core/units.hpp"
+#include "flowlab/gen/answer_grade.hpp"
 #include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/units.hpp"
@@ -279,11 +280,9 @@ std::int64_t parse_time_arg(const std::string& what, const std::string& text) {
     }
 }
 
-struct TimeWindow {
-    std::int64_t start, end;
-};
-
-std::string window_text(const TimeWindow& w) { return gen::format_time(w.start) + " to " + gen::format_time(w.end); }
+std::string window_text(const gen::AnswerWindow& w) {
+    return gen::format_time(w.start_us) + " to " + gen::format_time(w.end_us);
+}
 
 /// A whole JSON file; a syntax error names the line (nlohmann reports it) and exits 2.
 nlohmann::json read_json_file(const std::string& path, const std::string& unreadable_hint) {
@@ -302,7 +301,7 @@ int run_answer(const AnswerOptions& o) {
     const std::string got_name = m.value("/scenario/name"_json_pointer, std::string());
     if (got_name != o.name)
         throw UsageError(path + ": /scenario/name: the output is of scenario \"" + got_name + "\", not \"" + o.name + "\"");
-    const nlohmann::json key = gen::find_answer_key(o.from, o.key, scenario_search_dirs());
+    const gen::Json key = gen::find_answer_key(o.from, o.key, scenario_search_dirs());
     const std::int64_t tol = gen::parse_duration(o.tolerance);
 
     // Parse everything the student gave before judging anything: bad input is exit 2.
@@ -311,7 +310,7 @@ int run_answer(const AnswerOptions& o) {
         host = core::IpAddress::parse(o.host);
         if (!host) throw UsageError("--host: '" + o.host + "' is not an IPv4 or IPv6 address");
     }
-    std::vector<TimeWindow> windows;
+    std::vector<gen::AnswerWindow> windows;
     for (const auto& w : o.windows) {
         const auto slash = w.find('/');
         if (slash == std::string::npos) throw UsageError("--window: expected START/END, e.g. 2024-02-06T10:41Z/2024-02-06T10:46Z, got '" + w + "'");
@@ -324,7 +323,7 @@ int run_answer(const AnswerOptions& o) {
         windows.push_back({*start, parse_time_arg("--end", o.end)});
     }
     for (const auto& w : windows)
-        if (w.end < w.start) throw UsageError("a window ends before it starts: " + window_text(w));
+        if (w.end_us < w.start_us) throw UsageError("a window ends before it starts: " + window_text(w));
     std::optional<nlohmann::json> totals;
     if (!o.totals.empty()) {
         totals = read_json_file(o.totals, "");
@@ -336,84 +335,26 @@ int run_answer(const AnswerOptions& o) {
     if (!host && windows.empty() && !start && !o.peak_rate && !o.port && !totals)
         throw UsageError("nothing to check: give --host, --window/--start/--end, --peak-rate, --port and/or --totals");
 
-    int wrong = 0;
-    std::vector<std::string> missing;
-    auto verdict = [&](const std::string& what, bool right) {
-        std::printf("%-10s %s\n", what.c_str(), right ? "right" : "wrong");
-        if (!right) ++wrong;
-    };
-    if (key.contains("host") && key["host"].is_string()) {
-        if (host) verdict("host", core::IpAddress::parse(key["host"].get<std::string>()) == host);
-        else missing.push_back("host (--host)");
+    gen::StudentAnswer answer;
+    answer.host = host;
+    answer.windows = windows;
+    answer.start_us = start;
+    answer.peak_rate_per_s = o.peak_rate;
+    answer.port = o.port;
+    if (totals) answer.totals = gen::Json::parse(totals->dump());
+    answer.time_tolerance_us = tol;
+    answer.rate_tolerance = o.rate_tolerance;
+    answer.bytes_tolerance = o.bytes_tolerance;
+    const gen::AnswerGrade grade = gen::grade_answer(key, answer);
+    for (const auto& p : grade.parts) {
+        std::printf("%-10s %s\n", p.name.c_str(), p.right ? "right" : "wrong");
+        for (const auto& d : p.details) std::printf("           %s\n", d.c_str());
     }
-    if (o.port && key.contains("port")) verdict("port", key["port"] == *o.port);
-    if (key.contains("windows") && key["windows"].is_array()) {
-        std::vector<TimeWindow> truth;
-        for (const auto& w : key["windows"])
-            truth.push_back({gen::parse_time(w.at("start").get<std::string>()), gen::parse_time(w.at("end").get<std::string>())});
-        if (windows.empty()) {
-            missing.push_back("windows (--window START/END, once per episode)");
-        } else {
-            // Each true episode needs a window of the student's whose start and end are both
-            // within the tolerance, and no window of the student's may match nothing.
-            auto close = [&](const TimeWindow& a, const TimeWindow& b) {
-                return std::llabs(a.start - b.start) <= tol && std::llabs(a.end - b.end) <= tol;
-            };
-            std::size_t found = 0;
-            for (const auto& t : truth)
-                found += std::any_of(windows.begin(), windows.end(), [&](const auto& w) { return close(w, t); });
-            std::size_t stray = 0;
-            for (const auto& w : windows)
-                stray += std::none_of(truth.begin(), truth.end(), [&](const auto& t) { return close(w, t); });
-            verdict("windows", found == truth.size() && stray == 0);
-            std::printf("           %zu of %zu episodes found, %zu window(s) matching none\n", found, truth.size(), stray);
-        }
-    } else if (key.contains("start") && key["start"].is_string()) {
-        const std::int64_t t = gen::parse_time(key["start"].get<std::string>());
-        if (start) verdict("start", std::llabs(*start - t) <= tol);
-        else missing.push_back("start (--start)");
-    }
-    if (key.contains("peak_rate") && key["peak_rate"].is_object()) {
-        const double t = key["peak_rate"].at("per_s").get<double>();
-        if (o.peak_rate) verdict("peak rate", std::fabs(*o.peak_rate - t) <= o.rate_tolerance * t);
-        else missing.push_back("peak rate (--peak-rate, flows per second)");
-    }
-    if (key.contains("totals") && key["totals"].is_object()) {
-        if (!totals) {
-            missing.push_back("totals (--totals FILE)");
-        } else {
-            int bad = 0;
-            for (const auto& [k, v] : key["totals"].items()) {
-                const double t = v.get<double>();
-                const bool ok = totals->contains(k) && std::fabs((*totals)[k].get<double>() - t) <= o.bytes_tolerance * std::max(t, 1.0);
-                if (!ok) {
-                    ++bad;
-                    std::printf("           %s: %s\n", k.c_str(), totals->contains(k) ? "wrong" : "missing");
-                }
-            }
-            for (const auto& [k, v] : totals->items())
-                if (!key["totals"].contains(k)) {
-                    ++bad;
-                    std::printf("           %s: not in the answer key\n", k.c_str());
-                }
-            verdict("totals", bad == 0);
-        }
-    }
-    // Parts given that the key does not have are neither right nor wrong: say so.
-    auto extra = [&](bool given, const char* what, bool in_key) {
-        if (given && !in_key) std::printf("%-10s not part of this question\n", what);
-    };
-    extra(host.has_value(), "host", key.contains("host"));
-    extra(!windows.empty(), "windows", key.contains("windows"));
-    extra(start.has_value() && windows.empty(), "start", key.contains("start"));
-    extra(o.peak_rate.has_value(), "peak rate", key.contains("peak_rate"));
-    extra(totals.has_value(), "totals", key.contains("totals"));
-    extra(o.port.has_value(), "port", key.contains("port"));
-    for (const auto& x : missing) std::printf("%-10s %s\n", "missing", x.c_str());
+    for (const auto& x : grade.not_asked) std::printf("%-10s not part of this question\n", x.c_str());
+    for (const auto& x : grade.missing) std::printf("%-10s %s\n", "missing", x.c_str());
     if (o.reveal) std::printf("answer key: %s\n", key.dump().c_str());
-    const bool right = wrong == 0 && missing.empty();
-    std::printf("%s\n", right ? "RIGHT" : "NOT YET");
-    return right ? 0 : 1;
+    std::printf("%s\n", grade.right() ? "RIGHT" : "NOT YET");
+    return grade.right() ? 0 : 1;
 }
 
 }  // namespace

@@ -2,6 +2,12 @@
 /// conversations so that every rule (hosts, episodes, start, peak rate, totals) is pinned down.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
+#include "flowlab/core/error.hpp"
+#include "flowlab/gen/answer_grade.hpp"
 #include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/units.hpp"
 
@@ -110,6 +116,81 @@ TEST(AnswerKey, AComputedKeyGivenVerbatimIsRefused) {
     } catch (const ConfigError& e) {
         EXPECT_EQ(e.pointer(), "/lesson/answer/host") << e.what();
     }
+}
+
+}  // namespace
+}  // namespace flowlab::gen
+
+// Judging a student's answer, without the command line: each part of the key right or wrong,
+// missing parts named, parts the question does not ask for set apart, nothing of the key shown.
+namespace flowlab::gen {
+namespace {
+
+Json grading_key() {
+    return Json::parse(R"({
+      "host": "10.1.2.3",
+      "windows": [{"start": "2024-02-06T10:40:00Z", "end": "2024-02-06T10:45:00Z"},
+                  {"start": "2024-02-07T10:40:00Z", "end": "2024-02-07T10:46:00Z"}],
+      "peak_rate": {"per_s": 200.0, "bin": "1m"},
+      "totals": {"alpha": 1000000, "beta": 5000}
+    })");
+}
+
+AnswerWindow window(const char* start, const char* end) { return {parse_time(start), parse_time(end)}; }
+
+TEST(AnswerGrade, EveryPartRightIsRight) {
+    StudentAnswer a;
+    a.host = core::IpAddress::parse("10.1.2.3");
+    a.windows = {window("2024-02-06T10:41:00Z", "2024-02-06T10:44:00Z"), window("2024-02-07T10:39:00Z", "2024-02-07T10:47:00Z")};
+    a.peak_rate_per_s = 215.0;  // within 10%
+    a.totals = Json::parse(R"({"alpha": 1005000, "beta": 5010})");
+    const AnswerGrade g = grade_answer(grading_key(), a);
+    EXPECT_TRUE(g.right());
+    ASSERT_EQ(g.parts.size(), 4u);
+    for (const auto& p : g.parts) EXPECT_TRUE(p.right) << p.name;
+    EXPECT_TRUE(g.missing.empty());
+}
+
+TEST(AnswerGrade, WrongMissingAndNotAskedAreTold) {
+    StudentAnswer a;
+    a.host = core::IpAddress::parse("10.1.2.4");
+    // One episode found, the other missed, and a window that matches none.
+    a.windows = {window("2024-02-06T10:40:00Z", "2024-02-06T10:45:00Z"), window("2024-02-08T10:40:00Z", "2024-02-08T10:45:00Z")};
+    a.port = 443;
+    a.totals = Json::parse(R"({"alpha": 2000000, "gamma": 1})");
+    const AnswerGrade g = grade_answer(grading_key(), a);
+    EXPECT_FALSE(g.right());
+    std::map<std::string, const AnswerGrade::Part*> parts;
+    for (const auto& p : g.parts) parts[p.name] = &p;
+    ASSERT_TRUE(parts.count("host") && parts.count("windows") && parts.count("totals"));
+    EXPECT_FALSE(parts["host"]->right);
+    EXPECT_FALSE(parts["windows"]->right);
+    EXPECT_EQ(parts["windows"]->details, std::vector<std::string>{"1 of 2 episodes found, 1 window(s) matching none"});
+    EXPECT_FALSE(parts["totals"]->right);
+    EXPECT_EQ(parts["totals"]->details,
+              (std::vector<std::string>{"alpha: wrong", "beta: missing", "gamma: not in the answer key"}));
+    EXPECT_EQ(g.missing, std::vector<std::string>{"peak rate (--peak-rate, flows per second)"});
+    EXPECT_EQ(g.not_asked, std::vector<std::string>{"port"});
+    // Nothing of the key leaks into what is shown.
+    for (const auto& p : g.parts)
+        for (const auto& d : p.details) EXPECT_EQ(d.find("10.1.2.3"), std::string::npos) << d;
+}
+
+TEST(AnswerGrade, AStartAloneIsJudgedAgainstTheKeysStart) {
+    const Json key = Json::parse(R"({"host": "2001:db8::7", "start": "2024-03-04T09:00:00Z"})");
+    StudentAnswer a;
+    a.host = core::IpAddress::parse("2001:DB8:0:0::7");  // any spelling
+    a.start_us = parse_time("2024-03-04T09:01:30Z");
+    EXPECT_TRUE(grade_answer(key, a).right());
+    a.start_us = parse_time("2024-03-04T09:03:00Z");  // outside the 2-minute tolerance
+    EXPECT_FALSE(grade_answer(key, a).right());
+}
+
+TEST(AnswerGrade, AHandEditedKeyIsBadInput) {
+    const Json key = Json::parse(R"({"windows": [{"start": 5}]})");
+    StudentAnswer a;
+    a.windows = {window("2024-02-06T10:40:00Z", "2024-02-06T10:45:00Z")};
+    EXPECT_THROW(grade_answer(key, a), InputError);
 }
 
 }  // namespace
