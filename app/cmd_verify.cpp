@@ -17,22 +17,9 @@ namespace flowlab::app {
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& s) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos <= s.size()) {
-        const std::size_t c = s.find(',', pos);
-        std::string item = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
-        if (!item.empty()) out.push_back(item);
-        if (c == std::string::npos) break;
-        pos = c + 1;
-    }
-    return out;
-}
-
-core::FieldSet field_set(const std::string& option, const std::string& list) {
+core::FieldSet field_set(const std::string& option, const std::vector<std::string>& list) {
     core::FieldSet s;
-    for (const auto& name : split_list(list)) {
+    for (const auto& name : list) {
         const auto f = core::field_from_name(name);
         if (!f) throw UsageError(option + ": unknown field '" + name + "' (expected CSV column names: " + core::csv_header() + ")");
         s.set(*f);
@@ -44,8 +31,10 @@ core::FieldSet field_set(const std::string& option, const std::string& list) {
 
 void add_verify_command(CLI::App& root, Action& action) {
     struct Args {
-        std::string truth, collected, level = "records", collector, fields, ignore, by, bin, tolerance = "0", against = "records",
-                                     metrics, time_slack, report_json, junit, exporter_map;
+        std::string truth, collected, level = "records", collector, bin, tolerance = "0", against = "records", time_slack,
+            report_json, junit;
+        // Comma-separated lists, split by CLI11 (the option may also be repeated).
+        std::vector<std::string> fields, ignore, by, metrics, exporter_map;
         std::size_t examples = 10;
         unsigned threads = 0;
         std::string memory_limit;
@@ -70,24 +59,29 @@ void add_verify_command(CLI::App& root, Action& action) {
     cmd->add_option("--level", args->level, "records (default) or totals")->check(CLI::IsMember({"records", "totals"}));
     cmd->add_option("--collector", args->collector,
                     "collector profile (name in verify/collectors, or a JSON file): the fields it keeps and its time rules");
-    cmd->add_option("--fields", args->fields, "compare only these fields (comma-separated CSV column names)");
-    cmd->add_option("--ignore", args->ignore, "never compare these fields (e.g. exporter after a replay from loopback)");
+    cmd->add_option("--fields", args->fields, "compare only these fields (comma-separated CSV column names)")->delimiter(',');
+    cmd->add_option("--ignore", args->ignore, "never compare these fields (e.g. exporter after a replay from loopback)")
+        ->delimiter(',');
     cmd->add_option("--exporter-map", args->exporter_map,
                     "collected exporter addresses to truth ones, e.g. 127.0.0.2=192.0.2.1,127.0.0.3=192.0.2.2 (after a replay\n"
-                    "with --exporter-src auto, so that exporters are still compared)");
+                    "with --exporter-src auto, so that exporters are still compared)")
+        ->delimiter(',');
     cmd->add_option("--examples", args->examples, "examples listed per kind of difference (default 10)")
         ->transform(units::count());
     cmd->add_option("--time-slack", args->time_slack, "extra tolerance on flow times, with a unit: 5ms, 1s (default 0)")
         ->check(units::duration());
     cmd->add_option("--by", args->by,
                     "totals: key dimensions, comma-separated: exporter, domain, version, src, dst, host, sport, dport, port, "
-                    "proto (default src,dst,sport,dport,proto)");
+                    "proto (default src,dst,sport,dport,proto)")
+        ->delimiter(',');
     cmd->add_option("--bin", args->bin, "totals: time bins by flow start, with a unit: 5m, 1h")->check(units::duration());
     cmd->add_option("--tolerance", args->tolerance, "totals: allowed relative difference, e.g. 1% or 0.01 (default 0)")
         ->check(units::fraction());
     cmd->add_option("--against", args->against, "totals: records (default) or conversations (traffic truth)")
         ->check(CLI::IsMember({"records", "conversations"}));
-    cmd->add_option("--metrics", args->metrics, "totals: bytes,packets,flows (default: all that apply)");
+    cmd->add_option("--metrics", args->metrics, "totals: bytes,packets,flows (default: all that apply)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"bytes", "packets", "flows"}));
     cmd->add_option("--report-json", args->report_json, "write the full result as JSON to this file");
     cmd->add_option("--junit", args->junit, "write a JUnit XML report to this file (for CI)");
     cmd->add_option("--threads", args->threads, "parsing threads (default: one per core)");
@@ -111,7 +105,7 @@ void add_verify_command(CLI::App& root, Action& action) {
             o.examples = args->examples;
             o.threads = args->threads;
             if (!args->memory_limit.empty()) o.memory_limit = static_cast<std::uint64_t>(core::parse_bytes(args->memory_limit));
-            for (const auto& pair : split_list(args->exporter_map)) {
+            for (const auto& pair : args->exporter_map) {
                 const auto eq = pair.find('=');
                 const auto from = core::IpAddress::parse(pair.substr(0, eq == std::string::npos ? pair.size() : eq));
                 const auto to = eq == std::string::npos ? std::nullopt : core::IpAddress::parse(pair.substr(eq + 1));
@@ -126,7 +120,7 @@ void add_verify_command(CLI::App& root, Action& action) {
                 throw UsageError("--by, --bin, --tolerance, --against and --metrics apply to --level totals");
             if (!args->by.empty()) {
                 o.by.clear();
-                for (const auto& name : split_list(args->by)) {
+                for (const auto& name : args->by) {
                     const auto k = verify::totals_key_from_name(name);
                     if (!k)
                         throw UsageError("--by: unknown dimension '" + name +
@@ -142,7 +136,7 @@ void add_verify_command(CLI::App& root, Action& action) {
             o.against = args->against == "conversations" ? verify::TotalsTruth::conversations : verify::TotalsTruth::records;
             if (!args->metrics.empty()) {
                 std::vector<verify::Metric> m;
-                for (const auto& name : split_list(args->metrics)) {
+                for (const auto& name : args->metrics) {
                     if (name == "bytes") m.push_back(verify::Metric::bytes);
                     else if (name == "packets") m.push_back(verify::Metric::packets);
                     else if (name == "flows") m.push_back(verify::Metric::flows);

@@ -26,6 +26,26 @@ TEST(VerifyCli, ExitZeroOnMatchOneOnDifferences) {
     EXPECT_NE(flowlab::test::read_file(dir / "r.xml").find("<testsuites"), std::string::npos);
 }
 
+TEST(VerifyCli, ListsAreCommaSeparatedOrRepeated) {
+    const std::vector<std::string> base{flowlab::test::flowlab_bin(), "verify", "--truth", fixture("crafted/records.csv"),
+                                        "--collected", fixture("crafted/nfdump.json"), "-q"};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> argv = base;
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return run(argv);
+    };
+    // nfdump reports the v5 masks as 0: ignoring them, by a list or by repetition, is a match.
+    EXPECT_EQ(with({"--ignore", "src_mask,dst_mask"}).exit_code, 0);
+    EXPECT_EQ(with({"--ignore", "src_mask", "--ignore", "dst_mask"}).exit_code, 0);
+    EXPECT_EQ(with({"--ignore", "src_mask"}).exit_code, 1);
+    auto r = with({"--fields", "src,nope"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--fields: unknown field 'nope'"), std::string::npos) << r.err;
+    r = with({"--level", "totals", "--metrics", "bytes,pkts"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--metrics: pkts"), std::string::npos) << r.err;
+}
+
 TEST(VerifyCli, BadInputIsExitTwoWithFileAndLine) {
     flowlab::test::TempDir dir;
     flowlab::test::write_file(dir / "bad.csv", flowlab::test::read_file(fixture("crafted/records.csv")) + "1.2.3.4,0\n");
