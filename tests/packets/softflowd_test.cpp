@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "netns.hpp"
 #include "packets_support.hpp"
 #include "test_support.hpp"
 
@@ -111,48 +112,6 @@ std::string read_if_there(const std::string& path) {
     }
 }
 
-bool ok(const std::vector<std::string>& argv) { return run(argv, {}, std::chrono::seconds(20)).exit_code == 0; }
-
-/// Two namespaces joined by a veth pair; the capture side's loopback is up for nfcapd.
-class Veth {
-public:
-    Veth() {
-        const std::string id = std::to_string(getpid() % 100000);
-        inject_ns = "flowlab-pkti-" + id;
-        capture_ns = "flowlab-pktc-" + id;
-        inject_if = "fpi" + id;
-        capture_if = "fpc" + id;
-    }
-    ~Veth() {
-        if (made_inject_) run({"ip", "netns", "del", inject_ns});
-        if (made_capture_) run({"ip", "netns", "del", capture_ns});
-    }
-    std::string create() {
-        if (!(made_inject_ = ok({"ip", "netns", "add", inject_ns}))) return "cannot create network namespace " + inject_ns;
-        if (!(made_capture_ = ok({"ip", "netns", "add", capture_ns}))) return "cannot create network namespace " + capture_ns;
-        if (!ok({"ip", "link", "add", inject_if, "netns", inject_ns, "type", "veth", "peer", "name", capture_if, "netns",
-                 capture_ns}))
-            return "cannot create a veth pair";
-        for (const auto& [ns, ifc] : {std::pair{inject_ns, inject_if}, std::pair{capture_ns, capture_if}}) {
-            // No IPv6 on the pair: router solicitations would be packets softflowd meters.
-            run({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf." + ifc + ".disable_ipv6=1"});
-            if (!ok({"ip", "-n", ns, "link", "set", ifc, "up"})) return "cannot bring up " + ifc;
-        }
-        if (!ok({"ip", "-n", capture_ns, "link", "set", "lo", "up"})) return "cannot bring up lo in " + capture_ns;
-        for (const auto& [ns, ifc] : {std::pair{inject_ns, inject_if}, std::pair{capture_ns, capture_if}}) {
-            const bool up = wait_until(
-                [&] { return run({"ip", "-n", ns, "link", "show", "dev", ifc}).out.find("state UP") != std::string::npos; },
-                std::chrono::milliseconds(10000));
-            if (!up) return ifc + " did not come up";
-        }
-        return {};
-    }
-    std::string inject_ns, capture_ns, inject_if, capture_if;
-
-private:
-    bool made_inject_ = false, made_capture_ = false;
-};
-
 /// Frames of a local experimental EtherType (0x88B5), which softflowd skips as not IP.
 void write_filler(const std::string& path, int frames) {
     pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
@@ -179,7 +138,7 @@ TEST(SoftflowdThroughTheWire, ReplayIntoVethTotalsEqualTheTruth) {
     FLOWLAB_REQUIRE_TOOL("softflowctl");
     FLOWLAB_REQUIRE_TOOL("nfcapd");
     FLOWLAB_REQUIRE_TOOL("nfdump");
-    Veth veth;
+    VethPair veth;
     if (const std::string why = veth.create(); !why.empty()) GTEST_SKIP() << "network namespaces unavailable here: " << why;
 
     const std::string out = outputs().office;

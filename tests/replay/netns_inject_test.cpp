@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "flowlab/core/pcap_io.hpp"
+#include "netns.hpp"
 #include "replay_fixtures.hpp"
 #include "test_support.hpp"
 
@@ -21,61 +22,6 @@ std::string read_if_there(const std::string& path) {
         return {};
     }
 }
-
-bool ok(const std::vector<std::string>& argv) {
-    return run(argv, {}, std::chrono::seconds(20)).exit_code == 0;
-}
-
-/// Two namespaces joined by a veth pair: `inject_if` in `inject_ns`, `capture_if` in `capture_ns`.
-class VethPair {
-public:
-    VethPair() {
-        static int counter = 0;
-        const std::string id = std::to_string(getpid() % 100000) + "x" + std::to_string(counter++);
-        inject_ns = "flowlab-inj-" + id;
-        capture_ns = "flowlab-cap-" + id;
-        inject_if = "fli" + id;  // interface names: at most 15 characters
-        capture_if = "flc" + id;
-    }
-    ~VethPair() {
-        // Deleting a namespace destroys the veth end in it, and with it the pair.
-        if (made_inject_) run({"ip", "netns", "del", inject_ns});
-        if (made_capture_) run({"ip", "netns", "del", capture_ns});
-    }
-    /// Empty on success, otherwise why it could not be set up.
-    std::string create() {
-        if (!(made_inject_ = ok({"ip", "netns", "add", inject_ns})))
-            return "cannot create network namespace " + inject_ns;
-        if (!(made_capture_ = ok({"ip", "netns", "add", capture_ns})))
-            return "cannot create network namespace " + capture_ns;
-        if (!ok({"ip", "link", "add", inject_if, "netns", inject_ns, "type", "veth", "peer", "name",
-                 capture_if, "netns", capture_ns})) {
-            return "cannot create a veth pair";
-        }
-        for (const auto& [ns, ifc] : {std::pair{inject_ns, inject_if}, std::pair{capture_ns, capture_if}}) {
-            // No IPv6 on the pair: its router solicitations would be frames we did not send.
-            run({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf." + ifc + ".disable_ipv6=1"});
-            if (!ok({"ip", "-n", ns, "link", "set", ifc, "up"})) return "cannot bring up " + ifc;
-        }
-        // Until the kernel's link watcher marks both ends up (up to a second later, more on a
-        // busy machine), a veth sends into a qdisc that drops everything.
-        for (const auto& end : {std::pair{inject_ns, inject_if}, std::pair{capture_ns, capture_if}}) {
-            const bool up = wait_until(
-                [&] {
-                    return run({"ip", "-n", end.first, "link", "show", "dev", end.second})
-                               .out.find("state UP") != std::string::npos;
-                },
-                std::chrono::milliseconds(10000));
-            if (!up) return end.second + " did not come up";
-        }
-        return {};
-    }
-    std::string inject_ns, capture_ns, inject_if, capture_if;
-
-private:
-    bool made_inject_ = false;
-    bool made_capture_ = false;
-};
 
 TEST(PacketsModeNetns, InjectedFramesArriveAtThePeer) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: creates network namespaces and a veth pair";
