@@ -18,7 +18,9 @@ if [[ ${1:-} == --update ]]; then update=1; shift; fi
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 flowlab="$build/app/flowlab"
-[[ -x $flowlab ]] || { echo "no $flowlab: build first" >&2; exit 2; }
+source bench/preamble.sh
+bench_init conformance_cards
+bench_need_built "$build" app/flowlab
 
 # name, then flowlab conformance's arguments (the jobs each card was measured with).
 runs=(

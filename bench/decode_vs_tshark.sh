@@ -27,23 +27,14 @@ repeat=${REPEAT:-3}
 flowlab="$build/app/flowlab"
 make_exports="$build/bench/flowlab_make_exports"
 bench_core="$build/bench/flowlab_bench_core"
-for tool in "$flowlab" "$make_exports" "$bench_core"; do
-    [[ -x $tool ]] || { echo "decode_vs_tshark: $tool not found; build first (cmake --build $build)" >&2; exit 2; }
-done
-for tool in tshark capinfos /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "decode_vs_tshark: $tool is not installed" >&2; exit 2; }
-done
-
-cleanup=()
-trap 'rm -f "${cleanup[@]}"' EXIT
-pcap=${FLOWLAB_BENCH_PCAP:-}
-if [[ -z $pcap ]]; then
-    pcap=$(mktemp --suffix=.pcap)
-    cleanup+=("$pcap")
-fi
-out=$(mktemp)
-tfile=$(mktemp)
-cleanup+=("$out" "$tfile")
+source "$(dirname "$0")/preamble.sh"
+bench_init decode_vs_tshark
+bench_need_built "$build" app/flowlab bench/flowlab_make_exports bench/flowlab_bench_core
+bench_need_tools tshark capinfos /usr/bin/time
+bench_workdir
+pcap=${FLOWLAB_BENCH_PCAP:-$bench_dir/exports.pcap}
+out=$bench_dir/stderr
+tfile=$bench_dir/time
 if [[ $source =~ ^[0-9]+$ ]]; then
     records=$source
     what="IPFIX records of one template"
@@ -51,11 +42,9 @@ if [[ $source =~ ^[0-9]+$ ]]; then
         "$make_exports" ipfix "$records" "$pcap" 2>/dev/null
     fi
 else
-    gendir=$(mktemp -d)
-    trap 'rm -f "${cleanup[@]}"; rm -rf "$gendir"' EXIT
-    "$flowlab" gen "$source" -o "$gendir/out" --no-progress 2>/dev/null
-    pcap="$gendir/out/exports.pcap"
-    records=$(($(wc -l <"$gendir/out/truth/records.csv") - 1))
+    "$flowlab" gen "$source" -o "$bench_dir/gen" --no-progress 2>/dev/null
+    pcap="$bench_dir/gen/exports.pcap"
+    records=$(($(wc -l <"$bench_dir/gen/truth/records.csv") - 1))
     what="records of the $source scenario"
 fi
 packets=$(capinfos -c -M "$pcap" 2>/dev/null | awk '/Number of packets/ {print $NF}')

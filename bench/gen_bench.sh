@@ -13,12 +13,14 @@ scenario=${2:-trading-floor}
 duration=${3:-30d}
 scale=${4:-1}
 flowlab="$build/app/flowlab"
-[ -x "$flowlab" ] || { echo "gen_bench: $flowlab not found (build first)" >&2; exit 2; }
-command -v /usr/bin/time >/dev/null || { echo "gen_bench: GNU time (/usr/bin/time) is needed" >&2; exit 2; }
-out=$(mktemp -d "${TMPDIR:-/tmp}/flowlab-gen-bench-XXXXXX")
-trap 'rm -rf "$out"' EXIT
+source "$(dirname "$0")/preamble.sh"
+bench_init gen_bench
+bench_need_built "$build" app/flowlab
+bench_need_tools /usr/bin/time python3
+bench_workdir
+out=$bench_dir
 
-/usr/bin/time -f "%e %M %U %S" -o "$out/time" \
+bench_timed "$out/time" \
   "$flowlab" gen "$scenario" -o "$out/gen" --duration "$duration" --scale "$scale" 2> "$out/stderr"
 read -r wall rss_kb user sys < "$out/time"
 records=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['records'])" "$out/gen/manifest.json")

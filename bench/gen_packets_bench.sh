@@ -16,15 +16,17 @@ scenario=${2:-example-office}
 duration=${3:-2h}
 shift $(( $# < 3 ? $# : 3 ))
 flowlab="$build/app/flowlab"
-[ -x "$flowlab" ] || { echo "gen_packets_bench: $flowlab not found (build first)" >&2; exit 2; }
-command -v /usr/bin/time >/dev/null || { echo "gen_packets_bench: GNU time (/usr/bin/time) is needed" >&2; exit 2; }
-out=$(mktemp -d "${TMPDIR:-/tmp}/flowlab-gen-packets-bench-XXXXXX")
-trap 'rm -rf "$out"' EXIT
+source "$(dirname "$0")/preamble.sh"
+bench_init gen_packets_bench
+bench_need_built "$build" app/flowlab
+bench_need_tools /usr/bin/time python3
+bench_workdir
+out=$bench_dir
 
-/usr/bin/time -f "%e %M %U %S" -o "$out/time0" \
+bench_timed "$out/time0" \
   "$flowlab" gen "$scenario" -o "$out/plain" --duration "$duration" 2> "$out/stderr0"
 rm -rf "$out/plain"
-/usr/bin/time -f "%e %M %U %S" -o "$out/time" \
+bench_timed "$out/time" \
   "$flowlab" gen "$scenario" -o "$out/gen" --duration "$duration" --packets "$@" 2> "$out/stderr"
 python3 - "$scenario" "$duration" "$out/time0" "$out/time" "$out/gen" "$*" <<'PY'
 import json, os, sys

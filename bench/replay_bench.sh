@@ -19,24 +19,20 @@ SECONDS_PER_RATE=${SECONDS_PER_RATE:-2}
 FLOWLAB=$BUILD/app/flowlab
 LIMIT=$BUILD/bench/sendmmsg_limit
 MAKE=$BUILD/bench/flowlab_make_exports
-for b in "$FLOWLAB" "$LIMIT" "$MAKE"; do
-    [[ -x $b ]] || { echo "replay_bench: $b not built (ninja -C $BUILD flowlab sendmmsg_limit flowlab_make_exports)" >&2; exit 2; }
-done
-for t in tcpreplay tcprewrite python3 sysctl; do
-    command -v "$t" >/dev/null || { echo "replay_bench: $t is not installed" >&2; exit 2; }
-done
-[[ $(id -u) == 0 ]] || { echo "replay_bench: run as root (tcpreplay -i lo, sysctl)" >&2; exit 2; }
+source "$(dirname "$0")/preamble.sh"
+bench_init replay_bench
+bench_need_built "$BUILD" app/flowlab bench/sendmmsg_limit bench/flowlab_make_exports
+bench_need_tools tcpreplay tcprewrite python3 sysctl
+[[ $(id -u) == 0 ]] || bench_fail "run as root (tcpreplay -i lo, sysctl)"
 
-WORK=$(mktemp -d /tmp/replay-bench.XXXXXX)
+bench_workdir
+WORK=$bench_dir
 RX_PID=
 OLD_ROUTE_LOCALNET=$(sysctl -n net.ipv4.conf.lo.route_localnet)
 OLD_ACCEPT_LOCAL=$(sysctl -n net.ipv4.conf.lo.accept_local)
-cleanup() {
-    [[ -n $RX_PID ]] && kill "$RX_PID" 2>/dev/null || true
-    sysctl -qw net.ipv4.conf.lo.route_localnet="$OLD_ROUTE_LOCALNET" net.ipv4.conf.lo.accept_local="$OLD_ACCEPT_LOCAL"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_on_exit '[[ -n $RX_PID ]] && kill "$RX_PID" 2>/dev/null'
+bench_on_exit 'sysctl -qw net.ipv4.conf.lo.route_localnet="$OLD_ROUTE_LOCALNET" net.ipv4.conf.lo.accept_local="$OLD_ACCEPT_LOCAL"'
+
 
 echo "capture: $N NetFlow v5 datagrams of 1464 bytes, 127.0.0.1 -> 127.0.0.1:$PORT" >&2
 "$MAKE" v5 $((N * 30)) "$WORK/gen.pcap" 2>/dev/null

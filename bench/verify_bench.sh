@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # @brief Whole-process benchmark of `flowlab verify` on flowlab CSV: N truth records against the
 # same records as collected data (in order, and optionally shuffled), with wall time, CPU time,
 # records/s and peak RSS from /usr/bin/time -v.
@@ -7,10 +7,14 @@
 #   BUILD_DIR defaults to build, RECORDS to 10000000. The input (about 166 bytes a record) is
 #   generated once by flowlab_make_records into ${TMPDIR:-/tmp}/flowlab-verify-bench and read
 #   once before timing, so the page cache holds it: the benchmark measures verify, not the disk.
-set -eu
+set -euo pipefail
 BUILD=${1:-build}
 N=${2:-10000000}
 SHUFFLED=${3:-}
+source "$(dirname "$0")/preamble.sh"
+bench_init verify_bench
+bench_need_built "$BUILD" app/flowlab bench/flowlab_make_records
+bench_need_tools /usr/bin/time awk sort
 W=${TMPDIR:-/tmp}/flowlab-verify-bench
 mkdir -p "$W/gen/truth"
 if [ "$(cat "$W/records" 2>/dev/null || true)" != "$N" ]; then
