@@ -1,5 +1,6 @@
 /// @brief The send loop (deadlines, batching, lateness) and the two modes built on it.
 #include "flowlab/replay/replay.hpp"
+#include "flowlab/replay/schedule.hpp"
 
 #include <fmt/format.h>
 #include <sys/socket.h>
@@ -160,7 +161,7 @@ std::string format_ns(std::uint64_t ns);
 struct LoopPlan {
     Timing timing;
     std::uint32_t overhead = 0;   ///< bytes added per packet for --mbps (IP + UDP headers)
-    std::int64_t period_ns = -1;  ///< original pace: loop period; -1 = span + one mean gap
+    long double period_ns = -1;  ///< original pace: loop period; -1 = span + one mean gap
 };
 
 /// The send loop. Deadline of packet i = start + offset(i), offset from the timing alone, so
@@ -180,34 +181,17 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
         st.interrupted = true;
         return;
     }
-    const std::int64_t first_ts = store[0].ts_ns;
-    const double inv_speed = t.pace == Pace::original ? 1.0 / t.speed : 0.0;
-    const double ns_per_packet = t.pace == Pace::pps ? 1e9 / t.rate : 0.0;
-    const double ns_per_bit = t.pace == Pace::mbps ? 1e3 / t.rate : 0.0;
+    SendSchedule schedule(t, store[0].ts_ns, plan.overhead);
+    bool period_known = false;
 
     std::uint64_t loop = 0;
-    std::size_t j = 0;           // index within the capture
-    std::uint64_t seq = 0;       // packets scheduled before j, over all loops (--pps)
-    std::uint64_t bits = 0;      // bits scheduled before j, over all loops (--mbps)
-    std::int64_t loop_base = 0;  // original pace: offset of this loop's first packet
-    auto offset = [&](const StoredPacket& p, std::uint64_t s, std::uint64_t b) -> std::int64_t {
-        switch (t.pace) {
-            case Pace::original: {
-                const std::int64_t rel = std::max<std::int64_t>(p.ts_ns - first_ts, 0);
-                return loop_base + static_cast<std::int64_t>(static_cast<double>(rel) * inv_speed);
-            }
-            case Pace::pps:
-                return static_cast<std::int64_t>(static_cast<double>(s) * ns_per_packet);
-            case Pace::mbps:
-                return static_cast<std::int64_t>(static_cast<double>(b) * ns_per_bit);
-            case Pace::topspeed:
-                break;
-        }
-        return 0;
+    std::size_t j = 0;      // index within the capture
+    std::uint64_t seq = 0;  // packets scheduled before j, over all loops (--pps)
+    std::uint64_t bits = 0; // bits scheduled before j, over all loops (--mbps)
+    auto offset = [&](const StoredPacket& p, std::uint64_t s, std::uint64_t b) {
+        return schedule.offset(p.ts_ns, loop, s, b);
     };
-    auto bits_of = [&](const StoredPacket& p) -> std::uint64_t {
-        return (std::uint64_t{p.length} + plan.overhead) * 8;
-    };
+    auto bits_of = [&](const StoredPacket& p) { return schedule.bits_of(p.length); };
 
     const std::int64_t t0 = monotonic_ns();
     const std::int64_t stop_at = t.duration_ns > 0 ? t0 + t.duration_ns : kNever;
@@ -250,14 +234,15 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
                 ++loop;
                 st.loops_completed = loop;
                 if (t.loops != 0 && loop >= t.loops) break;
-                if (t.pace == Pace::original) {
-                    std::int64_t period = plan.period_ns;
-                    if (period < 0) {
-                        const std::int64_t span = std::max<std::int64_t>(store.last_ts_ns() - first_ts, 0);
+                if (t.pace == Pace::original && !period_known) {
+                    if (plan.period_ns >= 0) {
+                        schedule.set_loop_period_ns(plan.period_ns);
+                    } else {
+                        const std::int64_t span = std::max<std::int64_t>(store.last_ts_ns() - store[0].ts_ns, 0);
                         const std::int64_t gap = avail > 1 ? span / static_cast<std::int64_t>(avail - 1) : 0;
-                        period = static_cast<std::int64_t>(static_cast<double>(span + gap) * inv_speed);
+                        schedule.set_loop_period_ns(schedule.scaled(span + gap));
                     }
-                    loop_base += period;
+                    period_known = true;
                 }
                 j = 0;
                 continue;
@@ -396,8 +381,7 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
         st.loop_shift_s = plan->loop_shift_s();
         st.rebase = plan->stats();
         // Loops follow the shift, so export times keep pace with the clock at --speed 1.
-        lp.period_ns =
-            static_cast<std::int64_t>(static_cast<double>(plan->loop_shift_s()) * 1e9 / o.timing.speed);
+        lp.period_ns = static_cast<long double>(plan->loop_shift_s()) * 1e9L / static_cast<long double>(o.timing.speed);
         if (c.note) {
             const RebaseStats& r = plan->stats();
             if (r.not_flow) {
