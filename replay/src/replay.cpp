@@ -380,6 +380,29 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
         st.shift_s = shift0;
         st.loop_shift_s = plan->loop_shift_s();
         st.rebase = plan->stats();
+        // NetFlow carries export times as unsigned 32-bit seconds: a loop whose times would
+        // pass 2106-02-07T06:28:15Z cannot be written (it would wrap to 1970). Loop k's times
+        // reach at most rebase + (k + 1) * loop_shift, since the shift covers the capture's span.
+        {
+            constexpr std::int64_t kLastSecond = 0xFFFF'FFFF;
+            const std::int64_t step = plan->loop_shift_s();
+            const std::int64_t room = kLastSecond - *o.rebase_to_s - step;
+            const std::uint64_t max_loops = room < 0 ? 0 : static_cast<std::uint64_t>(room / step) + 1;
+            const std::string why = "export times past 2106-02-07T06:28:15Z, which NetFlow's 32-bit seconds cannot carry";
+            if (max_loops == 0)
+                throw UsageError("--rebase-time " + core::format_time(*o.rebase_to_s * 1'000'000) + ": the capture spans " +
+                                 std::to_string(step) + " s, so its last messages would carry " + why);
+            if (lp.timing.loops > max_loops)
+                throw UsageError("--loop " + std::to_string(lp.timing.loops) + " with --rebase-time: loop " +
+                                 std::to_string(max_loops + 1) + " would carry " + why + " (at most " +
+                                 std::to_string(max_loops) + " loops from this start)");
+            if (lp.timing.loops == 0) {
+                lp.timing.loops = max_loops;
+                if (c.note)
+                    c.note("--loop 0 with --rebase-time: stops after " + std::to_string(max_loops) +
+                           " loops, since the next would carry " + why);
+            }
+        }
         // Loops follow the shift, so export times keep pace with the clock at --speed 1.
         lp.period_ns = static_cast<long double>(plan->loop_shift_s()) * 1e9L / static_cast<long double>(o.timing.speed);
         if (c.note) {

@@ -79,6 +79,34 @@ TEST(ReplayCommand, ExporterSrcAutoAndRebaseTogether) {
     EXPECT_TRUE(contains(r.err, "2 loops")) << r.err;
 }
 
+TEST(ReplayCommand, RebasedLoopsStopBeforeExportTimesPass2106) {
+    TempDir dir;
+    const auto sent = small_stream(20);  // spans well under a second: each loop shifts 1 s
+    write_capture(dir / "x.pcap", sent);
+    UdpReceiver rx;
+    // From 15 s before the last second NetFlow can carry: 15 loops fit, the 16th would wrap.
+    auto r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--topspeed", "--loop", "16",
+                  "--rebase-time", "2106-02-07T06:28:00Z"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(contains(r.err, "at most 15 loops")) << r.err;
+    EXPECT_TRUE(contains(r.err, "2106-02-07T06:28:15Z")) << r.err;
+    r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--topspeed", "--loop", "0",
+             "--rebase-time", "2106-02-07T06:28:00Z"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.err, "stops after 15 loops")) << r.err;
+    EXPECT_TRUE(contains(r.err, "15 loops")) << r.err;
+    const auto got = rx.wait_for(sent.size() * 15);
+    ASSERT_EQ(got.size(), sent.size() * 15);
+    for (const auto& d : got) {
+        const std::uint32_t export_s = core::load_be32(d.payload.data() + 8);  // v5 unix_secs
+        ASSERT_GE(export_s, 4'294'967'280u) << "wrapped past 2106";
+    }
+    // A start whose first loop would already pass it is refused.
+    r = run({flowlab_bin(), "replay", dir / "x.pcap", "--to", rx.target(), "--topspeed", "--rebase-time",
+             "2106-02-07T06:28:15Z"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
 TEST(ReplayCommand, DurationStopsAnEndlessLoop) {
     TempDir dir;
     write_capture(dir / "x.pcap", small_stream(10));
