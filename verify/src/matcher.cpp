@@ -731,6 +731,7 @@ RecordsResult Matcher::finish() {
         }
         ++result_.unexpected;
         if (c.has(Field::exporter)) ++unexpected_by_exporter_[c.exporter];
+        if (c.has(Field::first_ms)) ++timeline_slot(c.first_ms).unexpected;
         if (result_.unexpected_examples.size() < cfg_.examples) {
             RecordExample ex;
             ex.collected = c;
@@ -950,18 +951,48 @@ void Matcher::analyse_loss(RecordsResult& r) {
     }
 }
 
+TimelineSlot& Matcher::timeline_slot(std::int64_t first_ms) {
+    const std::int64_t w = result_.timeline_slot_ms;
+    const std::int64_t start = (first_ms >= 0 ? first_ms / w : -((-first_ms + w - 1) / w)) * w;
+    // Truth records come in export order: most fall in the slot of the record before.
+    if (timeline_last_ && timeline_last_->start_ms == start) return *timeline_last_;
+    TimelineSlot& s = timeline_[start];
+    s.start_ms = start;
+    timeline_last_ = &s;
+    return s;
+}
+
 void Matcher::count_per_exporter(RecordsResult& r) {
     std::vector<ExporterCounts> by_id(truth_.addresses.size());
     for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
-        ExporterCounts& c = by_id[truth_.records[idx].exporter_id];
+        const PackedRecord& p = truth_.records[idx];
+        ExporterCounts& c = by_id[p.exporter_id];
+        TimelineSlot* t = p.has(Field::first_ms) ? &timeline_slot(p.first_ms) : nullptr;
         ++c.truth;
+        if (t) ++t->truth;
         switch (state_[idx]) {
-            case kUnmatched: ++c.missing; break;
-            case kAltered: ++c.altered; break;
-            default: ++c.matched; break;
+            case kUnmatched:
+                ++c.missing;
+                if (t) ++t->missing;
+                break;
+            case kAltered:
+                ++c.altered;
+                if (t) ++t->altered;
+                break;
+            default:
+                ++c.matched;
+                if (t) ++t->matched;
+                break;
         }
     }
-    for (const auto& [idx, n] : copies_) by_id[truth_.records[idx].exporter_id].duplicated += n;
+    for (const auto& [idx, n] : copies_) {
+        by_id[truth_.records[idx].exporter_id].duplicated += n;
+        if (truth_.records[idx].has(Field::first_ms)) timeline_slot(truth_.records[idx].first_ms).duplicated += n;
+    }
+    r.timeline.reserve(timeline_.size());
+    for (const auto& [start, slot] : timeline_) r.timeline.push_back(slot);
+    timeline_.clear();
+    timeline_last_ = nullptr;
     std::map<core::IpAddress, ExporterCounts> by;
     for (std::uint32_t id = 0; id < by_id.size(); ++id) {
         if (by_id[id].truth == 0) continue;

@@ -117,6 +117,7 @@ private:
     void analyse_loss(RecordsResult& r);
     std::vector<std::pair<core::IpAddress, core::IpAddress>> infer_exporter_map() const;
     void count_per_exporter(RecordsResult& r);
+    TimelineSlot& timeline_slot(std::int64_t first_ms);
     std::string expectation_note(const core::FlowRecord& t, core::FieldSet differ) const;
 
     const TruthSet& truth_;
@@ -149,6 +150,8 @@ private:
     std::array<std::uint8_t, 256> sequence_versions_{};  ///< per version: 1 sequences seen, 2 with domain
     std::vector<core::IpAddress> collected_exporters_;
     std::map<core::IpAddress, std::uint64_t> unexpected_by_exporter_;
+    std::map<std::int64_t, TimelineSlot> timeline_;  ///< by slot start
+    TimelineSlot* timeline_last_ = nullptr;
 };
 
 /// Stream key of a collected message for "did this sequence number arrive" (exporter only when

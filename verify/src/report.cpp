@@ -335,6 +335,10 @@ json to_json(const VerifyResult& v) {
                            {"missing", e.missing}, {"altered", e.altered}, {"duplicated", e.duplicated},
                            {"unexpected", e.unexpected}});
         j["per_exporter"] = per;
+        json slots = json::array();
+        for (const TimelineSlot& t : r.timeline)
+            slots.push_back({t.start_ms, t.truth, t.matched, t.altered, t.missing, t.duplicated, t.unexpected});
+        j["timeline"] = {{"slot_ms", r.timeline_slot_ms}, {"slots", slots}};
         json ex = json::object();
         auto list = [](const std::vector<RecordExample>& v2) {
             json a = json::array();

@@ -102,6 +102,14 @@ struct StreamLoss {
     std::optional<std::uint64_t> messages_unseen;
 };
 
+/// Outcomes in one time slot, by flow start: the truth records that start in it (matched,
+/// altered, missing, and the extra copies of duplicated ones) and the unexpected collected
+/// records that start in it. For pictures of when differences happened.
+struct TimelineSlot {
+    std::int64_t start_ms = 0;
+    std::uint64_t truth = 0, matched = 0, altered = 0, missing = 0, duplicated = 0, unexpected = 0;
+};
+
 struct ExporterCounts {
     core::IpAddress exporter;
     std::uint64_t truth = 0, matched = 0, missing = 0, altered = 0, duplicated = 0, unexpected = 0;
@@ -127,6 +135,8 @@ struct RecordsResult {
     /// inferred from the records (flow keys, and domains, templates and sequence numbers where
     /// the collector keeps them), for `--exporter-map`. Empty when it cannot be told.
     std::vector<std::pair<core::IpAddress, core::IpAddress>> inferred_exporter_map;
+    std::int64_t timeline_slot_ms = 300'000;
+    std::vector<TimelineSlot> timeline;  ///< non-empty slots in time order (records with a flow start)
     std::vector<std::string> notes;
 };
 
