@@ -1,0 +1,484 @@
+/// @brief write_report(): reads each input (streaming traffic through verify's readers into the
+/// aggregator, result JSON through the section checks) and writes one page.
+///
+/// The page's data is {"title", "sections": [...], "answers_shown": bool}. A traffic section:
+///   kind "traffic", title, source {kind truth|collected, path, format, note},
+///   slot_ms, first_slot, slots, span_ms [start, end) or null,
+///   sources [{name, label}], series[source][proto class][counter][slot] (counters flows,
+///   packets, bytes; proto classes TCP, UDP, ICMP, other),
+///   addresses [text], conversations [src, dst, src, dst, ...] (address indices),
+///   levels [{name, factor, offset, candidates, start, end (units: slot - offset over factor,
+///          absolute), total [f, p, b per cell], dims [host, port, conversation] each
+///          {count [per cell], rest [f, b per cell], err [f, b per cell],
+///          key [per candidate: difference to the key before in the cell, keys ascending],
+///          val [f, b per candidate]}}], finest first. Rankings are by flows and by bytes; the
+///          candidates carry no packets, which would make the page a third larger,
+
+///   top, candidates, nfdump {dir, known}, counts {...}, notes [...], lesson {story, question},
+///   answers (only with --answers: see answers.hpp).
+/// Verdict, sweep and card sections: see results.cpp.
+#include "flowlab/report/report.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "answers.hpp"
+#include "flowlab/core/error.hpp"
+#include "flowlab/report/page.hpp"
+#include "flowlab/verify/verify.hpp"
+#include "results.hpp"
+
+namespace flowlab::report {
+
+using nlohmann::json;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool is_dir(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+std::optional<std::uint64_t> file_size(const std::string& p) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+json read_json(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError("cannot read " + path);
+    try {
+        return json::parse(in);
+    } catch (const json::parse_error& e) {
+        throw InputError(path, std::string("invalid JSON: ") + e.what());
+    }
+}
+
+/// A gen output directory: its manifest says the span, the exporters' names and the lesson.
+struct GenContext {
+    std::string dir;
+    json manifest;
+    std::optional<std::pair<std::int64_t, std::int64_t>> span;
+    std::map<std::string, std::string> exporter_names;
+};
+
+std::optional<GenContext> read_gen_dir(const std::string& dir) {
+    const std::string path = dir + "/manifest.json";
+    if (!file_size(path)) return std::nullopt;
+    GenContext g;
+    g.dir = dir;
+    g.manifest = read_json(path);
+    const json& m = g.manifest;
+    if (!m.is_object()) throw InputError(path, "/: expected an object (the manifest flowlab gen writes)");
+    if (m.contains("span") && m["span"].is_object() && m["span"].contains("start_ms") && m["span"].contains("end_ms")) {
+        const json& s = m["span"];
+        if (!s["start_ms"].is_number_integer() || !s["end_ms"].is_number_integer())
+            throw InputError(path, "/span/start_ms: expected epoch milliseconds");
+        g.span = std::make_pair(s["start_ms"].get<std::int64_t>(), s["end_ms"].get<std::int64_t>());
+    }
+    if (m.contains("exporters") && m["exporters"].is_array())
+        for (const json& e : m["exporters"])
+            if (e.is_object() && e.contains("address") && e["address"].is_string() && e.contains("name") && e["name"].is_string())
+                g.exporter_names[e["address"].get<std::string>()] = e["name"].get<std::string>();
+    return g;
+}
+
+/// `nfdump -R DIR -I` prints the directory's flow count from the files' statistics in a few
+/// milliseconds: the total for the progress of reading the same directory.
+std::optional<std::uint64_t> nfdump_flow_count(const std::string& program, const std::string& dir) {
+    int out[2];
+    if (::pipe(out) != 0) return std::nullopt;
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(out[0]);
+        ::close(out[1]);
+        return std::nullopt;
+    }
+    if (pid == 0) {
+        ::dup2(out[1], STDOUT_FILENO);
+        const int devnull = ::open("/dev/null", O_WRONLY);
+        if (devnull >= 0) ::dup2(devnull, STDERR_FILENO);
+        ::close(out[0]);
+        ::close(out[1]);
+        const char* argv[] = {program.c_str(), "-R", dir.c_str(), "-I", nullptr};
+        ::execvp(argv[0], const_cast<char* const*>(argv));
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string text;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+    ::close(out[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+    const auto at = text.find("\nFlows: ");
+    const auto start = text.rfind("Flows: ", 0) == 0 ? 0 : at == std::string::npos ? at : at + 1;
+    if (start == std::string::npos) return std::nullopt;
+    try {
+        return std::stoull(text.substr(start + 7));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+/// Lines in a file, estimated from its size and the lines in its first megabyte.
+std::optional<double> estimated_lines(const std::string& path) {
+    const auto size = file_size(path);
+    if (!size || *size == 0) return std::nullopt;
+    std::ifstream in(path, std::ios::binary);
+    std::string head(std::min<std::uint64_t>(*size, 1u << 20), '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    const auto lines = std::count(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(got), '\n');
+    if (lines == 0) return std::nullopt;
+    return static_cast<double>(*size) * static_cast<double>(lines) / static_cast<double>(got);
+}
+
+std::string human_bytes(std::uint64_t n) {
+    char b[32];
+    if (n >= 1'000'000) std::snprintf(b, sizeof b, "%.1f MB", static_cast<double>(n) / 1e6);
+    else if (n >= 1000) std::snprintf(b, sizeof b, "%.0f kB", static_cast<double>(n) / 1e3);
+    else std::snprintf(b, sizeof b, "%llu bytes", static_cast<unsigned long long>(n));
+    return b;
+}
+
+json counters_array(const std::vector<Counters>& v, std::uint64_t Counters::*field) {
+    json a = json::array();
+    for (const Counters& c : v) a.push_back(c.*field);
+    return a;
+}
+
+json traffic_json(const TrafficData& d, const GenContext* gen) {
+    json s;
+    s["kind"] = "traffic";
+    s["slot_ms"] = d.slot_ms;
+    s["first_slot"] = d.first_slot;
+    s["slots"] = d.slot_count;
+    s["candidates"] = d.levels.empty() ? 0 : d.levels.front().spec.candidates;
+    json sources = json::array(), series = json::array();
+    for (const SourceSeries& src : d.sources) {
+        std::string label = src.name;
+        if (gen)
+            if (auto it = gen->exporter_names.find(src.name); it != gen->exporter_names.end()) label = it->second + " (" + src.name + ")";
+        sources.push_back({{"name", src.name}, {"label", label}});
+        json per_proto = json::array();
+        for (const auto& slots : src.slots)
+            per_proto.push_back({counters_array(slots, &Counters::flows), counters_array(slots, &Counters::packets),
+                                 counters_array(slots, &Counters::bytes)});
+        series.push_back(std::move(per_proto));
+    }
+    s["sources"] = std::move(sources);
+    s["series"] = std::move(series);
+    json addresses = json::array();
+    for (const auto& a : d.addresses) addresses.push_back(a.to_string());
+    s["addresses"] = std::move(addresses);
+    json convs = json::array();
+    for (const auto& [a, b] : d.conversations) {
+        convs.push_back(a);
+        convs.push_back(b);
+    }
+    s["conversations"] = std::move(convs);
+
+    auto push3 = [](json& a, const Counters& c) {
+        a.push_back(c.flows);
+        a.push_back(c.packets);
+        a.push_back(c.bytes);
+    };
+    json levels = json::array();
+    std::size_t cells = 0;
+    for (const Level& level : d.levels) {
+        json start = json::array(), end = json::array(), total = json::array();
+        std::array<json, kDims> count, rest, err, key, val;
+        for (std::size_t k = 0; k < kDims; ++k) count[k] = rest[k] = err[k] = key[k] = val[k] = json::array();
+        auto push2 = [](json& a, const Counters& c) {
+            a.push_back(c.flows);
+            a.push_back(c.bytes);
+        };
+        std::vector<const Candidate*> sorted;
+        for (const Cell& c : level.cells) {
+            start.push_back(c.start);
+            end.push_back(c.end);
+            push3(total, c.total);
+            for (std::size_t k = 0; k < kDims; ++k) {
+                const DimCell& dc = c.dims[k];
+                count[k].push_back(dc.kept.size());
+                push2(rest[k], dc.rest);
+                push2(err[k], dc.err);
+                // By key, each key as the difference to the one before: the same hosts recur
+                // from cell to cell, which gzip then finds (5% smaller than in rank order).
+                sorted.clear();
+                for (const Candidate& cand : dc.kept) sorted.push_back(&cand);
+                std::sort(sorted.begin(), sorted.end(), [](const Candidate* a, const Candidate* b) { return a->key < b->key; });
+                std::uint32_t prev = 0;
+                for (const Candidate* cand : sorted) {
+                    key[k].push_back(cand->key - prev);
+                    prev = cand->key;
+                    push2(val[k], cand->value);
+                }
+            }
+        }
+        cells += level.cells.size();
+        json dims = json::array();
+        for (std::size_t k = 0; k < kDims; ++k)
+            dims.push_back({{"name", std::string(dim_name(static_cast<Dim>(k)))},
+                            {"count", std::move(count[k])},
+                            {"rest", std::move(rest[k])},
+                            {"err", std::move(err[k])},
+                            {"key", std::move(key[k])},
+                            {"val", std::move(val[k])}});
+        levels.push_back({{"name", level.spec.name},
+                          {"factor", level.spec.factor},
+                          {"offset", level.spec.offset},
+                          {"candidates", level.spec.candidates},
+                          {"start", std::move(start)},
+                          {"end", std::move(end)},
+                          {"total", std::move(total)},
+                          {"dims", std::move(dims)}});
+    }
+    s["levels"] = std::move(levels);
+    s["counts"] = {{"records", d.records},
+                   {"without_time", d.without_time},
+                   {"outside_span", d.outside_span},
+                   {"late_records", d.late_records},
+                   {"pruned", d.pruned},
+                   {"flows", d.total.flows},
+                   {"packets", d.total.packets},
+                   {"bytes", d.total.bytes},
+                   {"cells", cells}};
+    return s;
+}
+
+struct Reader {
+    const ReportOptions& o;
+    const RunHooks& hooks;
+
+    /// Streams one collector output (or the truth) through the aggregator.
+    TrafficData read(const verify::CollectedSpec& spec, const std::string& label, std::optional<std::uint64_t> expected_records,
+                     const GenContext* gen, json& source) {
+        TrafficOptions topt = o.traffic;
+        if (gen && gen->span && !topt.span_ms) topt.span_ms = gen->span;
+        TrafficAggregator agg(topt);
+        const auto t0 = Clock::now();
+        auto reader = verify::open_collected(spec);
+        std::optional<double> lines;
+        if (!expected_records && !is_dir(spec.path)) lines = estimated_lines(spec.path);
+        core::FlowRecord r;
+        std::uint64_t n = 0;
+        const std::string task = "report " + label;
+        auto report = [&] {
+            if (!hooks.progress) return;
+            Progress p;
+            p.task = task;
+            p.unit = "records";
+            p.done = n;
+            p.elapsed_s = std::chrono::duration<double>(Clock::now() - t0).count();
+            if (expected_records && *expected_records > 0) {
+                p.fraction = std::min(1.0, static_cast<double>(n) / static_cast<double>(*expected_records));
+            } else if (lines && *lines > 0 && n > 0 && reader->place() > 0) {
+                p.fraction = std::min(1.0, static_cast<double>(reader->place()) / *lines);
+                p.detail = "estimated";
+            }
+            hooks.report(p);
+        };
+        auto last = Clock::now();
+        while (reader->next(r)) {
+            agg.add(r);
+            if ((++n & 0xFFFF) == 0) {
+                hooks.check_cancel("(" + std::to_string(n) + " records of " + label + " read)");
+                const auto now = Clock::now();
+                if (now - last >= std::chrono::milliseconds(250)) {
+                    report();
+                    last = now;
+                }
+            }
+        }
+        report();
+        const auto& traits = reader->traits();
+        source = {{"path", reader->source()}, {"format", std::string(verify::format_name(traits.format))}, {"note", traits.note}};
+        return agg.finish();
+    }
+};
+
+void add_lesson(json& s, const GenContext& g, const ReportOptions& o, std::vector<std::string>& notes) {
+    const json& m = g.manifest;
+    if (m.contains("lesson") && m["lesson"].is_object()) {
+        json lesson = json::object();
+        for (const char* k : {"story", "question"})
+            if (m["lesson"].contains(k) && m["lesson"][k].is_string()) lesson[k] = m["lesson"][k];
+        s["lesson"] = lesson;
+    }
+    if (o.answers) s["answers"] = detail::answer_marks(g.dir, m, o.scenario_dirs, notes);
+}
+
+std::string nfdump_dir_hint(const verify::CollectedSpec& spec, const json& source) {
+    if (is_dir(spec.path) && source.value("format", "") == "nfdump_json") return spec.path;
+    return "";
+}
+
+}  // namespace
+
+std::string ReportSummary::line() const {
+    std::string s = output + " (" + human_bytes(bytes) + "):";
+    for (std::size_t i = 0; i < sections.size(); ++i) s += (i ? "; " : " ") + sections[i].line;
+    char t[32];
+    std::snprintf(t, sizeof t, "; in %.1f s", seconds);
+    return s + t;
+}
+
+std::optional<std::string> result_kind(const json& j) { return detail::result_kind(j); }
+
+ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
+    const auto t0 = Clock::now();
+    if (o.output.empty()) throw UsageError("no output file (-o FILE.html)");
+    if (o.inputs.empty() && o.collected.empty())
+        throw UsageError("nothing to report: give a gen output directory, result JSON files, or --collected [TOOL:]PATH");
+    (void)chart_library();  // fail before reading gigabytes when the page cannot be made
+
+    ReportSummary summary;
+    summary.output = o.output;
+    json sections = json::array();
+    std::vector<std::string> notes;
+    Reader reader{o, hooks};
+
+    // The first gen directory among the inputs gives the collector's data its span and names.
+    std::optional<GenContext> context;
+    for (const auto& in : o.inputs)
+        if (is_dir(in))
+            if ((context = read_gen_dir(in))) break;
+
+    std::string title = o.title;
+    auto add_traffic = [&](const verify::CollectedSpec& spec, bool truth, const GenContext* gen) {
+        const std::string label = truth ? "truth of " + gen->dir : spec.path;
+        std::optional<std::uint64_t> expected;
+        if (truth && gen->manifest.contains("counts") && gen->manifest["counts"].contains("records") &&
+            gen->manifest["counts"]["records"].is_number_unsigned())
+            expected = gen->manifest["counts"]["records"].get<std::uint64_t>();
+        if (!truth && is_dir(spec.path)) expected = nfdump_flow_count(spec.nfdump_program, spec.path);
+        json source;
+        const TrafficData d = reader.read(spec, label, expected, gen, source);
+        json s = traffic_json(d, gen);
+        source["kind"] = truth ? "truth" : "collected";
+        s["source"] = source;
+        std::string name = gen && gen->manifest.contains("scenario") && gen->manifest["scenario"].contains("name")
+                               ? gen->manifest["scenario"]["name"].get<std::string>()
+                               : std::string();
+        s["title"] = truth ? "Traffic: " + name + " (truth)" : "Traffic: " + spec.path + " (" + source["format"].get<std::string>() + ")";
+        const std::string dir = nfdump_dir_hint(spec, source);
+        s["nfdump"] = {{"dir", dir.empty() ? "NFCAPD_DIR" : dir}, {"known", !dir.empty()}};
+        s["top"] = o.top;
+        s["span_ms"] = gen && gen->span ? json::array({gen->span->first, gen->span->second}) : json(nullptr);
+        json section_notes = json::array();
+        if (d.without_time) section_notes.push_back(std::to_string(d.without_time) + " records without a flow start are in no picture");
+        if (d.outside_span)
+            section_notes.push_back(std::to_string(d.outside_span) + " records start outside the span drawn and are in no picture");
+        if (d.late_records)
+            section_notes.push_back(std::to_string(d.late_records) +
+                                    " records arrived after their 5-minute cell was closed; the rankings' bounds include them");
+        if (!truth && source.value("format", "").rfind("pmacct", 0) == 0)
+            section_notes.push_back("pmacct sums records with equal keys: a flow here is a row pmacct printed");
+        if (gen) {
+            std::vector<std::string> lesson_notes;
+            add_lesson(s, *gen, o, lesson_notes);
+            for (auto& n : lesson_notes) section_notes.push_back(n);
+            for (auto& n : lesson_notes) notes.push_back(n);
+        }
+        s["notes"] = section_notes;
+        if (title.empty() && !name.empty()) title = "flowlab report: " + name;
+        char line[256];
+        std::size_t cells = 0;
+        for (const Level& level : d.levels) cells += level.cells.size();
+        std::snprintf(line, sizeof line, "%s: %llu records in %zu slots of %lld s (%zu cells)", truth ? "truth" : "collected",
+                      static_cast<unsigned long long>(d.records), d.slot_count, static_cast<long long>(d.slot_ms / 1000),
+                      cells);
+        summary.sections.push_back({"traffic", s["title"].get<std::string>(), line, d.records});
+        sections.push_back(std::move(s));
+    };
+
+    for (const auto& in : o.inputs) {
+        if (is_dir(in)) {
+            if (auto g = read_gen_dir(in)) {
+                verify::CollectedSpec spec;
+                spec.tool = verify::Tool::flowlab;
+                spec.path = verify::truth_records_path(in);
+                add_traffic(spec, true, &*g);
+            } else {
+                verify::CollectedSpec spec;  // a directory without a manifest: nfcapd's files
+                spec.tool = verify::Tool::nfdump;
+                spec.path = in;
+                add_traffic(spec, false, context ? &*context : nullptr);
+            }
+            continue;
+        }
+        const auto size = file_size(in);
+        if (!size) throw UsageError(in + ": no such file or directory");
+        // A result document is small JSON; a collector's JSON output may be large, and is
+        // parsed here only when small enough to be a result.
+        std::optional<json> doc;
+        {
+            std::ifstream f(in, std::ios::binary);
+            char c = 0;
+            while (f.get(c) && std::isspace(static_cast<unsigned char>(c))) {
+            }
+            if ((c == '{' || c == '[') && *size < (64u << 20)) {
+                f.seekg(0);
+                try {
+                    doc = json::parse(f);
+                } catch (const json::parse_error&) {
+                    doc.reset();  // JSON lines, or not JSON: a collector's output
+                }
+            }
+        }
+        if (doc)
+            if (const auto kind = detail::result_kind(*doc)) {
+                json s = detail::result_section(*doc, *kind, in);
+                s["source"] = {{"kind", "result"}, {"path", in}};
+                s["title"] = (*kind == "verdict" ? "Verdict: " : *kind == "sweep" ? "Rate sweep: " : "Conformance: ") + in;
+                summary.sections.push_back({*kind, s["title"].get<std::string>(), detail::result_line(s), 0});
+                if (title.empty()) title = "flowlab report: " + in;
+                sections.push_back(std::move(s));
+                continue;
+            }
+        verify::CollectedSpec spec;
+        spec.path = in;
+        add_traffic(spec, false, context ? &*context : nullptr);
+    }
+    for (const auto& spec : o.collected) add_traffic(spec, false, context ? &*context : nullptr);
+
+    if (title.empty()) title = "flowlab report";
+    Page page;
+    page.title = title;
+    page.data = {{"title", title}, {"sections", std::move(sections)}, {"answers_shown", o.answers}};
+    summary.bytes = write_page(page, o.output);
+    summary.notes = std::move(notes);
+    summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return summary;
+}
+
+std::uint64_t write_result_page(const json& result, const std::string& source, const std::string& title, const std::string& output) {
+    const auto kind = detail::result_kind(result);
+    if (!kind) throw InputError(source, "/: not a verify, check or conformance result");
+    json s = detail::result_section(result, *kind, source);
+    s["source"] = {{"kind", "result"}, {"path", source}};
+    s["title"] = title;
+    Page page;
+    page.title = title;
+    page.data = {{"title", title}, {"sections", json::array({std::move(s)})}, {"answers_shown", false}};
+    return write_page(page, output);
+}
+
+}  // namespace flowlab::report
