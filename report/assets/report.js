@@ -51,7 +51,7 @@
   };
 
   // Time axis ticks on round UTC boundaries (the linear axis carries epoch milliseconds).
-  const STEPS = [60e3, 5 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY];
+  const STEPS = [1e3, 5e3, 15e3, 60e3, 5 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY];
   function timeAxis(min, max, opts) {
     const o = opts || {};
     return {

@@ -36,8 +36,9 @@ extern const std::string_view report_css;
 }  // namespace assets
 
 std::vector<std::string> chart_library_candidates() {
+    // An explicit choice is the only one: a wrong path is an error, not a silent fallback.
+    if (const char* env = std::getenv("FLOWLAB_CHARTJS"); env && *env) return {env};
     std::vector<std::string> out;
-    if (const char* env = std::getenv("FLOWLAB_CHARTJS"); env && *env) out.emplace_back(env);
     out.emplace_back(FLOWLAB_CHARTJS_PATH);
     if (out.back() != "/usr/share/javascript/chart.js/chart.min.js")
         out.emplace_back("/usr/share/javascript/chart.js/chart.min.js");

@@ -21,7 +21,7 @@ struct ChartLibrary {
 };
 
 /// Finds and reads Chart.js. The one place that knows where it lives: $FLOWLAB_CHARTJS when
-/// set, else the file CMake found at configure time (Debian's libjs-chart.js,
+/// set (and then only it), else the file CMake found at configure time (Debian's libjs-chart.js,
 /// /usr/share/javascript/chart.js/chart.min.js), else that Debian path. It is read at run time
 /// rather than compiled in so that an installed flowlab uses the system's copy, kept up to
 /// date by the package manager, as Debian's policy on embedded libraries asks.

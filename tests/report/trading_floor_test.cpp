@@ -1,0 +1,273 @@
+/// @brief The trading-floor lesson's report, in headless Chromium: without --answers it gives
+/// nothing away, its weekly overlay shows weeks that match, and on each day of a freeze the
+/// report generator is first by flows and not by bytes; with --answers the episodes are marked.
+/// The same report made from nfcapd's files (the exports replayed into nfcapd here) shows the
+/// tables the nfdump commands printed under them give on those files.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "browser.hpp"
+#include "flowlab/gen/units.hpp"
+#include "flowlab/verify/collector_run.hpp"
+#include "reference.hpp"
+#include "test_support.hpp"
+
+namespace flowlab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::run;
+
+std::string artifact(const std::string& name) { return std::string(FLOWLAB_ARTIFACTS_DIR) + "/" + name; }
+
+#define REQUIRE_CHROMIUM()                                                                                            \
+    do {                                                                                                              \
+        if (!test::Browser::executable()) GTEST_SKIP() << "chromium is not installed (the CI script installs it)"; \
+    } while (0)
+
+class TradingFloor : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new test::TempDir();
+        const auto g = run({test::flowlab_bin(), "gen", "trading-floor", "-o", *dir_ / "gen"},
+                           {"FLOWLAB_SCENARIOS=" + test::source_dir() + "/scenarios"});
+        ASSERT_EQ(g.exit_code, 0) << g.err;
+        for (const bool answers : {false, true}) {
+            std::vector<std::string> argv{test::flowlab_bin(), "report", *dir_ / "gen", "-o", *dir_ / (answers ? "teacher.html" : "student.html")};
+            if (answers) argv.push_back("--answers");
+            const auto r = run(argv, {"FLOWLAB_SCENARIOS=" + test::source_dir() + "/scenarios"});
+            ASSERT_EQ(r.exit_code, 0) << r.err;
+        }
+        // The lesson's answer key as gen wrote it: the host and the episodes.
+        const json m = json::parse(test::read_file(*dir_ / "gen/manifest.json"));
+        key_ = new json(m["lesson"]["answer"]);
+    }
+    static void TearDownTestSuite() {
+        delete key_;
+        delete dir_;
+    }
+    static std::string host() { return (*key_)["host"]; }
+    /// Midnight (UTC, ms) of each day with a freeze.
+    static std::vector<std::int64_t> freeze_days() {
+        std::vector<std::int64_t> out;
+        for (const auto& w : (*key_)["windows"]) {
+            const std::int64_t ms = gen::parse_time(w["start"].get<std::string>()) / 1000;
+            out.push_back(ms - ms % 86'400'000);
+        }
+        return out;
+    }
+    static test::TempDir* dir_;
+    static json* key_;
+};
+test::TempDir* TradingFloor::dir_ = nullptr;
+json* TradingFloor::key_ = nullptr;
+
+/// Slot index of a time in the first traffic section.
+std::string slot_of(std::int64_t ms) { return "flowlab.sections[0].slotOf(" + std::to_string(ms) + ")"; }
+
+TEST_F(TradingFloor, TheStudentsReportGivesNothingAway) {
+    REQUIRE_CHROMIUM();
+    test::Browser b;
+    b.open(*dir_ / "student.html");
+    EXPECT_TRUE(b.errors().empty()) << ::testing::PrintToString(b.errors());
+    EXPECT_EQ(b.eval("JSON.stringify(flowlab.data).includes('report-generator')"), false);
+    EXPECT_EQ(b.eval("flowlab.data.answers_shown"), false);
+    EXPECT_EQ(b.eval("'answers' in flowlab.data.sections[0]"), false);
+    EXPECT_EQ(b.eval("document.querySelectorAll('tr.answer, .answerbox').length"), 0);
+    EXPECT_EQ(b.eval("flowlab.sections[0].marks.length"), 0);
+    // The story and the question are there: they are public (flowlab scenarios show).
+    EXPECT_NE(b.eval("document.body.innerText").get<std::string>().find("rank hosts by number of flows"), std::string::npos);
+}
+
+TEST_F(TradingFloor, EveryWeekLooksTheSameInBytes) {
+    REQUIRE_CHROMIUM();
+    test::Browser b;
+    b.open(*dir_ / "student.html", 1280, 1400);
+    b.eval("document.querySelector('input[data-metric=bytes]').click(), true");
+    const json weeks = b.eval("Chart.getChart(document.querySelector('[data-chart=week] canvas')).data.datasets.map((d) => ({label: d.label, x: d.data.map((p) => p.x), y: d.data.map((p) => p.y)}))");
+    ASSERT_EQ(weeks.size(), 2u) << "two weeks from Monday 2024-02-05";
+    EXPECT_EQ(weeks[0]["label"], "week of 2024-02-05");
+    EXPECT_EQ(weeks[1]["label"], "week of 2024-02-12");
+    // Hourly bytes of each week on the Monday-to-Sunday axis.
+    std::vector<std::vector<double>> hourly(2, std::vector<double>(168, 0.0));
+    for (int w = 0; w < 2; ++w)
+        for (std::size_t i = 0; i < weeks[w]["x"].size(); ++i)
+            hourly[w][static_cast<std::size_t>(weeks[w]["x"][i].get<double>() / 3.6e6)] += weeks[w]["y"][i].get<double>();
+    auto correlation = [](const std::vector<double>& a, const std::vector<double>& c, std::size_t shift) {
+        const std::size_t n = a.size();
+        double ma = 0, mc = 0;
+        for (std::size_t i = 0; i < n; ++i) ma += a[i], mc += c[(i + shift) % n];
+        ma /= static_cast<double>(n), mc /= static_cast<double>(n);
+        double sab = 0, saa = 0, scc = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double x = a[i] - ma, y = c[(i + shift) % n] - mc;
+            sab += x * y, saa += x * x, scc += y * y;
+        }
+        return sab / std::sqrt(saa * scc);
+    };
+    const double same = correlation(hourly[0], hourly[1], 0), shifted = correlation(hourly[0], hourly[1], 12);
+    EXPECT_GT(same, 0.95) << "the weeks do not match";
+    EXPECT_LT(shifted, 0.5) << "the test cannot tell matching weeks from any two weeks";
+    b.save_screenshot(artifact("trading-floor-weeks-bytes.png"));
+}
+
+TEST_F(TradingFloor, OnEachFreezeDayTheReportGeneratorIsFirstByFlowsAndNotByBytes) {
+    REQUIRE_CHROMIUM();
+    test::Browser b;
+    b.open(*dir_ / "student.html", 1280, 1400);
+    const auto records = test::read_records(*dir_ / "gen/truth/records.csv");
+    const auto days = freeze_days();
+    ASSERT_EQ(days.size(), 4u);
+    for (const std::int64_t day : days) {
+        SCOPED_TRACE(gen::format_time(day * 1000));
+        // The window a student picks: the day, as the tables on the page show it.
+        b.eval("flowlab.sections[0].setWindow(" + slot_of(day) + ", " + slot_of(day + 86'400'000) + " - 1), true");
+        const json shown = b.eval(R"JS([...document.querySelectorAll('table[data-dim=host]')].map((t) => ({
+            metric: t.dataset.metric, first: t.querySelector('tr[data-key]').dataset.key,
+            exact: t.parentElement.querySelector('[data-exact]').dataset.exact })))JS");
+        ASSERT_EQ(shown.size(), 2u);
+        EXPECT_EQ(shown[0]["metric"], "flows");
+        EXPECT_EQ(shown[0]["first"], host());
+        EXPECT_EQ(shown[1]["metric"], "bytes");
+        EXPECT_NE(shown[1]["first"], host());
+        EXPECT_EQ(shown[0]["exact"], "1");
+        EXPECT_EQ(shown[1]["exact"], "1");
+        // And the tables are the truth's.
+        const auto ref = test::window_reference(records, day, day + 86'400'000);
+        for (int dim = 0; dim < 3; ++dim)
+            for (int metric = 0; metric < 2; ++metric) {
+                const json t = b.eval("(() => { const T = flowlab.sections[0]; return T.table(" + std::to_string(dim) + ", '" +
+                                      (metric ? "bytes" : "flows") + "', T.state.win[0], T.state.win[1], 10); })()");
+                test::expect_table_matches(t, ref.dims[dim], metric, 10, "dim " + std::to_string(dim));
+            }
+    }
+    b.eval("flowlab.sections[0].setWindow(" + slot_of(days[0]) + ", " + slot_of(days[0] + 86'400'000) + " - 1), true");
+    b.save_screenshot(artifact("trading-floor.png"));
+}
+
+TEST_F(TradingFloor, TheTeachersReportMarksTheEpisodesAndTheHost) {
+    REQUIRE_CHROMIUM();
+    test::Browser b;
+    b.open(*dir_ / "teacher.html", 1280, 1400);
+    EXPECT_TRUE(b.errors().empty()) << ::testing::PrintToString(b.errors());
+    const json marks = b.eval("flowlab.sections[0].marks");
+    std::size_t answers = 0, backups = 0, reports = 0;
+    for (const auto& m : marks) {
+        const std::string label = m["label"];
+        answers += m["kind"] == "answer";
+        backups += label.rfind("nightly-backup", 0) == 0;
+        reports += label.rfind("report-generator", 0) == 0;
+    }
+    EXPECT_EQ(answers, (*key_)["windows"].size());
+    EXPECT_EQ(reports, (*key_)["windows"].size()) << "the burst's episodes from the conversations";
+    EXPECT_EQ(backups, 14u) << "one backup window a night";
+    const auto days = freeze_days();
+    b.eval("flowlab.sections[0].setWindow(" + slot_of(days[0]) + ", " + slot_of(days[0] + 86'400'000) + " - 1), true");
+    EXPECT_EQ(b.eval("document.querySelector('table[data-dim=host][data-metric=flows] tr.answer').dataset.key"), host());
+    b.save_screenshot(artifact("trading-floor-answers.png"));
+}
+
+/// One nfdump -s table as key -> (flows, bytes).
+test::KeyValues nfdump_table(const std::vector<std::string>& command, const std::string& stat) {
+    std::vector<std::string> argv = command;
+    const bool record = stat == "record";
+    if (record) argv.insert(argv.end(), {"-N", "-q", "-o", "fmt:%sa|%da|%fl|%byt"});
+    else argv.insert(argv.end(), {"-o", "csv"});
+    const auto r = run(argv, {"TZ=UTC"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    test::KeyValues out;
+    std::istringstream in(r.out);
+    std::string line;
+    auto trim = [](std::string s) {
+        s.erase(0, s.find_first_not_of(' '));
+        s.erase(s.find_last_not_of(' ') + 1);
+        return s;
+    };
+    while (std::getline(in, line)) {
+        std::vector<std::string> f;
+        std::stringstream ls(line);
+        for (std::string x; std::getline(ls, x, record ? '|' : ',');) f.push_back(trim(x));
+        if (record) {
+            if (f.size() == 4) out[f[0] + " \u2192 " + f[1]] = {std::stoull(f[2]), std::stoull(f[3])};
+        } else if (f.size() >= 10 && !f[0].empty() && std::isdigit(static_cast<unsigned char>(f[0][0]))) {
+            out[f[4]] = {std::stoull(f[5]), std::stoull(f[9])};  // val, fl, ..., ibyt
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> words(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+TEST_F(TradingFloor, TablesFromNfcapdFilesAreWhatTheNfdumpCommandsShownUnderThemPrint) {
+    REQUIRE_CHROMIUM();
+    FLOWLAB_REQUIRE_TOOL("nfcapd");
+    FLOWLAB_REQUIRE_TOOL("nfdump");
+    // nfcapd's files of the lesson: its exports replayed into an nfcapd started here.
+    verify::CollectorRunOptions co;
+    co.dir = *dir_ / "nfcapd";
+    verify::CollectorRun nfcapd(verify::load_profile(test::source_dir() + "/verify/collectors/nfcapd.json"), co);
+    const auto rp = run({test::flowlab_bin(), "replay", *dir_ / "gen/exports.pcap", "--to", "127.0.0.1:" + std::to_string(nfcapd.port()),
+                         "--pps", "40000"});
+    ASSERT_EQ(rp.exit_code, 0) << rp.err;
+    const verify::CollectedSpec spec = nfcapd.finish();
+    const auto r = run({test::flowlab_bin(), "report", "--collected", "nfdump:" + spec.path, "-o", *dir_ / "nfcapd.html"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+
+    test::Browser b;
+    b.open(*dir_ / "nfcapd.html", 1280, 1400);
+    EXPECT_TRUE(b.errors().empty()) << ::testing::PrintToString(b.errors());
+    const auto days = freeze_days();
+    const std::int64_t episode = gen::parse_time((*key_)["windows"][0]["start"].get<std::string>()) / 1000;
+    const std::int64_t slot = episode - episode % 300'000;
+    // A freeze day (exact), one slot of the freeze (exact), the freeze (its 5-minute slots), all.
+    const std::vector<std::pair<std::int64_t, std::int64_t>> windows = {
+        {days[0], days[0] + 86'400'000}, {slot, slot + 300'000}, {slot, slot + 1'200'000}, {0, 0}};
+    std::size_t exact = 0;
+    for (const auto& [a, e] : windows) {
+        const std::string set = a == 0 ? "flowlab.sections[0].setWindow(0, 1e9)"
+                                       : "flowlab.sections[0].setWindow(" + slot_of(a) + ", " + slot_of(e) + " - 1)";
+        b.eval(set + ", true");
+        const json commands = b.eval("[...document.querySelectorAll('[data-role=tables] code.cmd')].map((c) => c.textContent)");
+        ASSERT_EQ(commands.size(), 6u);
+        for (int dim = 0; dim < 3; ++dim)
+            for (int metric = 0; metric < 2; ++metric) {
+                // The command exactly as shown (without its TZ=UTC, which goes into the environment).
+                std::vector<std::string> argv = words(commands[dim * 2 + metric].get<std::string>());
+                ASSERT_EQ(argv.front(), "TZ=UTC");
+                argv.erase(argv.begin());
+                ASSERT_EQ(argv[2], spec.path) << "the command names the directory the data came from";
+                const std::string stat = dim == 0 ? "ip" : dim == 1 ? "port" : "record";
+                const test::KeyValues top = nfdump_table(argv, stat);
+                argv[argv.size() - 1] = "0";  // -n 0: every key, for the bounds
+                const test::KeyValues all = nfdump_table(argv, stat);
+                const json t = b.eval("(() => { const T = flowlab.sections[0]; return T.table(" + std::to_string(dim) + ", '" +
+                                      (metric ? "bytes" : "flows") + "', T.state.win[0], T.state.win[1], 10); })()");
+                const std::string what = commands[dim * 2 + metric].get<std::string>();
+                test::expect_table_matches(t, all, metric, 10, what);
+                if (t["exact"].get<bool>()) {
+                    ++exact;
+                    // The page's rows are nfdump's rows (keys tied at the last place may differ).
+                    EXPECT_EQ(t["rows"].size(), top.size()) << what;
+                    std::vector<std::uint64_t> page_values, nfdump_values;
+                    for (const auto& row : t["rows"]) page_values.push_back(row[metric ? "bytes" : "flows"]);
+                    for (const auto& [k, v] : top) nfdump_values.push_back(v[metric]);
+                    std::sort(nfdump_values.rbegin(), nfdump_values.rend());
+                    EXPECT_EQ(page_values, nfdump_values) << what;
+                }
+            }
+    }
+    EXPECT_GE(exact, 12u) << "the day and the slot are exact in every table";
+    b.save_screenshot(artifact("trading-floor-nfcapd.png"));
+}
+
+}  // namespace
+}  // namespace flowlab
