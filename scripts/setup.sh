@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what flowlab needs to build and test on Debian 12: compilers and libraries, and the
 # real peers the end-to-end tests drive (nfdump, pmacct, tshark, softflowd, tcpreplay, and
-# libfixbuf's ipfixDump for the conformance cards).
+# libfixbuf's ipfixDump for the conformance cards), and for `flowlab report` Chart.js
+# (libjs-chart.js, inlined into each page) and headless Chromium with a font (the report tests).
 # Idempotent: packages already installed are not touched. Runs apt-get as root (sudo if needed).
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   libssl-dev libfmt-dev libsimdjson-dev
   nfdump pmacct tshark softflowd tcpreplay tcpdump iproute2 time libfixbuf-tools
   python3 python3-jsonschema python3-scapy
+  libjs-chart.js chromium fonts-dejavu-core
 )
 
 missing=()

@@ -316,17 +316,13 @@ struct Reader {
 
 void add_lesson(json& s, const GenContext& g, const ReportOptions& o, std::vector<std::string>& notes) {
     const json& m = g.manifest;
-    if (m.contains("lesson") && m["lesson"].is_object()) {
-        json lesson = json::object();
-        for (const char* k : {"story", "question"})
-            if (m["lesson"].contains(k) && m["lesson"][k].is_string()) lesson[k] = m["lesson"][k];
-        s["lesson"] = lesson;
-    }
-    if (o.answers) s["answers"] = detail::answer_marks(g.dir, m, o.scenario_dirs, notes);
+    if (json lesson = detail::lesson_text(m, o.scenario_dirs, notes); lesson.is_object()) s["lesson"] = std::move(lesson);
+    if (o.answers) s["answers"] = detail::answer_marks(g.dir, o.scenario_dirs, notes);
 }
 
 std::string nfdump_dir_hint(const verify::CollectedSpec& spec, const json& source) {
-    if (is_dir(spec.path) && source.value("format", "") == "nfdump_json") return spec.path;
+    // Compared by the reader's own name for the format, whatever its spelling.
+    if (is_dir(spec.path) && source.value("format", "") == verify::format_name(verify::CollectedFormat::nfdump_json)) return spec.path;
     return "";
 }
 

@@ -62,6 +62,8 @@ Browser::Browser() {
                                            "--no-first-run",
                                            "--disable-component-update",
                                            "--disable-sync",
+                                           "--disable-breakpad",
+                                           "--disable-crash-reporter",
                                            "--disable-default-apps",
                                            "--disable-extensions",
                                            "--host-resolver-rules=MAP * ~NOTFOUND",
@@ -168,8 +170,12 @@ void Browser::wait_event(const std::string& method, std::chrono::seconds timeout
 }
 
 void Browser::open(const std::string& path, int width, int height) {
+    // One page at a time: a test suite shares the browser (starting it costs more than a page).
+    if (!target_.empty()) call("Target.closeTarget", {{"targetId", target_}}, false);
+    session_.clear();
     const json target = call("Target.createTarget", {{"url", "about:blank"}}, false);
-    session_ = call("Target.attachToTarget", {{"targetId", target["targetId"]}, {"flatten", true}}, false)["sessionId"];
+    target_ = target["targetId"].get<std::string>();
+    session_ = call("Target.attachToTarget", {{"targetId", target_}, {"flatten", true}}, false)["sessionId"];
     for (const char* domain : {"Page.enable", "Runtime.enable", "Network.enable", "Log.enable"}) call(domain);
     call("Emulation.setDeviceMetricsOverride", {{"width", width}, {"height", height}, {"deviceScaleFactor", 1}, {"mobile", false}});
     events_.clear();

@@ -28,8 +28,9 @@ public:
     Browser(const Browser&) = delete;
     Browser& operator=(const Browser&) = delete;
 
-    /// Opens a local file in a new page of the given viewport size and waits until it has
-    /// loaded and `window.flowlab.ready` has settled. Throws std::runtime_error on failure.
+    /// Opens a local file in a new page of the given viewport size (closing the previous page)
+    /// and waits until it has loaded and `window.flowlab.ready` has settled; errors() and
+    /// requests() start afresh. Throws std::runtime_error on failure.
     void open(const std::string& path, int width = 1280, int height = 900);
 
     /// Evaluates an expression (promises awaited) and returns its value as JSON. Throws
@@ -57,6 +58,7 @@ private:
     int to_browser_ = -1, from_browser_ = -1;
     std::string buffer_;
     long next_id_ = 0;
+    std::string target_;
     std::string session_;
     std::vector<nlohmann::json> events_;
     TempDir profile_;

@@ -22,15 +22,16 @@ using test::run;
 
 std::string artifact(const std::string& name) { return std::string(FLOWLAB_ARTIFACTS_DIR) + "/" + name; }
 
-#define REQUIRE_CHROMIUM()                                                                          \
-    do {                                                                                            \
-        if (!test::Browser::executable()) GTEST_SKIP() << "chromium is not installed (the CI script installs it)"; \
-    } while (0)
-
 /// Office hours of example-office, small enough for a unit test: a day's morning, both exporters.
 class Pages : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
+        // One browser for the suite, started first: it comes up while the data is made.
+        try {
+            browser_ = new test::Browser();
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << e.what() << " (scripts/setup.sh installs chromium)";
+        }
         dir_ = new test::TempDir();
         const auto g = run({test::flowlab_bin(), "gen", test::source_dir() + "/scenarios/example-office.json", "-o", *dir_ / "gen",
                             "--start", "2024-03-05T08:00:00Z", "--duration", "3h"});
@@ -41,12 +42,16 @@ protected:
         records_ = new std::vector<core::FlowRecord>(test::read_records(*dir_ / "gen/truth/records.csv"));
     }
     static void TearDownTestSuite() {
+        delete browser_;  // stops chromium (by its PID) and removes its profile
         delete records_;
         delete dir_;
     }
+    void SetUp() override { ASSERT_NE(browser_, nullptr) << "chromium did not start"; }
+    static test::Browser* browser_;
     static test::TempDir* dir_;
     static std::vector<core::FlowRecord>* records_;
 };
+test::Browser* Pages::browser_ = nullptr;
 test::TempDir* Pages::dir_ = nullptr;
 std::vector<core::FlowRecord>* Pages::records_ = nullptr;
 
@@ -73,8 +78,7 @@ void expect_clean(test::Browser& b, const std::string& page) {
 }
 
 TEST_F(Pages, TrafficPageLoadsDrawsAndFollowsADragAcrossTheChart) {
-    REQUIRE_CHROMIUM();
-    test::Browser b;
+    test::Browser& b = *browser_;
     b.open(*dir_ / "office.html", 1280, 1400);
     expect_clean(b, *dir_ / "office.html");
     const json c = charts(b);
@@ -118,8 +122,7 @@ TEST_F(Pages, TrafficPageLoadsDrawsAndFollowsADragAcrossTheChart) {
 }
 
 TEST_F(Pages, SlotSumsEqualTheRecords) {
-    REQUIRE_CHROMIUM();
-    test::Browser b;
+    test::Browser& b = *browser_;
     b.open(*dir_ / "office.html");
     const json sec = b.eval("(() => { const s = flowlab.data.sections[0]; return { first: s.first_slot, slots: s.slots, slot: s.slot_ms, "
                             "sources: s.sources, series: s.series, outside: s.counts.outside_span }; })()");
@@ -152,8 +155,7 @@ TEST_F(Pages, SlotSumsEqualTheRecords) {
 }
 
 TEST_F(Pages, WindowTablesEqualTheRecordsOrSayHowFarOffTheyMayBe) {
-    REQUIRE_CHROMIUM();
-    test::Browser b;
+    test::Browser& b = *browser_;
     b.open(*dir_ / "office.html");
     const std::int64_t first = b.eval("flowlab.sections[0].first").get<std::int64_t>(), slots = b.eval("flowlab.sections[0].slots").get<std::int64_t>();
     const std::int64_t slot_ms = 300'000;
@@ -179,7 +181,6 @@ TEST_F(Pages, WindowTablesEqualTheRecordsOrSayHowFarOffTheyMayBe) {
 }
 
 TEST_F(Pages, ResultPagesDrawVerdictsSweepsAndCards) {
-    REQUIRE_CHROMIUM();
     // A collector that lost 300 records and altered one: the verdict JSON verify writes.
     const std::string in = test::read_file(*dir_ / "gen/truth/records.csv");
     std::string partial;
@@ -232,7 +233,7 @@ TEST_F(Pages, ResultPagesDrawVerdictsSweepsAndCards) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("loss-free up to 20k pps"), std::string::npos) << r.err;
 
-    test::Browser b;
+    test::Browser& b = *browser_;
     b.open(*dir_ / "results.html", 1280, 1400);
     expect_clean(b, *dir_ / "results.html");
     const json c = charts(b);
