@@ -14,6 +14,7 @@
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/units.hpp"
 #include "flowlab/harness/check.hpp"
+#include "flowlab/report/report.hpp"
 #include "flowlab/verify/report.hpp"
 
 namespace flowlab::app {
@@ -32,7 +33,7 @@ struct CheckArgs {
     bool keep = false;
     bool allow_send_errors = false;
     std::size_t examples = 10;
-    std::string report_json, junit;
+    std::string report_json, junit, html;
     bool quiet = false;
     ProgressMode progress = ProgressMode::automatic;
 };
@@ -70,18 +71,24 @@ int run_check(const CheckArgs& a) {
 
     const harness::CheckResult r = harness::run_check(scenario, o, paces(a), hooks);
     console.clear();
+    // The page draws the same JSON --report-json writes (flowlab report reads either).
+    auto write_html = [&](const nlohmann::json& result) {
+        if (a.html.empty()) return;
+        const std::string title = fmt::format("flowlab check: {} on {}", scenario.name, o.profile.name);
+        report::write_result_page(result, "check", title, a.html);
+    };
     if (!a.rates.empty()) {
         std::fputs(harness::format_sweep(r).c_str(), stdout);
-        if (!a.report_json.empty()) {
-            nlohmann::json report = nlohmann::json::array();
-            for (const auto& run : r.runs) report.push_back(harness::to_json(run));
-            verify::write_file_atomic(a.report_json, report.dump(2) + "\n");
-        }
+        nlohmann::json report = nlohmann::json::array();
+        for (const auto& run : r.runs) report.push_back(harness::to_json(run));
+        if (!a.report_json.empty()) verify::write_file_atomic(a.report_json, report.dump(2) + "\n");
+        write_html(report);
     } else {
         const harness::RateRun& run = r.runs.front();
         if (a.quiet) fmt::print("{}\n", run.verdict.verdict());
         else std::fputs(verify::format_text(run.verdict).c_str(), stdout);
         if (!a.report_json.empty()) verify::write_file_atomic(a.report_json, harness::to_json(run).dump(2) + "\n");
+        if (!a.html.empty()) write_html(harness::to_json(run));
         if (!a.junit.empty())
             verify::write_file_atomic(a.junit, verify::format_junit(run.verdict, harness::junit_suite_name(scenario, o.profile, run)));
     }
@@ -138,6 +145,9 @@ void add_check_command(CLI::App& root, Action& action) {
     cmd->add_option("--examples", a->examples, "examples listed per kind of difference (default 10)")
         ->transform(units::count());
     cmd->add_option("--report-json", a->report_json, "write the verification result(s) as JSON");
+    cmd->add_option("--html", a->html,
+                    "write the verdict (or the sweep: sent vs stored per rate, the capacity marked) as one self-contained\n"
+                    "HTML page, as `flowlab report` draws the --report-json result");
     cmd->add_option("--junit", a->junit, "write a JUnit XML report (suite named after the scenario, collector and rate)")
         ->excludes(rates);
     cmd->add_flag("-q,--quiet", a->quiet, "print only the verdict");

@@ -53,7 +53,7 @@ TEST_P(CheckCollector, EveryRecordOfEveryExporterMatches) {
     // (its core then drops what the plugin's buffer cannot take): stay well below.
     const std::string pps = collector == "nfacctd" ? "1000" : "2000";
     const auto r = check({"--collector", collector, "--pps", pps, "--workdir", dir / "work", "--report-json",
-                          dir / "report.json"});
+                          dir / "report.json", "--html", dir / "report.html"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(r.out.rfind("MATCH: ", 0), 0u) << r.out;
     expect_coverage(dir / "work/gen");
@@ -66,6 +66,13 @@ TEST_P(CheckCollector, EveryRecordOfEveryExporterMatches) {
         ++exporters;
     }
     EXPECT_EQ(exporters, 3u) << report["per_exporter"].dump();
+    // --html: the page flowlab report draws from that JSON (tests/report opens such pages in
+    // Chromium), self-contained: Chart.js inside, nothing fetched.
+    const std::string html = test::read_file(dir / "report.html");
+    EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u) << html.substr(0, 200);
+    EXPECT_NE(html.find("Chart.js"), std::string::npos);
+    EXPECT_EQ(html.find("src=\"http"), std::string::npos);
+    EXPECT_NE(html.find("flowlab check: "), std::string::npos) << "the page's title";
 }
 
 INSTANTIATE_TEST_SUITE_P(Collectors, CheckCollector, ::testing::Values("nfcapd", "nfacctd"));
