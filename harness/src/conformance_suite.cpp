@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/xml_text.hpp"
 #include "flowlab/harness/conformance.hpp"
 
 namespace flowlab::harness {
@@ -525,47 +526,29 @@ nlohmann::json card_json(const Card& card) {
     return j;
 }
 
-namespace {
-std::string xml_escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') o += ' ';
-                else o += c;
-        }
-    }
-    return o;
-}
-}  // namespace
-
 std::string card_junit(const Card& card) {
     const auto sum = card.summary();
     auto count = [&](Verdict v) { auto it = sum.find(v); return it == sum.end() ? 0ull : static_cast<unsigned long long>(it->second); };
     std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    s += "<testsuites><testsuite name=\"" + xml_escape(card.suite + ": " + card.implementation) + "\" tests=\"" +
+    s += "<testsuites><testsuite name=\"" + core::xml_escape(card.suite + ": " + card.implementation) + "\" tests=\"" +
          std::to_string(card.cases.size()) + "\" failures=\"" + std::to_string(count(Verdict::fail) + count(Verdict::lost)) +
          "\" errors=\"" + std::to_string(count(Verdict::crash) + count(Verdict::hang)) + "\" skipped=\"" +
          std::to_string(count(Verdict::skipped)) + "\">\n";
     for (const auto& c : card.cases) {
         char secs[32];
         std::snprintf(secs, sizeof secs, "%.3f", c.seconds);
-        s += "  <testcase classname=\"" + xml_escape(c.group) + "\" name=\"" + xml_escape(c.id + " " + c.title) + "\" time=\"" + secs + "\">";
+        s += "  <testcase classname=\"" + core::xml_escape(c.group) + "\" name=\"" + core::xml_escape(c.id + " " + c.title) + "\" time=\"" + secs + "\">";
         std::string body = c.rfc + ": " + c.detail + "\n";
         for (const auto& l : c.sent) body += "sent: " + l + "\n";
         for (const auto& d : c.diffs) body += d.record + " " + d.field + ": expected " + d.expected + ", got " + d.got + "\n";
         if (c.verdict == Verdict::fail || c.verdict == Verdict::lost)
-            s += "<failure message=\"" + xml_escape(std::string(to_string(c.verdict)) + ": " + c.detail) + "\">" + xml_escape(body) + "</failure>";
+            s += "<failure message=\"" + core::xml_escape(std::string(to_string(c.verdict)) + ": " + c.detail) + "\">" + core::xml_escape(body) + "</failure>";
         else if (c.verdict == Verdict::crash || c.verdict == Verdict::hang)
-            s += "<error message=\"" + xml_escape(std::string(to_string(c.verdict)) + ": " + c.detail) + "\">" + xml_escape(body) + "</error>";
+            s += "<error message=\"" + core::xml_escape(std::string(to_string(c.verdict)) + ": " + c.detail) + "\">" + core::xml_escape(body) + "</error>";
         else if (c.verdict == Verdict::skipped)
-            s += "<skipped message=\"" + xml_escape(c.detail) + "\"/>";
+            s += "<skipped message=\"" + core::xml_escape(c.detail) + "\"/>";
         else if (c.verdict == Verdict::informational)
-            s += "<system-out>" + xml_escape("informational: " + c.detail) + "</system-out>";
+            s += "<system-out>" + core::xml_escape("informational: " + c.detail) + "</system-out>";
         s += "</testcase>\n";
     }
     s += "</testsuite></testsuites>\n";
@@ -573,23 +556,23 @@ std::string card_junit(const Card& card) {
 }
 
 std::string card_html(const Card& card) {
-    std::string s = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + xml_escape(card.suite + ": " + card.implementation) +
+    std::string s = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + core::xml_escape(card.suite + ": " + card.implementation) +
                     "</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
                     "padding:2px 6px;text-align:left;vertical-align:top}.pass{background:#cfc}.fail,.crash,.hang{background:#f99}"
                     ".lost{background:#fc9}.informational{background:#ddf}.skipped{background:#eee}pre{margin:0;white-space:pre-wrap}"
                     "</style></head><body>";
-    s += "<h1>" + xml_escape(card.suite) + ": " + xml_escape(card.implementation) + "</h1><p>";
+    s += "<h1>" + core::xml_escape(card.suite) + ": " + core::xml_escape(card.implementation) + "</h1><p>";
     for (auto [v, n] : card.summary()) s += std::to_string(n) + " " + std::string(to_string(v)) + " &nbsp; ";
     s += "</p><table><tr><th>case</th><th>group</th><th>verdict</th><th>RFC</th><th>title</th><th>detail</th></tr>";
     for (const auto& c : card.cases) {
         const std::string v(to_string(c.verdict));
-        s += "<tr><td>" + xml_escape(c.id) + "</td><td>" + xml_escape(c.group) + "</td><td class=\"" + v + "\">" + v + "</td><td>" +
-             xml_escape(c.rfc) + "</td><td>" + xml_escape(c.title) + "</td><td>" + xml_escape(c.detail);
+        s += "<tr><td>" + core::xml_escape(c.id) + "</td><td>" + core::xml_escape(c.group) + "</td><td class=\"" + v + "\">" + v + "</td><td>" +
+             core::xml_escape(c.rfc) + "</td><td>" + core::xml_escape(c.title) + "</td><td>" + core::xml_escape(c.detail);
         if (is_bad(c.verdict) || c.verdict == Verdict::informational) {
             std::string body;
             for (const auto& l : c.sent) body += "sent: " + l + "\n";
             for (const auto& d : c.diffs) body += d.record + " " + d.field + ": expected " + d.expected + ", got " + d.got + "\n";
-            s += "<details><summary>what was sent and what came back</summary><pre>" + xml_escape(body) + "</pre></details>";
+            s += "<details><summary>what was sent and what came back</summary><pre>" + core::xml_escape(body) + "</pre></details>";
         }
         s += "</td></tr>";
     }

@@ -8,6 +8,7 @@
 
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/xml_text.hpp"
 #include "text_util.hpp"
 
 namespace flowlab::verify {
@@ -107,23 +108,6 @@ json example_json(const RecordExample& e) {
     }
     if (e.copies) o["copies"] = e.copies;
     if (!e.note.empty()) o["note"] = e.note;
-    return o;
-}
-
-std::string xml_escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            case '\'': o += "&apos;"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') o += ' ';
-                else o += c;
-        }
-    }
     return o;
 }
 
@@ -443,15 +427,15 @@ std::string format_junit(const VerifyResult& v, const std::string& suite) {
     std::string name = suite;
     if (name.empty() && !v.scenario.empty()) name = v.scenario + (v.profile.empty() ? "" : " on " + v.profile);
     if (name.empty()) name = "verify " + v.collected_source;
-    x += "  <testsuite name=\"" + xml_escape(name) + "\" tests=\"" + std::to_string(cases.size()) +
+    x += "  <testsuite name=\"" + core::xml_escape(name) + "\" tests=\"" + std::to_string(cases.size()) +
          "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" skipped=\"0\" time=\"" + secs + "\">\n";
     for (const Case& c : cases) {
-        x += "    <testcase classname=\"" + xml_escape(c.classname) + "\" name=\"" + xml_escape(c.name) + "\"";
+        x += "    <testcase classname=\"" + core::xml_escape(c.classname) + "\" name=\"" + core::xml_escape(c.name) + "\"";
         if (c.failure.empty()) {
             x += "/>\n";
             continue;
         }
-        x += ">\n      <failure message=\"" + xml_escape(c.failure) + "\">" + xml_escape(c.detail) + "</failure>\n    </testcase>\n";
+        x += ">\n      <failure message=\"" + core::xml_escape(c.failure) + "\">" + core::xml_escape(c.detail) + "</failure>\n    </testcase>\n";
     }
     x += "  </testsuite>\n</testsuites>\n";
     return x;
