@@ -27,6 +27,7 @@
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/version.hpp"
+#include "flowlab/core/xml_text.hpp"
 
 namespace flowlab::report {
 
@@ -100,20 +101,6 @@ std::string base64(const unsigned char* p, std::size_t n) {
     return out;
 }
 
-std::string html_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -147,14 +134,14 @@ std::string render_page(const Page& page, const ChartLibrary& library) {
          "style-src 'unsafe-inline'; img-src data:\">\n";
     h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     h += "<meta name=\"generator\" content=\"flowlab " + std::string(kVersion) + "\">\n";
-    h += "<title>" + html_escape(page.title) + "</title>\n<style>\n";
+    h += "<title>" + core::xml_escape(page.title) + "</title>\n<style>\n";
     h += assets::report_css;
-    h += "</style>\n</head>\n<body>\n<header>\n<h1>" + html_escape(page.title) + "</h1>\n";
-    if (!page.subtitle.empty()) h += "<p class=\"subtitle\">" + html_escape(page.subtitle) + "</p>\n";
+    h += "</style>\n</head>\n<body>\n<header>\n<h1>" + core::xml_escape(page.title) + "</h1>\n";
+    if (!page.subtitle.empty()) h += "<p class=\"subtitle\">" + core::xml_escape(page.subtitle) + "</p>\n";
     h += "<nav id=\"nav\"></nav>\n</header>\n<main id=\"sections\"><p id=\"loading\">Loading…</p>"
          "<noscript>This report draws its pictures with JavaScript; please allow it for this file.</noscript></main>\n";
-    h += "<footer>Made by flowlab " + std::string(kVersion) + ". Charts by Chart.js " + html_escape(library.version) +
-         " (MIT licence, © Chart.js contributors), inlined from " + html_escape(library.path) +
+    h += "<footer>Made by flowlab " + std::string(kVersion) + ". Charts by Chart.js " + core::xml_escape(library.version) +
+         " (MIT licence, © Chart.js contributors), inlined from " + core::xml_escape(library.path) +
          ". All times UTC. The page loads nothing from the network.</footer>\n";
     h += "<script id=\"flowlab-data\" type=\"application/octet-stream\">";
     h += payload;

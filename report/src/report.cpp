@@ -274,7 +274,11 @@ struct Reader {
         if (gen && gen->span && !topt.span_ms) topt.span_ms = gen->span;
         TrafficAggregator agg(topt);
         const auto t0 = Clock::now();
-        auto reader = verify::open_collected(spec);
+        // A stop request must also end a read that waits on a pipe (a collector's dump still
+        // running), not only the loop between records.
+        verify::CollectedSpec cancellable = spec;
+        cancellable.cancel = hooks.cancel;
+        auto reader = verify::open_collected(cancellable);
         std::optional<double> lines;
         if (!expected_records && !is_dir(spec.path)) lines = estimated_lines(spec.path);
         core::FlowRecord r;

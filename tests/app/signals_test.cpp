@@ -1,9 +1,10 @@
 /// @brief One rule for SIGINT/SIGTERM in every command: stop within a second, say what was done,
 /// leave no partial output, exit 130 (SIGINT) or 143 (SIGTERM) by itself rather than dying by
 /// the signal. replay's and check's cases live beside their other tests (replay_command_test,
-/// check_test); here gen, and verify waiting on a pipe.
+/// check_test); here gen, and verify and report waiting on a pipe.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,6 +114,44 @@ TEST_P(VerifySignal, StopsWhileWaitingOnItsInputAndWritesNoReport) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, VerifySignal, ::testing::Values(SIGINT, SIGTERM),
+                         signal_test_name);
+
+class ReportSignal : public ::testing::TestWithParam<int> {};
+
+/// report reads a collector's records from a pipe that stays open and silent: the signal must
+/// end the wait, and no page may be written.
+TEST_P(ReportSignal, StopsWhileWaitingOnItsInputAndWritesNoPage) {
+    const int sig = GetParam();
+    TempDir dir;
+    const auto g = run({flowlab_bin(), "gen", "example-office", "-o", dir / "gen", "--duration", "2h"});
+    ASSERT_EQ(g.exit_code, 0) << g.err;
+    const std::string truth = read_file(dir / "gen/truth/records.csv");
+    const std::string head = truth.substr(0, truth.find('\n', 6000) + 1);
+
+    core::Process::Options o;
+    o.argv = {flowlab_bin(), "report", "--collected", "flowlab:-", "-o", dir / "page.html"};
+    o.in = core::Process::Stream::pipe();
+    o.out = core::Process::Stream::file(dir / "out.txt");
+    o.err = core::Process::Stream::file(dir / "err.txt");
+    core::Process p = core::Process::start(o);
+    ASSERT_EQ(::write(p.stdin_fd(), head.data(), head.size()), static_cast<ssize_t>(head.size()));
+    // Once the pipe holds nothing unread, report has taken what was written and waits for more.
+    EXPECT_TRUE(wait_until(
+        [&] {
+            int unread = -1;
+            return ::ioctl(p.stdin_fd(), FIONREAD, &unread) == 0 && unread == 0;
+        },
+        60s));
+    const Stopped s = stop_when(p, dir / "err.txt", "", sig);
+    const std::string err = read_file(dir / "err.txt");
+    EXPECT_EQ(s.status.signal, 0) << "died by the signal instead of handling it: " << err;
+    EXPECT_EQ(s.status.code, 128 + sig) << err;
+    EXPECT_LT(s.took, 5s) << "took " << s.took.count() << " ms to stop";
+    EXPECT_TRUE(contains(err, "flowlab report: interrupted by " + core::signal_name(sig))) << err;
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"err.txt", "gen", "out.txt"})) << "no page, not even a temporary one";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, ReportSignal, ::testing::Values(SIGINT, SIGTERM),
                          signal_test_name);
 
 }  // namespace
