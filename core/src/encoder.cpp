@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "field_codec.hpp"
 #include "flowlab/core/byte_io.hpp"
@@ -30,13 +31,43 @@ std::size_t template_record_length(const Template& t, Protocol p) {
 
 }  // namespace
 
+std::string options_field_problem(const FieldSpec& f, bool scope, Protocol p, const std::vector<ExtraField>& values) {
+    if (const ExtraField* c = find_value(values, f.id, f.enterprise)) {
+        if (c->value.size() != f.length)
+            return "the value given for element " + std::to_string(f.id) + " has " + std::to_string(c->value.size()) +
+                   " bytes, the field " + std::to_string(f.length);
+        return {};
+    }
+    if (p == Protocol::v9 && scope) return {};  // scope types: System is the address, others 0
+    if (f.enterprise == 0) {
+        switch (f.id) {
+            case ie::observationDomainId: case 143: case 144: case ie::samplingInterval: case ie::samplerRandomInterval:
+            case ie::samplingAlgorithm: case ie::samplerMode: case ie::selectorAlgorithm: case ie::samplingPacketInterval:
+            case ie::samplingPacketSpace: case ie::samplerId: case ie::selectorId: case ie::exportedMessageTotalCount:
+            case ie::exportedFlowRecordTotalCount: case 36: case 37: case 214: case 215: case ie::paddingOctets:
+                return f.length >= 1 && f.length <= 8 ? std::string() : "element " + std::to_string(f.id) + " cannot be " + std::to_string(f.length) + " bytes long";
+            case ie::systemInitTimeMilliseconds:
+                return f.length == 8 ? std::string() : "systemInitTimeMilliseconds (160) is 8 bytes";
+            case 130: return f.length == 4 ? std::string() : "exporterIPv4Address (130) is 4 bytes";
+            case 131: return f.length == 16 ? std::string() : "exporterIPv6Address (131) is 16 bytes";
+            default: break;
+        }
+    }
+    return "no value for element " + (f.enterprise ? std::to_string(f.enterprise) + ":" : std::string()) + std::to_string(f.id) +
+           " in an options record (give one in \"values\")";
+}
+
 struct Packetizer::Impl {
     ExporterConfig config;
     Sink sink;
     std::size_t max_payload = 0;
     std::size_t header_length = 0;
-    CompiledTemplate v4, v6, options;
-    bool has_v4 = false, has_v6 = false, has_options = false;
+    CompiledTemplate v4, v6, v4_icmp, v6_icmp;
+    bool has_v4 = false, has_v6 = false, has_v4_icmp = false, has_v6_icmp = false;
+    std::vector<CompiledTemplate> options;  // those sent (only_when_sampling ones only when sampling)
+    bool options_system_init = false;       // an options record carries systemInitTimeMilliseconds
+    bool options_sampling = false;          // an options record carries the sampling interval
+    bool options_algorithm = false;         // ... and the algorithm
 
     std::vector<std::uint8_t> buf;
     std::vector<PartialRecord> partial;
@@ -55,6 +86,7 @@ struct Packetizer::Impl {
     std::int64_t last_template_ms = 0;
     bool templates_sent = false;
     PacketizerStats stats;
+    FlowRecord scratch;  // a record with the template's constant values added
 
     bool is_v5() const { return config.protocol == Protocol::v5; }
 
@@ -78,25 +110,37 @@ struct Packetizer::Impl {
         has = true;
     }
 
+    std::vector<const CompiledTemplate*> data_templates() const {
+        std::vector<const CompiledTemplate*> out;
+        if (has_v4) out.push_back(&v4);
+        if (has_v6) out.push_back(&v6);
+        if (has_v4_icmp) out.push_back(&v4_icmp);
+        if (has_v6_icmp) out.push_back(&v6_icmp);
+        return out;
+    }
+
     std::size_t templates_length() const {
         std::size_t n = 0;
         const Protocol p = config.protocol;
         if (has_v4 || has_v6) {
             n += 4;
-            if (has_v4) n += template_record_length(v4.tmpl, p);
-            if (has_v6) n += template_record_length(v6.tmpl, p);
+            for (const CompiledTemplate* t : data_templates()) n += template_record_length(t->tmpl, p);
             n = pad(n);
         }
-        if (has_options) {
-            n += pad(4 + template_record_length(options.tmpl, p));
-            n += pad(4 + options.min_length);
+        if (!options.empty()) {
+            std::size_t set = 4;
+            for (const auto& o : options) set += template_record_length(o.tmpl, p);
+            n += pad(set);
+            for (const auto& o : options) n += pad(4 + o.min_length);
         }
         return n;
     }
 
-    std::size_t pad(std::size_t n) const {
-        return (config.protocol == Protocol::v9 && config.pad_sets) ? (n + 3) & ~std::size_t{3} : n;
+    bool padding() const {
+        return config.protocol == Protocol::v9 ? config.pad_sets : config.protocol == Protocol::ipfix && config.pad_ipfix_sets;
     }
+
+    std::size_t pad(std::size_t n) const { return padding() ? (n + 3) & ~std::size_t{3} : n; }
 
     void start(std::int64_t export_ns) {
         buf.clear();
@@ -157,8 +201,7 @@ struct Packetizer::Impl {
         const Protocol p = config.protocol;
         if (has_v4 || has_v6) {
             open_set(w, p == Protocol::v9 ? kV9TemplateSet : kIpfixTemplateSet);
-            for (const CompiledTemplate* t : {&v4, &v6}) {
-                if (t->tmpl.fields.empty()) continue;
+            for (const CompiledTemplate* t : data_templates()) {
                 w.u16(t->tmpl.id);
                 w.u16(static_cast<std::uint16_t>(t->tmpl.fields.size()));
                 write_field_specs(w, t->tmpl);
@@ -166,40 +209,86 @@ struct Packetizer::Impl {
             }
             close_set(w);
         }
-        if (has_options) {
-            const Template& t = options.tmpl;
+        if (!options.empty()) {
             open_set(w, p == Protocol::v9 ? kV9OptionsTemplateSet : kIpfixOptionsTemplateSet);
-            w.u16(t.id);
-            if (p == Protocol::v9) {
-                w.u16(static_cast<std::uint16_t>(4 * t.scope_count));
-                w.u16(static_cast<std::uint16_t>(4 * (t.fields.size() - t.scope_count)));
-            } else {
-                w.u16(static_cast<std::uint16_t>(t.fields.size()));
-                w.u16(t.scope_count);
-            }
-            write_field_specs(w, t);
-            ++v9_count;
-            close_set(w);
-            // The options data record: scope (domain / system) + interval + algorithm.
-            open_set(w, t.id);
-            const std::size_t at = w.grow(options.min_length);
-            std::uint8_t* out = w.at(at);
-            std::size_t pos = 0;
-            for (const auto& f : t.fields) {
-                std::uint64_t v = 0;
-                if (&f == &t.fields[0]) {
-                    v = (p == Protocol::v9) ? config.address.v4_value() : config.domain;
-                } else if (f.id == 34) {
-                    v = config.sampling_interval;
-                } else if (f.id == 35) {
-                    v = config.sampling_algorithm;
+            for (const auto& o : options) {
+                const Template& t = o.tmpl;
+                w.u16(t.id);
+                if (p == Protocol::v9) {
+                    std::uint16_t scope_bytes = 0, field_bytes = 0;
+                    for (std::size_t i = 0; i < t.fields.size(); ++i) (i < t.scope_count ? scope_bytes : field_bytes) += 4;
+                    w.u16(scope_bytes);
+                    w.u16(field_bytes);
+                } else {
+                    w.u16(static_cast<std::uint16_t>(t.fields.size()));
+                    w.u16(t.scope_count);
                 }
-                store_be_n(out + pos, v, f.length);
-                pos += f.length;
+                write_field_specs(w, t);
+                ++v9_count;
             }
-            ++v9_count;
-            ++data_records;
             close_set(w);
+            for (const auto& o : options) {
+                open_set(w, o.tmpl.id);
+                const std::size_t at = w.grow(o.min_length);
+                write_options_record(o.tmpl, w.at(at));
+                ++v9_count;
+                ++data_records;
+                close_set(w);
+            }
+        }
+    }
+
+    /// The one data record of an options template (values as OptionsSpec documents).
+    void write_options_record(const Template& t, std::uint8_t* out) {
+        const Protocol p = config.protocol;
+        const std::uint64_t n = config.sampling_interval > 1 ? config.sampling_interval : 1;
+        const bool has_space = t.contains(ie::samplingPacketSpace);
+        std::size_t pos = 0;
+        for (std::size_t i = 0; i < t.fields.size(); ++i) {
+            const FieldSpec& f = t.fields[i];
+            const bool scope = i < t.scope_count;
+            std::uint64_t v = 0;
+            bool bytes_done = false;
+            if (const ExtraField* c = find_value(t.values, f.id, f.enterprise); c && c->value.size() == f.length) {
+                if (f.length) std::memcpy(out + pos, c->value.data(), f.length);
+                bytes_done = true;
+            } else if (p == Protocol::v9 && scope) {
+                v = f.id == 1 ? config.address.v4_value() : 0;  // System: the exporter's address
+            } else if (f.enterprise == 0) {
+                switch (f.id) {
+                    case ie::observationDomainId:
+                    case 143:  // meteringProcessId
+                    case 144:  // exportingProcessId
+                        v = config.domain;
+                        break;
+                    case ie::samplingInterval:
+                    case ie::samplerRandomInterval: v = n; break;
+                    case ie::samplingAlgorithm:
+                    case ie::samplerMode: v = config.sampling_algorithm; break;
+                    case ie::selectorAlgorithm: v = detail::psamp_algorithm_from_v9(config.sampling_algorithm); break;
+                    case ie::samplingPacketInterval: v = has_space ? 1 : n; break;
+                    case ie::samplingPacketSpace: v = n - 1; break;
+                    case ie::samplerId:
+                    case ie::selectorId: v = 1; break;
+                    case ie::systemInitTimeMilliseconds: v = static_cast<std::uint64_t>(config.boot_ms); break;
+                    case ie::exportedMessageTotalCount: v = stats.messages; break;
+                    case ie::exportedFlowRecordTotalCount: v = stats.records; break;
+                    case 36: v = config.active_timeout_s; break;  // flowActiveTimeout
+                    case 37: v = config.idle_timeout_s; break;    // flowIdleTimeout
+                    case 214: v = static_cast<std::uint8_t>(p); break;  // exportProtocolVersion
+                    case 215: v = 17; break;                           // exportTransportProtocol: UDP
+                    case 130:  // exporterIPv4Address
+                    case 131:  // exporterIPv6Address
+                        std::memset(out + pos, 0, f.length);
+                        if ((f.id == 130) == config.address.is_v4() && f.length == (f.id == 130 ? 4u : 16u))
+                            std::memcpy(out + pos, config.address.bytes().data(), f.length);
+                        bytes_done = true;
+                        break;
+                    default: break;
+                }
+            }
+            if (!bytes_done) store_be_n(out + pos, std::min<std::uint64_t>(v, f.length >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * f.length)) - 1), f.length);
+            pos += f.length;
         }
     }
 
@@ -269,11 +358,18 @@ struct Packetizer::Impl {
                 sequence += data_records;
                 break;
         }
-        if (has_options && config.sampling_interval > 1 && !is_v5()) {
+        // An options record announcing the interval is sent with the templates, so it is in
+        // force for every record (1-in-1 when the exporter does not sample).
+        if (options_sampling && !is_v5()) {
             ctx.has_session_sampling = true;
-            ctx.session_sampling = config.sampling_interval;
-            // The options record carries samplingAlgorithm (35), which the decoder reports.
-            ctx.session_sampling_algorithm = detail::psamp_algorithm_from_v9(config.sampling_algorithm);
+            ctx.session_sampling = std::max<std::uint32_t>(config.sampling_interval, 1);
+            // The options record carries the algorithm (35, 49 or 304), which the decoder reports.
+            if (options_algorithm)
+                ctx.session_sampling_algorithm = detail::psamp_algorithm_from_v9(config.sampling_algorithm);
+        }
+        if (options_system_init && config.protocol == Protocol::ipfix) {
+            ctx.has_session_system_init = true;
+            ctx.session_system_init_ms = config.boot_ms;
         }
         truth.clear();
         for (std::size_t i = 0; i < partial_used; ++i) {
@@ -313,16 +409,25 @@ struct Packetizer::Impl {
             detail::read_v5_record(buf.data() + at, next_partial());
             return true;
         }
-        const CompiledTemplate& t = v6_record ? v6 : v4;
+        const bool icmp = r.proto == (v6_record ? 58 : 1) && (v6_record ? has_v6_icmp : has_v4_icmp);
+        const CompiledTemplate& t = icmp ? (v6_record ? v6_icmp : v4_icmp) : (v6_record ? v6 : v4);
         if (!(v6_record ? has_v6 : has_v4)) {
             ++stats.rejected;
             return false;
         }
-        const std::size_t size = detail::record_size(t, r);
+        // Constant values travel as the record's extra fields, which write_record copies.
+        const FlowRecord* rp = &r;
+        if (!t.tmpl.values.empty()) {
+            scratch = r;
+            for (const auto& v : t.tmpl.values)
+                if (!find_value(scratch.extra, v.id, v.enterprise)) scratch.extra.push_back(v);
+            rp = &scratch;
+        }
+        const std::size_t size = detail::record_size(t, *rp);
         auto needed = [&] {
             const bool new_set = !set_open || open_set_id != t.tmpl.id;
             std::size_t n = size + (new_set ? 4 : 0);
-            if (config.protocol == Protocol::v9 && config.pad_sets) n += 3 + (new_set ? 3 : 0);
+            if (padding()) n += 3 + (new_set ? 3 : 0);
             return n;
         };
         if (open && buf.size() + needed() > max_payload) finish(export_ns);
@@ -338,7 +443,7 @@ struct Packetizer::Impl {
             open_set(w, t.tmpl.id);
         }
         const std::size_t at = w.grow(size);
-        const std::size_t written = detail::write_record(t, r, config.boot_ms, config.sampling_interval, w.at(at), stats.clamped);
+        const std::size_t written = detail::write_record(t, *rp, config.boot_ms, config.sampling_interval, w.at(at), stats.clamped);
         if (written != size) {
             buf.resize(at);
             ++stats.rejected;
@@ -373,14 +478,46 @@ Packetizer::Packetizer(ExporterConfig config, Sink sink) : impl_(std::make_uniqu
             m.header_length = p == Protocol::v9 ? kV9HeaderLength : kIpfixHeaderLength;
             m.compile(m.config.template_v4, m.v4, m.has_v4, "IPv4");
             m.compile(m.config.template_v6, m.v6, m.has_v6, "IPv6");
-            if (m.has_v4 && m.has_v6 && m.config.template_v4.id == m.config.template_v6.id)
-                throw ConfigError("", "", "IPv4 and IPv6 templates share id " + std::to_string(m.config.template_v4.id));
-            if (m.config.sampling_interval > 1) {
-                m.compile(sampling_options_template(p, m.config.options_template_id), m.options, m.has_options, "options");
+            m.compile(m.config.template_v4_icmp, m.v4_icmp, m.has_v4_icmp, "ICMP");
+            m.compile(m.config.template_v6_icmp, m.v6_icmp, m.has_v6_icmp, "ICMPv6");
+            if (m.has_v4_icmp && !m.has_v4) throw ConfigError("", "", "an ICMP template needs an IPv4 template");
+            if (m.has_v6_icmp && !m.has_v6) throw ConfigError("", "", "an ICMPv6 template needs an IPv6 template");
+            std::vector<OptionsSpec> specs = m.config.options;
+            if (specs.empty() && m.config.sampling_interval > 1)
+                specs.push_back({sampling_options_template(p, m.config.options_template_id), true});
+            std::set<std::uint16_t> ids;
+            for (const CompiledTemplate* t : m.data_templates())
+                if (!ids.insert(t->tmpl.id).second)
+                    throw ConfigError("", "", "two data templates share id " + std::to_string(t->tmpl.id));
+            for (const auto& spec : specs) {
+                if (spec.only_when_sampling && m.config.sampling_interval <= 1) continue;
+                const Template& t = spec.tmpl;
+                if (!t.is_options()) throw ConfigError("", "", "options template " + std::to_string(t.id) + " has no scope field");
+                if (!ids.insert(t.id).second)
+                    throw ConfigError("", "", "options template id " + std::to_string(t.id) + " is used by another template");
+                for (std::size_t i = 0; i < t.fields.size(); ++i) {
+                    if (t.fields[i].length == kVariableLength)
+                        throw ConfigError("", "", "options template " + std::to_string(t.id) + ": variable-length fields are not supported in options");
+                    if (const std::string why = options_field_problem(t.fields[i], i < t.scope_count, p, t.values); !why.empty())
+                        throw ConfigError("", "", "options template " + std::to_string(t.id) + ": " + why);
+                }
+                CompiledTemplate c;
+                bool has = false;
+                m.compile(t, c, has, "options");
+                m.options.push_back(std::move(c));
+                for (const auto& f : t.fields) {
+                    if (f.enterprise) continue;
+                    if (f.id == ie::systemInitTimeMilliseconds) m.options_system_init = true;
+                    if (f.id == ie::samplingInterval || f.id == ie::samplerRandomInterval || f.id == ie::samplingPacketInterval)
+                        m.options_sampling = true;
+                    if (f.id == ie::samplingAlgorithm || f.id == ie::samplerMode || f.id == ie::selectorAlgorithm)
+                        m.options_algorithm = true;
+                }
             }
             if (!m.has_v4 && !m.has_v6) throw ConfigError("", "", "exporter has no data template");
             {
-                const std::size_t largest = std::max(m.has_v4 ? m.v4.min_length : 0, m.has_v6 ? m.v6.min_length : 0);
+                std::size_t largest = 0;
+                for (const CompiledTemplate* t : m.data_templates()) largest = std::max(largest, t->min_length);
                 const std::size_t need = m.header_length + m.templates_length() + 4 + largest + 3;
                 if (need > m.max_payload)
                     throw ConfigError("", "", "templates plus one record need " + std::to_string(need) +
@@ -414,7 +551,8 @@ void Packetizer::withdraw_template(std::uint16_t id, std::int64_t export_ns) {
     m.data_records = 0;
     m.open = true;
     ByteWriter w(m.buf);
-    const bool options = m.has_options && id == m.options.tmpl.id;
+    bool options = false;
+    for (const auto& o : m.options) options = options || o.tmpl.id == id;
     m.open_set(w, options ? kIpfixOptionsTemplateSet : kIpfixTemplateSet);
     w.u16(id);
     w.u16(0);

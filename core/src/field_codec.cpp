@@ -550,8 +550,10 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
             case Op::sampling_population:
             case Op::sampling_probability:
             case Op::sampling_algorithm:
-            case Op::sampler_id:
             case Op::v9_scope_interface: std::memset(out + pos, 0, len); break;
+            // The sampler the exporter's options record describes (id 1), as IOS XR names it in
+            // every record; 0 (none) when not sampling.
+            case Op::sampler_id: put_uint(sampling_interval > 1 ? 1 : 0, len); break;
             case Op::skip:
             case Op::unknown:
             case Op::enterprise: {

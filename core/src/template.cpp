@@ -32,6 +32,12 @@ bool Template::contains(std::uint16_t ie_id, std::uint32_t enterprise) const noe
     return false;
 }
 
+const ExtraField* find_value(const std::vector<ExtraField>& values, std::uint16_t id, std::uint32_t enterprise) noexcept {
+    for (const auto& v : values)
+        if (v.id == id && v.enterprise == enterprise) return &v;
+    return nullptr;
+}
+
 Template default_template(Protocol p, bool ipv6, std::uint16_t id, TimeStyle time_style, bool wide_counters) {
     Template t;
     t.id = id;

@@ -12,12 +12,33 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "flowlab/core/flow_record.hpp"
 #include "flowlab/core/template.hpp"
 
 namespace flowlab::core {
+
+/// An options template an exporter sends with its data templates, and its one data record.
+/// Values: scope System (v9) / exporterIPv4Address (130) = the exporter's address,
+/// observationDomainId (149), meteringProcessId (143) and exportingProcessId (144) = the domain,
+/// samplingInterval (34) / samplerRandomInterval (50) = N, samplingAlgorithm (35) / samplerMode (49)
+/// = 1 or 2, selectorAlgorithm (304) = 1 or 3 (PSAMP), samplingPacketInterval (305) = 1 and
+/// samplingPacketSpace (306) = N - 1 (or 305 = N alone), samplerId (48) / selectorId (302) = 1
+/// (data records carrying 48/302 name that sampler), systemInitTimeMilliseconds (160) = boot,
+/// exportedMessageTotalCount (41) / exportedFlowRecordTotalCount (42) = messages / records sent
+/// before, flowActiveTimeout (36) / flowIdleTimeout (37) = the configured timeouts,
+/// exportProtocolVersion (214), exportTransportProtocol (215) = 17, paddingOctets (210) = 0,
+/// and any element given in the template's `values`.
+struct OptionsSpec {
+    Template tmpl;
+    bool only_when_sampling = false;  ///< sent only when the exporter samples (sampling_interval > 1)
+};
+
+/// Whether the encoder can fill field `f` of an options template (see OptionsSpec); an empty
+/// string if so, else why not.
+std::string options_field_problem(const FieldSpec& f, bool scope, Protocol p, const std::vector<ExtraField>& values);
 
 struct ExporterConfig {
     Protocol protocol = Protocol::ipfix;
@@ -28,6 +49,10 @@ struct ExporterConfig {
     /// Data templates (v9/IPFIX): records go to the first template of their address family.
     Template template_v4;
     Template template_v6;
+    /// Optional: ICMP (protocol 1) / ICMPv6 (58) records go to these instead (softflowd's
+    /// 1025/2049); empty = the family's template.
+    Template template_v4_icmp;
+    Template template_v6_icmp;
     /// Options template announcing sampling (v9/IPFIX), sent with the templates when
     /// sampling_interval > 1; v5 puts the interval into its header instead.
     std::uint32_t sampling_interval = 0;
@@ -35,7 +60,12 @@ struct ExporterConfig {
     std::uint16_t options_template_id = 258;
     std::uint32_t template_refresh_packets = 20;  ///< 0: only in the first message
     std::int64_t template_refresh_ms = 60'000;    ///< 0: not by time
-    bool pad_sets = true;  ///< pad v9 flowsets to 4 bytes (RFC 3954 asks for it); IPFIX never pads
+    bool pad_sets = true;  ///< pad v9 flowsets to 4 bytes (RFC 3954 asks for it)
+    bool pad_ipfix_sets = false;  ///< pad IPFIX sets to 4 bytes (RFC 7011 3.3.1 allows it; softflowd does)
+    /// Options templates (v9/IPFIX). Empty: the sampling options above when sampling_interval > 1.
+    std::vector<OptionsSpec> options;
+    std::uint32_t active_timeout_s = 0;  ///< for flowActiveTimeout (36) in options records
+    std::uint32_t idle_timeout_s = 0;    ///< for flowIdleTimeout (37)
 };
 
 /// Bytes of IP and UDP headers before an export payload.

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "flowlab/core/flow_record.hpp"
+
 namespace flowlab::core {
 
 enum class Protocol : std::uint8_t { v5 = 5, v9 = 9, ipfix = 10 };
@@ -24,6 +26,10 @@ struct Template {
     std::uint16_t id = 0;  ///< 256..65535
     std::vector<FieldSpec> fields;
     std::uint16_t scope_count = 0;  ///< leading fields that are scope fields (options templates)
+    /// Constant values of fields the flow model does not carry (an exporter's names, a
+    /// forwarding status, a VLAN it always reports): written into every record, keyed by
+    /// element, each exactly as long as its field (variable-length fields: any length).
+    std::vector<ExtraField> values;
 
     bool is_options() const noexcept { return scope_count > 0; }
     bool has_variable_length() const noexcept;
@@ -32,6 +38,9 @@ struct Template {
     bool contains(std::uint16_t ie_id, std::uint32_t enterprise = 0) const noexcept;
     friend bool operator==(const Template&, const Template&) = default;
 };
+
+/// The value of element (enterprise, id) in `values`, or null.
+const ExtraField* find_value(const std::vector<ExtraField>& values, std::uint16_t id, std::uint32_t enterprise) noexcept;
 
 /// How an exporter marks flow times in its data templates.
 enum class TimeStyle : std::uint8_t {
