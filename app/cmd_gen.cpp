@@ -10,6 +10,7 @@
 #include "run_options.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/gen/answer_key.hpp"
+#include "flowlab/gen/dialect.hpp"
 #include "flowlab/gen/gen_run.hpp"
 #include "flowlab/core/units.hpp"
 #include "flowlab/gen/units.hpp"
@@ -28,10 +29,12 @@ struct GenCommandOptions {
     ProgressMode progress = ProgressMode::automatic;
     std::string answer_key;
     bool answer_key_given = false;
+    std::string dialect;
 };
 
 int run_gen_command(const GenCommandOptions& o) {
-    const gen::Scenario scenario = gen::load_scenario(o.scenario, scenario_search_dirs());
+    gen::Scenario scenario = gen::load_scenario(o.scenario, scenario_search_dirs());
+    if (!o.dialect.empty()) scenario = gen::with_dialect(scenario, o.dialect);
     gen::GenOptions g;
     g.output_dir = o.output;
     g.source = o.run.source();
@@ -82,6 +85,8 @@ void add_gen_command(CLI::App& root, Action& action) {
         ->required();
     cmd->add_option("-o,--output", o->output, "output directory (written atomically)")->required();
     cmd->add_option("--seed", o->seed, "random seed (default: the scenario's)");
+    cmd->add_option("--dialect", o->dialect,
+                    "switch every exporter to this exporter dialect (see `flowlab scenarios dialects`) or dialect file");
     o->run.add_to(cmd);
     auto* packets = cmd->add_flag("--packets", o->packets,
                   "also write DIR/packets.pcap, the packets of every conversation, for probes (softflowd, pmacctd, ...)");

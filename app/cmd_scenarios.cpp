@@ -26,6 +26,7 @@
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ip_address.hpp"
 #include "flowlab/core/units.hpp"
+#include "flowlab/gen/dialect.hpp"
 #include "flowlab/gen/answer_grade.hpp"
 #include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/scenario.hpp"
@@ -235,6 +236,19 @@ int run_list() {
     return 0;
 }
 
+int run_dialects() {
+    const auto all = gen::list_dialects();
+    if (all.empty()) {
+        std::fprintf(stderr, "flowlab: no dialects found (searched $FLOWLAB_DIALECTS and the installed ones)\n");
+        return 2;
+    }
+    for (const auto& d : all) {
+        std::printf("%-22s %-6s %s\n", d.name.c_str(), d.protocol.c_str(), d.description.c_str());
+        std::printf("%-22s %-6s source: %s\n", "", "", d.source.c_str());
+    }
+    return 0;
+}
+
 int run_show(const std::string& name) {
     const gen::Scenario s = gen::load_scenario(name, scenario_search_dirs());
     std::printf("%s: %s\n", s.name.c_str(), s.summary.c_str());
@@ -380,6 +394,11 @@ void add_scenarios_command(CLI::App& root, Action& action) {
 
     CLI::App* list = cmd->add_subcommand("list", "The canned scenarios: name, span, export protocols and address families, summary.");
     list->callback([&action] { action = [] { return run_list(); }; });
+
+    CLI::App* dialects = cmd->add_subcommand(
+        "dialects", "The exporter dialects `flowlab gen --dialect` and an exporter's \"dialect\" key can name, with the\n"
+                    "public source of each layout. Each file is checked (templates, options, values) as it is listed.");
+    dialects->callback([&action] { action = [] { return run_dialects(); }; });
 
     auto copy_args = std::make_shared<std::pair<std::string, std::string>>();
     CLI::App* copy = cmd->add_subcommand(

@@ -275,7 +275,13 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
     x.domain = e.domain;
     x.boot_ms = floor_div(start_us - e.boot_us, 1000);
     x.max_payload = e.mtu - core::udp_overhead(e.address.is_v6());
-    if (proto != core::Protocol::v5) {
+    if (e.max_message) x.max_payload = std::min<std::size_t>(x.max_payload, e.max_message);
+    if (e.custom_templates) {
+        x.template_v4 = e.template_v4;
+        x.template_v6 = e.template_v6;
+        x.template_v4_icmp = e.template_v4_icmp;
+        x.template_v6_icmp = e.template_v6_icmp;
+    } else if (proto != core::Protocol::v5) {
         // 8-byte counters: a 30-minute slice of a backup overflows 32 bits at 20 Mbit/s.
         x.template_v4 = core::default_template(proto, false, 256, to_core(e.time_style), true);
         x.template_v6 = core::default_template(proto, true, 257, to_core(e.time_style), true);
@@ -284,6 +290,35 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
         x.sampling_interval = e.sampling_rate;
         x.sampling_algorithm = e.sampling == SamplingMode::deterministic ? 1 : 2;
     }
+    if (e.options) {
+        x.options = *e.options;
+        // Sampling must be announced somewhere: in the records (34/50/305) or in an options
+        // record; when the dialect's layout has neither, flowlab's sampling options go along.
+        bool announced = false;
+        for (const auto& o : x.options)
+            for (const auto& f : o.tmpl.fields)
+                announced = announced || (f.enterprise == 0 && (f.id == 34 || f.id == 50 || f.id == 305));
+        for (const auto* t : {&x.template_v4, &x.template_v6})
+            for (const auto& f : t->fields) announced = announced || (f.enterprise == 0 && (f.id == 34 || f.id == 50 || f.id == 305));
+        if (!announced && x.sampling_interval > 1) {
+            std::uint16_t id = x.options_template_id;
+            auto taken = [&](std::uint16_t v) {
+                for (const auto* t : {&x.template_v4, &x.template_v6, &x.template_v4_icmp, &x.template_v6_icmp})
+                    if (!t->fields.empty() && t->id == v) return true;
+                for (const auto& o : x.options)
+                    if (o.tmpl.id == v) return true;
+                return false;
+            };
+            while (taken(id)) ++id;
+            x.options.push_back({core::sampling_options_template(proto, id), true});
+        }
+    }
+    if (e.pad_sets_given) {
+        x.pad_sets = e.pad_sets;
+        x.pad_ipfix_sets = e.pad_sets;
+    }
+    x.active_timeout_s = static_cast<std::uint32_t>(e.active_timeout_us / 1'000'000);
+    x.idle_timeout_s = static_cast<std::uint32_t>(e.inactive_timeout_us / 1'000'000);
     x.template_refresh_packets = e.template_refresh_packets;
     x.template_refresh_ms = e.template_refresh_interval_us / 1000;
     plan.source_port = e.port;

@@ -12,6 +12,7 @@
 #include "flowlab/core/excerpt.hpp"
 #include "flowlab/gen/rate_curve.hpp"
 #include "flowlab/gen/scenario.hpp"
+#include "dialect_internal.hpp"
 #include "json_node.hpp"
 #include "scenario_internal.hpp"
 
@@ -620,25 +621,18 @@ private:
     Exporter exporter(const Node& n) const {
         n.expect_object({"name", "note", "protocol", "address", "port", "domain", "observes", "default_if",
                          "active_timeout", "inactive_timeout", "cache_size", "sampling", "mtu", "template_refresh",
-                         "time_style", "boot", "export_delay", "next_hop"},
-                        {"name", "protocol", "address", "observes"});
+                         "time_style", "boot", "export_delay", "next_hop", "dialect", "templates", "options", "values",
+                         "pad_sets", "max_message"},
+                        {"name", "address", "observes"});
         Exporter e;
         e.name = n.at("name").name();
-        const auto proto = n.at("protocol");
-        const std::string p = proto.string();
-        if (p == "v5") {
-            e.protocol = ExportProtocol::v5;
-        } else if (p == "v9") {
-            e.protocol = ExportProtocol::v9;
-        } else if (p == "ipfix") {
-            e.protocol = ExportProtocol::ipfix;
-        } else {
-            proto.fail("expected \"v5\", \"v9\" or \"ipfix\", got " + core::quote(p));
-        }
-        e.time_style = Exporter::default_time_style(e.protocol);
+        // Wire layout: the dialect's keys first, then the exporter's own, which override them.
+        detail::WireState wire;
+        if (auto d = n.get("dialect")) detail::apply_dialect(*d, e, wire);
+        detail::parse_wire_keys(n, e, wire);
+        detail::finish_wire(n, e, wire);
         e.address = n.at("address").address();
         if (auto v = n.get("port")) e.port = static_cast<std::uint16_t>(v->integer(1, 65535));
-        if (auto v = n.get("domain")) e.domain = static_cast<std::uint32_t>(v->integer(0, 4294967295u));
         const auto obs = n.at("observes");
         const auto list = obs.elements();
         if (list.empty())
@@ -667,27 +661,6 @@ private:
         if (auto v = n.get("cache_size")) e.cache_size = v->integer(1, std::uint64_t{1} << 32);
         if (auto v = n.get("sampling")) sampling(*v, e);
         if (auto v = n.get("mtu")) e.mtu = static_cast<std::uint32_t>(v->integer(576, 65535));
-        if (auto v = n.get("template_refresh")) {
-            v->expect_object({"packets", "interval"});
-            if (auto k = v->get("packets")) e.template_refresh_packets = static_cast<std::uint32_t>(k->integer(0, 1u << 30));
-            if (auto k = v->get("interval")) e.template_refresh_interval_us = k->duration();
-        }
-        if (auto v = n.get("time_style")) {
-            const std::string t = v->string();
-            if (t == "uptime") {
-                e.time_style = TimeStyle::uptime;
-            } else if (t == "seconds") {
-                e.time_style = TimeStyle::seconds;
-            } else if (t == "milliseconds") {
-                e.time_style = TimeStyle::milliseconds;
-            } else if (t == "microseconds") {
-                e.time_style = TimeStyle::microseconds;
-            } else if (t == "nanoseconds") {
-                e.time_style = TimeStyle::nanoseconds;
-            } else {
-                v->fail("expected uptime, seconds, milliseconds, microseconds or nanoseconds, got " + core::quote(t));
-            }
-        }
         if (auto v = n.get("boot")) e.boot_us = v->duration();
         if (auto v = n.get("export_delay")) e.export_delay_us = v->duration();
         if (auto v = n.get("next_hop")) e.next_hop = v->address();

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowlab/core/encoder.hpp"
 #include "flowlab/core/ip_address.hpp"
 #include "flowlab/gen/conversation.hpp"
 #include "flowlab/gen/distribution.hpp"
@@ -355,6 +356,15 @@ struct Exporter {
     std::int64_t boot_us = kUsPerDay;  ///< how long before the start the exporter booted
     std::int64_t export_delay_us = 0;
     std::optional<core::IpAddress> next_hop;
+    /// Wire layout from a dialect and/or the exporter's own "templates"/"options" (v9/IPFIX);
+    /// absent templates: flowlab's defaults for the time style. See dialect.hpp.
+    std::string dialect;
+    bool custom_templates = false;  ///< templates given (dialect or "templates"): only these families go out
+    core::Template template_v4, template_v6, template_v4_icmp, template_v6_icmp;
+    std::optional<std::vector<core::OptionsSpec>> options;  ///< absent: sampling options when sampling
+    bool pad_sets = true;            ///< v9: RFC 3954 padding; IPFIX: only when a dialect says so
+    bool pad_sets_given = false;
+    std::uint32_t max_message = 0;   ///< 0: the MTU decides
 
     /// Whether the header carries sysUptime (v5, v9) or the records use it (time_style uptime).
     bool uses_uptime() const noexcept { return protocol != ExportProtocol::ipfix || time_style == TimeStyle::uptime; }

@@ -1,0 +1,448 @@
+/// @brief Exporter dialects and an exporter's own templates: parsing, checking, lookup.
+#include "flowlab/gen/dialect.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "dialect_internal.hpp"
+#include "flowlab/core/data_dirs.hpp"
+#include "flowlab/core/error.hpp"
+#include "flowlab/core/excerpt.hpp"
+#include "flowlab/core/ie_catalog.hpp"
+#include "flowlab/gen/export_script.hpp"
+#include "scenario_json.hpp"
+
+namespace flowlab::gen {
+
+namespace fs = std::filesystem;
+using core::FieldSpec;
+using core::IeRole;
+using core::Template;
+
+namespace {
+
+core::Protocol core_protocol(ExportProtocol p) {
+    return p == ExportProtocol::v5 ? core::Protocol::v5 : p == ExportProtocol::v9 ? core::Protocol::v9 : core::Protocol::ipfix;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError(path + ": cannot open for reading");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().size() > (1u << 20)) throw ConfigError(path, "", "a dialect file is limited to 1 MiB");
+    return ss.str();
+}
+
+constexpr const char* kTemplateKeys[] = {"v4", "v6", "icmp_v4", "icmp_v6"};
+
+Template& template_slot(Exporter& e, std::size_t k) {
+    switch (k) {
+        case 0: return e.template_v4;
+        case 1: return e.template_v6;
+        case 2: return e.template_v4_icmp;
+        default: return e.template_v6_icmp;
+    }
+}
+
+/// The element a "values" key names: a catalog name, "ID" or "PEN:ID".
+FieldSpec value_key(const std::string& key, core::Protocol p, const detail::Node& at) {
+    const bool by_number = !key.empty() && key.find_first_not_of("0123456789:") == std::string::npos;
+    return parse_field_spec(by_number ? key + ":1" : key, p, false, at.file(), at.pointer());
+}
+
+/// A constant value in the field's wire form: integers big-endian in the field's length,
+/// addresses in network order, strings NUL-padded to a fixed length (as exporters send names)
+/// or as they are in a variable-length field.
+core::ExtraField encode_value(const FieldSpec& f, const detail::Node& v) {
+    core::ExtraField out;
+    out.id = f.id;
+    out.enterprise = f.enterprise;
+    const core::IeInfo* info = core::find_ie(f.enterprise, f.id);
+    if (v.is_number()) {
+        if (f.length == core::kVariableLength) v.fail("a variable-length field needs a string value");
+        const std::uint64_t max = f.length >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * f.length)) - 1;
+        const std::uint64_t n = v.integer(0, max);
+        out.value.resize(f.length);
+        for (std::size_t i = 0; i < f.length; ++i) out.value[f.length - 1 - i] = static_cast<std::uint8_t>(i < 8 ? n >> (8 * i) : 0);
+        return out;
+    }
+    if (!v.is_string()) v.fail("expected a number or a string");
+    const std::string text = v.string(true);
+    if (info && (info->type == core::IeType::ipv4_address || info->type == core::IeType::ipv6_address)) {
+        const auto a = core::IpAddress::parse(text);
+        if (!a || a->is_v4() != (info->type == core::IeType::ipv4_address)) v.fail("expected an address of the element's family");
+        const auto& b = a->bytes();
+        out.value.assign(b.begin(), b.begin() + (a->is_v4() ? 4 : 16));
+        if (f.length != out.value.size()) v.fail("the field is " + std::to_string(f.length) + " bytes, the address " + std::to_string(out.value.size()));
+        return out;
+    }
+    out.value.assign(text.begin(), text.end());
+    if (f.length != core::kVariableLength) {
+        if (out.value.size() > f.length)
+            v.fail("\"" + text + "\" is longer than the field's " + std::to_string(f.length) + " bytes");
+        out.value.resize(f.length, 0);
+    }
+    return out;
+}
+
+/// Applies a "values" object to the templates given (those carrying a named element get it).
+/// Returns how many templates took each key; a key no template carries is an error.
+void apply_values(const detail::Node& values, core::Protocol p, std::vector<Template*> templates) {
+    if (!values.is_object()) values.fail("expected an object of element: value, e.g. {\"forwardingStatus\": 64}");
+    for (const auto& [key, v] : values.members()) {
+        const FieldSpec f = value_key(key, p, v);
+        bool used = false;
+        for (Template* t : templates) {
+            for (const FieldSpec& field : t->fields) {
+                if (field.id != f.id || field.enterprise != f.enterprise) continue;
+                core::ExtraField x = encode_value(field, v);
+                std::erase_if(t->values, [&](const core::ExtraField& old) { return old.id == x.id && old.enterprise == x.enterprise; });
+                t->values.push_back(std::move(x));
+                used = true;
+                break;
+            }
+        }
+        if (!used) v.fail("no template here carries element \"" + key + "\"");
+    }
+}
+
+Template parse_template(const detail::Node& n, core::Protocol p, bool options, detail::TemplateOrigin& origin) {
+    if (options) n.expect_object({"id", "scope", "fields", "values", "when"}, {"id", "scope", "fields"});
+    else n.expect_object({"id", "fields", "values"}, {"id", "fields"});
+    Template t;
+    t.id = static_cast<std::uint16_t>(n.at("id").integer(256, 65535));
+    origin.file = n.file();
+    origin.pointer = n.pointer();
+    origin.field_pointers.clear();
+    const auto fields = n.at("fields").elements(1);
+    if (options) {
+        const auto scope = n.at("scope");
+        t.scope_count = static_cast<std::uint16_t>(scope.integer(1, fields.size()));
+    }
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        const auto& fn = fields[i];
+        if (!fn.is_string()) fn.fail("expected an element such as \"octetDeltaCount\", \"octetDeltaCount:4\" or \"5951:130:var\"");
+        FieldSpec f = parse_field_spec(fn.string(), p, options && i < t.scope_count, fn.file(), fn.pointer());
+        if (f.length == 0 && !(options && i < t.scope_count)) fn.fail("a field of length 0 carries nothing");
+        if (f.length == core::kVariableLength && p != core::Protocol::ipfix) fn.fail("variable-length fields exist only in IPFIX");
+        if (f.length == core::kVariableLength && options) fn.fail("variable-length fields are not supported in options templates");
+        if (f.enterprise == 0 && !(options && i < t.scope_count && p == core::Protocol::v9)) {
+            if (const core::IeInfo* info = core::find_ie(f.id); info && f.length != core::kVariableLength &&
+                                                              !core::ie_length_allowed(*info, f.length))
+                fn.fail(std::string(info->name) + " (" + std::to_string(f.id) + ") cannot be sent in " + std::to_string(f.length) +
+                        " bytes (RFC 7011 6.2 allows reduced size for integers only)");
+        }
+        t.fields.push_back(f);
+        origin.field_pointers.push_back(fn.pointer());
+    }
+    if (auto v = n.get("values")) apply_values(*v, p, {&t});
+    return t;
+}
+
+bool is_start_time(std::uint16_t id) { return id == 22 || id == 150 || id == 152 || id == 154 || id == 156; }
+bool is_end_time(std::uint16_t id) { return id == 21 || id == 151 || id == 153 || id == 155 || id == 157; }
+
+/// Rewrites a template's flow start/end elements to time style `ts`, in place.
+void apply_time_style(Template& t, detail::TemplateOrigin& o, TimeStyle ts, ExportProtocol p, bool options_have_160,
+                      const std::string& pointer) {
+    std::uint16_t start = 22, end = 21, len = 4;
+    switch (ts) {
+        case TimeStyle::uptime: break;
+        case TimeStyle::seconds: start = 150, end = 151; break;
+        case TimeStyle::milliseconds: start = 152, end = 153, len = 8; break;
+        case TimeStyle::microseconds: start = 154, end = 155, len = 8; break;
+        case TimeStyle::nanoseconds: start = 156, end = 157, len = 8; break;
+    }
+    std::size_t first = t.fields.size();
+    bool any = false;
+    for (std::size_t i = 0; i < t.fields.size(); ++i) {
+        FieldSpec& f = t.fields[i];
+        if (f.enterprise) continue;
+        if (is_start_time(f.id) || is_end_time(f.id)) {
+            f = {is_start_time(f.id) ? start : end, len, 0};
+            o.field_pointers[i] = pointer;
+            first = std::min(first, i);
+            any = true;
+        }
+    }
+    if (!any) return;
+    for (std::size_t i = t.fields.size(); i-- > 0;)
+        if (t.fields[i].enterprise == 0 && t.fields[i].id == core::ie::systemInitTimeMilliseconds && ts != TimeStyle::uptime) {
+            t.fields.erase(t.fields.begin() + static_cast<std::ptrdiff_t>(i));
+            o.field_pointers.erase(o.field_pointers.begin() + static_cast<std::ptrdiff_t>(i));
+            if (i < first) --first;
+        }
+    if (ts == TimeStyle::uptime && p == ExportProtocol::ipfix && !options_have_160 &&
+        !t.contains(core::ie::systemInitTimeMilliseconds)) {
+        t.fields.insert(t.fields.begin() + static_cast<std::ptrdiff_t>(first), FieldSpec{core::ie::systemInitTimeMilliseconds, 8, 0});
+        o.field_pointers.insert(o.field_pointers.begin() + static_cast<std::ptrdiff_t>(first), pointer);
+    }
+}
+
+bool options_carry(const Exporter& e, std::uint16_t id) {
+    if (!e.options) return false;
+    for (const auto& o : *e.options)
+        if (o.tmpl.contains(id)) return true;
+    return false;
+}
+
+/// Why gen cannot fill data field `f` (empty when it can): the flow model carries the value,
+/// or the template holds a constant for it.
+std::string data_field_problem(const FieldSpec& f, const Template& t) {
+    const core::IeInfo* info = core::find_ie(f.enterprise, f.id);
+    const std::string name = info ? std::string(info->qualified) + " (" + (f.enterprise ? std::to_string(f.enterprise) + ":" : "") +
+                                        std::to_string(f.id) + ")"
+                                  : "element " + (f.enterprise ? std::to_string(f.enterprise) + ":" : std::string()) + std::to_string(f.id);
+    if (const core::ExtraField* c = core::find_value(t.values, f.id, f.enterprise)) {
+        if (f.length != core::kVariableLength && c->value.size() != f.length) return name + ": the value has the wrong length";
+        if (info && info->role != IeRole::none && info->role != IeRole::padding && f.enterprise == 0)
+            return name + " is filled from the flow model; a constant value for it would be ignored";
+        return {};
+    }
+    const std::string no_value = name + ": gen has no value for it (the flow model does not carry it); give a constant in \"values\"";
+    if (!info) return no_value;
+    if (f.length == core::kVariableLength) return name + ": variable length needs a constant in \"values\"";
+    using core::Field;
+    switch (info->role) {
+        case IeRole::field:
+            switch (info->field) {
+                case Field::src: case Field::dst: case Field::sport: case Field::dport: case Field::proto: case Field::tos:
+                case Field::tcp_flags: case Field::packets: case Field::bytes: case Field::first_ms: case Field::last_ms:
+                case Field::in_if: case Field::out_if: case Field::src_as: case Field::dst_as: case Field::src_mask:
+                case Field::dst_mask: case Field::next_hop: case Field::icmp_type: case Field::icmp_code: case Field::end_reason:
+                case Field::vrf_in_id: case Field::vrf_out_id:
+                    return {};
+                default: return no_value;
+            }
+        case IeRole::start_uptime: case IeRole::end_uptime: case IeRole::start_seconds: case IeRole::end_seconds:
+        case IeRole::start_micro: case IeRole::end_micro: case IeRole::start_nano: case IeRole::end_nano:
+        case IeRole::system_init_ms: case IeRole::icmp_type_code: case IeRole::sampling: case IeRole::sampling_space:
+        case IeRole::sampler_id: case IeRole::padding:
+            return {};
+        default: return no_value;
+    }
+}
+
+}  // namespace
+
+namespace detail {
+
+void parse_wire_keys(const Node& n, Exporter& e, WireState& state) {
+    if (auto v = n.get("protocol")) {
+        const std::string p = v->string();
+        ExportProtocol proto;
+        if (p == "v5") proto = ExportProtocol::v5;
+        else if (p == "v9") proto = ExportProtocol::v9;
+        else if (p == "ipfix") proto = ExportProtocol::ipfix;
+        else v->fail("expected \"v5\", \"v9\" or \"ipfix\", got " + core::quote(p));
+        if (state.protocol_set && proto != e.protocol && e.custom_templates && !n.has("templates"))
+            v->fail("the templates of " + state.protocol_origin + " are for another protocol; give \"templates\" for this one too");
+        e.protocol = proto;
+        e.time_style = Exporter::default_time_style(proto);
+        state.protocol_set = true;
+        state.protocol_origin = "the exporter";
+    }
+    if (!state.protocol_set) {
+        if (n.has("templates") || n.has("options") || n.has("values"))
+            n.fail_at("protocol", "required key is missing: the protocol the templates are for (or a \"dialect\")");
+    }
+    const core::Protocol p = core_protocol(e.protocol);
+    if (auto v = n.get("domain")) e.domain = static_cast<std::uint32_t>(v->integer(0, 4294967295u));
+    if (auto v = n.get("template_refresh")) {
+        v->expect_object({"packets", "interval"});
+        if (auto k = v->get("packets")) e.template_refresh_packets = static_cast<std::uint32_t>(k->integer(0, 1u << 30));
+        if (auto k = v->get("interval")) e.template_refresh_interval_us = k->duration();
+    }
+    if (auto v = n.get("pad_sets")) {
+        e.pad_sets = v->boolean();
+        e.pad_sets_given = true;
+    }
+    if (auto v = n.get("max_message")) e.max_message = static_cast<std::uint32_t>(v->integer(64, 65535));
+    if (auto v = n.get("templates")) {
+        if (e.protocol == ExportProtocol::v5) v->fail("NetFlow v5 has a fixed record; templates need v9 or ipfix");
+        v->expect_object({"v4", "v6", "icmp_v4", "icmp_v6"});
+        if (!v->has("v4") && !v->has("v6")) v->fail("give at least one of \"v4\" and \"v6\"");
+        for (std::size_t k = 0; k < 4; ++k) template_slot(e, k) = Template{};
+        for (std::size_t k = 0; k < 4; ++k) {
+            if (auto t = v->get(kTemplateKeys[k])) template_slot(e, k) = parse_template(*t, p, false, state.templates[k]);
+        }
+        if (!e.template_v4_icmp.fields.empty() && e.template_v4.fields.empty()) v->fail_at("icmp_v4", "an ICMP template needs a \"v4\" template");
+        if (!e.template_v6_icmp.fields.empty() && e.template_v6.fields.empty()) v->fail_at("icmp_v6", "an ICMPv6 template needs a \"v6\" template");
+        e.custom_templates = true;
+    }
+    if (auto v = n.get("options")) {
+        if (e.protocol == ExportProtocol::v5) v->fail("NetFlow v5 has no options");
+        std::vector<core::OptionsSpec> list;
+        state.options.clear();
+        for (const auto& o : v->elements()) {
+            core::OptionsSpec spec;
+            state.options.emplace_back();
+            spec.tmpl = parse_template(o, p, true, state.options.back());
+            if (auto w = o.get("when")) {
+                const std::string when = w->string();
+                if (when == "sampling") spec.only_when_sampling = true;
+                else if (when != "always") w->fail("expected \"always\" or \"sampling\" (only when the exporter samples)");
+            }
+            list.push_back(std::move(spec));
+        }
+        e.options = std::move(list);
+    }
+    if (auto v = n.get("values")) {
+        std::vector<Template*> all;
+        for (std::size_t k = 0; k < 4; ++k)
+            if (!template_slot(e, k).fields.empty()) all.push_back(&template_slot(e, k));
+        if (e.options)
+            for (auto& o : *e.options) all.push_back(&o.tmpl);
+        if (all.empty()) v->fail("there are no templates to give values to");
+        apply_values(*v, p, all);
+    }
+    // Options records hold only what the encoder can fill (checked once the values are in).
+    if (n.has("options") || n.has("values")) {
+        for (std::size_t k = 0; e.options && k < e.options->size(); ++k) {
+            const Template& t = (*e.options)[k].tmpl;
+            for (std::size_t i = 0; i < t.fields.size(); ++i)
+                if (const std::string why = core::options_field_problem(t.fields[i], i < t.scope_count, p, t.values); !why.empty())
+                    throw ConfigError(state.options[k].file, state.options[k].field_pointers[i], why);
+        }
+    }
+    if (auto v = n.get("time_style")) {
+        const std::string t = v->string();
+        if (t == "uptime") e.time_style = TimeStyle::uptime;
+        else if (t == "seconds") e.time_style = TimeStyle::seconds;
+        else if (t == "milliseconds") e.time_style = TimeStyle::milliseconds;
+        else if (t == "microseconds") e.time_style = TimeStyle::microseconds;
+        else if (t == "nanoseconds") e.time_style = TimeStyle::nanoseconds;
+        else v->fail("expected uptime, seconds, milliseconds, microseconds or nanoseconds, got " + core::quote(t));
+        for (std::size_t k = 0; k < 4; ++k)
+            if (!template_slot(e, k).fields.empty())
+                apply_time_style(template_slot(e, k), state.templates[k], e.time_style, e.protocol,
+                                 options_carry(e, core::ie::systemInitTimeMilliseconds), v->pointer());
+    }
+}
+
+void apply_dialect(const Node& at, Exporter& e, WireState& state) {
+    const std::string name = at.string();
+    std::string file;
+    try {
+        file = find_dialect(name);
+    } catch (const UsageError& err) {
+        at.fail(err.what());
+    }
+    const std::string text = read_text(file);
+    const Json doc = parse_json(text, file);
+    const Node root(doc, "", file);
+    root.expect_object({"name", "description", "source", "protocol", "domain", "time_style", "template_refresh", "templates",
+                        "options", "values", "pad_sets", "max_message", "note"},
+                       {"name", "source", "protocol"});
+    const std::string declared = root.at("name").string();
+    if (!fs::path(name).has_extension() && declared != name)
+        root.fail_at("name", "the file of dialect \"" + name + "\" names itself \"" + declared + "\"");
+    if (root.at("source").string().size() < 10) root.fail_at("source", "cite the public source of the layout (code, capture or document)");
+    if (auto d = root.get("description")) d->string();
+    parse_wire_keys(root, e, state);
+    state.protocol_origin = "dialect " + core::quote(declared);
+    e.dialect = declared;
+}
+
+void finish_wire(const Node& exporter, Exporter& e, const WireState& state) {
+    if (!state.protocol_set) exporter.fail_at("protocol", "required key is missing: \"v5\", \"v9\" or \"ipfix\" (or a \"dialect\")");
+    if (!e.custom_templates) return;
+    for (std::size_t k = 0; k < 4; ++k) {
+        const Template& t = template_slot(e, k);
+        const TemplateOrigin& o = state.templates[k];
+        for (std::size_t i = 0; i < t.fields.size(); ++i)
+            if (const std::string why = data_field_problem(t.fields[i], t); !why.empty())
+                throw ConfigError(o.file, i < o.field_pointers.size() ? o.field_pointers[i] : o.pointer, why);
+    }
+    // The time style the templates use (for the sysUptime wrap check and v5 rules).
+    const Template& t = e.template_v4.fields.empty() ? e.template_v6 : e.template_v4;
+    for (const FieldSpec& f : t.fields) {
+        if (f.enterprise) continue;
+        if (f.id == 22 || f.id == 21) e.time_style = TimeStyle::uptime;
+        else if (f.id == 150 || f.id == 151) e.time_style = TimeStyle::seconds;
+        else if (f.id == 152 || f.id == 153) e.time_style = TimeStyle::milliseconds;
+        else if (f.id == 154 || f.id == 155) e.time_style = TimeStyle::microseconds;
+        else if (f.id == 156 || f.id == 157) e.time_style = TimeStyle::nanoseconds;
+    }
+}
+
+}  // namespace detail
+
+std::vector<std::string> dialect_dirs() {
+    const char* env = std::getenv("FLOWLAB_DIALECTS");
+    return core::data_dirs(core::DataKind::dialects, core::split_dir_list(env ? env : ""));
+}
+
+std::string find_dialect(const std::string& name) {
+    if (fs::path(name).extension() == ".json" && fs::is_regular_file(name)) return name;
+    std::vector<std::string> known;
+    for (const auto& dir : dialect_dirs()) {
+        const fs::path p = fs::path(dir) / (name + ".json");
+        std::error_code ec;
+        if (fs::is_regular_file(p, ec)) return p.string();
+        for (const auto& entry : fs::directory_iterator(dir, ec))
+            if (entry.path().extension() == ".json") known.push_back(entry.path().stem().string());
+    }
+    std::sort(known.begin(), known.end());
+    known.erase(std::unique(known.begin(), known.end()), known.end());
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    const std::string hint = detail::closest_match(name, known);
+    throw UsageError("no dialect named \"" + name + "\"" + (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") +
+                     "; known: " + (list.empty() ? "none (searched $FLOWLAB_DIALECTS and the installed ones)" : list));
+}
+
+DialectInfo load_dialect_info(const std::string& file) {
+    const std::string text = read_text(file);
+    const Json doc = detail::parse_json(text, file);
+    // Applying the dialect to a blank exporter checks everything an exporter would.
+    Exporter e;
+    detail::WireState state;
+    const Json name = file;
+    detail::Node at(name, "", file);
+    detail::apply_dialect(at, e, state);
+    detail::finish_wire(at, e, state);
+    DialectInfo info;
+    info.file = file;
+    info.name = doc.value("name", "");
+    info.description = doc.value("description", "");
+    info.source = doc.value("source", "");
+    info.protocol = doc.value("protocol", "");
+    return info;
+}
+
+std::vector<DialectInfo> list_dialects() {
+    std::map<std::string, std::string> files;
+    for (const auto& dir : dialect_dirs()) {
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(dir, ec))
+            if (entry.path().extension() == ".json") files.emplace(entry.path().stem().string(), entry.path().string());
+    }
+    std::vector<DialectInfo> out;
+    for (const auto& [name, file] : files) out.push_back(load_dialect_info(file));
+    return out;
+}
+
+Scenario with_dialect(const Scenario& s, const std::string& name) {
+    find_dialect(name);  // a usage error before anything else
+    Json doc = s.document;
+    if (doc.contains("exporters") && doc["exporters"].is_array()) {
+        for (auto& x : doc["exporters"]) {
+            if (!x.is_object()) continue;
+            for (const auto& k : detail::kWireKeys) x.erase(std::string(k));
+            x.erase("dialect");
+            x["dialect"] = name;
+        }
+    }
+    Scenario out = parse_scenario(doc, s.file);
+    out.sha256 = s.sha256;
+    return out;
+}
+
+}  // namespace flowlab::gen

@@ -1,0 +1,43 @@
+/// @brief The wire keys of an exporter or a dialect file (shared by scenario parsing and the
+/// dialect loader).
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "flowlab/gen/scenario.hpp"
+#include "json_node.hpp"
+
+namespace flowlab::gen::detail {
+
+/// Where each template (and each of its fields) was defined, for errors found after merging.
+struct TemplateOrigin {
+    std::string file;
+    std::string pointer;
+    std::vector<std::string> field_pointers;
+};
+
+struct WireState {
+    bool protocol_set = false;
+    std::string protocol_origin;  ///< "dialect NAME" or "" (the exporter itself)
+    std::array<TemplateOrigin, 4> templates;  ///< v4, v6, icmp_v4, icmp_v6
+    std::vector<TemplateOrigin> options;
+};
+
+/// The keys parse_wire_keys reads.
+inline const std::vector<std::string_view> kWireKeys = {"protocol", "domain", "time_style", "template_refresh", "templates",
+                                                        "options", "values", "pad_sets", "max_message"};
+
+/// Applies the wire keys present in `n` onto `e` (later calls override earlier ones).
+void parse_wire_keys(const Node& n, Exporter& e, WireState& state);
+
+/// Loads dialect `name` (as named at `at`) onto `e`. Throws ConfigError at `at` when there is no
+/// such dialect, or in the dialect file when it is bad.
+void apply_dialect(const Node& at, Exporter& e, WireState& state);
+
+/// After all layers: every data field has a value gen can produce; throws ConfigError at the
+/// field's place otherwise. Derives e.time_style from the templates.
+void finish_wire(const Node& exporter, Exporter& e, const WireState& state);
+
+}  // namespace flowlab::gen::detail
