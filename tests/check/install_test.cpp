@@ -35,7 +35,7 @@ protected:
     /// The installed flowlab with no hint of the source tree in its environment.
     test::RunResult flowlab(std::vector<std::string> args) const {
         args.insert(args.begin(), bin());
-        return run(args, {"FLOWLAB_SCENARIOS=", "FLOWLAB_COLLECTORS=", "FLOWLAB_SOURCE_DIR="}, std::chrono::seconds(300));
+        return run(args, {"FLOWLAB_SCENARIOS=", "FLOWLAB_COLLECTORS=", "FLOWLAB_DIALECTS=", "FLOWLAB_SOURCE_DIR="}, std::chrono::seconds(300));
     }
 
     static inline test::TempDir* dir_ = nullptr;
@@ -49,6 +49,23 @@ TEST_F(Installed, LayoutFollowsGnuInstallDirs) {
     EXPECT_TRUE(fs::is_regular_file(data("scenarios") + "/trading-floor.json"));
     EXPECT_TRUE(fs::is_regular_file(data("scenarios") + "/schema.json"));
     EXPECT_TRUE(fs::is_regular_file(data("collectors") + "/nfcapd.json"));
+}
+
+TEST_F(Installed, FindsItsDialectsUnderItsPrefix) {
+    EXPECT_TRUE(fs::is_regular_file(data("dialects") + "/openbsd-pflow-ipfix.json"));
+    // A dialect only the prefix has is listed and usable by gen --dialect.
+    std::string text = test::read_file(data("dialects") + "/softflowd-v9.json");
+    const auto at = text.find("\"softflowd-v9\"");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 14, "\"installed-only\"");
+    test::write_file(data("dialects") + "/installed-only.json", text);
+    const auto list = flowlab({"scenarios", "dialects"});
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    EXPECT_NE(list.out.find("installed-only"), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("cisco-iosxr-ipfix"), std::string::npos) << list.out;
+    const auto gen = flowlab({"gen", "dual-stack", "-o", *dir_ / "dialect-gen", "--duration", "1m", "--dialect", "installed-only"});
+    EXPECT_EQ(gen.exit_code, 0) << gen.err;
+    fs::remove(data("dialects") + "/installed-only.json");
 }
 
 TEST_F(Installed, FindsScenariosUnderItsPrefixFirst) {
