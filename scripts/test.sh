@@ -30,6 +30,8 @@ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=
   -DFLOWLAB_SANITIZE=ON -DFLOWLAB_TESTS=OFF -DFLOWLAB_BENCH=OFF >/dev/null
 cmake --build build/fuzz -j "$jobs" --target flowlab_fuzz_decoder flowlab_fuzz_scenario flowlab_fuzz_collected
 rm -rf build/fuzz/corpus && cp -r fuzz/corpus build/fuzz/corpus
+# Real devices' exports (tests/core/fixtures/real-exports) seed the decoder too, one input per exporter.
+python3 scripts/fuzz_seeds_from_payloads.py tests/core/fixtures/real-exports/payloads build/fuzz/corpus
 build/fuzz/fuzz/flowlab_fuzz_decoder -max_total_time="$fuzz_seconds" -print_final_stats=1 build/fuzz/corpus
 
 # Seeds: the canned and the bad scenarios. -max_len: whole canned scenarios (up to ~12 kB) stay

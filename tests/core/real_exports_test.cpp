@@ -1,11 +1,10 @@
-/// @brief Real devices' exports (a directory named by FLOWLAB_REAL_EXPORTS) decoded by flowlab
-/// and by tshark: every record and every field tshark shows must agree, byte position and value.
+/// @brief Real devices' exports decoded by flowlab and by tshark: every record and every field
+/// tshark shows must agree, byte position and value.
 ///
-/// The directory holds raw UDP payloads (one export packet per file, e.g. the regression
-/// captures of logstash-codec-netflow's spec/codecs/), wrapped into a pcap with
-/// scripts/payloads_to_pcap.py, and/or pcaps (*.pcap, compared as they are). Without the
-/// variable the test skips: CI cannot have third-party captures; the hand-made fixtures of
-/// dialect_fixtures_test reproduce their layouts instead.
+/// By default the exports are the committed third-party captures in
+/// tests/core/fixtures/real-exports/payloads (see SOURCE.md there). FLOWLAB_REAL_EXPORTS names
+/// another directory to compare instead: raw UDP payloads (one export packet per file), wrapped
+/// into a pcap with scripts/payloads_to_pcap.py, and/or pcaps (*.pcap, compared as they are).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -24,10 +23,9 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 TEST(RealExports, EveryRecordAndFieldAgreesWithTshark) {
-    const char* dir = std::getenv("FLOWLAB_REAL_EXPORTS");
-    if (!dir || !*dir)
-        GTEST_SKIP() << "FLOWLAB_REAL_EXPORTS is not set: set it to a directory of raw NetFlow/IPFIX payloads "
-                        "(one export per file) or pcaps to compare flowlab with tshark on them";
+    const char* env = std::getenv("FLOWLAB_REAL_EXPORTS");
+    const std::string dir =
+        env && *env ? std::string(env) : source_dir() + "/tests/core/fixtures/real-exports/payloads";
     FLOWLAB_REQUIRE_TOOL("tshark");
     FLOWLAB_REQUIRE_TOOL("python3");
     namespace fs = std::filesystem;
