@@ -98,8 +98,8 @@ std::string schema_file(const std::string& scenario, const std::string& ref) {
 
 int run_copy(const std::string& name, const std::string& dest) {
     const std::string source = gen::resolve_scenario_path(name, scenario_search_dirs());
-    gen::load_scenario(source, {});  // a broken scenario is refused here, not copied
     std::string text = read_whole(source);
+    gen::parse_scenario_text(text, source);  // a broken scenario is refused here, not copied
     fs::path target = dest;
     std::error_code ec;
     if (fs::is_directory(target, ec)) target /= fs::path(source).filename();
@@ -299,11 +299,12 @@ std::string window_text(const gen::AnswerWindow& w) {
 }
 
 /// A whole JSON file; a syntax error names the line (nlohmann reports it) and exits 2.
-nlohmann::json read_json_file(const std::string& path, const std::string& unreadable_hint) {
+template <class JsonType = nlohmann::json>
+JsonType read_json_file(const std::string& path, const std::string& unreadable_hint) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError("cannot read " + path + unreadable_hint);
     try {
-        return nlohmann::json::parse(in);
+        return JsonType::parse(in);
     } catch (const nlohmann::json::exception& e) {
         throw InputError(path, InputError::Place{}, std::string("invalid JSON: ") + e.what());
     }
@@ -316,49 +317,41 @@ int run_answer(const AnswerOptions& o) {
     if (got_name != o.name)
         throw UsageError(path + ": /scenario/name: the output is of scenario \"" + got_name + "\", not \"" + o.name + "\"");
     const gen::Json key = gen::find_answer_key(o.from, o.key, scenario_search_dirs());
-    const std::int64_t tol = gen::parse_duration(o.tolerance);
 
     // Parse everything the student gave before judging anything: bad input is exit 2.
-    std::optional<core::IpAddress> host;
+    gen::StudentAnswer answer;
+    answer.time_tolerance_us = gen::parse_duration(o.tolerance);
+    answer.rate_tolerance = o.rate_tolerance;
+    answer.bytes_tolerance = o.bytes_tolerance;
+    answer.peak_rate_per_s = o.peak_rate;
+    answer.port = o.port;
     if (!o.host.empty()) {
-        host = core::IpAddress::parse(o.host);
-        if (!host) throw UsageError("--host: '" + o.host + "' is not an IPv4 or IPv6 address");
+        answer.host = core::IpAddress::parse(o.host);
+        if (!answer.host) throw UsageError("--host: '" + o.host + "' is not an IPv4 or IPv6 address");
     }
-    std::vector<gen::AnswerWindow> windows;
     for (const auto& w : o.windows) {
         const auto slash = w.find('/');
         if (slash == std::string::npos) throw UsageError("--window: expected START/END, e.g. 2024-02-06T10:41Z/2024-02-06T10:46Z, got '" + w + "'");
-        windows.push_back({parse_time_arg("--window", w.substr(0, slash)), parse_time_arg("--window", w.substr(slash + 1))});
+        answer.windows.push_back({parse_time_arg("--window", w.substr(0, slash)), parse_time_arg("--window", w.substr(slash + 1))});
     }
-    std::optional<std::int64_t> start;
-    if (!o.start.empty()) start = parse_time_arg("--start", o.start);
+    if (!o.start.empty()) answer.start_us = parse_time_arg("--start", o.start);
     if (!o.end.empty()) {
-        if (!start) throw UsageError("--end needs --start");
-        windows.push_back({*start, parse_time_arg("--end", o.end)});
+        if (!answer.start_us) throw UsageError("--end needs --start");
+        answer.windows.push_back({*answer.start_us, parse_time_arg("--end", o.end)});
     }
-    for (const auto& w : windows)
+    for (const auto& w : answer.windows)
         if (w.end_us < w.start_us) throw UsageError("a window ends before it starts: " + window_text(w));
-    std::optional<nlohmann::json> totals;
     if (!o.totals.empty()) {
-        totals = read_json_file(o.totals, "");
-        if (!totals->is_object()) throw InputError(o.totals, InputError::Place{}, "expected a JSON object {\"name\": bytes, ...}");
-        for (const auto& [k, v] : totals->items())
+        gen::Json totals = read_json_file<gen::Json>(o.totals, "");
+        if (!totals.is_object()) throw InputError(o.totals, InputError::Place{}, "expected a JSON object {\"name\": bytes, ...}");
+        for (const auto& [k, v] : totals.items())
             if (!v.is_number() || v.get<double>() < 0)
                 throw InputError(o.totals, InputError::Place{}, "/" + k + ": expected a number of bytes, got " + v.dump());
+        answer.totals = std::move(totals);
     }
-    if (!host && windows.empty() && !start && !o.peak_rate && !o.port && !totals)
+    if (!answer.host && answer.windows.empty() && !answer.start_us && !answer.peak_rate_per_s && !answer.port && !answer.totals)
         throw UsageError("nothing to check: give --host, --window/--start/--end, --peak-rate, --port and/or --totals");
 
-    gen::StudentAnswer answer;
-    answer.host = host;
-    answer.windows = windows;
-    answer.start_us = start;
-    answer.peak_rate_per_s = o.peak_rate;
-    answer.port = o.port;
-    if (totals) answer.totals = gen::Json::parse(totals->dump());
-    answer.time_tolerance_us = tol;
-    answer.rate_tolerance = o.rate_tolerance;
-    answer.bytes_tolerance = o.bytes_tolerance;
     const gen::AnswerGrade grade = gen::grade_answer(key, answer);
     for (const auto& p : grade.parts) {
         std::printf("%-10s %s\n", p.name.c_str(), p.right ? "right" : "wrong");

@@ -2,6 +2,8 @@
 /// on its fd 4, each message JSON ending in a NUL byte).
 #include "browser.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -231,5 +233,16 @@ std::vector<std::string> Browser::requests() const {
         if (e.value("method", "") == "Network.requestWillBeSent") out.push_back(e["params"]["request"]["url"].get<std::string>());
     return out;
 }
+
+Browser* start_suite_browser() {
+    try {
+        return new Browser();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what() << " (scripts/setup.sh installs chromium)";
+        return nullptr;
+    }
+}
+
+std::string artifact(const std::string& name) { return std::string(FLOWLAB_ARTIFACTS_DIR) + "/" + name; }
 
 }  // namespace flowlab::test

@@ -64,4 +64,12 @@ private:
     TempDir profile_;
 };
 
+/// One browser for a test suite, started before the suite makes its data (it comes up
+/// meanwhile); nullptr, with a test failure naming the cause, when chromium cannot start.
+/// The suite deletes it in TearDownTestSuite, which stops chromium by its PID.
+Browser* start_suite_browser();
+
+/// Where a test keeps the screenshots a person looks at (tests/report/artifacts in the build tree).
+std::string artifact(const std::string& name);
+
 }  // namespace flowlab::test

@@ -20,18 +20,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::run;
 
-std::string artifact(const std::string& name) { return std::string(FLOWLAB_ARTIFACTS_DIR) + "/" + name; }
-
 /// Office hours of example-office, small enough for a unit test: a day's morning, both exporters.
 class Pages : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        // One browser for the suite, started first: it comes up while the data is made.
-        try {
-            browser_ = new test::Browser();
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << e.what() << " (scripts/setup.sh installs chromium)";
-        }
+        browser_ = test::start_suite_browser();
         dir_ = new test::TempDir();
         const auto g = run({test::flowlab_bin(), "gen", test::source_dir() + "/scenarios/example-office.json", "-o", *dir_ / "gen",
                             "--start", "2024-03-05T08:00:00Z", "--duration", "3h"});
@@ -93,7 +86,7 @@ TEST_F(Pages, TrafficPageLoadsDrawsAndFollowsADragAcrossTheChart) {
         EXPECT_GT(x["coloured"].get<double>(), x["chart"] == "week" ? 0.001 : 0.02) << "the chart draws (almost) nothing";
         EXPECT_GE(x["datasets"].get<int>(), 1);
     }
-    b.save_screenshot(artifact("office-initial.png"));
+    b.save_screenshot(test::artifact("office-initial.png"));
 
     const json before = b.eval("[...document.querySelectorAll('[data-role=tables] table')].map((t) => t.innerText)");
     const std::string summary_before = b.eval("document.querySelector('[data-role=window-summary]').textContent");
@@ -118,7 +111,7 @@ TEST_F(Pages, TrafficPageLoadsDrawsAndFollowsADragAcrossTheChart) {
     b.eval("document.querySelector('input[data-metric=bytes]').click(), true");
     EXPECT_EQ(b.eval("flowlab.sections[0].state.metric").get<int>(), 2);
     expect_clean(b, *dir_ / "office.html");
-    b.save_screenshot(artifact("office-window.png"));
+    b.save_screenshot(test::artifact("office-window.png"));
 }
 
 TEST_F(Pages, SlotSumsEqualTheRecords) {
@@ -251,7 +244,7 @@ TEST_F(Pages, ResultPagesDrawVerdictsSweepsAndCards) {
               json({"pass:rgb(26, 127, 55)", "fail:rgb(207, 34, 46)", "lost:rgb(232, 113, 10)", "hang:rgb(123, 31, 162)"}));
     // The lost records are located: one run of messages, on the timeline as missing.
     EXPECT_EQ(b.eval("flowlab.data.sections[0].timeline.slots.reduce((n, s) => n + s[4], 0)").get<int>(), 300);
-    b.save_screenshot(artifact("results.png"));
+    b.save_screenshot(test::artifact("results.png"));
 }
 
 TEST(ReportCommand, BadInputNamesTheFileAndPlaceAndWritesNothing) {

@@ -24,17 +24,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::run;
 
-std::string artifact(const std::string& name) { return std::string(FLOWLAB_ARTIFACTS_DIR) + "/" + name; }
-
 class TradingFloor : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        // One browser for the suite, started first: it comes up while the data is made.
-        try {
-            browser_ = new test::Browser();
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << e.what() << " (scripts/setup.sh installs chromium)";
-        }
+        browser_ = test::start_suite_browser();
         dir_ = new test::TempDir();
         const auto g = run({test::flowlab_bin(), "gen", "trading-floor", "-o", *dir_ / "gen", "--answer-key"},
                            {"FLOWLAB_SCENARIOS=" + test::source_dir() + "/scenarios"});
@@ -117,7 +110,7 @@ TEST_F(TradingFloor, EveryWeekLooksTheSameInBytes) {
     const double same = correlation(hourly[0], hourly[1], 0), shifted = correlation(hourly[0], hourly[1], 12);
     EXPECT_GT(same, 0.95) << "the weeks do not match";
     EXPECT_LT(shifted, 0.5) << "the test cannot tell matching weeks from any two weeks";
-    b.save_screenshot(artifact("trading-floor-weeks-bytes.png"));
+    b.save_screenshot(test::artifact("trading-floor-weeks-bytes.png"));
 }
 
 TEST_F(TradingFloor, OnEachFreezeDayTheReportGeneratorIsFirstByFlowsAndNotByBytes) {
@@ -150,7 +143,7 @@ TEST_F(TradingFloor, OnEachFreezeDayTheReportGeneratorIsFirstByFlowsAndNotByByte
             }
     }
     b.eval("flowlab.sections[0].setWindow(" + slot_of(days[0]) + ", " + slot_of(days[0] + 86'400'000) + " - 1), true");
-    b.save_screenshot(artifact("trading-floor.png"));
+    b.save_screenshot(test::artifact("trading-floor.png"));
 }
 
 TEST_F(TradingFloor, TheTeachersReportMarksTheEpisodesAndTheHost) {
@@ -164,7 +157,7 @@ TEST_F(TradingFloor, TheTeachersReportMarksTheEpisodesAndTheHost) {
     const auto days = freeze_days();
     b.eval("flowlab.sections[0].setWindow(" + slot_of(days[0]) + ", " + slot_of(days[0] + 86'400'000) + " - 1), true");
     EXPECT_EQ(b.eval("document.querySelector('table[data-dim=host][data-metric=flows] tr.answer').dataset.key"), host());
-    b.save_screenshot(artifact("trading-floor-answers.png"));
+    b.save_screenshot(test::artifact("trading-floor-answers.png"));
 }
 
 /// One nfdump -s table as key -> (flows, bytes).
@@ -262,7 +255,7 @@ TEST_F(TradingFloor, TablesFromNfcapdFilesAreWhatTheNfdumpCommandsShownUnderThem
             }
     }
     EXPECT_GE(exact, 12u) << "the day and the slot are exact in every table";
-    b.save_screenshot(artifact("trading-floor-nfcapd.png"));
+    b.save_screenshot(test::artifact("trading-floor-nfcapd.png"));
 }
 
 }  // namespace
