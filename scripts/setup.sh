@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-dev
   libtins-dev libpcap-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev libfmt-dev libsimdjson-dev
+  libssl-dev libfmt-dev libsimdjson-dev libabsl-dev
   nfdump pmacct tshark softflowd tcpreplay tcpdump iproute2 time libfixbuf-tools
   python3 python3-jsonschema python3-scapy
   libjs-chart.js chromium fonts-dejavu-core

@@ -2,6 +2,9 @@
 /// bounds (see traffic.hpp for what is exact and what is bounded).
 #include "flowlab/report/traffic.hpp"
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/hash/hash.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -68,6 +71,7 @@ namespace {
 struct ConvKey {
     IpAddress src, dst;
     friend bool operator==(const ConvKey&, const ConvKey&) = default;
+    friend auto operator<=>(const ConvKey&, const ConvKey&) = default;
 };
 struct ConvHash {
     std::size_t operator()(const ConvKey& k) const noexcept { return k.src.hash() * 0x9E3779B97F4A7C15ull ^ k.dst.hash(); }
@@ -78,27 +82,38 @@ Counters max_of(const Counters& a, const Counters& b) noexcept {
 }
 
 /// Moves the top `k` entries by flows together with the top `k` by bytes to the front of
-/// `entries` (ties at the cut broken arbitrarily: the bound covers them) and returns how many
-/// they are and the per-counter maximum of the others.
+/// `entries`, in order of flows (descending) then key, and returns how many they are and the
+/// per-counter maximum of the others. Ties at the cut go to the smaller key: which keys are kept
+/// must not depend on the order a hash table hands them out (absl seeds its hash per process),
+/// or the same input would give different pages.
 template <class K>
 std::pair<std::size_t, Counters> keep_top(std::vector<std::pair<K, Counters>>& entries, std::size_t k) {
     const std::size_t n = entries.size();
-    if (n <= k) return {n, Counters{}};
+    const auto by_flows = [&](std::uint32_t a, std::uint32_t b) {
+        const auto &x = entries[a], &y = entries[b];
+        return x.second.flows != y.second.flows ? x.second.flows > y.second.flows : x.first < y.first;
+    };
+    const auto by_bytes = [&](std::uint32_t a, std::uint32_t b) {
+        const auto &x = entries[a], &y = entries[b];
+        return x.second.bytes != y.second.bytes ? x.second.bytes > y.second.bytes : x.first < y.first;
+    };
     std::vector<std::uint32_t> idx(n);
     for (std::uint32_t i = 0; i < n; ++i) idx[i] = i;
-    std::vector<char> keep(n, 0);
-    const auto mid = idx.begin() + static_cast<std::ptrdiff_t>(k - 1);
-    std::nth_element(idx.begin(), mid, idx.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return entries[a].second.flows > entries[b].second.flows; });
-    for (std::size_t i = 0; i < k; ++i) keep[idx[i]] = 1;
-    std::nth_element(idx.begin(), mid, idx.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return entries[a].second.bytes > entries[b].second.bytes; });
-    for (std::size_t i = 0; i < k; ++i) keep[idx[i]] = 1;
+    std::vector<char> keep(n, n <= k ? 1 : 0);
+    if (n > k) {
+        const auto mid = idx.begin() + static_cast<std::ptrdiff_t>(k - 1);
+        std::nth_element(idx.begin(), mid, idx.end(), by_flows);
+        for (std::size_t i = 0; i < k; ++i) keep[idx[i]] = 1;
+        std::nth_element(idx.begin(), mid, idx.end(), by_bytes);
+        for (std::size_t i = 0; i < k; ++i) keep[idx[i]] = 1;
+    }
+    std::vector<std::uint32_t> kept_idx;
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (keep[i]) kept_idx.push_back(i);
+    std::sort(kept_idx.begin(), kept_idx.end(), by_flows);
     std::vector<std::pair<K, Counters>> sorted;
     sorted.reserve(n);
-    for (std::size_t i = 0; i < n; ++i)
-        if (keep[i]) sorted.push_back(std::move(entries[i]));
-    const std::size_t kept = sorted.size();
+    for (std::uint32_t i : kept_idx) sorted.push_back(std::move(entries[i]));
     Counters rest;
     for (std::size_t i = 0; i < n; ++i)
         if (!keep[i]) {
@@ -106,12 +121,24 @@ std::pair<std::size_t, Counters> keep_top(std::vector<std::pair<K, Counters>>& e
             sorted.push_back(std::move(entries[i]));
         }
     entries = std::move(sorted);
-    return {kept, rest};
+    return {kept_idx.size(), rest};
 }
 
+/// The key's own hash, mixed by absl: flat_hash_map takes its control bits from the high bits,
+/// which std::hash of a port (the port itself) leaves zero.
+template <class H>
+struct Mixed {
+    template <class K>
+    std::size_t operator()(const K& k) const noexcept { return absl::Hash<std::size_t>{}(H{}(k)); }
+};
+
+/// Open cells hold every key of a window cell until it closes, one map per level and dimension:
+/// with all keys new (a scan, random sources) each record inserts into twenty of them. An open
+/// addressing table stores entries inline instead of one allocation per key: on 600k records
+/// of all-new keys (bench/report_bench.sh) the report took 20.0 s with std::unordered_map.
 template <class K, class H = std::hash<K>>
 struct OpenDim {
-    std::unordered_map<K, Counters, H> map;
+    absl::flat_hash_map<K, Counters, Mixed<H>> map;
     Counters floor;  // upper bound of what a key held before its current entry (pruning)
 
     /// Returns true if the key is new.

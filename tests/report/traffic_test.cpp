@@ -254,6 +254,28 @@ TEST(Traffic, PrunedCellsAndLateRecordsWidenTheBoundsWhichStillHold) {
     EXPECT_EQ(sum, d.total);  // totals stay exact whatever the order
 }
 
+TEST(Traffic, TiesAtTheCutGoToTheSmallestKeysWhateverTheOrder) {
+    // Fifty hosts with one equal flow each: which three a cell keeps must not depend on the order
+    // the records came in, nor on the order a hash table hands the keys out.
+    std::vector<FlowRecord> records;
+    for (std::uint32_t i = 0; i < 50; ++i) records.push_back(record(100 + i, 200 + i, 1000, 80, 6, 1, 100, kStart + i, kStart + 1000));
+    TrafficOptions o;
+    o.candidates = 3;
+    const auto kept_hosts = [&](const std::vector<FlowRecord>& in) {
+        const TrafficData d = aggregate(in, o);
+        std::vector<std::string> out;
+        for (const Candidate& c : d.levels.at(0).cells.at(0).dims[static_cast<std::size_t>(Dim::host)].kept)
+            out.push_back(d.addresses.at(c.key).to_string());
+        return out;
+    };
+    const std::vector<std::string> smallest = {"10.0.0.100", "10.0.0.101", "10.0.0.102"};
+    EXPECT_EQ(kept_hosts(records), smallest);
+    std::reverse(records.begin(), records.end());
+    EXPECT_EQ(kept_hosts(records), smallest);
+    std::shuffle(records.begin(), records.end(), std::mt19937_64(7));
+    EXPECT_EQ(kept_hosts(records), smallest);
+}
+
 TEST(Traffic, ASpanLeavesOutWhatStartsOutsideIt) {
     std::vector<FlowRecord> records = {record(1, 2, 1, 2, 6, 1, 100, kStart - 1, kStart + 10),
                                        record(1, 2, 1, 2, 6, 1, 100, kStart, kStart + 10),
