@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "cli_units.hpp"
 #include "commands.hpp"
 #include "console.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/report/page.hpp"
 #include "flowlab/report/report.hpp"
 
@@ -21,6 +23,7 @@ struct ReportArgs {
     bool answers = false;
     std::size_t top = 10;
     std::size_t candidates = 10;
+    std::string memory_limit;
     bool quiet = false;
     ProgressMode progress = ProgressMode::automatic;
 };
@@ -34,6 +37,7 @@ int run_report(const ReportArgs& a) {
     o.answers = a.answers;
     o.top = a.top;
     o.traffic.candidates = std::max(a.candidates, a.top);
+    if (!a.memory_limit.empty()) o.memory_limit = static_cast<std::uint64_t>(core::parse_bytes(a.memory_limit));
     o.scenario_dirs = scenario_search_dirs();
     Console console("report", a.quiet ? ProgressMode::off : a.progress);
     const report::ReportSummary s = report::write_report(o, console.hooks());
@@ -72,6 +76,11 @@ void add_report_command(CLI::App& root, Action& action) {
                     "hour, day and week cells keep 4, 10 and 20 times as many. More makes rankings exact for more\n"
                     "windows and the page larger")
         ->check(CLI::Range(1, 100000));
+    cmd->add_option("--memory-limit", a->memory_limit,
+                    "refuse, before reading, an input whose aggregation would need more memory, and stop (writing nothing)\n"
+                    "if one grows past it, e.g. 2G, 512M (default: half of this machine's memory; the summary states the\n"
+                    "peak)")
+        ->check(units::size());
     cmd->add_flag("-q,--quiet", a->quiet, "no progress and no summary line");
     add_progress_flags(cmd, a->progress);
     cmd->callback([a, &action] { action = [a] { return run_report(*a); }; });

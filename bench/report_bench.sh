@@ -5,7 +5,7 @@
 # follow the slots and top-N candidates, not the records: compare the two lines.
 #
 # usage: bench/report_bench.sh [BUILD_DIR] [RECORDS]
-#   BUILD_DIR defaults to build, RECORDS to 1000000 (10M takes over ten minutes today: see
+#   BUILD_DIR defaults to build, RECORDS to 1000000 (10M takes about 70 s: see
 #   README, Performance). Inputs are made once under
 #   ${TMPDIR:-/tmp}/flowlab-report-bench (the records by flowlab_make_records, about 166 bytes a
 #   record) and read once before timing, so the page cache holds them.

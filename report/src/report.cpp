@@ -35,6 +35,8 @@
 
 #include "answers.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/units.hpp"
+#include "flowlab/gen/run_check.hpp"
 #include "flowlab/report/page.hpp"
 #include "flowlab/verify/verify.hpp"
 #include "results.hpp"
@@ -272,6 +274,22 @@ struct Reader {
                      const GenContext* gen, json& source) {
         TrafficOptions topt = o.traffic;
         if (gen && gen->span && !topt.span_ms) topt.span_ms = gen->span;
+        topt.memory_limit = o.memory_limit ? o.memory_limit : gen::default_memory_limit();
+        std::optional<double> lines;
+        if (!expected_records && !is_dir(spec.path)) lines = estimated_lines(spec.path);
+        const std::uint64_t records_ahead = expected_records ? *expected_records : lines ? static_cast<std::uint64_t>(*lines) : 0;
+        // Exporters: the gen directory names them; a collector's data is taken to hold a few.
+        const std::size_t sources = gen && !gen->exporter_names.empty() ? gen->exporter_names.size() : 8;
+        // Refused before reading only where the span is known: without it the bound is that of
+        // records spread over max_slots (400 days), far above what real data needs; the limit
+        // then holds while reading (the aggregator's account).
+        if (const std::uint64_t need = topt.span_ms ? estimate_traffic_memory(topt, records_ahead, sources) : 0;
+            need > topt.memory_limit)
+            throw UsageError("the report of " + label + " could need up to " + core::format_bytes(static_cast<double>(need)) +
+                             " for its aggregation of " + std::to_string(records_ahead) + " records, more than --memory-limit " +
+                             core::format_bytes(static_cast<double>(topt.memory_limit)) +
+                             (o.memory_limit ? "" : " (half of this machine's memory)") +
+                             "; raise --memory-limit or lower --candidates (nothing was written)");
         TrafficAggregator agg(topt);
         const auto t0 = Clock::now();
         // A stop request must also end a read that waits on a pipe (a collector's dump still
@@ -279,8 +297,6 @@ struct Reader {
         verify::CollectedSpec cancellable = spec;
         cancellable.cancel = hooks.cancel;
         auto reader = verify::open_collected(cancellable);
-        std::optional<double> lines;
-        if (!expected_records && !is_dir(spec.path)) lines = estimated_lines(spec.path);
         core::FlowRecord r;
         std::uint64_t n = 0;
         const std::string task = "report " + label;
@@ -337,7 +353,9 @@ std::string ReportSummary::line() const {
     for (std::size_t i = 0; i < sections.size(); ++i) s += (i ? "; " : " ") + sections[i].line;
     char t[32];
     std::snprintf(t, sizeof t, "; in %.1f s", seconds);
-    return s + t;
+    s += t;
+    if (peak_resident_bytes) s += ", peak memory " + human_bytes(peak_resident_bytes);
+    return s;
 }
 
 std::optional<std::string> result_kind(const json& j) { return detail::result_kind(j); }
@@ -402,9 +420,9 @@ ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
         char line[256];
         std::size_t cells = 0;
         for (const Level& level : d.levels) cells += level.cells.size();
-        std::snprintf(line, sizeof line, "%s: %llu records in %zu slots of %lld s (%zu cells)", truth ? "truth" : "collected",
-                      static_cast<unsigned long long>(d.records), d.slot_count, static_cast<long long>(d.slot_ms / 1000),
-                      cells);
+        std::snprintf(line, sizeof line, "%s: %llu records in %zu slots of %lld s (%zu cells; aggregation held at most %s)",
+                      truth ? "truth" : "collected", static_cast<unsigned long long>(d.records), d.slot_count,
+                      static_cast<long long>(d.slot_ms / 1000), cells, human_bytes(d.peak_bytes).c_str());
         summary.sections.push_back({"traffic", s["title"].get<std::string>(), line, d.records});
         sections.push_back(std::move(s));
     };
@@ -466,6 +484,7 @@ ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
     summary.bytes = write_page(page, o.output);
     summary.notes = std::move(notes);
     summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    summary.peak_resident_bytes = gen::peak_resident_bytes();
     return summary;
 }
 

@@ -7,6 +7,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
+
+#include "flowlab/core/error.hpp"
+#include "flowlab/core/units.hpp"
 
 namespace flowlab::report {
 
@@ -141,6 +145,8 @@ struct OpenDim {
     absl::flat_hash_map<K, Counters, Mixed<H>> map;
     Counters floor;  // upper bound of what a key held before its current entry (pruning)
 
+    /// The table's own storage: one slot per capacity and a control byte each.
+    std::size_t bytes() const noexcept { return map.capacity() * (sizeof(typename decltype(map)::slot_type) + 1); }
     /// Returns true if the key is new.
     bool add(const K& key, const Counters& c) {
         auto [it, fresh] = map.try_emplace(key);
@@ -170,7 +176,19 @@ struct OpenCell {
     OpenDim<IpAddress> hosts;
     OpenDim<std::uint16_t> ports;
     OpenDim<ConvKey, ConvHash> convs;
+    std::size_t bytes() const noexcept { return sizeof(OpenCell) + hosts.bytes() + ports.bytes() + convs.bytes(); }
 };
+
+// Per-entry costs of the node-based containers, for the memory account: libstdc++'s
+// unordered_map node (next pointer, value, cached hash) plus a bucket pointer, and std::map's
+// red-black node (three pointers and a colour) around its value.
+template <class V>
+constexpr std::size_t kHashNodeBytes = sizeof(void*) + sizeof(V) + sizeof(std::size_t) + sizeof(void*);
+template <class V>
+constexpr std::size_t kTreeNodeBytes = 4 * sizeof(void*) + sizeof(V);
+/// Bytes of one open-table entry at the load absl keeps (at most 7/8 full, half after growth).
+template <class K>
+constexpr std::size_t kOpenEntryBytes = (sizeof(std::pair<K, Counters>) + 1) * 2;
 
 using CellKey = std::pair<std::int64_t, std::int64_t>;
 
@@ -204,6 +222,34 @@ std::vector<LevelSpec> default_levels(std::int64_t slot_ms, std::size_t candidat
     return out;
 }
 
+std::uint64_t estimate_traffic_memory(const TrafficOptions& o, std::uint64_t records, std::size_t sources) {
+    const std::int64_t slot_ms = o.slot_ms > 0 ? o.slot_ms : 300'000;
+    std::uint64_t slots = o.max_slots;
+    if (o.span_ms && o.span_ms->second > o.span_ms->first)
+        slots = static_cast<std::uint64_t>(end_slot(o.span_ms->second, slot_ms) - start_slot(o.span_ms->first, slot_ms) + 1);
+    sources = std::max<std::size_t>(sources, 1);
+    // Series: a row per slot that has records.
+    std::uint64_t b = std::min(records, slots) * (kHashNodeBytes<std::pair<std::int64_t, void*>> + 3 * sizeof(void*) +
+                                                  sources * sizeof(std::array<Counters, kProtoClasses>));
+    const std::size_t open_limit = std::max<std::size_t>(o.open_keys_limit, 1);
+    for (const LevelSpec& l : default_levels(slot_ms, std::max<std::size_t>(o.candidates, 1))) {
+        // Open: two cells (before and after a unit boundary), each dimension up to its limit.
+        const std::uint64_t keys = std::min<std::uint64_t>(records * 2, open_limit);
+        b += 2 * (sizeof(OpenCell) + keys * (kOpenEntryBytes<IpAddress> + kOpenEntryBytes<ConvKey>) +
+                  std::min<std::uint64_t>(keys, 65536) * kOpenEntryBytes<std::uint16_t>);
+        // Closed: a cell per start unit and end unit. Flows end at most seven units after they
+        // start (35 minutes in 5-minute slots: a router's active timeout is at most 30), a
+        // longer one makes a cell of its own; each cell keeps up to twice its candidates per
+        // dimension (by flows and by bytes), and their keys are interned once.
+        const std::uint64_t units = slots / static_cast<std::uint64_t>(l.factor) + 2;
+        const std::uint64_t cells = std::min(records, units * 8);
+        const std::uint64_t kept = std::min<std::uint64_t>(records * 5, cells * kDims * 2 * l.candidates);
+        b += cells * (kTreeNodeBytes<std::pair<const std::pair<std::int64_t, std::int64_t>, Cell>>) +
+             kept * (sizeof(Candidate) + kHashNodeBytes<std::pair<IpAddress, std::uint32_t>> / 2);
+    }
+    return b;
+}
+
 struct TrafficAggregator::Impl {
     TrafficOptions o;
     std::int64_t span_first = std::numeric_limits<std::int64_t>::min();
@@ -221,6 +267,8 @@ struct TrafficAggregator::Impl {
     std::size_t open_keys = 0;
     bool late_record = false;  // the record being added reached a closed cell
     std::uint64_t late_cells = 0;
+    std::uint64_t closed_bytes = 0;  // closed cells with their candidates
+    std::uint64_t since_account = 0;
 
     std::unordered_map<IpAddress, std::uint32_t> address_ids;
     std::vector<IpAddress> addresses;
@@ -286,7 +334,36 @@ struct TrafficAggregator::Impl {
         c.dims[0] = close_dim(oc.hosts, k, [&](const IpAddress& a) { return address_id(a); });
         c.dims[1] = close_dim(oc.ports, k, [](std::uint16_t p) { return std::uint32_t{p}; });
         c.dims[2] = close_dim(oc.convs, k, [&](const ConvKey& x) { return conversation_id(address_id(x.src), address_id(x.dst)); });
+        std::uint64_t b = kTreeNodeBytes<std::pair<const CellKey, Cell>>;
+        for (const DimCell& d : c.dims) b += d.kept.capacity() * sizeof(Candidate);
+        closed_bytes += b;
         lv.closed.emplace(key, std::move(c));
+    }
+
+    /// What the structures hold now: exact for the open tables (their capacity), the closed
+    /// cells' candidates and the series rows; node costs by the constants above.
+    std::uint64_t held_bytes() const {
+        std::uint64_t b = closed_bytes;
+        for (const LevelState& lv : levels)
+            for (const auto& [key, cell] : lv.open) b += kTreeNodeBytes<CellKey> + cell.bytes();
+        for (const auto& [slot, row] : series)
+            b += kHashNodeBytes<std::pair<std::int64_t, void*>> + row.capacity() * sizeof(row[0]) + sizeof(row);
+        b += address_ids.size() * kHashNodeBytes<std::pair<IpAddress, std::uint32_t>> + addresses.capacity() * sizeof(IpAddress);
+        b += conversation_ids.size() * kHashNodeBytes<std::pair<std::uint64_t, std::uint32_t>> +
+             conversations.capacity() * sizeof(conversations[0]);
+        b += source_ids.size() * kHashNodeBytes<std::pair<IpAddress, std::uint32_t>>;
+        return b;
+    }
+
+    /// Updates the peak and enforces the limit.
+    void account() {
+        const std::uint64_t b = held_bytes();
+        out.peak_bytes = std::max(out.peak_bytes, b);
+        if (o.memory_limit && b > o.memory_limit)
+            throw UsageError("the report's aggregation holds " + core::format_bytes(static_cast<double>(b)) + " after " +
+                             std::to_string(out.records) + " records, more than --memory-limit " +
+                             core::format_bytes(static_cast<double>(o.memory_limit)) +
+                             "; raise --memory-limit, or lower --candidates (keys kept per cell)");
     }
 
     /// Closes the cells of every level that end by slot `slot`.
@@ -402,6 +479,12 @@ struct TrafficAggregator::Impl {
             add_open(cell.convs, ConvKey{r.src, r.dst}, c);
         }
         advance(last);
+        // Every 4096 records: each adds at most twenty open entries and four cells, so the
+        // account lags by a bounded amount (about 5 MB) between two looks.
+        if (++since_account == 4096) {
+            since_account = 0;
+            account();
+        }
     }
 
     void advance(std::int64_t last) {
@@ -417,7 +500,9 @@ struct TrafficAggregator::Impl {
     }
 
     TrafficData finish() {
+        account();
         close_through(std::numeric_limits<std::int64_t>::max());
+        account();
         TrafficData d = std::move(out);
         d.slot_ms = o.slot_ms;
         if (min_slot > max_slot) {

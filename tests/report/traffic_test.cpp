@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "flowlab/core/error.hpp"
 #include "flowlab/report/traffic.hpp"
 
 namespace flowlab::report {
@@ -274,6 +275,47 @@ TEST(Traffic, TiesAtTheCutGoToTheSmallestKeysWhateverTheOrder) {
     EXPECT_EQ(kept_hosts(records), smallest);
     std::shuffle(records.begin(), records.end(), std::mt19937_64(7));
     EXPECT_EQ(kept_hosts(records), smallest);
+}
+
+TEST(Traffic, TheAccountStatesThePeakAndTheLimitHolds) {
+    // Every host new: the open cells grow until they are pruned, the account follows them.
+    std::vector<FlowRecord> records;
+    for (std::uint32_t i = 0; i < 100'000; ++i)
+        records.push_back(record(i, 0x100000 + i, static_cast<std::uint16_t>(1024 + i % 5000), 80, 6, 1, 100,
+                                 kStart + i, kStart + i + 10));
+    TrafficOptions o;
+    o.span_ms = std::make_pair(kStart, kStart + 3'600'000);
+    const TrafficData d = aggregate(records, o);
+    // At least the open tables of the finest level: a slot cell held up to open_keys_limit
+    // hosts and conversations.
+    EXPECT_GT(d.peak_bytes, std::uint64_t{1} << 20);
+    EXPECT_LE(d.peak_bytes, estimate_traffic_memory(o, records.size(), 1));
+
+    // A limit below that peak stops the aggregation with a message that names it.
+    o.memory_limit = d.peak_bytes / 2;
+    TrafficAggregator agg(o);
+    try {
+        for (const auto& r : records) agg.add(r);
+        (void)agg.finish();
+        ADD_FAILURE() << "no error at a limit of " << o.memory_limit << " bytes";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("--memory-limit"), std::string::npos) << e.what();
+    }
+    // And one above it lets the same input through.
+    o.memory_limit = d.peak_bytes + (d.peak_bytes >> 2);
+    EXPECT_EQ(aggregate(records, o).total, d.total);
+}
+
+TEST(Traffic, TheEstimateBoundsThePeakOfRandomTraffic) {
+    for (const std::uint64_t seed : {11u, 12u}) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        const auto records = random_records(seed, 30'000, 48, seed == 11 ? 300 : 20'000);
+        TrafficOptions o;
+        o.span_ms = std::make_pair(kStart, kStart + 48 * 3'600'000);
+        const TrafficData d = aggregate(records, o);
+        EXPECT_GT(d.peak_bytes, 0u);
+        EXPECT_LE(d.peak_bytes, estimate_traffic_memory(o, records.size(), 3));
+    }
 }
 
 TEST(Traffic, ASpanLeavesOutWhatStartsOutsideIt) {

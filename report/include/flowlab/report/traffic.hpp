@@ -92,7 +92,17 @@ struct TrafficOptions {
     /// slots ending at the latest start (earlier records are counted apart).
     std::optional<std::pair<std::int64_t, std::int64_t>> span_ms;
     std::size_t max_slots = 400 * 288;
+    /// Bytes the aggregator's structures may hold (series, open and closed cells, interned
+    /// keys); 0: no limit. add() throws UsageError once they hold more.
+    std::uint64_t memory_limit = 0;
 };
+
+/// An upper bound of the bytes the aggregator holds for `records` records from `sources`
+/// exporters, for a refusal before any work starts: every record can add five keys to the
+/// open cell of each level (up to open_keys_limit per dimension, in a cell before and a cell
+/// after a boundary) and open one cell per level, whose candidates stay after it closes; the
+/// span (or max_slots) bounds the cells and the series.
+std::uint64_t estimate_traffic_memory(const TrafficOptions& options, std::uint64_t records, std::size_t sources);
 
 struct Candidate {
     std::uint32_t key = 0;  ///< host: address index; port: the port; conversation: conversation index
@@ -141,6 +151,7 @@ struct TrafficData {
     std::uint64_t late_records = 0;  ///< arrived after their cell was closed
     std::uint64_t pruned = 0;        ///< times an open cell was pruned
     std::size_t peak_open_keys = 0;  ///< most keys held by open cells at once
+    std::uint64_t peak_bytes = 0;    ///< most bytes the aggregator's structures held at once
     Counters total;                  ///< of the records in the pictures
 };
 
