@@ -177,6 +177,9 @@ void RebasePlan::finish(std::int64_t span_ns, std::size_t count) {
         const SessionState& s = sessions[i];
         advance_[i] = s.last + s.last_units - s.first;  // mod 2^32 by unsigned arithmetic
     }
+    sessions_.assign(sessions.size(), SessionAdvance{});
+    for (const auto& [key, index] : visitor_->session_index)
+        sessions_[index] = SessionAdvance{key.exporter, key.port, key.version, key.domain, advance_[index]};
     stats_.sessions = sessions.size();
     stats_.sets_without_template = decoder_.stats().sets_without_template;
     const std::int64_t gap = count > 1 ? span_ns / static_cast<std::int64_t>(count - 1) : 0;

@@ -380,6 +380,7 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
         st.shift_s = shift0;
         st.loop_shift_s = plan->loop_shift_s();
         st.rebase = plan->stats();
+        st.sequence_advance = plan->sessions();
         // NetFlow carries export times as unsigned 32-bit seconds: a loop whose times would
         // pass 2106-02-07T06:28:15Z cannot be written (it would wrap to 1970). Loop k's times
         // reach at most rebase + (k + 1) * loop_shift, since the shift covers the capture's span.

@@ -39,6 +39,15 @@ struct RebaseStats {
     std::uint64_t sessions = 0;
 };
 
+/// One sequence-number session of the capture and what its sequence advances per loop.
+struct SessionAdvance {
+    core::IpAddress exporter;
+    std::uint16_t port = 0;
+    std::uint8_t version = 0;
+    std::uint32_t domain = 0;  ///< observation domain, v9 source id, v5 engine type << 8 | id
+    std::uint32_t advance = 0;
+};
+
 class RebasePlan {
 public:
     enum class PatchKind : std::uint8_t { seconds32, millis64, ntp64, sequence32 };
@@ -68,6 +77,8 @@ public:
     std::int64_t loop_shift_s() const noexcept { return loop_shift_s_; }
     /// What each session's sequence advances per loop (mod 2^32), by session index.
     const std::vector<std::uint32_t>& sequence_advance() const noexcept { return advance_; }
+    /// The same with each session's exporter, port, version and domain (after finish()).
+    const std::vector<SessionAdvance>& sessions() const noexcept { return sessions_; }
 
     /// Copies datagram `index` (`in`) to `out` (same size) with times moved by `shift_s`
     /// seconds and sequence numbers advanced for loop `loop` (0-based).
@@ -86,6 +97,7 @@ private:
     std::vector<Patch> patches_;
     std::vector<std::uint64_t> begin_{0};
     std::vector<std::uint32_t> advance_;
+    std::vector<SessionAdvance> sessions_;
     bool has_first_ = false;
     std::uint32_t first_export_s_ = 0;
     std::int64_t loop_shift_s_ = 1;

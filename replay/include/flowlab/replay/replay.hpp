@@ -105,6 +105,8 @@ struct ReplayStats {
     std::int64_t shift_s = 0;       ///< first loop's shift
     std::int64_t loop_shift_s = 0;  ///< added per loop
     RebaseStats rebase;
+    /// Per sequence session: what its sequence numbers advance per loop (truth for loops).
+    std::vector<SessionAdvance> sequence_advance;
 
     /// Set when the capture turned out damaged after sending had started (background
     /// loading): the stats cover what was sent; the caller reports them, then rethrows this.
