@@ -4,10 +4,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -32,7 +34,37 @@ std::optional<UdpSocketState> udp_socket_state(std::uint16_t port) {
             const auto qc = queues.find(':');
             if (qc != std::string::npos) s.rx_queue = std::stoull(queues.substr(qc + 1), nullptr, 16);
             if (!drops.empty()) s.drops = std::stoull(drops);
+            if (!inode.empty()) s.inode = std::stoull(inode);
             return s;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> udp_receive_buffer(std::uint16_t port) {
+    const auto st = udp_socket_state(port);
+    if (!st || st->inode == 0) return std::nullopt;
+    const std::string want = "socket:[" + std::to_string(st->inode) + "]";
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+        const std::string name = proc.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::error_code fec;
+        for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fec)) {
+            std::error_code lec;
+            if (fs::read_symlink(fd.path(), lec).string() != want || lec) continue;
+            const long pidfd = ::syscall(SYS_pidfd_open, std::stol(name), 0);
+            if (pidfd < 0) return std::nullopt;
+            const long copy = ::syscall(SYS_pidfd_getfd, pidfd, std::stoi(fd.path().filename().string()), 0);
+            ::close(static_cast<int>(pidfd));
+            if (copy < 0) return std::nullopt;
+            int value = 0;
+            socklen_t len = sizeof value;
+            const int rc = ::getsockopt(static_cast<int>(copy), SOL_SOCKET, SO_RCVBUF, &value, &len);
+            ::close(static_cast<int>(copy));
+            if (rc != 0 || value <= 0) return std::nullopt;
+            return static_cast<std::uint64_t>(value);
         }
     }
     return std::nullopt;

@@ -125,6 +125,23 @@ TEST(UdpPort, CountsWhatTheKernelDropsForAFullQueue) {
     EXPECT_LT(st->drops, 200u) << "the first datagrams fit";
 }
 
+TEST(UdpPort, ReadsTheReceiveBufferOfTheSocketBoundToAPort) {
+    const auto address = IpAddress::v4(0x7F000001);
+    const std::uint16_t port = free_udp_port(address);
+    BoundSocket sock(address, port);
+    ASSERT_TRUE(sock.bound()) << std::strerror(errno);
+    const int asked = 65536;
+    ASSERT_EQ(::setsockopt(sock.fd(), SOL_SOCKET, SO_RCVBUF, &asked, sizeof asked), 0);
+    int own = 0;
+    socklen_t len = sizeof own;
+    ASSERT_EQ(::getsockopt(sock.fd(), SOL_SOCKET, SO_RCVBUF, &own, &len), 0);
+    const auto seen = udp_receive_buffer(port);
+    if (!seen) GTEST_SKIP() << "pidfd_getfd is not allowed here (no ptrace right on this process)";
+    EXPECT_EQ(*seen, static_cast<std::uint64_t>(own)) << "the kernel doubles what was asked";
+    sock.close();
+    EXPECT_FALSE(udp_receive_buffer(port).has_value()) << "closed";
+}
+
 TEST(UdpPort, FreePortThrowsIoErrorForAnAddressNotHere) {
     // 192.0.2.1 (RFC 5737) is on no interface of this machine: bind fails with EADDRNOTAVAIL.
     EXPECT_THROW(free_udp_port(IpAddress::v4(0xC0000201)), IoError);

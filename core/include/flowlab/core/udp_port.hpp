@@ -20,8 +20,14 @@ std::uint16_t free_udp_port(const IpAddress& address);
 struct UdpSocketState {
     std::uint64_t rx_queue = 0;  ///< bytes waiting to be read
     std::uint64_t drops = 0;     ///< datagrams dropped because the queue was full
+    std::uint64_t inode = 0;     ///< the socket's inode (socket:[inode] in /proc/PID/fd)
 };
 /// From /proc/net/udp and /proc/net/udp6; nullopt while nothing is bound to the port.
 std::optional<UdpSocketState> udp_socket_state(std::uint16_t port);
+
+/// The receive buffer (SO_RCVBUF, bytes, as the kernel doubled it) of the socket bound to
+/// `port`, whichever process holds it: found by its inode under /proc/PID/fd, duplicated with
+/// pidfd_getfd (needs the right to ptrace that process). nullopt when it cannot be read.
+std::optional<std::uint64_t> udp_receive_buffer(std::uint16_t port);
 
 }  // namespace flowlab::core
