@@ -163,11 +163,134 @@ TEST(Check, AWrongExpectationIsReportedAsDifferent) {
 
 TEST(Check, RateSweepPrintsOneRowPerRateAndTheCapacity) {
     FLOWLAB_REQUIRE_TOOL("nfcapd");
-    const auto r = check({"--collector", "nfcapd", "--rates", "1k,3k", "--duration", "10m"});
+    // Each rate sends for at least a second (the exports in loops), not for a buffer's worth.
+    const auto r = check({"--collector", "nfcapd", "--rates", "1k,3k", "--duration", "10m", "--step-min", "1s",
+                          "--step-buffers", "0"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("\n1k pps"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\n3k pps"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("capacity: no loss up to 3k pps"), std::string::npos) << r.out;
+}
+
+/// A rate far beyond what this machine can send (about 1.5M datagrams/s at best, PEERS.md): the
+/// row says SHORT with the rate achieved, the capacity line claims only the rate below it, the
+/// JSON and JUnit (one testcase per rate) say the same, and the exit status is 1.
+TEST(Check, ARateTheSenderCannotReachIsShortNeverPassed) {
+    FLOWLAB_REQUIRE_TOOL("nfcapd");
+    test::TempDir dir;
+    const auto r = check({"--collector", "nfcapd", "--rates", "1k,20M", "--duration", "10m", "--step-min", "1s",
+                          "--step-buffers", "0", "--report-json", dir / "sweep.json", "--junit", dir / "sweep.xml"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\n20M pps +([0-9]+) .* SHORT: the sender achieved ([0-9]+) of 20M pps")))
+        << r.out;
+    EXPECT_LT(std::stod(m[1].str()), 20e6 * 0.99);
+    EXPECT_NE(r.out.find("capacity: no loss up to 1k pps"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("up to 20M"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("SHORT: 20M pps achieved only"), std::string::npos) << r.out;
+    const auto j = nlohmann::json::parse(test::read_file(dir / "sweep.json"));
+    ASSERT_EQ(j.size(), 2u);
+    EXPECT_EQ(j[0]["status"], "MATCH") << j[0].dump();
+    EXPECT_GE(j[0]["messages_sent"].get<std::uint64_t>(), 1000u) << "a step of at least --step-min at the rate";
+    EXPECT_EQ(j[1]["status"], "SHORT");
+    EXPECT_TRUE(j[1]["short"].get<bool>());
+    EXPECT_FALSE(j[1]["match"].get<bool>());
+    // Whatever was sent in the step's time was verified record by record, against a truth
+    // that repeats the generated one per loop (and the part of the last loop that went out).
+    EXPECT_GT(j[1]["loops"].get<double>(), 1.0);
+    EXPECT_EQ(j[1]["records_sent"].get<std::uint64_t>(), j[1]["counts"]["truth"].get<std::uint64_t>());
+    EXPECT_EQ(j[1]["records_sent"].get<std::uint64_t>(),
+              j[1]["records_stored"].get<std::uint64_t>() + j[1]["records_lost"].get<std::uint64_t>());
+    const std::string junit = test::read_file(dir / "sweep.xml");
+    EXPECT_NE(junit.find("<testsuite name=\"check-all-exporters on nfcapd rate sweep\" tests=\"2\" failures=\"1\""),
+              std::string::npos) << junit;
+    EXPECT_NE(junit.find("name=\"1k pps\""), std::string::npos) << junit;
+    EXPECT_NE(junit.find("<failure message=\"SHORT: "), std::string::npos) << junit;
+}
+
+/// With --step-min 0s a step still sends at least the collector's receive buffer (read from
+/// nfcapd's socket: its -B 4 MB, as the kernel doubles and caps it) in payload bytes.
+TEST(Check, AStepSendsAtLeastTheCollectorsReceiveBuffer) {
+    FLOWLAB_REQUIRE_TOOL("nfcapd");
+    test::TempDir dir;
+    const auto r = check({"--collector", "nfcapd", "--rates", "20k", "--duration", "10m", "--step-min", "0s", "--report-json",
+                          dir / "sweep.json"});
+    ASSERT_NE(r.exit_code, 2) << r.out << r.err;
+    const auto j = nlohmann::json::parse(test::read_file(dir / "sweep.json"));
+    ASSERT_EQ(j.size(), 1u);
+    const auto buffer = j[0]["receive_buffer"].get<std::uint64_t>();
+    EXPECT_GE(buffer, 4'194'304u) << "nfcapd -B 4194304";
+    EXPECT_GE(j[0]["payload_bytes_sent"].get<std::uint64_t>(), buffer) << j[0].dump();
+    EXPECT_GT(j[0]["loops"].get<double>(), 1.0);
+    EXPECT_NE(r.err.find("receive buffer " + std::to_string(buffer) + " bytes"), std::string::npos) << r.err;
+}
+
+/// A profile for tests/check/lossy_collector.py, which loses every tenth message on purpose.
+std::string lossy_profile(const fs::path& dir) {
+    nlohmann::json doc = {
+        {"name", "lossy"},
+        {"reader", "flowlab"},
+        {"keeps", {"exporter", "domain", "version", "sequence", "src", "dst", "sport", "dport", "proto", "tos", "tcp_flags",
+                   "packets", "bytes", "first_ms", "last_ms", "in_if", "out_if", "src_as", "dst_as"}},
+        {"run",
+         {{"start", {"python3", test::source_dir() + "/tests/check/lossy_collector.py", "{address}", "{port}", "{dir}/flows.csv"}},
+          {"ready_log", "taking data"},
+          {"stop", {{"signal", "TERM"}}},
+          {"collected", "flowlab:{dir}/flows.csv"}}}};
+    const fs::path p = dir / "lossy.json";
+    test::write_file(p.string(), doc.dump(2));
+    return p.string();
+}
+
+test::RunResult check_v5(std::vector<std::string> extra) {
+    std::vector<std::string> argv{test::flowlab_bin(), "check", test::source_dir() + "/tests/check/v5-only.json"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv, {}, std::chrono::seconds(600));
+}
+
+/// The search finds the fake's loss at every rate it tries: each step lost exactly the tenth
+/// messages (located by exporter and sequence), no rate passes a 1% threshold, and the loss is
+/// named as the bound.
+TEST(CheckCapacity, TheSearchFindsACollectorThatLosesEveryTenthMessage) {
+    FLOWLAB_REQUIRE_TOOL("python3");
+    test::TempDir dir;
+    const auto r = check_v5({"--collector", lossy_profile(dir.path()), "--find-capacity", "--start-rate", "1k", "--max-steps", "3",
+                             "--loss-threshold", "1%", "--step-min", "1s", "--step-buffers", "0", "--report-json",
+                             dir / "search.json", "--junit", dir / "search.xml", "--html", dir / "search.html"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("capacity: no rate passed (loss <= 1%"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("upper bound: collector loss"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("lost at exporter 192.0.2.3 domain 258 v5: "), std::string::npos) << r.out;
+    const auto j = nlohmann::json::parse(test::read_file(dir / "search.json"));
+    EXPECT_EQ(j["kind"], "capacity_search");
+    EXPECT_TRUE(j["capacity"].is_null());
+    EXPECT_EQ(j["upper_bound"], "collector loss");
+    ASSERT_EQ(j["steps"].size(), 3u) << j.dump();
+    for (const auto& step : j["steps"]) {
+        EXPECT_EQ(step["status"], "LOSS") << step["verdict"];
+        ASSERT_EQ(step["loss"].size(), 1u) << step.dump();
+        const auto& loss = step["loss"][0];
+        EXPECT_EQ(loss["messages"].get<std::uint64_t>(), step["messages_sent"].get<std::uint64_t>());
+        EXPECT_EQ(loss["messages_hit"].get<std::uint64_t>(), step["messages_sent"].get<std::uint64_t>() / 10) << loss.dump();
+        EXPECT_EQ(step["counts"]["altered"].get<std::uint64_t>(), 0u);
+        EXPECT_EQ(step["counts"]["unexpected"].get<std::uint64_t>(), 0u);
+    }
+    const std::string junit = test::read_file(dir / "search.xml");
+    EXPECT_NE(junit.find("tests=\"3\" failures=\"3\""), std::string::npos) << junit;
+    EXPECT_EQ(test::read_file(dir / "search.html").rfind("<!DOCTYPE html>", 0), 0u);
+}
+
+/// With a threshold above its 10%, the same collector passes every rate up to --max-rate, and
+/// the search says it found a lower bound only.
+TEST(CheckCapacity, AThresholdAboveTheLossPassesUpToTheMaxRate) {
+    FLOWLAB_REQUIRE_TOOL("python3");
+    test::TempDir dir;
+    const auto r = check_v5({"--collector", lossy_profile(dir.path()), "--find-capacity", "--start-rate", "1k", "--max-rate", "4k",
+                             "--loss-threshold", "15%", "--step-min", "1s", "--step-buffers", "0"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("capacity: 4k pps (loss <= 15%"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("a lower bound only, after 3 steps"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("WITHIN: "), std::string::npos) << r.out;
 }
 
 TEST(Check, BadInputIsExitCodeTwoWithTheReason) {
