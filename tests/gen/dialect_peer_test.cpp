@@ -3,26 +3,15 @@
 /// offset with the same value (and flowlab's decoding equals the truth: dialect_test).
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "dialects.hpp"
 #include "test_support.hpp"
 #include "tshark_elements.hpp"
 
 namespace flowlab {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::vector<std::string> dialect_names() {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(FLOWLAB_DIALECTS_DIR))
-        if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
-    std::sort(out.begin(), out.end());
-    return out;
-}
 
 class DialectInTshark : public ::testing::TestWithParam<std::string> {};
 
@@ -42,11 +31,8 @@ TEST_P(DialectInTshark, EveryFieldAgrees) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dialects, DialectInTshark, ::testing::ValuesIn(dialect_names()), [](const auto& param_info) {
-    std::string n = param_info.param;
-    std::replace(n.begin(), n.end(), '-', '_');
-    return n;
-});
+INSTANTIATE_TEST_SUITE_P(Dialects, DialectInTshark, ::testing::ValuesIn(test::dialect_names()),
+                         [](const auto& param_info) { return test::dialect_test_name(param_info.param); });
 
 }  // namespace
 }  // namespace flowlab
