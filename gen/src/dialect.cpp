@@ -2,11 +2,14 @@
 #include "flowlab/gen/dialect.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <utility>
 #include <sstream>
 
 #include "dialect_internal.hpp"
@@ -432,10 +435,19 @@ std::vector<DialectInfo> list_dialects() {
 Scenario with_dialect(const Scenario& s, const std::string& name) {
     find_dialect(name);  // a usage error before anything else
     Json doc = s.document;
+    // Exporters that share an address and port are told apart by their domain alone; taking
+    // the dialect's domain for all of them would make them one exporter to a collector.
+    std::map<std::pair<std::array<std::uint8_t, 16>, std::uint16_t>, int> sharing;
+    for (const auto& e : s.exporters) ++sharing[{e.address.bytes(), e.port}];
     if (doc.contains("exporters") && doc["exporters"].is_array()) {
+        std::size_t i = 0;
         for (auto& x : doc["exporters"]) {
             if (!x.is_object()) continue;
-            for (const auto& k : detail::kWireKeys) x.erase(std::string(k));
+            const bool keep_domain = i < s.exporters.size() &&
+                                     sharing[{s.exporters[i].address.bytes(), s.exporters[i].port}] > 1;
+            ++i;
+            for (const auto& k : detail::kWireKeys)
+                if (!(keep_domain && k == "domain")) x.erase(std::string(k));
             x.erase("dialect");
             x["dialect"] = name;
         }

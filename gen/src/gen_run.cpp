@@ -505,6 +505,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         const ExporterStats& es = st.exporters[i];
         exporters.push_back({{"name", e.name},
                              {"protocol", to_string(e.protocol)},
+                             {"dialect", e.dialect.empty() ? Json(nullptr) : Json(e.dialect)},
                              {"address", address_text(e.address)},
                              {"port", e.port},
                              {"domain", e.domain},

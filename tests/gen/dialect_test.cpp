@@ -20,6 +20,7 @@
 #include "flowlab/core/record_format.hpp"
 #include "flowlab/gen/sha256.hpp"
 #include "flowlab/gen/units.hpp"
+#include "dialects.hpp"
 #include "test_support.hpp"
 
 namespace flowlab {
@@ -27,14 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::run;
-
-std::vector<std::string> dialect_names() {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(FLOWLAB_DIALECTS_DIR))
-        if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
-    std::sort(out.begin(), out.end());
-    return out;
-}
 
 std::vector<std::string> sorted_lines(const std::string& path) {
     std::ifstream in(path);
@@ -153,17 +146,13 @@ TEST_P(EveryDialect, TradingFloorStoryStillAnswers) {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Dialects, EveryDialect, ::testing::ValuesIn(dialect_names()),
-                         [](const auto& param_info) {
-                             std::string n = param_info.param;
-                             std::replace(n.begin(), n.end(), '-', '_');
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Dialects, EveryDialect, ::testing::ValuesIn(test::dialect_names()),
+                         [](const auto& param_info) { return test::dialect_test_name(param_info.param); });
 
 TEST(Dialects, ListedWithTheirSource) {
     const auto r = run({test::flowlab_bin(), "scenarios", "dialects"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const auto& n : dialect_names()) EXPECT_NE(r.out.find(n), std::string::npos) << n;
+    for (const auto& n : test::dialect_names()) EXPECT_NE(r.out.find(n), std::string::npos) << n;
     EXPECT_NE(r.out.find("source: "), std::string::npos);
 }
 
@@ -251,6 +240,33 @@ const BadCase kBad[] = {
 };
 
 INSTANTIATE_TEST_SUITE_P(Files, BadDialect, ::testing::ValuesIn(kBad), [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(Dialects, SwitchKeepsTheDomainThatTellsExportersApart) {
+    // Two exporters on one address and port, told apart by their domains (41 and 42): a
+    // dialect's single domain for both would make them one exporter, so each keeps its own.
+    test::TempDir tmp;
+    auto doc = nlohmann::ordered_json::parse(test::read_file(test::source_dir() + "/scenarios/dual-stack.json"));
+    doc.erase("$schema");
+    doc["exporters"][1]["address"] = doc["exporters"][0]["address"];
+    std::ofstream(tmp / "s.json") << doc.dump(1);
+    auto r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "3m", "--dialect", "cisco-ios-v9"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run({test::flowlab_bin(), "decode", tmp / "g/exports.pcap", "-o", tmp / "d.csv"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(sorted_lines(tmp / "g/truth/records.csv"), sorted_lines(tmp / "d.csv"));
+    const std::string decoded = test::read_file(tmp / "d.csv");
+    EXPECT_NE(decoded.find(",41,"), std::string::npos);
+    EXPECT_NE(decoded.find(",42,"), std::string::npos);
+    // An exporter alone on its address takes the dialect's domain (cisco-ios-v9: 512).
+    r = run({test::flowlab_bin(), "gen", "dual-stack", "-o", tmp / "g2", "--duration", "3m", "--dialect", "cisco-ios-v9"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run({test::flowlab_bin(), "decode", tmp / "g2/exports.pcap", "-o", tmp / "d2.csv"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(test::read_file(tmp / "d2.csv").find(",512,"), std::string::npos);
+    // The manifest names each exporter's dialect.
+    for (const auto& e : nlohmann::json::parse(test::read_file(tmp / "g2/manifest.json"))["exporters"])
+        EXPECT_EQ(e.value("dialect", ""), "cisco-ios-v9");
+}
 
 TEST(Dialects, ExporterKeysOverrideTheDialect) {
     // softflowd's -A milli: the dialect's uptime pair becomes 152/153, the domain is the exporter's.

@@ -49,7 +49,9 @@ std::vector<DialectInfo> list_dialects();
 
 /// The scenario with every exporter switched to dialect `name`: the exporter's own wire keys
 /// (protocol, domain, time_style, template_refresh, templates, options, values, pad_sets,
-/// max_message) give way to the dialect's. Throws ConfigError / UsageError.
+/// max_message) give way to the dialect's, except the domain of exporters that share an
+/// address and port with another (the domain is then all that tells them apart).
+/// Throws ConfigError / UsageError.
 Scenario with_dialect(const Scenario& s, const std::string& name);
 
 }  // namespace flowlab::gen
