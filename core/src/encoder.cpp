@@ -95,8 +95,11 @@ struct Packetizer::Impl {
         if (t.id < 256)
             throw ConfigError("", "", std::string(what) + " template id " + std::to_string(t.id) +
                                           " is below 256 (ids 0-255 are reserved for sets)");
+        // Decoders must accept empty fields, but flowlab sends one only where a real exporter
+        // does: Juniper SRX's v9 options scope (System, length 0).
+        const bool is_options = std::string_view(what) == "options";
         for (std::size_t i = 0; i < t.fields.size(); ++i)
-            if (t.fields[i].length == 0)  // decoders accept empty fields; flowlab does not send them
+            if (t.fields[i].length == 0 && !(is_options && i < t.scope_count))
                 throw ConfigError("", "", std::string(what) + " template " + std::to_string(t.id) + ": field " +
                                               std::to_string(i + 1) + " (element " + std::to_string(t.fields[i].id) +
                                               ") has length 0");

@@ -258,6 +258,57 @@ TEST(Packetizer, RejectsConfigurationsThatCannotWork) {
     EXPECT_THROW(Packetizer(cfg, [](const EncodedMessage&) {}), ConfigError);  // v9 has no varlen
 }
 
+/// The v9 flowset with id `set_id` in a message (its header included), or empty.
+std::vector<std::uint8_t> v9_flowset(std::span<const std::uint8_t> msg, std::uint16_t set_id) {
+    for (std::size_t at = 20; at + 4 <= msg.size();) {
+        const std::size_t id = std::size_t{msg[at]} << 8 | msg[at + 1];
+        const std::size_t len = std::size_t{msg[at + 2]} << 8 | msg[at + 3];
+        if (len < 4 || at + len > msg.size()) break;
+        if (id == set_id) return {msg.begin() + static_cast<std::ptrdiff_t>(at), msg.begin() + static_cast<std::ptrdiff_t>(at + len)};
+        at += len;
+    }
+    return {};
+}
+
+TEST(Packetizer, OptionsTemplateWithEmptyScopeIsWhatJuniperSrxSends) {
+    // Juniper SRX announces sampling in options template 256 whose scope (System) has length 0,
+    // and pads the 5-byte options record to 8 (tests/core/fixtures/real-exports, a real SRX).
+    const std::string real_text =
+        test::read_file(test::source_dir() + "/tests/core/fixtures/real-exports/payloads/netflow9_test_juniper_srx_tplopt.dat");
+    const std::vector<std::uint8_t> real(real_text.begin(), real_text.end());
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::v9;
+    cfg.address = IpAddress::v4(0xC0000201);
+    cfg.domain = 142;
+    cfg.sampling_algorithm = 2;
+    cfg.template_v4 = default_template(Protocol::v9, false, 257, TimeStyle::uptime, false);
+    Template options;
+    options.id = 256;
+    options.scope_count = 1;
+    options.fields = {{1, 0, 0}, {ie::samplingAlgorithm, 1, 0}, {ie::samplingInterval, 4, 0}};
+    cfg.options.push_back({options, false});
+    std::vector<std::uint8_t> first;
+    Packetizer p(cfg, [&](const EncodedMessage& m) {
+        if (first.empty()) first.assign(m.bytes.begin(), m.bytes.end());
+    });
+    std::mt19937_64 rng(kSeed);
+    ASSERT_TRUE(p.add(random_record(rng, false, true), kBase * 1'000'000));
+    p.flush(kBase * 1'000'000);
+    ASSERT_FALSE(first.empty());
+    const auto real_options = v9_flowset(real, 1);
+    ASSERT_EQ(real_options.size(), 24u);  // the fixture is what this test assumes
+    EXPECT_EQ(v9_flowset(first, 1), real_options);
+    EXPECT_EQ(v9_flowset(first, 256), v9_flowset(real, 256));
+    // flowlab's decoder reads both alike: one options record each, the data that follows intact.
+    for (const std::vector<std::uint8_t>* msg : std::initializer_list<const std::vector<std::uint8_t>*>{&first, &real}) {
+        Decoder d;
+        std::vector<FlowRecord> out;
+        d.decode(ExportDatagram{*msg, IpAddress::v4(0xC0000201), 2055, 1}, out);
+        EXPECT_EQ(d.stats().options_records, 1u);
+        EXPECT_TRUE(d.errors().empty()) << d.summary();
+    }
+}
+
 TEST(Packetizer, WithdrawalIsDecodedAndTemplateResent) {
     ExporterConfig cfg;
     cfg.protocol = Protocol::ipfix;
