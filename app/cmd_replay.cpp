@@ -19,6 +19,7 @@ namespace {
 struct ReplayArgs {
     std::string file;
     std::string to;
+    std::string transport = "udp";
     std::string iface;
     double speed = 1.0;
     double pps = 0;
@@ -70,6 +71,7 @@ int run_replay(const ReplayArgs& a) {
         replay::ExportsOptions o;
         o.path = a.file;
         o.target = replay::resolve_target(a.to);
+        o.transport = a.transport == "tcp" ? replay::Transport::tcp : replay::Transport::udp;
         o.timing = timing;
         if (!a.exporter_src.empty()) o.exporter_src = replay::parse_exporter_source(a.exporter_src);
         if (!a.rebase_time.empty()) o.rebase_to_s = replay::parse_rebase_time(a.rebase_time);
@@ -98,7 +100,8 @@ void add_replay_command(CLI::App& root, Action& action) {
     CLI::App* cmd = root.add_subcommand(
         "replay",
         "Send a capture file at a controlled rate.\n"
-        "Exports mode (--to): each UDP datagram's payload goes, unchanged, to HOST:PORT over UDP.\n"
+        "Exports mode (--to): each UDP datagram's payload goes, unchanged, to HOST:PORT over UDP; with\n"
+        "--transport tcp the IPFIX messages go over TCP, one connection per exporter address and port.\n"
         "Packets mode (--iface): each Ethernet frame is injected into the interface (needs root).\n"
         "It sends wherever you point it: use loopback or a lab network you own.");
     cmd->add_option("FILE", args->file, "capture file (pcap or pcapng); - reads standard input")->required();
@@ -106,6 +109,12 @@ void add_replay_command(CLI::App& root, Action& action) {
     auto* iface =
         cmd->add_option("--iface", args->iface, "packets mode: inject the frames into this interface");
     to->excludes(iface);
+    auto* transport =
+        cmd->add_option("--transport", args->transport,
+                        "exports mode: udp (default) or tcp (IPFIX only, RFC 7011 10.4: one connection per "
+                        "exporter address and source port of the capture, messages back to back)")
+            ->check(CLI::IsMember({"udp", "tcp"}));
+    transport->excludes(iface);
     auto* speed =
         cmd->add_option("--speed", args->speed, "original spacing divided by X (default 1: as captured)")
             ->check(CLI::PositiveNumber);

@@ -1,6 +1,5 @@
 /// @brief The send loop (deadlines, batching, lateness) and the two modes built on it.
 #include "flowlab/replay/replay.hpp"
-#include "flowlab/replay/schedule.hpp"
 
 #include <fmt/format.h>
 #include <sys/socket.h>
@@ -16,12 +15,15 @@
 #include <map>
 #include <memory>
 
+#include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/excerpt.hpp"
 #include "flowlab/core/units.hpp"
 #include "flowlab/replay/frame_injector.hpp"
 #include "flowlab/replay/pacer.hpp"
 #include "flowlab/replay/packet_store.hpp"
+#include "flowlab/replay/schedule.hpp"
+#include "flowlab/replay/tcp_sender.hpp"
 
 namespace flowlab::replay {
 
@@ -78,9 +80,10 @@ public:
         }
     }
 
-    bool same_batch(const StoredPacket& a, const StoredPacket& b) const noexcept {
-        return socket_of_.empty() || socket_of_[a.source] == socket_of_[b.source];
+    bool same_batch(std::size_t a, std::size_t b) const noexcept {
+        return socket_of_.empty() || socket_of_[store_[a].source] == socket_of_[store_[b].source];
     }
+    std::exception_ptr failure() const noexcept { return nullptr; }
 
     std::size_t send(std::size_t first, std::size_t count, std::uint64_t loop) {
         const std::int64_t shift = shift0_s_ + static_cast<std::int64_t>(loop) * loop_shift_s_;
@@ -121,13 +124,127 @@ private:
     std::uint64_t bytes_ = 0;
 };
 
+/// Writes the messages of the store on the connection of their transport session, rewritten
+/// under --rebase-time like UdpSink's. A batch never spans two sessions.
+class TcpSink {
+public:
+    TcpSink(PacketStore& store, TcpSender& sender, const std::vector<std::uint32_t>& session_of,
+            const RebasePlan* plan, std::int64_t shift0_s, std::int64_t loop_shift_s, std::size_t max_batch,
+            const std::atomic<bool>* stop)
+        : store_(store),
+          sender_(sender),
+          session_of_(session_of),
+          plan_(plan),
+          shift0_s_(shift0_s),
+          loop_shift_s_(loop_shift_s),
+          stop_(stop),
+          iov_(max_batch) {
+        if (plan_) {
+            stride_ = store_.max_length();
+            scratch_.resize(stride_ * max_batch);
+        }
+    }
+
+    bool same_batch(std::size_t a, std::size_t b) const noexcept { return session_of_[a] == session_of_[b]; }
+
+    std::size_t send(std::size_t first, std::size_t count, std::uint64_t loop) {
+        const std::int64_t shift = shift0_s_ + static_cast<std::int64_t>(loop) * loop_shift_s_;
+        for (std::size_t m = 0; m < count; ++m) {
+            const auto in = store_.bytes(store_[first + m]);
+            if (plan_) {
+                std::uint8_t* out = scratch_.data() + m * stride_;
+                plan_->apply(first + m, in, out, shift, loop);
+                iov_[m].iov_base = out;
+            } else {
+                iov_[m].iov_base = const_cast<std::uint8_t*>(in.data());
+            }
+            iov_[m].iov_len = in.size();
+        }
+        const std::size_t done =
+            sender_.send(session_of_[first], std::span<const iovec>(iov_.data(), count), stop_);
+        for (std::size_t m = 0; m < done; ++m) bytes_ += iov_[m].iov_len;
+        return done;
+    }
+
+    std::uint64_t packets() const noexcept { return sender_.sent(); }
+    std::uint64_t bytes() const noexcept { return bytes_; }
+    std::uint64_t errors() const noexcept { return sender_.errors().total(); }
+    std::exception_ptr failure() const {
+        if (sender_.failure().empty()) return nullptr;
+        return std::make_exception_ptr(IoError(sender_.failure()));
+    }
+
+private:
+    PacketStore& store_;
+    TcpSender& sender_;
+    const std::vector<std::uint32_t>& session_of_;  ///< by packet index
+    const RebasePlan* plan_;
+    std::int64_t shift0_s_;
+    std::int64_t loop_shift_s_;
+    const std::atomic<bool>* stop_;
+    std::vector<iovec> iov_;
+    std::vector<std::uint8_t> scratch_;
+    std::size_t stride_ = 0;
+    std::uint64_t bytes_ = 0;
+};
+
+/// The transport sessions of a capture for TCP, and whether its datagrams can travel in a
+/// byte stream at all: each must be one whole IPFIX message, since the header's length is
+/// the stream's only framing (RFC 7011 10.4).
+struct TcpFraming {
+    std::vector<TcpSession> sessions;       ///< in order of first message
+    std::vector<std::uint32_t> session_of;  ///< by packet index
+    std::map<std::pair<core::IpAddress, std::uint16_t>, std::uint32_t> index;
+    std::optional<std::uint64_t> bad_packet;  ///< the first datagram that cannot be sent
+    std::string problem;
+
+    void observe(const PacketStore::Loaded& l) {
+        const auto key = std::make_pair(l.datagram->src, l.datagram->sport);
+        auto [it, fresh] = index.try_emplace(key, static_cast<std::uint32_t>(sessions.size()));
+        if (fresh) sessions.push_back(TcpSession{key.first, key.second, std::nullopt});
+        session_of.push_back(it->second);
+        if (!bad_packet) {
+            if (auto why = check(l.payload)) {
+                bad_packet = l.datagram->number;
+                problem = *why;
+            }
+        }
+    }
+
+    static std::optional<std::string> check(std::span<const std::uint8_t> p) {
+        if (p.size() < 2)
+            return "a datagram of " + std::to_string(p.size()) + " bytes holds no NetFlow/IPFIX header";
+        const std::uint16_t version = core::load_be16(p.data());
+        if (version == 5 || version == 9) {
+            return "a NetFlow v" + std::to_string(version) +
+                   " message: NetFlow v5/v9 have no framing for a byte stream (a v9 header counts records, "
+                   "not "
+                   "bytes; RFC 3954 defines no TCP transport), so only IPFIX is sent over TCP (RFC 7011 "
+                   "10.4); "
+                   "replay this capture over UDP";
+        }
+        if (version != 10)
+            return "no IPFIX message (version " + std::to_string(version) + "): only IPFIX is sent over TCP";
+        if (p.size() < 16)
+            return "an IPFIX message of " + std::to_string(p.size()) + " bytes, shorter than its header";
+        const std::uint16_t length = core::load_be16(p.data() + 2);
+        if (length != p.size()) {
+            return "its IPFIX header says " + std::to_string(length) + " bytes but the datagram holds " +
+                   std::to_string(p.size()) +
+                   ": over TCP that length is the only framing, so the message cannot be sent as it is";
+        }
+        return std::nullopt;
+    }
+};
+
 /// Injects frames one by one (a packet socket takes one frame per call).
 class FrameSink {
 public:
     FrameSink(PacketStore& store, FrameInjector& injector, const std::atomic<bool>* stop)
         : store_(store), injector_(injector), stop_(stop) {}
 
-    bool same_batch(const StoredPacket&, const StoredPacket&) const noexcept { return true; }
+    bool same_batch(std::size_t, std::size_t) const noexcept { return true; }
+    std::exception_ptr failure() const noexcept { return nullptr; }
 
     std::size_t send(std::size_t first, std::size_t count, std::uint64_t) {
         for (std::size_t m = 0; m < count; ++m) {
@@ -275,7 +392,7 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
         const std::size_t limit = std::min(max_batch, avail - j);
         while (k < limit) {
             const StoredPacket& q = store[j + k];
-            if (!sink.same_batch(p, q)) break;
+            if (!sink.same_batch(j, j + k)) break;
             if (paced) {
                 const std::int64_t dq = t0 + offset(q, seq + k, b);
                 if (dq > now || dq >= stop_at) break;
@@ -294,7 +411,11 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
         seq += done;
         now = monotonic_ns();
         if (done < k) {
-            st.interrupted = true;
+            if (auto failure = sink.failure()) {
+                st.error = failure;  // the caller reports what was sent, then this
+            } else {
+                st.interrupted = true;
+            }
             break;
         }
         if (now >= next_progress) report();
@@ -310,6 +431,97 @@ std::string format_ns(std::uint64_t ns) {
     if (ns < 1'000'000) return fmt::format("{:.1f} us", v / 1e3);
     if (ns < 1'000'000'000) return fmt::format("{:.2f} ms", v / 1e6);
     return fmt::format("{:.3f} s", v / 1e9);
+}
+
+/// The local address each exporter of the capture sends from under --exporter-src (nullopt:
+/// the kernel's choice), with the notes the user needs to read the collector's output.
+std::vector<std::optional<core::IpAddress>> exporter_locals(const ExportsOptions& o,
+                                                            const std::vector<core::IpAddress>& exporters,
+                                                            const RunControl& c) {
+    std::vector<std::optional<core::IpAddress>> out(exporters.size());
+    switch (o.exporter_src.mode) {
+        case ExporterSource::Mode::kernel:
+            break;
+        case ExporterSource::Mode::automatic: {
+            const bool v6 = o.target.address.is_v6();
+            if (!v6 && exporters.size() > 0x00FFFFFCu)
+                throw UsageError("--exporter-src auto: too many exporters for 127/8");
+            for (std::size_t i = 0; i < exporters.size(); ++i) {
+                // IPv6 has one loopback address: the exporters differ by source port only.
+                out[i] = v6 ? *core::IpAddress::parse("::1")
+                            : core::IpAddress::v4(0x7F000002u + static_cast<std::uint32_t>(i));
+            }
+            if (v6 && exporters.size() > 1 && c.note) {
+                c.note(
+                    "IPv6 has a single loopback address (::1): the " + std::to_string(exporters.size()) +
+                    " exporters get their own sockets but differ by source port only; to give them distinct "
+                    "addresses, add addresses to this host and use --exporter-src EXPORTER=LOCAL,...");
+            }
+            break;
+        }
+        case ExporterSource::Mode::map:
+            for (std::size_t i = 0; i < exporters.size(); ++i) {
+                for (const auto& [from, to] : o.exporter_src.map) {
+                    if (from == exporters[i]) out[i] = to;
+                }
+            }
+            if (c.note) {
+                for (const auto& [from, to] : o.exporter_src.map) {
+                    if (std::find(exporters.begin(), exporters.end(), from) == exporters.end()) {
+                        c.note("--exporter-src: exporter " + from.to_string() + " does not occur in " +
+                               o.path);
+                    }
+                }
+            }
+            break;
+    }
+    return out;
+}
+
+void store_stats(ReplayStats& st, const PacketStore& store) {
+    st.file_packets = store.size();
+    st.memory_bytes = store.memory_bytes();
+    st.mapped_bytes = store.mapped_bytes();
+    st.load_ns = store.load_ns();
+}
+
+/// Exports mode over TCP, once the capture is loaded and checked: a connection per transport
+/// session, then the send loop.
+ReplayStats send_tcp(const ExportsOptions& o, const RunControl& c, PacketStore& store,
+                     const TcpFraming& framing, const RebasePlan* plan, std::int64_t shift0,
+                     const LoopPlan& lp, const std::vector<std::optional<core::IpAddress>>& local_of,
+                     ReplayStats st) {
+    const auto& exporters = store.exporters();
+    std::vector<TcpSession> sessions = framing.sessions;
+    for (TcpSession& s : sessions) {
+        const auto at = std::find(exporters.begin(), exporters.end(), s.exporter) - exporters.begin();
+        s.bind = local_of[static_cast<std::size_t>(at)];
+    }
+    TcpSender sender(o.target, sessions, c.stop);
+    store_stats(st, store);
+    if (sender.connections() < sessions.size()) {  // stopped while connecting: nothing sent
+        st.interrupted = true;
+        return st;
+    }
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+        ConnectionStats cs;
+        cs.exporter = sessions[i].exporter.to_string();
+        cs.exporter_port = sessions[i].exporter_port;
+        cs.local = sender.local_endpoint(i);
+        st.sources.emplace_back(cs.exporter, cs.local);
+        st.connections.push_back(std::move(cs));
+    }
+    TcpSink sink(store, sender, framing.session_of, plan, shift0, plan ? plan->loop_shift_s() : 0,
+                 std::clamp<std::size_t>(c.batch, 1, kMaxBatch), c.stop);
+    run_loop(store, lp, sink, c, st);
+    sender.close_all();
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+        st.connections[i].messages = sender.messages(i);
+        st.connections[i].bytes = sender.bytes(i);
+    }
+    st.wire_bytes = st.bytes;
+    st.errors = sender.errors();
+    return st;
 }
 
 }  // namespace
@@ -342,31 +554,44 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
             o.target.text +
             " map each exporter to an address of this host: --exporter-src EXPORTER=LOCAL,...");
     }
+    const bool tcp = o.transport == Transport::tcp;
     ReplayStats st;
     st.mode = "exports";
+    st.transport = tcp ? "tcp" : "udp";
     st.file = o.path;
     st.target = o.target.text;
 
     PacketStore store(o.path, PacketStore::Kind::udp_payloads);
     std::unique_ptr<RebasePlan> plan;
-    if (o.rebase_to_s) {
-        plan = std::make_unique<RebasePlan>();
-        store.set_hook([&plan](const PacketStore::Loaded& l) {
-            plan->observe(l.index, l.payload, l.datagram->src, l.datagram->sport, l.datagram->number);
+    if (o.rebase_to_s) plan = std::make_unique<RebasePlan>();
+    TcpFraming framing;
+    if (plan || tcp) {
+        store.set_hook([&plan, &framing, tcp](const PacketStore::Loaded& l) {
+            if (plan)
+                plan->observe(l.index, l.payload, l.datagram->src, l.datagram->sport, l.datagram->number);
+            if (tcp) framing.observe(l);
         });
     }
-    // Rebasing needs the whole file (first export time, per-session sequence advance), and
-    // per-exporter sockets need every exporter before the first send.
-    const bool overlap = c.overlap_loading && !plan && o.exporter_src.mode == ExporterSource::Mode::kernel;
+    // Rebasing needs the whole file (first export time, per-session sequence advance),
+    // per-exporter sockets need every exporter before the first send, and TCP every session
+    // (all connections are made before anything is sent) and a capture it can carry.
+    const bool overlap =
+        c.overlap_loading && !plan && !tcp && o.exporter_src.mode == ExporterSource::Mode::kernel;
     if (overlap) {
         store.start_loading();
     } else {
         store.load();
     }
+    if (framing.bad_packet) {
+        throw InputError(o.path, InputError::Place{.packet = framing.bad_packet},
+                         "cannot be sent over TCP: " + framing.problem);
+    }
 
     LoopPlan lp;
     lp.timing = o.timing;
-    lp.overhead = o.target.address.is_v6() ? 48 : 28;
+    // --mbps over UDP counts each datagram's IP and UDP headers; a TCP stream's segments are
+    // the kernel's choice, so there it counts message bytes.
+    lp.overhead = tcp ? 0 : o.target.address.is_v6() ? 48 : 28;
     std::int64_t shift0 = 0;
     if (plan) {
         const std::size_t n = store.size();
@@ -423,53 +648,37 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
         }
     }
 
+    // Where each exporter sends from (--exporter-src); nullopt: the kernel's choice.
+    const auto& exporters = store.exporters();
+    const std::vector<std::optional<core::IpAddress>> local_of = exporter_locals(o, exporters, c);
+    if (tcp) return send_tcp(o, c, store, framing, plan.get(), shift0, lp, local_of, std::move(st));
+
     // Sockets: index 0 is the shared one (kernel's choice of source), unless every exporter
     // gets its own.
     std::vector<std::optional<core::IpAddress>> binds;
     std::vector<std::uint32_t> socket_of;
-    const auto& exporters = store.exporters();
     switch (o.exporter_src.mode) {
         case ExporterSource::Mode::kernel:
             binds.emplace_back();
             break;
-        case ExporterSource::Mode::automatic: {
-            const bool v6 = o.target.address.is_v6();
-            if (!v6 && exporters.size() > 0x00FFFFFCu)
-                throw UsageError("--exporter-src auto: too many exporters for 127/8");
+        case ExporterSource::Mode::automatic:
+            // One socket each, even where addresses repeat (IPv6: all ::1, distinct ports).
             for (std::size_t i = 0; i < exporters.size(); ++i) {
-                // IPv6 has one loopback address: the exporters differ by source port only.
-                binds.emplace_back(v6 ? *core::IpAddress::parse("::1")
-                                      : core::IpAddress::v4(0x7F000002u + static_cast<std::uint32_t>(i)));
+                binds.push_back(local_of[i]);
                 socket_of.push_back(static_cast<std::uint32_t>(i));
             }
-            if (v6 && exporters.size() > 1 && c.note) {
-                c.note(
-                    "IPv6 has a single loopback address (::1): the " + std::to_string(exporters.size()) +
-                    " exporters get their own sockets but differ by source port only; to give them distinct "
-                    "addresses, add addresses to this host and use --exporter-src EXPORTER=LOCAL,...");
-            }
             break;
-        }
         case ExporterSource::Mode::map: {
             binds.emplace_back();  // unmapped exporters
             std::map<core::IpAddress, std::uint32_t> by_local;
-            for (const core::IpAddress& e : exporters) {
+            for (const auto& local : local_of) {
                 std::uint32_t sock = 0;
-                for (const auto& [from, to] : o.exporter_src.map) {
-                    if (from != e) continue;
-                    auto [it, fresh] = by_local.try_emplace(to, static_cast<std::uint32_t>(binds.size()));
-                    if (fresh) binds.emplace_back(to);
+                if (local) {
+                    auto [it, fresh] = by_local.try_emplace(*local, static_cast<std::uint32_t>(binds.size()));
+                    if (fresh) binds.push_back(local);
                     sock = it->second;
                 }
                 socket_of.push_back(sock);
-            }
-            if (c.note) {
-                for (const auto& [from, to] : o.exporter_src.map) {
-                    if (std::find(exporters.begin(), exporters.end(), from) == exporters.end()) {
-                        c.note("--exporter-src: exporter " + from.to_string() + " does not occur in " +
-                               o.path);
-                    }
-                }
             }
             break;
         }
@@ -484,10 +693,7 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
     store.cancel();
     st.wire_bytes = st.bytes + st.packets * lp.overhead;
     st.errors = sender.errors();
-    st.file_packets = store.size();
-    st.memory_bytes = store.memory_bytes();
-    st.mapped_bytes = store.mapped_bytes();
-    st.load_ns = store.load_ns();
+    store_stats(st, store);
     // After the run: with overlapped loading the exporters are known only at the end.
     if (o.exporter_src.mode == ExporterSource::Mode::kernel) {
         // One shared socket: every exporter arrives from the same address, which the user needs
@@ -539,13 +745,22 @@ ReplayStats replay_packets(const PacketsOptions& o, const RunControl& c) {
 
 std::string summary_line(const ReplayStats& s) {
     // Say what "bytes" count: exports mode counts UDP payloads, while its Mbps (like --mbps)
-    // counts the IP layer; packets mode counts whole frames for both.
+    // counts the IP layer; over TCP both count message bytes; packets mode counts whole frames.
     const bool exports = s.mode != "packets";
-    std::string out = fmt::format("{}{} packets, {} {} ({} {}) in {:.3f} s: {:.0f} pps, {:.2f} Mbps {}",
-                                  s.interrupted ? "interrupted: " : "", s.packets, s.bytes,
-                                  exports ? "payload bytes" : "frame bytes", s.wire_bytes,
-                                  exports ? "with IP and UDP headers" : "Ethernet header included, no FCS", s.seconds(),
-                                  s.pps(), s.mbps(), exports ? "(IP layer)" : "(frames)");
+    std::string out;
+    if (s.transport == "tcp") {
+        out = fmt::format(
+            "{}{} messages, {} bytes over {} TCP {} in {:.3f} s: {:.0f} messages/s, {:.2f} Mbps (message "
+            "bytes)",
+            s.interrupted ? "interrupted: " : "", s.packets, s.bytes, s.connections.size(),
+            s.connections.size() == 1 ? "connection" : "connections", s.seconds(), s.pps(), s.mbps());
+    } else {
+        out = fmt::format("{}{} packets, {} {} ({} {}) in {:.3f} s: {:.0f} pps, {:.2f} Mbps {}",
+                          s.interrupted ? "interrupted: " : "", s.packets, s.bytes,
+                          exports ? "payload bytes" : "frame bytes", s.wire_bytes,
+                          exports ? "with IP and UDP headers" : "Ethernet header included, no FCS",
+                          s.seconds(), s.pps(), s.mbps(), exports ? "(IP layer)" : "(frames)");
+    }
     if (s.loops_completed > 1 || (s.loops_completed == 1 && s.interrupted)) {
         out += fmt::format(", {} {}", s.loops_completed, s.loops_completed == 1 ? "loop" : "loops");
     }

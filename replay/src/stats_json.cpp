@@ -12,6 +12,7 @@ void write_stats_json(const ReplayStats& s, const std::string& path) {
     using nlohmann::json;
     json j;
     j["mode"] = s.mode;
+    j["transport"] = s.transport.empty() ? json(nullptr) : json(s.transport);
     j["file"] = s.file;
     j["target"] = s.target;
     j["packets"] = s.packets;
@@ -45,6 +46,19 @@ void write_stats_json(const ReplayStats& s, const std::string& path) {
     for (const auto& [exporter, local] : s.sources)
         sources.push_back({{"exporter", exporter}, {"local", local}});
     j["sources"] = sources;
+    if (s.transport == "tcp") {
+        json conns = json::array();
+        for (const ConnectionStats& c : s.connections) {
+            conns.push_back({{"exporter", c.exporter},
+                             {"exporter_port", c.exporter_port},
+                             {"local", c.local},
+                             {"messages", c.messages},
+                             {"bytes", c.bytes}});
+        }
+        j["connections"] = conns;
+    } else {
+        j["connections"] = nullptr;
+    }
     if (s.rebased) {
         j["rebase"] = {{"shift_s", s.shift_s},
                        {"loop_shift_s", s.loop_shift_s},

@@ -12,40 +12,11 @@
 #include <ctime>
 
 #include "flowlab/core/error.hpp"
+#include "socket_address.hpp"
 
 namespace flowlab::replay {
 
-namespace {
-
-socklen_t to_sockaddr(const core::IpAddress& a, std::uint16_t port, sockaddr_storage& out) {
-    std::memset(&out, 0, sizeof out);
-    if (a.is_v6()) {
-        auto* s6 = reinterpret_cast<sockaddr_in6*>(&out);
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        std::memcpy(&s6->sin6_addr, a.bytes().data(), 16);
-        return sizeof(sockaddr_in6);
-    }
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&out);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(port);
-    std::memcpy(&s4->sin_addr, a.bytes().data(), 4);
-    return sizeof(sockaddr_in);
-}
-
-std::string endpoint_text(const sockaddr_storage& ss) {
-    char host[INET6_ADDRSTRLEN] = {};
-    if (ss.ss_family == AF_INET6) {
-        const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-        return "[" + std::string(host) + "]:" + std::to_string(ntohs(s6->sin6_port));
-    }
-    const auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
-    inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(ntohs(s4->sin_port));
-}
-
-}  // namespace
+using detail::to_sockaddr;
 
 bool UdpTarget::is_loopback() const noexcept {
     if (address.is_v4()) return (address.v4_value() >> 24) == 127;
@@ -189,10 +160,7 @@ UdpSender::~UdpSender() {
 }
 
 std::string UdpSender::local_endpoint(std::size_t i) const {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    if (getsockname(fds_[i], reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
-    return endpoint_text(ss);
+    return detail::local_endpoint_of(fds_[i]);
 }
 
 std::size_t UdpSender::send(std::size_t socket, std::span<mmsghdr> msgs, const std::atomic<bool>* stop) {

@@ -213,4 +213,109 @@ std::uint16_t closed_udp_port() {
     return ntohs(a.sin_port);
 }
 
+TcpReceiver::TcpReceiver(bool reset) : reset_(reset) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw std::runtime_error("tcp receiver socket: " + std::string(std::strerror(errno)));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 64) != 0) {
+        throw std::runtime_error("tcp receiver bind/listen: " + std::string(std::strerror(errno)));
+    }
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+}
+
+TcpReceiver::~TcpReceiver() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    close(fd_);
+}
+
+void TcpReceiver::run() {
+    std::vector<int> conns;  // index as in got_; -1 once ended
+    std::vector<std::uint8_t> buf(65536);
+    while (!stop_) {
+        std::vector<pollfd> ps{{fd_, POLLIN, 0}};
+        for (int c : conns) ps.push_back({c, POLLIN, 0});
+        if (poll(ps.data(), ps.size(), 50) <= 0) continue;
+        if (ps[0].revents & POLLIN) {
+            sockaddr_in from{};
+            socklen_t flen = sizeof from;
+            const int c = accept4(fd_, reinterpret_cast<sockaddr*>(&from), &flen, SOCK_CLOEXEC);
+            if (c >= 0) {
+                TcpConnection t;
+                t.src = core::IpAddress::v4(ntohl(from.sin_addr.s_addr));
+                t.sport = ntohs(from.sin_port);
+                std::lock_guard<std::mutex> lock(mu_);
+                got_.push_back(std::move(t));
+                conns.push_back(c);
+                ++events_;
+            }
+        }
+        for (std::size_t i = 0; i < conns.size(); ++i) {
+            if (conns[i] < 0 || !(ps[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            const ssize_t n = recv(conns[i], buf.data(), buf.size(), 0);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            std::lock_guard<std::mutex> lock(mu_);
+            if (n > 0) {
+                got_[i].bytes.insert(got_[i].bytes.end(), buf.begin(), buf.begin() + n);
+            }
+            if (n <= 0 || reset_) {
+                if (n > 0) {
+                    const linger lg{1, 0};  // close now sends a reset, not a FIN
+                    setsockopt(conns[i], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+                }
+                got_[i].ended = true;
+                close(conns[i]);
+                conns[i] = -1;
+            }
+            ++events_;
+        }
+        cv_.notify_all();
+    }
+    for (int c : conns) {
+        if (c >= 0) close(c);
+    }
+}
+
+std::vector<TcpConnection> TcpReceiver::wait_ended(std::size_t n, std::chrono::milliseconds idle) {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto all_ended = [&] {
+        if (got_.size() < n) return false;
+        for (const auto& c : got_) {
+            if (!c.ended) return false;
+        }
+        return true;
+    };
+    std::uint64_t seen = events_;
+    while (!all_ended()) {
+        cv_.wait_for(lock, idle, [&] { return events_ != seen; });
+        if (events_ == seen) break;  // quiet for `idle`
+        seen = events_;
+    }
+    return got_;
+}
+
+std::size_t TcpReceiver::bytes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::size_t n = 0;
+    for (const auto& c : got_) n += c.bytes.size();
+    return n;
+}
+
+std::uint16_t closed_tcp_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
 }  // namespace flowlab::test

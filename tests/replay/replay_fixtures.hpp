@@ -1,4 +1,4 @@
-/// @brief Replay test helpers: export captures built in the test, and a receiving UDP socket.
+/// @brief Replay test helpers: export captures built in the test, and receiving UDP and TCP sockets.
 #pragma once
 
 #include <atomic>
@@ -72,5 +72,48 @@ private:
 
 /// A UDP port on 127.0.0.1 with nothing bound to it (bound, then closed).
 std::uint16_t closed_udp_port();
+
+/// One accepted TCP connection: where it came from and every byte it carried.
+struct TcpConnection {
+    core::IpAddress src;
+    std::uint16_t sport = 0;
+    std::vector<std::uint8_t> bytes;
+    bool ended = false;  ///< the peer closed it (EOF)
+};
+
+/// A TCP listener on 127.0.0.1:0 read by a thread: it accepts every connection and keeps what
+/// each carries, in accept order. With `reset`, it resets each connection once its first
+/// bytes arrived (SO_LINGER 0), as a collector that rejects what its peer sends does.
+class TcpReceiver {
+public:
+    explicit TcpReceiver(bool reset = false);
+    ~TcpReceiver();
+    TcpReceiver(const TcpReceiver&) = delete;
+    TcpReceiver& operator=(const TcpReceiver&) = delete;
+
+    std::uint16_t port() const noexcept { return port_; }
+    std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+    /// Waits until `n` connections were accepted and all of them ended, or nothing happened
+    /// for `idle`; returns the connections so far.
+    std::vector<TcpConnection> wait_ended(std::size_t n,
+                                          std::chrono::milliseconds idle = std::chrono::milliseconds(3000));
+    /// Bytes received so far over all connections.
+    std::size_t bytes();
+
+private:
+    void run();
+    int fd_ = -1;
+    bool reset_ = false;
+    std::uint16_t port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<TcpConnection> got_;
+    std::uint64_t events_ = 0;
+    std::thread thread_;
+};
+
+/// A TCP port on 127.0.0.1 where nothing listens (bound, then closed).
+std::uint16_t closed_tcp_port();
 
 }  // namespace flowlab::test

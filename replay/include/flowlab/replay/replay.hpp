@@ -1,5 +1,12 @@
-/// @brief `flowlab replay`: send a capture's exports (UDP) or frames (an interface) at a
-/// controlled rate, for as long as asked, and account for every packet.
+/// @brief `flowlab replay`: send a capture's exports (UDP, or IPFIX over TCP) or frames (an
+/// interface) at a controlled rate, for as long as asked, and account for every packet.
+///
+/// Over TCP (RFC 7011 10.4) each transport session of the capture (exporter address and
+/// source port) gets its own connection, opened before anything is sent, and its messages are
+/// written back to back in capture order; the timing options pace the messages as they pace
+/// datagrams. Only IPFIX has a framing for a byte stream (its header's length): a capture
+/// holding NetFlow v5/v9, or an IPFIX message whose length field disagrees with its datagram,
+/// is refused before anything is sent.
 ///
 /// Timing (one of):
 ///  - original spacing scaled by `speed` (1 = as captured);
@@ -13,8 +20,10 @@
 /// minus deadline) goes into a histogram.
 ///
 /// Errors: InputError for the capture (not readable, not a capture file, no UDP datagrams,
-/// no frames, damaged at packet N), IoError when a socket or the interface cannot be used
-/// (before anything is sent), UsageError for option combinations that cannot work.
+/// no frames, damaged at packet N, not IPFIX over TCP), IoError when a socket or the interface
+/// cannot be used or a TCP target refuses or does not answer (before anything is sent),
+/// UsageError for option combinations that cannot work. A TCP connection that fails later
+/// (reset by the peer) ends the run: the stats cover what was written and carry the IoError.
 #pragma once
 
 #include <atomic>
@@ -36,6 +45,9 @@
 namespace flowlab::replay {
 
 enum class Pace : std::uint8_t { original, pps, mbps, topspeed };
+
+/// How exports mode sends: each datagram's payload as a datagram, or IPFIX messages over TCP.
+enum class Transport : std::uint8_t { udp, tcp };
 
 struct Timing {
     Pace pace = Pace::original;
@@ -67,6 +79,7 @@ struct RunControl {
 struct ExportsOptions {
     std::string path;
     UdpTarget target;
+    Transport transport = Transport::udp;
     Timing timing;
     ExporterSource exporter_src;
     /// --rebase-time: the Unix time (seconds) the first message's export time becomes.
@@ -79,13 +92,25 @@ struct PacketsOptions {
     Timing timing;
 };
 
+/// One TCP connection of a run: the capture's transport session it carried and what it got.
+struct ConnectionStats {
+    std::string exporter;             ///< the session's exporter address in the capture
+    std::uint16_t exporter_port = 0;  ///< and its source port there
+    std::string local;                ///< where the connection was made from ("127.0.0.2:40112")
+    std::uint64_t messages = 0;       ///< written whole
+    std::uint64_t bytes = 0;
+};
+
 struct ReplayStats {
     std::string mode;  ///< "exports" or "packets"
+    std::string transport;  ///< exports mode: "udp" or "tcp"; empty in packets mode
     std::string file;
     std::string target;            ///< HOST:PORT or the interface
     std::uint64_t packets = 0;     ///< sent
-    std::uint64_t bytes = 0;       ///< UDP payload bytes (exports) or frame bytes (packets) sent
-    std::uint64_t wire_bytes = 0;  ///< bytes on the IP layer (exports) or frame bytes (packets)
+    std::uint64_t bytes = 0;       ///< UDP payload or message bytes (exports) or frame bytes (packets) sent
+    /// Bytes on the IP layer (exports over UDP), message bytes (over TCP: the kernel cuts the
+    /// stream into segments as it likes) or frame bytes (packets).
+    std::uint64_t wire_bytes = 0;
     std::int64_t duration_ns = 0;  ///< first deadline to the end of the last send
     std::uint64_t loops_completed = 0;
     bool interrupted = false;       ///< stopped by SIGINT/SIGTERM
@@ -100,6 +125,7 @@ struct ReplayStats {
     std::int64_t load_ns = 0;        ///< reading time (overlapped with sending where possible)
     std::uint64_t truncated_frames = 0;
     std::vector<std::pair<std::string, std::string>> sources;  ///< exporter -> local endpoint
+    std::vector<ConnectionStats> connections;  ///< TCP: one per transport session, in order of first message
     // --rebase-time.
     bool rebased = false;
     std::int64_t shift_s = 0;       ///< first loop's shift
@@ -117,7 +143,8 @@ struct ReplayStats {
     double mbps() const noexcept;
 };
 
-/// Sends the UDP payloads of `o.path` to `o.target`. See the file comment for errors.
+/// Sends the UDP payloads of `o.path` to `o.target` (as datagrams, or over TCP). See the file
+/// comment for errors.
 ReplayStats replay_exports(const ExportsOptions& o, const RunControl& control);
 /// Injects the frames of `o.path` into `o.iface`.
 ReplayStats replay_packets(const PacketsOptions& o, const RunControl& control);
