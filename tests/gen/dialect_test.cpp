@@ -264,7 +264,8 @@ TEST(Dialects, SwitchKeepsTheDomainThatTellsExportersApart) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(test::read_file(tmp / "d2.csv").find(",512,"), std::string::npos);
     // The manifest names each exporter's dialect.
-    for (const auto& e : nlohmann::json::parse(test::read_file(tmp / "g2/manifest.json"))["exporters"])
+    const auto manifest = nlohmann::json::parse(test::read_file(tmp / "g2/manifest.json"));
+    for (const auto& e : manifest.at("exporters"))
         EXPECT_EQ(e.value("dialect", ""), "cisco-ios-v9");
 }
 

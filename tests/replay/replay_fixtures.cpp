@@ -255,7 +255,8 @@ void TcpReceiver::run() {
                 ++events_;
             }
         }
-        for (std::size_t i = 0; i < conns.size(); ++i) {
+        // Only the connections polled this round: one accepted just now has no entry in ps yet.
+        for (std::size_t i = 0; i + 1 < ps.size(); ++i) {
             if (conns[i] < 0 || !(ps[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             const ssize_t n = recv(conns[i], buf.data(), buf.size(), 0);
             if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
