@@ -490,11 +490,16 @@ PcapWriter::~PcapWriter() {
 
 void PcapWriter::write_udp(std::int64_t ts_ns, const UdpEndpoint& src, const UdpEndpoint& dst,
                            std::span<const std::uint8_t> payload) {
+    write_udp(ts_ns, src, dst, payload, src.address.is_v4() ? ip_ids_[{src.address, src.port}]++ : std::uint16_t{0});
+}
+
+void PcapWriter::write_udp(std::int64_t ts_ns, const UdpEndpoint& src, const UdpEndpoint& dst,
+                           std::span<const std::uint8_t> payload, std::uint16_t ip_id) {
     const int dlt = pcap_datalink(dead_);
     if (dlt != DLT_EN10MB && dlt != DLT_RAW)
         throw Error(path_ + ": UDP datagrams are written as Ethernet or raw IP frames, not link type " +
                     dlt_description(dlt));
-    build_udp_frame(frame_, src, dst, payload, src.address.is_v4() ? ip_id_++ : 0);
+    build_udp_frame(frame_, src, dst, payload, src.address.is_v4() ? ip_id : 0);
     std::span<const std::uint8_t> frame(frame_);
     write_frame(ts_ns, dlt == DLT_RAW ? frame.subspan(14) : frame);
 }

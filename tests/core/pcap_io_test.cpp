@@ -330,6 +330,26 @@ TEST(PcapWriter, IpIdIncrementsPerIpv4Datagram) {
     EXPECT_EQ(ids, (std::vector<std::uint16_t>{0, 1, 2}));
 }
 
+// Each source address and port counts on its own, as each exporter's stack would: the frames
+// of one exporter do not change with what the others send (gen --shard relies on that).
+TEST(PcapWriter, IpIdCountsPerSourceEndpoint) {
+    TempDir dir;
+    const UdpEndpoint other_port{kExporter4.address, static_cast<std::uint16_t>(kExporter4.port + 1)};
+    const UdpEndpoint other_address{ip("192.0.2.99"), kExporter4.port};
+    {
+        PcapWriter w(dir / "id.pcap");
+        for (const auto& src : {kExporter4, other_port, kExporter4, other_address, other_port, kExporter4})
+            w.write_udp(kT0, src, kCollector4, kPayload);
+        w.write_udp(kT0, kExporter4, kCollector4, kPayload, 777);  // the caller's own count
+        w.commit();
+    }
+    PcapReader r(dir / "id.pcap");
+    Frame f;
+    std::vector<std::uint16_t> ids;
+    while (r.next_frame(f)) ids.push_back(load_be16(f.data.data() + 14 + 4));
+    EXPECT_EQ(ids, (std::vector<std::uint16_t>{0, 0, 1, 0, 1, 2, 777}));
+}
+
 TEST(PcapWriter, UncommittedWriterLeavesNoFile) {
     TempDir dir;
     const std::string path = dir / "x.pcap";

@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flowlab/core/byte_io.hpp"
@@ -111,9 +113,14 @@ public:
     /// with valid checksums. MAC addresses are derived from the IP addresses (locally
     /// administered), so each exporter has its own stable MAC. A raw-IP writer (DLT 101)
     /// gets the same frame without the Ethernet header. Throws Error for mixed families or
-    /// another link type.
+    /// another link type. IPv4 identifications count per source address and port, as each
+    /// exporter's own stack would: an exporter's frames do not depend on the others in the file.
     void write_udp(std::int64_t ts_ns, const UdpEndpoint& src, const UdpEndpoint& dst,
                    std::span<const std::uint8_t> payload);
+    /// The same with the IPv4 identification given by the caller (ignored for IPv6), for
+    /// writers that count per something finer than the source endpoint.
+    void write_udp(std::int64_t ts_ns, const UdpEndpoint& src, const UdpEndpoint& dst,
+                   std::span<const std::uint8_t> payload, std::uint16_t ip_id);
     /// Writes a complete frame of the writer's link type. Throws Error for a timestamp a pcap
     /// cannot hold (before 1970 or after 2106) and IoError when the write fails.
     void write_frame(std::int64_t ts_ns, std::span<const std::uint8_t> frame);
@@ -128,7 +135,7 @@ private:
     pcap_t* dead_ = nullptr;
     pcap_dumper_t* dumper_ = nullptr;
     std::vector<std::uint8_t> frame_;
-    std::uint16_t ip_id_ = 0;
+    std::map<std::pair<IpAddress, std::uint16_t>, std::uint16_t> ip_ids_;  ///< next id per source
     std::uint64_t frames_ = 0;
     std::uint64_t bytes_ = 0;
     bool committed_ = false;
