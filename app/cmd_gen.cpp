@@ -30,6 +30,7 @@ struct GenCommandOptions {
     std::string answer_key;
     bool answer_key_given = false;
     std::string dialect;
+    std::string shard;  ///< "I/N", empty: the whole run
 };
 
 int run_gen_command(const GenCommandOptions& o) {
@@ -46,25 +47,34 @@ int run_gen_command(const GenCommandOptions& o) {
     g.packets = o.packets;
     if (o.max_packets) g.packet_budget.max_packets = *o.max_packets;
     if (o.packets_per_conversation) g.packet_budget.per_conversation = *o.packets_per_conversation;
+    if (!o.shard.empty()) g.shard = gen::parse_shard(o.shard);
     Console console("gen", o.progress);
     console.note(scenario.name + ": " + describe_estimate(estimate, g.memory_limit));
     const gen::GenSummary s = gen::run_gen(scenario, g, console.hooks());
     console.clear();
     const auto& st = s.stats;
     const double per_s = s.seconds > 0 ? 1 / s.seconds : 0.0;
-    console.note(fmt::format("{} (seed {}) {} from {}: {} conversations, {} records in {} messages from {} exporters -> {} "
+    const std::string shard =
+        g.shard ? fmt::format(" shard {}/{} (exporters k with k mod {} = {})", g.shard->index, g.shard->count,
+                              g.shard->count, g.shard->index)
+                : "";
+    console.note(fmt::format("{} (seed {}) {} from {}{}: {} conversations, {} records in {} messages from {} exporters -> {} "
                              "in {:.2f} s ({:.0f} records/s), {} of memory at the peak",
                              scenario.name, s.seed, gen::format_duration(s.end_us - s.start_us), gen::format_time(s.start_us),
-                             st.conversations, st.records, st.messages, st.exporters.size(), o.output, s.seconds,
-                             static_cast<double>(st.records) * per_s,
+                             shard, s.conversations_written, s.records_written, s.messages_written,
+                             s.exporters_written.size(), o.output, s.seconds, static_cast<double>(st.records) * per_s,
                              core::format_bytes(static_cast<double>(gen::peak_resident_bytes()))));
+    if (g.shard && s.exporters_written.empty())
+        console.note(fmt::format("shard {}/{} holds no exporter (the scenario has {}): {} has no records and no "
+                                 "conversations, only the empty files and the manifest",
+                                 g.shard->index, g.shard->count, scenario.exporters.size(), o.output));
     if (o.packets)
         console.note(fmt::format("packets.pcap: {} packets ({:.0f} packets/s); {} conversations truncated, {} omitted by "
                                  "the packet budget",
                                  s.packets_written, static_cast<double>(s.packets_written) * per_s,
                                  s.packet_conversations_truncated, s.packet_conversations_omitted));
-    for (const auto& e : st.exporters)
-        if (e.ipv6_not_exportable)
+    for (std::size_t i : s.exporters_written)
+        if (const auto& e = st.exporters[i]; e.ipv6_not_exportable)
             console.note(fmt::format("exporter {} (NetFlow v5) saw {} IPv6 conversations it cannot export", e.name,
                                      e.ipv6_not_exportable));
     return 0;
@@ -106,6 +116,25 @@ void add_gen_command(CLI::App& root, Action& action) {
                     "teachers: also write the lesson's answer key to FILE (default: DIR.answer-key.json beside the\n"
                     "output directory, which itself never holds the answer)")
         ->expected(0, 1);
+    cmd->add_option("--shard", o->shard,
+                    "write only shard I of N (0 <= I < N): the exporters k with k mod N = I (k counts the\n"
+                    "scenario's exporters from 0, in file order), their datagrams, records and conversations.\n"
+                    "The run is simulated whole, so shards 0..N-1 together hold exactly the unsharded files:\n"
+                    "the same frames (bytes, timestamps, order per exporter) and rows. A conversation goes to\n"
+                    "the shard of the first exporter that observes it (once, even if several do), to shard 0\n"
+                    "if none does. manifest.json lists the shard's exporters and counts its files")
+        ->type_name("I/N")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                try {
+                    gen::parse_shard(text);
+                    return {};
+                } catch (const UsageError& e) {
+                    return e.what();
+                }
+            },
+            ""))
+        ->excludes(packets);
     cmd->callback([o, key, &action] {
         o->answer_key_given = key->count() > 0;
         action = [o] { return run_gen_command(*o); };

@@ -19,6 +19,7 @@
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/batch_pipe.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/excerpt.hpp"
 #include "flowlab/core/pcap_io.hpp"
 #include "flowlab/core/record_format.hpp"
 #include "flowlab/core/version.hpp"
@@ -170,7 +171,8 @@ public:
                  std::vector<core::UdpEndpoint> sources, core::UdpEndpoint collector, PacketStream* packets = nullptr,
                  ConversationWriter* packet_rows = nullptr)
         : pcap_(pcap), records_(records), convs_(convs), packets_(packets), packet_rows_(packet_rows),
-          sources_(std::move(sources)), collector_(collector), pipe_([this](Batch& b) { write(b); }) {}
+          sources_(std::move(sources)), ip_ids_(sources_.size(), 0), collector_(collector),
+          pipe_([this](Batch& b) { write(b); }) {}
     OutputThread(const OutputThread&) = delete;
     OutputThread& operator=(const OutputThread&) = delete;
 
@@ -235,9 +237,13 @@ private:
         if (b.records.size() + b.convs.size() + b.npackets >= kBatchItems) pipe_.submit();
     }
     void write(const Batch& b) {
+        // IPv4 identifications count per exporter, not per source endpoint: exporters may share
+        // an address and port (told apart by their domain), and a shard's frames must be those
+        // of the unsharded run.
         for (const Msg& m : b.msgs)
             pcap_.write_udp(m.export_ns, sources_[m.exporter], collector_,
-                            std::span<const std::uint8_t>(b.bytes.data() + m.offset, m.length));
+                            std::span<const std::uint8_t>(b.bytes.data() + m.offset, m.length),
+                            ip_ids_[m.exporter]++);
         for (const auto& r : b.records) records_.write(r);
         for (const auto& c : b.convs) convs_.write(c);
         for (std::size_t i = 0; i < b.npackets; ++i) packets_->add(b.packet_convs[i], b.packet_limits[i]);
@@ -250,6 +256,7 @@ private:
     PacketStream* packets_;
     ConversationWriter* packet_rows_;
     std::vector<core::UdpEndpoint> sources_;
+    std::vector<std::uint16_t> ip_ids_;  ///< next IPv4 identification per exporter
     core::UdpEndpoint collector_;
     /// Last: its worker uses the members above, so it is stopped before they go.
     core::BatchPipe<Batch> pipe_;
@@ -263,6 +270,36 @@ bool is_flowlab_output(const fs::path& dir) {
 }
 
 }  // namespace
+
+Shard parse_shard(std::string_view text) {
+    // No "--shard" in front: CLI11 puts the option name before a validator's message.
+    const auto bad = [&](const std::string& why) {
+        return UsageError("expected I/N, shard I of N shards counted from 0 (0 <= I < N, e.g. 0/4), got " +
+                          core::quote(text) + " (" + why + ")");
+    };
+    const auto slash = text.find('/');
+    if (slash == std::string_view::npos) throw bad("no '/'");
+    if (text.find('/', slash + 1) != std::string_view::npos) throw bad("more than one '/'");
+    const auto number = [&](std::string_view part, const char* what) {
+        std::size_t v = 0;
+        const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+        if (part.empty() || ec != std::errc{} || end != part.data() + part.size())
+            throw bad(std::string(what) + " is not a whole number");
+        return v;
+    };
+    Shard s;
+    s.index = number(text.substr(0, slash), "I");
+    s.count = number(text.substr(slash + 1), "N");
+    if (s.count == 0) throw bad("N must be at least 1");
+    if (s.index >= s.count) throw bad("I must be less than N");
+    return s;
+}
+
+std::optional<std::size_t> conversation_owner(const std::vector<ExporterPlan>& plans, const ConversationKey& key) {
+    for (std::size_t e = 0; e < plans.size(); ++e)
+        if (observe(plans[e], key)) return e;
+    return std::nullopt;
+}
 
 ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64_t start_us) {
     const Exporter& e = s.exporters[index];
@@ -343,6 +380,13 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     const auto wall_start = std::chrono::steady_clock::now();
     // The checks `scenarios validate` runs, and the memory estimate, before anything is written.
     check_run(scenario, RunSpan::of(scenario, options.source), options.memory_limit);
+    const std::optional<Shard> shard = options.shard;
+    if (shard && (shard->count == 0 || shard->index >= shard->count))
+        throw UsageError("--shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) +
+                         ": expected 0 <= I < N");
+    // packets.pcap numbers its IPv4 packets across all conversations: a shard's could not be
+    // the unsharded file's.
+    if (shard && options.packets) throw UsageError("--shard cannot be combined with --packets");
     const fs::path target = fs::path(options.output_dir).lexically_normal();
     if (target.empty()) throw UsageError("gen: the output directory (-o) is empty");
     std::error_code ec;
@@ -414,6 +458,18 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     const core::UdpEndpoint collector{scenario.collector.address, scenario.collector.port};
     std::vector<core::UdpEndpoint> sources;
     for (const auto& p : plans) sources.push_back({p.exporter.address, p.source_port});
+    // Without a shard everything is written; with one, the whole run is still simulated (the
+    // random streams and every exporter's state are those of the unsharded run) and only the
+    // shard's share reaches the files.
+    const auto exporter_written = [&](std::size_t e) { return !shard || shard->holds_exporter(e); };
+    const auto conversation_written = [&](const Conversation& c) {
+        if (!shard) return true;
+        const auto owner = conversation_owner(plans, c.key);
+        return owner ? shard->holds_exporter(*owner) : shard->index == 0;
+    };
+    GenSummary summary;
+    std::uint64_t written_packets = 0, written_bytes = 0;
+    std::int64_t written_first_ns = 0, written_last_ns = 0;
 
     OutputThread output(pcap, records, conversations, sources, collector, packet_stream ? &*packet_stream : nullptr,
                         packet_rows ? &*packet_rows : nullptr);
@@ -421,6 +477,10 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     AnswerKeyBuilder answer_key(scenario, source.start_us());
     sinks.conversation = [&](const Conversation& c) {
         answer_key.observe(c);
+        if (!conversation_written(c)) return;
+        ++summary.conversations_written;
+        written_packets += c.packets();
+        written_bytes += c.bytes();
         output.conversation(c);
         if (!options.packets) return;
         const std::uint64_t n = admission.admit(c);
@@ -430,7 +490,14 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         ConversationRow row{c.id, c.activity, c.key, w.tcp_flags, w.packets, w.bytes, w.first_us, w.last_us};
         output.packets(c, n, &row);
     };
-    sinks.message = [&](std::size_t e, const core::EncodedMessage& m) { output.message(e, m); };
+    sinks.message = [&](std::size_t e, const core::EncodedMessage& m) {
+        if (!exporter_written(e)) return;
+        ++summary.messages_written;
+        summary.records_written += m.records.size();
+        if (!written_first_ns) written_first_ns = m.export_ns;
+        written_last_ns = m.export_ns;
+        output.message(e, m);
+    };
     const double span = static_cast<double>(source.end_us() - source.start_us());
     if (hooks.progress) {
         sinks.progress = [&](std::int64_t sim_us, const SimulationStats& st) {
@@ -448,7 +515,6 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         };
     }
 
-    GenSummary summary;
     summary.seed = source.seed();
     summary.start_us = source.start_us();
     summary.end_us = source.end_us();
@@ -492,18 +558,28 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
                  {"end_us", summary.end_us}};
     m["collector"] = {{"address", address_text(scenario.collector.address)}, {"port", scenario.collector.port}};
     const SimulationStats& st = summary.stats;
-    m["counts"] = {{"conversations", st.conversations},
-                   {"conversation_packets", st.conversation_packets},
-                   {"conversation_bytes", st.conversation_bytes},
-                   {"records", st.records},
-                   {"messages", st.messages},
-                   {"first_export_ms", st.first_export_ns / 1'000'000},
-                   {"last_export_ms", st.last_export_ns / 1'000'000}};
+    m["shard"] = shard ? Json{{"index", shard->index},
+                              {"count", shard->count},
+                              {"rule", "exporter index mod count"},
+                              {"conversations", "shard of the lowest-indexed exporter that observes it; "
+                                                "shard 0 when no exporter does"}}
+                       : Json(nullptr);
+    // The counts are those of the files written (with a shard, its share).
+    m["counts"] = {{"conversations", summary.conversations_written},
+                   {"conversation_packets", written_packets},
+                   {"conversation_bytes", written_bytes},
+                   {"records", summary.records_written},
+                   {"messages", summary.messages_written},
+                   {"first_export_ms", written_first_ns / 1'000'000},
+                   {"last_export_ms", written_last_ns / 1'000'000}};
     Json exporters = Json::array();
     for (std::size_t i = 0; i < plans.size(); ++i) {
+        if (!exporter_written(i)) continue;
+        summary.exporters_written.push_back(i);
         const Exporter& e = scenario.exporters[i];
         const ExporterStats& es = st.exporters[i];
-        exporters.push_back({{"name", e.name},
+        exporters.push_back({{"index", i},
+                             {"name", e.name},
                              {"protocol", to_string(e.protocol)},
                              {"dialect", e.dialect.empty() ? Json(nullptr) : Json(e.dialect)},
                              {"address", address_text(e.address)},

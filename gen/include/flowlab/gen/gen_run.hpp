@@ -7,7 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "flowlab/core/run_control.hpp"
 #include "flowlab/gen/packet_writer.hpp"
@@ -16,6 +19,25 @@
 #include "flowlab/gen/traffic_source.hpp"
 
 namespace flowlab::gen {
+
+/// One part of a run split by exporter (`gen --shard I/N`): the run is simulated whole, as
+/// without a shard, and only shard `index`'s share is written, so the shards 0..count-1 of one
+/// scenario and seed together hold exactly the files of the unsharded run.
+struct Shard {
+    std::size_t index = 0;
+    std::size_t count = 1;
+    /// Exporter k (its index in the scenario's exporter list) belongs to shard k mod count.
+    bool holds_exporter(std::size_t k) const noexcept { return k % count == index; }
+};
+
+/// Parses "I/N" (decimal, 0 <= I < N). Throws UsageError saying what was expected.
+Shard parse_shard(std::string_view text);
+
+/// The exporter whose shard a conversation row goes to: the lowest-indexed exporter whose
+/// observed networks match it (observe(); before sampling, and also a NetFlow v5 exporter that
+/// cannot export an IPv6 conversation), or nullopt when no exporter observes it (such rows go
+/// to shard 0). A conversation several exporters see is written once, with the first of them.
+std::optional<std::size_t> conversation_owner(const std::vector<ExporterPlan>& plans, const ConversationKey& key);
 
 struct GenOptions {
     SourceOptions source;
@@ -28,6 +50,8 @@ struct GenOptions {
     std::string answer_key_file;
     /// Refuse a run whose estimated peak memory (check_run) exceeds this many bytes (0: no limit).
     std::uint64_t memory_limit = 0;
+    /// Write only this shard's exporters (and conversations); cannot be combined with `packets`.
+    std::optional<Shard> shard;
 };
 
 struct GenSummary {
@@ -39,6 +63,12 @@ struct GenSummary {
     std::uint64_t packets_written = 0;  ///< frames in packets.pcap (with `packets`)
     std::uint64_t packet_conversations_truncated = 0;
     std::uint64_t packet_conversations_omitted = 0;
+    /// What the output directory holds: everything, or with a shard only its share (`stats`
+    /// always covers the whole simulation).
+    std::uint64_t conversations_written = 0;
+    std::uint64_t records_written = 0;
+    std::uint64_t messages_written = 0;
+    std::vector<std::size_t> exporters_written;  ///< scenario indexes
 };
 
 /// The exporter emulation plan for exporter `index` of a scenario whose span starts at
@@ -54,7 +84,8 @@ inline constexpr const char* kConversationCsvHeader =
 /// fraction of the span simulated) goes to hooks.progress. Throws ConfigError for a scenario
 /// the exporters cannot carry, UsageError when the target exists and is not a flowlab output
 /// directory, IoError naming the file and the operation when writing fails, Interrupted when
-/// hooks.cancel is set (nothing is left behind in any of these cases).
+/// hooks.cancel is set (nothing is left behind in any of these cases), UsageError for a shard
+/// out of range or combined with `packets`.
 GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const RunHooks& hooks = {});
 
 }  // namespace flowlab::gen
