@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -163,10 +164,36 @@ Process Process::start(const Options& o) {
     if (o.out.kind == Stream::Kind::pipe) make_pipe(out_pipe);
     if (o.err.kind == Stream::Kind::pipe) make_pipe(err_pipe);
 
+    // Passed descriptors are first copied above every target number, so that moving one into
+    // place cannot overwrite another still to be moved (ours 3 as their 4 and ours 4 as their 3).
+    int first_unused = 3;
+    for (const auto& pf : o.pass_fds) {
+        if (pf.theirs < 3 || pf.ours < 0)
+            throw IoError("cannot pass descriptor " + std::to_string(pf.ours) + " as " + std::to_string(pf.theirs) +
+                          " to " + o.argv[0] + ": 0-2 are the standard streams");
+        for (const auto& other : o.pass_fds)
+            if (&other != &pf && other.theirs == pf.theirs)
+                throw IoError("cannot pass two descriptors as " + std::to_string(pf.theirs) + " to " + o.argv[0]);
+        first_unused = std::max(first_unused, pf.theirs + 1);
+    }
+    std::vector<Fd> passed(o.pass_fds.size());
+    for (std::size_t i = 0; i < o.pass_fds.size(); ++i) {
+        passed[i].fd = ::fcntl(o.pass_fds[i].ours, F_DUPFD_CLOEXEC, first_unused);
+        if (passed[i].fd < 0)
+            throw IoError("cannot pass descriptor " + std::to_string(o.pass_fds[i].ours) + " to " + o.argv[0] + ": " +
+                          std::strerror(errno));
+    }
+
     SpawnSetup s;
     add_stream(s, o.in, 0, in_pipe[0].fd);
     add_stream(s, o.out, 1, out_pipe[1].fd);
     add_stream(s, o.err, 2, err_pipe[1].fd);
+    // dup2 clears close-on-exec on the target, so exactly these survive exec.
+    for (std::size_t i = 0; i < o.pass_fds.size(); ++i)
+        posix_spawn_file_actions_adddup2(&s.actions, passed[i].fd, o.pass_fds[i].theirs);
+    // A descriptor of ours opened without O_CLOEXEC (by a library, say) must not reach a
+    // collector that runs for minutes: it could hold a port or a file open behind our back.
+    posix_spawn_file_actions_addclosefrom_np(&s.actions, first_unused);
     if (!o.cwd.empty()) posix_spawn_file_actions_addchdir_np(&s.actions, o.cwd.c_str());
 
     // The child starts with default handlers for the signals flowlab catches or ignores and

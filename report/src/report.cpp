@@ -19,9 +19,7 @@
 /// Verdict, sweep and card sections: see results.cpp.
 #include "flowlab/report/report.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +33,7 @@
 
 #include "answers.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/process.hpp"
 #include "flowlab/core/units.hpp"
 #include "flowlab/gen/run_check.hpp"
 #include "flowlab/report/page.hpp"
@@ -101,33 +100,18 @@ std::optional<GenContext> read_gen_dir(const std::string& dir) {
 /// `nfdump -R DIR -I` prints the directory's flow count from the files' statistics in a few
 /// milliseconds: the total for the progress of reading the same directory.
 std::optional<std::uint64_t> nfdump_flow_count(const std::string& program, const std::string& dir) {
-    int out[2];
-    if (::pipe(out) != 0) return std::nullopt;
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        ::close(out[0]);
-        ::close(out[1]);
+    core::Process::Options o;
+    o.argv = {program, "-R", dir, "-I"};
+    core::RunOutput r;
+    try {
+        // A directory's statistics take milliseconds; a minute means something is wrong, and
+        // the count is only for progress, so the report goes on without it.
+        r = core::run_to_end(o, std::chrono::minutes(1));
+    } catch (const IoError&) {
         return std::nullopt;
     }
-    if (pid == 0) {
-        ::dup2(out[1], STDOUT_FILENO);
-        const int devnull = ::open("/dev/null", O_WRONLY);
-        if (devnull >= 0) ::dup2(devnull, STDERR_FILENO);
-        ::close(out[0]);
-        ::close(out[1]);
-        const char* argv[] = {program.c_str(), "-R", dir.c_str(), "-I", nullptr};
-        ::execvp(argv[0], const_cast<char* const*>(argv));
-        ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string text;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-    ::close(out[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+    if (!r.status.ok()) return std::nullopt;
+    const std::string& text = r.out;
     const auto at = text.find("\nFlows: ");
     const auto start = text.rfind("Flows: ", 0) == 0 ? 0 : at == std::string::npos ? at : at + 1;
     if (start == std::string::npos) return std::nullopt;

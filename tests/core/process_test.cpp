@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/run_control.hpp"
@@ -52,6 +55,70 @@ TEST(Process, WorkingDirectoryAndLogFile) {
     Process p = Process::start(o);
     EXPECT_TRUE(p.wait().ok());
     EXPECT_EQ(test::read_file(dir / "log"), dir.path().string() + "\noops\n");
+}
+
+/// A pipe whose two ends this test closes.
+struct TestPipe {
+    int read_end = -1, write_end = -1;
+    TestPipe() {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
+        read_end = fds[0];
+        write_end = fds[1];
+    }
+    ~TestPipe() {
+        if (read_end >= 0) ::close(read_end);
+        if (write_end >= 0) ::close(write_end);
+    }
+    std::string drain() {
+        ::close(std::exchange(write_end, -1));
+        std::string text;
+        char buf[256];
+        ssize_t n;
+        while ((n = ::read(read_end, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+        return text;
+    }
+};
+
+TEST(Process, PassedDescriptorsArriveUnderTheirNumbersEvenWhenTheNumbersCross) {
+    // Ours at 13 goes to their 14 and ours at 14 to their 13: moved in place one after the
+    // other, the first move would overwrite the second's source.
+    TestPipe a, b;
+    ASSERT_EQ(::dup3(a.write_end, 13, O_CLOEXEC), 13);
+    ASSERT_EQ(::dup3(b.write_end, 14, O_CLOEXEC), 14);
+    Process::Options o;
+    o.argv = {"/bin/bash", "-c", "echo to-14 >&14; echo to-13 >&13"};
+    o.pass_fds = {{13, 14}, {14, 13}};
+    EXPECT_TRUE(Process::start(o).wait().ok());
+    ::close(13);
+    ::close(14);
+    EXPECT_EQ(a.drain(), "to-14\n");
+    EXPECT_EQ(b.drain(), "to-13\n");
+}
+
+TEST(Process, NothingElseOfOursReachesTheChild) {
+    // A descriptor opened without close-on-exec, as a library might, stays out of the child.
+    const int opened = ::open("/dev/null", O_RDONLY);
+    ASSERT_GE(opened, 0);
+    const int leaky = ::fcntl(opened, F_DUPFD, 20);  // clear of the number passed below
+    ::close(opened);
+    ASSERT_GE(leaky, 20);
+    TestPipe passed;
+    auto o = sh("for fd in " + std::to_string(leaky) + " 3; do if [ -e /proc/self/fd/$fd ]; then echo \"$fd open\"; "
+                "else echo \"$fd closed\"; fi; done");
+    o.pass_fds = {{passed.write_end, 3}};
+    const RunOutput r = run_to_end(o, 10s);
+    ::close(leaky);
+    EXPECT_EQ(r.out, std::to_string(leaky) + " closed\n3 open\n");
+}
+
+TEST(Process, PassingAsAStandardStreamOrTwiceAsOneNumberIsRefused) {
+    TestPipe p;
+    Process::Options o = sh("true");
+    o.pass_fds = {{p.write_end, 1}};
+    EXPECT_THROW(Process::start(o), IoError);
+    o.pass_fds = {{p.write_end, 5}, {p.read_end, 5}};
+    EXPECT_THROW(Process::start(o), IoError);
 }
 
 TEST(Process, AProgramThatIsNotInstalledIsNamed) {

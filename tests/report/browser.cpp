@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -54,66 +53,54 @@ std::optional<std::string> Browser::executable() {
 Browser::Browser() {
     const auto exe = executable();
     if (!exe) throw std::runtime_error("chromium is not installed");
+    // Ours are close-on-exec: only the numbers chromium is told about reach it.
     int to[2], from[2];
-    if (::pipe(to) != 0 || ::pipe(from) != 0) throw std::runtime_error("pipe failed");
-    const std::vector<std::string> args = {*exe,
-                                           "--headless=new",
-                                           "--no-sandbox",
-                                           "--disable-gpu",
-                                           "--disable-background-networking",
-                                           "--no-first-run",
-                                           "--disable-component-update",
-                                           "--disable-sync",
-                                           "--disable-breakpad",
-                                           "--disable-crash-reporter",
-                                           "--disable-default-apps",
-                                           "--disable-extensions",
-                                           "--host-resolver-rules=MAP * ~NOTFOUND",
-                                           "--user-data-dir=" + profile_.path().string(),
-                                           "--remote-debugging-pipe",
-                                           "about:blank"};
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-        // Chromium reads commands on fd 3 and writes on fd 4.
-        // Above the target numbers first, so that neither lands on the other's target.
-        const int r = ::fcntl(to[0], F_DUPFD, 10), w = ::fcntl(from[1], F_DUPFD, 10);
-        ::dup2(r, 3);
-        ::dup2(w, 4);
-        for (int fd = 5; fd < 1024; ++fd) ::close(fd);
-        const int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(devnull, 0);
-        ::dup2(devnull, 1);
-        ::dup2(devnull, 2);
-        std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
+    if (::pipe2(to, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    if (::pipe2(from, O_CLOEXEC) != 0) {
+        ::close(to[0]);
+        ::close(to[1]);
+        throw std::runtime_error("pipe failed");
     }
-    ::close(to[0]);
-    ::close(from[1]);
     to_browser_ = to[1];
     from_browser_ = from[0];
+    core::Process::Options o;
+    o.argv = {*exe,
+              "--headless=new",
+              "--no-sandbox",
+              "--disable-gpu",
+              "--disable-background-networking",
+              "--no-first-run",
+              "--disable-component-update",
+              "--disable-sync",
+              "--disable-breakpad",
+              "--disable-crash-reporter",
+              "--disable-default-apps",
+              "--disable-extensions",
+              "--host-resolver-rules=MAP * ~NOTFOUND",
+              "--user-data-dir=" + profile_.path().string(),
+              "--remote-debugging-pipe",
+              "about:blank"};
+    // Chromium reads commands on its fd 3 and writes answers and events on its fd 4.
+    o.pass_fds = {{to[0], 3}, {from[1], 4}};
+    try {
+        process_ = core::Process::start(o);
+    } catch (...) {
+        for (int fd : {to[0], to[1], from[0], from[1]}) ::close(fd);
+        to_browser_ = from_browser_ = -1;
+        throw;
+    }
+    // Chromium holds its ends now; with ours closed, its exit shows as end of file here.
+    ::close(to[0]);
+    ::close(from[1]);
 }
 
 Browser::~Browser() {
-    if (pid_ > 0) {
+    if (process_.pid() > 0) {
         try {
             call("Browser.close", json::object(), false);
         } catch (const std::exception&) {
         }
-        for (int i = 0; i < 100; ++i) {
-            if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-                pid_ = -1;
-                break;
-            }
-            ::usleep(50'000);
-        }
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
+        if (!process_.wait_for(std::chrono::seconds(5))) process_.stop(SIGKILL, std::chrono::milliseconds(0));
     }
     if (to_browser_ >= 0) ::close(to_browser_);
     if (from_browser_ >= 0) ::close(from_browser_);

@@ -3,8 +3,6 @@
 /// and every request the page makes.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
@@ -12,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowlab/core/process.hpp"
 #include "test_support.hpp"
 
 namespace flowlab::test {
@@ -54,7 +53,7 @@ private:
     nlohmann::json read_message(std::chrono::steady_clock::time_point deadline);
     void wait_event(const std::string& method, std::chrono::seconds timeout);
 
-    pid_t pid_ = -1;
+    core::Process process_;
     int to_browser_ = -1, from_browser_ = -1;
     std::string buffer_;
     long next_id_ = 0;

@@ -69,6 +69,14 @@ public:
         std::vector<std::string> env;   ///< "NAME=value" entries added to (or replacing in) ours
         std::string cwd;                ///< working directory; empty: ours
         Stream in = Stream::null(), out = Stream::null(), err = Stream::null();
+        /// More descriptors of ours the child gets, each under the number it expects (3 and up,
+        /// each at most once), e.g. Chromium's --remote-debugging-pipe reads 3 and writes 4.
+        /// Ours stay ours. Whatever else is open in flowlab is closed in the child.
+        struct PassedFd {
+            int ours = -1;
+            int theirs = -1;
+        };
+        std::vector<PassedFd> pass_fds;
         /// Its own process group: a terminal's Ctrl-C then reaches only flowlab, which stops the
         /// child by PID (and the group, for helpers the child started) after cleaning up.
         bool own_group = true;
