@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/units.hpp"
 
 namespace flowlab::app::units {
@@ -27,9 +29,7 @@ CLI::Validator checked(std::string description, Parse parse) {
 
 /// Exact decimal text of a double (what CLI11 converts back without loss).
 std::string number_text(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
+    return fmt::format("{:.17g}", v);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/error.hpp"
@@ -59,8 +61,8 @@ int run_conformance(const ConformanceArgs& a) {
     }
     if (a.list) {
         for (const auto& c : cases)
-            std::printf("%-6s %-11s %-20s %s%s\n", c.id.c_str(), c.group.c_str(), c.rfc.c_str(), c.title.c_str(),
-                        c.informational ? " (informational)" : "");
+            fmt::print("{:<6} {:<11} {:<20} {}{}\n", c.id, c.group, c.rfc, c.title,
+                       c.informational ? " (informational)" : "");
         return 0;
     }
     if (a.decoder.empty() == a.collector.empty()) throw UsageError("give one of --decoder and --collector");
@@ -81,8 +83,8 @@ int run_conformance(const ConformanceArgs& a) {
     ro.on_result = [&](const harness::CaseResult& r) {
         ++done;
         if (progress)
-            std::fprintf(stderr, "\rflowlab conformance: %zu/%zu cases (%s %s)   ", done, cases.size(), r.id.c_str(),
-                         std::string(harness::to_string(r.verdict)).c_str());
+            fmt::print(stderr, "\rflowlab conformance: {}/{} cases ({} {})   ", done, cases.size(), r.id,
+                       std::string(harness::to_string(r.verdict)));
     };
     harness::Card card;
     try {
@@ -91,7 +93,7 @@ int run_conformance(const ConformanceArgs& a) {
         if (g_conf_stop.load()) return 130;
         throw;
     }
-    if (progress) std::fprintf(stderr, "\n");
+    if (progress) fmt::print(stderr, "\n");
     card.version = kVersion;
 
     if (!a.report_json.empty()) write_file(a.report_json, harness::card_json(card).dump(2) + "\n");

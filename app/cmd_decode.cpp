@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "console.hpp"
 #include "flowlab/core/atomic_file.hpp"
@@ -208,18 +210,16 @@ int run_decode(const DecodeOptions& o) {
     note(ps.fragments, "IP fragments skipped");
     note(ps.truncated, "truncated frames");
     note(skipped_port, "datagrams to other ports");
-    std::fprintf(stderr, "flowlab decode: %s: %llu frames%s; %s\n", o.input.c_str(),
-                 static_cast<unsigned long long>(ps.frames), pcap_note.c_str(), decoder.summary().c_str());
-    if (o.options)
-        std::fprintf(stderr, "  %llu options records written\n", static_cast<unsigned long long>(options_out.written()));
-    for (const auto& line : decoder.options_report()) std::fprintf(stderr, "  %s\n", line.c_str());
+    fmt::print(stderr, "flowlab decode: {}: {} frames{}; {}\n", o.input, ps.frames, pcap_note,
+               decoder.summary());
+    if (o.options) fmt::print(stderr, "  {} options records written\n", options_out.written());
+    for (const auto& line : decoder.options_report()) fmt::print(stderr, "  {}\n", line);
     for (const auto& e : decoder.errors())
-        std::fprintf(stderr, "  %s: packet %llu, byte %zu: %s: %s\n", o.input.c_str(),
-                     static_cast<unsigned long long>(e.packet), e.offset,
-                     std::string(core::decode_error_name(e.kind)).c_str(), e.message.c_str());
+        fmt::print(stderr, "  {}: packet {}, byte {}: {}: {}\n", o.input, e.packet, e.offset,
+                   std::string(core::decode_error_name(e.kind)), e.message);
     if (decoder.stats().error_total() > decoder.errors().size())
-        std::fprintf(stderr, "  (%llu more errors not shown; --show-errors N shows more)\n",
-                     static_cast<unsigned long long>(decoder.stats().error_total() - decoder.errors().size()));
+        fmt::print(stderr, "  ({} more errors not shown; --show-errors N shows more)\n",
+                   decoder.stats().error_total() - decoder.errors().size());
     return 0;
 }
 

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "cli_units.hpp"
 #include "commands.hpp"
 #include "flowlab/core/atomic_file.hpp"
@@ -134,8 +136,8 @@ int run_copy(const std::string& name, const std::string& dest) {
     if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size())
         throw IoError(target.string() + ": write failed: " + std::strerror(errno));
     f.commit();
-    std::printf("copied %s to %s%s%s\n", source.c_str(), target.c_str(), schema_note.empty() ? "" : "; ",
-                schema_note.c_str());
+    fmt::print("copied {} to {}{}{}\n", source, target.string(), schema_note.empty() ? "" : "; ",
+               schema_note);
     return 0;
 }
 
@@ -154,10 +156,11 @@ void note_missing_schema(const std::string& file) {
     const std::string schema = schema_file(file, ref);
     std::error_code ec;
     if (schema.empty() || fs::exists(schema, ec)) return;
-    std::fprintf(stderr,
-                 "flowlab: note: %s: its \"$schema\" (%s) names %s, which does not exist: editors will not find "
-                 "the schema (`flowlab scenarios copy NAME DIR` copies a scenario with its schema)\n",
-                 file.c_str(), core::excerpt(ref, 200).c_str(), schema.c_str());
+    fmt::print(
+        stderr,
+        "flowlab: note: {}: its \"$schema\" ({}) names {}, which does not exist: editors will not find "
+        "the schema (`flowlab scenarios copy NAME DIR` copies a scenario with its schema)\n",
+        file, core::excerpt(ref, 200), schema);
 }
 
 int run_validate(const ValidateOptions& o) {
@@ -168,16 +171,16 @@ int run_validate(const ValidateOptions& o) {
             // The checks gen runs before it starts, with the same overrides and memory limit.
             const gen::RunEstimate e = o.run.check(s);
             if (!o.quiet)
-                std::printf("%s: ok: %s; %s\n", f.c_str(), describe(s).c_str(),
-                            describe_estimate(e, o.run.memory_limit_bytes()).c_str());
+                fmt::print("{}: ok: {}; {}\n", f, describe(s),
+                           describe_estimate(e, o.run.memory_limit_bytes()));
             if (!s.file.empty()) note_missing_schema(s.file);
         } catch (const gen::ScenarioErrors& e) {
             // Every error of every file, then fail (exit 2) if any was wrong.
-            for (const auto& x : e.errors()) std::fprintf(stderr, "flowlab: %s\n", x.what());
-            if (e.unlisted() > 0) std::fprintf(stderr, "flowlab: %s: and %zu more errors\n", f.c_str(), e.unlisted());
+            for (const auto& x : e.errors()) fmt::print(stderr, "flowlab: {}\n", x.what());
+            if (e.unlisted() > 0) fmt::print(stderr, "flowlab: {}: and {} more errors\n", f, e.unlisted());
             ++bad;
         } catch (const ConfigError& e) {
-            std::fprintf(stderr, "flowlab: %s\n", e.what());
+            fmt::print(stderr, "flowlab: {}\n", e.what());
             ++bad;
         }
     }
@@ -224,13 +227,15 @@ std::string protocols_of(const gen::Scenario& s) {
 int run_list() {
     std::vector<std::string> broken;
     const auto all = canned_scenarios(broken);
-    std::printf("%-20s %-6s %-20s %s\n", "NAME", "SPAN", "PROTOCOLS", "SUMMARY");
+    fmt::print("{:<20} {:<6} {:<20} {}\n", "NAME", "SPAN", "PROTOCOLS", "SUMMARY");
     for (const auto& s : all)
-        std::printf("%-20s %-6s %-20s %s\n", s.name.c_str(), gen::format_duration(s.duration_us).c_str(),
-                    protocols_of(s).c_str(), s.summary.c_str());
-    for (const auto& b : broken) std::fprintf(stderr, "flowlab: skipped: %s\n", b.c_str());
+        fmt::print("{:<20} {:<6} {:<20} {}\n", s.name, gen::format_duration(s.duration_us), protocols_of(s),
+                   s.summary);
+    for (const auto& b : broken) fmt::print(stderr, "flowlab: skipped: {}\n", b);
     if (all.empty()) {
-        std::fprintf(stderr, "flowlab: no canned scenarios found (searched $FLOWLAB_SCENARIOS and the installed ones)\n");
+        fmt::print(
+            stderr,
+            "flowlab: no canned scenarios found (searched $FLOWLAB_SCENARIOS and the installed ones)\n");
         return 2;
     }
     return 0;
@@ -239,34 +244,35 @@ int run_list() {
 int run_dialects() {
     const auto all = gen::list_dialects();
     if (all.empty()) {
-        std::fprintf(stderr, "flowlab: no dialects found (searched $FLOWLAB_DIALECTS and the installed ones)\n");
+        fmt::print(stderr,
+                   "flowlab: no dialects found (searched $FLOWLAB_DIALECTS and the installed ones)\n");
         return 2;
     }
     for (const auto& d : all) {
-        std::printf("%-22s %-6s %s\n", d.name.c_str(), d.protocol.c_str(), d.description.c_str());
-        std::printf("%-22s %-6s source: %s\n", "", "", d.source.c_str());
+        fmt::print("{:<22} {:<6} {}\n", d.name, d.protocol, d.description);
+        fmt::print("{:<22} {:<6} source: {}\n", "", "", d.source);
     }
     return 0;
 }
 
 int run_show(const std::string& name) {
     const gen::Scenario s = gen::load_scenario(name, scenario_search_dirs());
-    std::printf("%s: %s\n", s.name.c_str(), s.summary.c_str());
-    std::printf("span: %s from %s; seed %llu; exporters:", gen::format_duration(s.duration_us).c_str(),
-                gen::format_time(s.start_us).c_str(), static_cast<unsigned long long>(s.seed));
+    fmt::print("{}: {}\n", s.name, s.summary);
+    fmt::print("span: {} from {}; seed {}; exporters:", gen::format_duration(s.duration_us),
+               gen::format_time(s.start_us), s.seed);
     for (const auto& e : s.exporters)
-        std::printf(" %s (%s, %s)", e.name.c_str(), std::string(gen::to_string(e.protocol)).c_str(),
-                    gen::address_text(e.address).c_str());
-    std::printf("\n\n");
+        fmt::print(" {} ({}, {})", e.name, std::string(gen::to_string(e.protocol)),
+                   gen::address_text(e.address));
+    fmt::print("\n\n");
     if (!s.lesson) {
-        std::printf("This scenario has no lesson.\n");
+        fmt::print("This scenario has no lesson.\n");
         return 0;
     }
-    std::printf("Story\n  %s\n\nQuestion\n  %s\n\n", s.lesson->story.c_str(), s.lesson->question.c_str());
-    std::printf("Generate it:      flowlab gen %s -o %s\n", s.name.c_str(), s.name.c_str());
-    std::printf("Look at the data: flowlab decode %s/exports.pcap   (or replay it into your collector)\n",
-                s.name.c_str());
-    std::printf("Check an answer:  flowlab scenarios answer %s --from %s --help\n", s.name.c_str(), s.name.c_str());
+    fmt::print("Story\n  {}\n\nQuestion\n  {}\n\n", s.lesson->story, s.lesson->question);
+    fmt::print("Generate it:      flowlab gen {} -o {}\n", s.name, s.name);
+    fmt::print("Look at the data: flowlab decode {}/exports.pcap   (or replay it into your collector)\n",
+               s.name);
+    fmt::print("Check an answer:  flowlab scenarios answer {} --from {} --help\n", s.name, s.name);
     return 0;
 }
 
@@ -354,13 +360,13 @@ int run_answer(const AnswerOptions& o) {
 
     const gen::AnswerGrade grade = gen::grade_answer(key, answer);
     for (const auto& p : grade.parts) {
-        std::printf("%-10s %s\n", p.name.c_str(), p.right ? "right" : "wrong");
-        for (const auto& d : p.details) std::printf("           %s\n", d.c_str());
+        fmt::print("{:<10} {}\n", p.name, p.right ? "right" : "wrong");
+        for (const auto& d : p.details) fmt::print("           {}\n", d);
     }
-    for (const auto& x : grade.not_asked) std::printf("%-10s not part of this question\n", x.c_str());
-    for (const auto& x : grade.missing) std::printf("%-10s %s\n", "missing", x.c_str());
-    if (o.reveal) std::printf("answer key: %s\n", key.dump().c_str());
-    std::printf("%s\n", grade.right() ? "RIGHT" : "NOT YET");
+    for (const auto& x : grade.not_asked) fmt::print("{:<10} not part of this question\n", x);
+    for (const auto& x : grade.missing) fmt::print("{:<10} {}\n", "missing", x);
+    if (o.reveal) fmt::print("answer key: {}\n", key.dump());
+    fmt::print("{}\n", grade.right() ? "RIGHT" : "NOT YET");
     return grade.right() ? 0 : 1;
 }
 

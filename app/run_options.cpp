@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "cli_units.hpp"
 #include "flowlab/core/units.hpp"
 
@@ -43,10 +45,9 @@ gen::RunEstimate RunOptions::check(const gen::Scenario& s) const {
 }
 
 std::string describe_estimate(const gen::RunEstimate& e, std::uint64_t memory_limit) {
-    char conversations[32];
-    std::snprintf(conversations, sizeof conversations, "%.3g", e.conversations);
-    return std::string("up to ") + conversations + " conversations, about " + core::format_bytes(e.peak_memory_bytes) +
-           " of memory at the peak (limit " + core::format_bytes(static_cast<double>(memory_limit)) + ")";
+    return fmt::format("up to {:.3g} conversations, about {} of memory at the peak (limit {})",
+                       e.conversations, core::format_bytes(e.peak_memory_bytes),
+                       core::format_bytes(static_cast<double>(memory_limit)));
 }
 
 }  // namespace flowlab::app

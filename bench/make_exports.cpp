@@ -7,13 +7,15 @@
 #include <random>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/encoder.hpp"
 #include "flowlab/core/pcap_io.hpp"
 
 int main(int argc, char** argv) {
     using namespace flowlab::core;
     if (argc < 4) {
-        std::fprintf(stderr, "usage: %s v5|v9|ipfix RECORDS OUT.pcap [SEED]\n", argv[0]);
+        fmt::print(stderr, "usage: {} v5|v9|ipfix RECORDS OUT.pcap [SEED]\n", argv[0]);
         return 2;
     }
     const std::string proto_name = argv[1];
@@ -59,7 +61,6 @@ int main(int argc, char** argv) {
     }
     packetizer.flush(now_ns);
     writer.commit();
-    std::fprintf(stderr, "%s: %llu records in %llu packets\n", argv[3], static_cast<unsigned long long>(records),
-                 static_cast<unsigned long long>(writer.frames()));
+    fmt::print(stderr, "{}: {} records in {} packets\n", argv[3], records, writer.frames());
     return 0;
 }

@@ -7,13 +7,15 @@
 #include <random>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/flow_record.hpp"
 #include "flowlab/core/record_format.hpp"
 
 int main(int argc, char** argv) {
     using namespace flowlab::core;
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s RECORDS OUT.csv [SEED]\n", argv[0]);
+        fmt::print(stderr, "usage: {} RECORDS OUT.csv [SEED]\n", argv[0]);
         return 2;
     }
     const std::uint64_t records = std::strtoull(argv[1], nullptr, 10);

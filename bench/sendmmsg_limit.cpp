@@ -17,11 +17,13 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/pcap_io.hpp"
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: sendmmsg_limit FILE.pcap IPV4:PORT [BATCH]\n");
+        fmt::print(stderr, "usage: sendmmsg_limit FILE.pcap IPV4:PORT [BATCH]\n");
         return 2;
     }
     const std::string target = argv[2];
@@ -30,7 +32,7 @@ int main(int argc, char** argv) {
     dst.sin_family = AF_INET;
     if (colon == std::string::npos ||
         inet_pton(AF_INET, target.substr(0, colon).c_str(), &dst.sin_addr) != 1) {
-        std::fprintf(stderr, "sendmmsg_limit: target must be IPV4:PORT\n");
+        fmt::print(stderr, "sendmmsg_limit: target must be IPV4:PORT\n");
         return 2;
     }
     dst.sin_port = htons(static_cast<std::uint16_t>(std::atoi(target.c_str() + colon + 1)));
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
         i += k;
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%zu %.6f %.0f\n", spans.size(), s, static_cast<double>(spans.size()) / s);
+    fmt::print("{} {:.6f} {:.0f}\n", spans.size(), s, static_cast<double>(spans.size()) / s);
     close(fd);
     return 0;
 }

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include "flowlab/core/error.hpp"
 
@@ -345,16 +347,12 @@ void append_ntp(std::string& out, std::uint64_t ntp, bool micro) {
     std::int64_t secs = static_cast<std::int64_t>(ntp >> 32) - kNtpUnixOffset;
     if (secs < 0) secs += std::int64_t{1} << 32;  // NTP era 1 (RFC 5905 6)
     std::uint64_t frac = ntp & 0xFFFFFFFFu;
-    char buf[32];
     if (micro) {
         frac &= ~std::uint64_t{0x7FF};  // RFC 7011 6.1.9: the lower 11 bits are ignored
-        std::snprintf(buf, sizeof buf, "%lld.%06llu", static_cast<long long>(secs),
-                      static_cast<unsigned long long>((frac * 1'000'000) >> 32));
+        fmt::format_to(std::back_inserter(out), "{}.{:06}", secs, (frac * 1'000'000) >> 32);
     } else {
-        std::snprintf(buf, sizeof buf, "%lld.%09llu", static_cast<long long>(secs),
-                      static_cast<unsigned long long>((frac * 1'000'000'000) >> 32));
+        fmt::format_to(std::back_inserter(out), "{}.{:09}", secs, (frac * 1'000'000'000) >> 32);
     }
-    out += buf;
 }
 
 }  // namespace
@@ -420,9 +418,7 @@ void element_text(const FieldSpec&, const IeInfo* info, std::span<const std::uin
                     out += d != d ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
                     return;
                 }
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%.17g", d);
-                out += buf;
+                fmt::format_to(std::back_inserter(out), "{:.17g}", d);
                 quoted = false;
                 return;
             }
@@ -436,9 +432,8 @@ void element_text(const FieldSpec&, const IeInfo* info, std::span<const std::uin
             break;
         case IeType::mac_address:
             if (n == 6) {
-                char buf[18];
-                std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3], v[4], v[5]);
-                out += buf;
+                fmt::format_to(std::back_inserter(out), "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", v[0],
+                               v[1], v[2], v[3], v[4], v[5]);
                 return;
             }
             break;

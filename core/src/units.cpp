@@ -5,10 +5,11 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <initializer_list>
 #include <limits>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "flowlab/core/excerpt.hpp"
 
@@ -394,17 +395,11 @@ std::string format_time(std::int64_t epoch_us) {
     const CivilDate d = civil_from_days(days);
     const std::int64_t secs = rem / kUsPerSecond;
     const std::int64_t us = rem % kUsPerSecond;
-    char buf[64];
-    if (us == 0) {
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(d.year),
-                      d.month, d.day, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                      static_cast<long long>(secs % 60));
-    } else {
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(d.year),
-                      d.month, d.day, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                      static_cast<long long>(secs % 60), static_cast<long long>(us));
-    }
-    return buf;
+    if (us == 0)
+        return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", d.year, d.month, d.day, secs / 3600,
+                           secs / 60 % 60, secs % 60);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", d.year, d.month, d.day, secs / 3600,
+                       secs / 60 % 60, secs % 60, us);
 }
 
 std::string format_duration(std::int64_t us) {
@@ -431,10 +426,8 @@ std::string format_bytes(double bytes) {
         bytes /= 1024;
         ++u;
     }
-    char buf[32];
-    if (u == 0) std::snprintf(buf, sizeof buf, "%.0f %s", bytes, kUnits[u]);
-    else std::snprintf(buf, sizeof buf, bytes >= 100 ? "%.0f %s" : bytes >= 10 ? "%.1f %s" : "%.2f %s", bytes, kUnits[u]);
-    return buf;
+    const int decimals = u == 0 || bytes >= 100 ? 0 : bytes >= 10 ? 1 : 2;
+    return fmt::format("{:.{}f} {}", bytes, decimals, kUnits[u]);
 }
 
 }  // namespace flowlab::core

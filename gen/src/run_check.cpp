@@ -10,6 +10,8 @@
 #include <limits>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/excerpt.hpp"
 #include "run_check_internal.hpp"
 
@@ -247,21 +249,19 @@ RunEstimate check_run(const Scenario& s, const RunSpan& span, Diagnostics& diag)
 
         loads.push_back(std::visit(LoadOf{s, a, span}, a.spec));
         if (loads.back().peak_rate > kMaxArrivalRate) {
-            char rate[64];
-            std::snprintf(rate, sizeof rate, "%.4g", loads.back().peak_rate);
-            fail(base + "/rate", std::string("arrivals would peak at ") + rate + "/s" +
-                                     (span.scale != 1.0 ? " (--scale " + std::to_string(span.scale) + " included)" : "") +
-                                     "; at most " + std::to_string(static_cast<long long>(kMaxArrivalRate)) +
-                                     "/s per activity (profiles at their highest)");
+            fail(base + "/rate",
+                 fmt::format("arrivals would peak at {:.4g}/s", loads.back().peak_rate) +
+                     (span.scale != 1.0 ? " (--scale " + std::to_string(span.scale) + " included)" : "") +
+                     "; at most " + std::to_string(static_cast<long long>(kMaxArrivalRate)) +
+                     "/s per activity (profiles at their highest)");
         }
     }
     const RunEstimate e = estimate(s, span, loads);
     if (e.conversations > kMaxConversations) {
-        char n[64];
-        std::snprintf(n, sizeof n, "%.3g", e.conversations);
-        fail("/activities", std::string("the run could generate up to ") + n + " conversations over " +
-                                format_duration(span.duration_us) + duration_note +
-                                "; at most 1e10 per run (shorten the span, lower the rates or --scale)");
+        fail("/activities",
+             fmt::format("the run could generate up to {:.3g} conversations over ", e.conversations) +
+                 format_duration(span.duration_us) + duration_note +
+                 "; at most 1e10 per run (shorten the span, lower the rates or --scale)");
     }
     return e;
 }
@@ -272,13 +272,13 @@ RunEstimate check_run(const Scenario& s, const RunSpan& span, std::uint64_t memo
     detail::Diagnostics diag;
     const RunEstimate e = detail::check_run(s, span, diag);
     if (diag.empty() && memory_limit > 0 && e.peak_memory_bytes > static_cast<double>(memory_limit)) {
-        char in_flight[32];
-        std::snprintf(in_flight, sizeof in_flight, "%.3g", e.in_flight);
-        diag.add(ConfigError(s.file, "",
-                             "gen would need about " + core::format_bytes(e.peak_memory_bytes) + " at its peak (" +
-                                 in_flight + " conversations in flight at once), more than the memory limit of " +
-                                 core::format_bytes(static_cast<double>(memory_limit)) +
-                                 " (--memory-limit); shorten sessions, lower the rates or --scale, or raise the limit"));
+        diag.add(ConfigError(
+            s.file, "",
+            "gen would need about " + core::format_bytes(e.peak_memory_bytes) + " at its peak (" +
+                fmt::format("{:.3g}", e.in_flight) +
+                " conversations in flight at once), more than the memory limit of " +
+                core::format_bytes(static_cast<double>(memory_limit)) +
+                " (--memory-limit); shorten sessions, lower the rates or --scale, or raise the limit"));
     }
     if (!diag.empty()) throw ScenarioErrors(std::move(diag.errors()), diag.unlisted());
     return e;

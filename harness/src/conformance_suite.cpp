@@ -6,10 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/xml_text.hpp"
@@ -461,14 +464,10 @@ std::string card_text(const Card& card, bool failures_only_detail) {
     for (auto [v, n] : sum) s += " " + std::to_string(n) + " " + std::string(to_string(v)) + ",";
     s.pop_back();
     s += "\n\n";
-    char line[512];
-    std::snprintf(line, sizeof line, "%-6s %-11s %-14s %-20s %s\n", "case", "group", "verdict", "rfc", "title");
-    s += line;
-    for (const auto& c : card.cases) {
-        std::snprintf(line, sizeof line, "%-6s %-11s %-14s %-20s %s\n", c.id.c_str(), c.group.c_str(),
-                      std::string(to_string(c.verdict)).c_str(), c.rfc.c_str(), c.title.c_str());
-        s += line;
-    }
+    constexpr auto kRow = "{:<6} {:<11} {:<14} {:<20} {}\n";
+    fmt::format_to(std::back_inserter(s), kRow, "case", "group", "verdict", "rfc", "title");
+    for (const auto& c : card.cases)
+        fmt::format_to(std::back_inserter(s), kRow, c.id, c.group, to_string(c.verdict), c.rfc, c.title);
     bool header = false;
     for (const auto& c : card.cases) {
         const bool show = !failures_only_detail || is_bad(c.verdict) || c.verdict == Verdict::informational;
@@ -535,8 +534,7 @@ std::string card_junit(const Card& card) {
          "\" errors=\"" + std::to_string(count(Verdict::crash) + count(Verdict::hang)) + "\" skipped=\"" +
          std::to_string(count(Verdict::skipped)) + "\">\n";
     for (const auto& c : card.cases) {
-        char secs[32];
-        std::snprintf(secs, sizeof secs, "%.3f", c.seconds);
+        const std::string secs = fmt::format("{:.3f}", c.seconds);
         s += "  <testcase classname=\"" + core::xml_escape(c.group) + "\" name=\"" + core::xml_escape(c.id + " " + c.title) + "\" time=\"" + secs + "\">";
         std::string body = c.rfc + ": " + c.detail + "\n";
         for (const auto& l : c.sent) body += "sent: " + l + "\n";

@@ -31,6 +31,8 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "answers.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/process.hpp"
@@ -136,11 +138,9 @@ std::optional<double> estimated_lines(const std::string& path) {
 }
 
 std::string human_bytes(std::uint64_t n) {
-    char b[32];
-    if (n >= 1'000'000) std::snprintf(b, sizeof b, "%.1f MB", static_cast<double>(n) / 1e6);
-    else if (n >= 1000) std::snprintf(b, sizeof b, "%.0f kB", static_cast<double>(n) / 1e3);
-    else std::snprintf(b, sizeof b, "%llu bytes", static_cast<unsigned long long>(n));
-    return b;
+    if (n >= 1'000'000) return fmt::format("{:.1f} MB", static_cast<double>(n) / 1e6);
+    if (n >= 1000) return fmt::format("{:.0f} kB", static_cast<double>(n) / 1e3);
+    return fmt::format("{} bytes", n);
 }
 
 json counters_array(const std::vector<Counters>& v, std::uint64_t Counters::*field) {
@@ -335,9 +335,7 @@ std::string nfdump_dir_hint(const verify::CollectedSpec& spec, const json& sourc
 std::string ReportSummary::line() const {
     std::string s = output + " (" + human_bytes(bytes) + "):";
     for (std::size_t i = 0; i < sections.size(); ++i) s += (i ? "; " : " ") + sections[i].line;
-    char t[32];
-    std::snprintf(t, sizeof t, "; in %.1f s", seconds);
-    s += t;
+    s += fmt::format("; in {:.1f} s", seconds);
     if (peak_resident_bytes) s += ", peak memory " + human_bytes(peak_resident_bytes);
     return s;
 }
@@ -401,12 +399,12 @@ ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
         }
         s["notes"] = section_notes;
         if (title.empty() && !name.empty()) title = "flowlab report: " + name;
-        char line[256];
         std::size_t cells = 0;
         for (const Level& level : d.levels) cells += level.cells.size();
-        std::snprintf(line, sizeof line, "%s: %llu records in %zu slots of %lld s (%zu cells; aggregation held at most %s)",
-                      truth ? "truth" : "collected", static_cast<unsigned long long>(d.records), d.slot_count,
-                      static_cast<long long>(d.slot_ms / 1000), cells, human_bytes(d.peak_bytes).c_str());
+        const std::string line =
+            fmt::format("{}: {} records in {} slots of {} s ({} cells; aggregation held at most {})",
+                        truth ? "truth" : "collected", d.records, d.slot_count, d.slot_ms / 1000, cells,
+                        human_bytes(d.peak_bytes));
         summary.sections.push_back({"traffic", s["title"].get<std::string>(), line, d.records});
         sections.push_back(std::move(s));
     };

@@ -22,6 +22,8 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/ie_catalog.hpp"
 #include "flowlab/core/udp_port.hpp"
 #include "interop_support.hpp"
@@ -358,7 +360,7 @@ TEST_P(NfdumpInterop, EveryRecordAndFieldNfdumpKeepsEqualsTheTruth) {
     FLOWLAB_REQUIRE_TOOL("nfcapd");
     FLOWLAB_REQUIRE_TOOL("nfdump");
     const ExportCase& c = GetParam();
-    std::printf("seed %llu, case %s, %zu records\n", static_cast<unsigned long long>(kSeed), c.name.c_str(), kRecords);
+    fmt::print("seed {}, case {}, {} records\n", kSeed, c.name, kRecords);
     const EncodedExport e = encode_case(c, kSeed, kRecords);
 
     test::TempDir dir;

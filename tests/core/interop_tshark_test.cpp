@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/ie_catalog.hpp"
 #include "interop_support.hpp"
 #include "test_support.hpp"
@@ -69,7 +71,7 @@ class TsharkInterop : public ::testing::TestWithParam<ExportCase> {};
 TEST_P(TsharkInterop, EveryRecordAndFieldEqualsTheTruth) {
     FLOWLAB_REQUIRE_TOOL("tshark");
     const ExportCase& c = GetParam();
-    std::printf("seed %llu, case %s, %zu records\n", static_cast<unsigned long long>(kSeed), c.name.c_str(), kRecords);
+    fmt::print("seed {}, case {}, {} records\n", kSeed, c.name, kRecords);
     const EncodedExport e = encode_case(c, kSeed, kRecords);
     test::TempDir dir;
     const std::string pcap = dir / "exports.pcap";

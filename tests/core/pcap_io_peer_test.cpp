@@ -4,6 +4,8 @@
 #include <random>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/pcap_io.hpp"
 #include "test_support.hpp"
 
@@ -59,10 +61,7 @@ std::string hex_of(const Bytes& b) {
 
 /// "seconds.fraction" with 9 digits, as tshark prints frame.time_epoch for ns captures.
 std::string epoch_text(std::int64_t ns) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(ns / 1'000'000'000),
-                  static_cast<long long>(ns % 1'000'000'000));
-    return buf;
+    return fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {

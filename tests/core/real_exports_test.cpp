@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "test_support.hpp"
 #include "tshark_elements.hpp"
 
@@ -47,12 +49,11 @@ TEST(RealExports, EveryRecordAndFieldAgreesWithTshark) {
     ASSERT_FALSE(pcaps.empty()) << dir << " holds no files";
     for (const auto& pcap : pcaps) {
         const TsharkComparison c = compare_with_tshark(pcap);
-        std::printf("%s: %llu packets, tshark %llu records, flowlab %llu records, %llu fields at the same bytes, "
-                    "%llu values compared\n",
-                    pcap.c_str(), static_cast<unsigned long long>(c.packets),
-                    static_cast<unsigned long long>(c.tshark_records), static_cast<unsigned long long>(c.flowlab_records),
-                    static_cast<unsigned long long>(c.fields), static_cast<unsigned long long>(c.values));
-        for (const auto& n : c.notes) std::printf("  known tshark defect: %s\n", n.c_str());
+        fmt::print(
+            "{}: {} packets, tshark {} records, flowlab {} records, {} fields at the same bytes, "
+            "{} values compared\n",
+            pcap, c.packets, c.tshark_records, c.flowlab_records, c.fields, c.values);
+        for (const auto& n : c.notes) fmt::print("  known tshark defect: {}\n", n);
         EXPECT_GT(c.tshark_records, 0u) << pcap;
         EXPECT_TRUE(c.problems.empty()) << pcap << ":" << join(c.problems);
     }

@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/decoder.hpp"
 #include "flowlab/core/encoder.hpp"
 #include "flowlab/core/error.hpp"
@@ -90,7 +92,7 @@ class RoundTrip : public ::testing::TestWithParam<Case> {};
 TEST_P(RoundTrip, DecodeEqualsTruthAndTruthEqualsInput) {
     const Case c = GetParam();
     std::mt19937_64 rng(kSeed);
-    std::printf("seed %llu, case %s\n", static_cast<unsigned long long>(kSeed), name_of(c).c_str());
+    fmt::print("seed {}, case {}\n", kSeed, name_of(c));
     ExporterConfig cfg;
     cfg.protocol = c.protocol;
     cfg.address = c.ipv6 ? *IpAddress::parse("2001:db8::1") : IpAddress::v4(0xC0000201);

@@ -6,6 +6,8 @@
 #include <map>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "flowlab/gen/meter.hpp"
 
 namespace flowlab::gen {
@@ -229,7 +231,7 @@ std::vector<MeteredRecord> reference(const Conversation& c, const MeterConfig& c
 
 TEST(Meter, MatchesAPacketByPacketReferenceOnRandomConversations) {
     const std::uint64_t seed = 424242;
-    std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+    fmt::print("seed {}\n", seed);
     std::mt19937_64 rng(seed);
     MeterConfig cfg;
     cfg.active_timeout_us = 7 * kSecond;

@@ -5,6 +5,8 @@
 #include <map>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/decoder.hpp"
 #include "flowlab/gen/simulation.hpp"
 
@@ -102,7 +104,7 @@ Output run_once(std::uint64_t seed) {
 
 TEST(Simulation, ExportsAreOrderedExactAndConserving) {
     const std::uint64_t seed = 99;
-    std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+    fmt::print("seed {}\n", seed);
     Output out = run_once(seed);
     auto plans = make_plans();
     ASSERT_FALSE(out.messages.empty());

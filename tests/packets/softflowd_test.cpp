@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "netns.hpp"
 #include "packets_support.hpp"
 #include "test_support.hpp"
@@ -28,8 +30,7 @@ bool udp_socket(std::uint16_t port, const std::string& netns, bool drained) {
     } else {
         text = run({"ip", "netns", "exec", netns, "cat", "/proc/net/udp"}, {}, std::chrono::seconds(10)).out;
     }
-    char want[32];
-    std::snprintf(want, sizeof want, "0100007F:%04X", port);
+    const std::string want = fmt::format("0100007F:{:04X}", port);
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
         std::istringstream f(line);

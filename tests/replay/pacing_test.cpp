@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "flowlab/replay/latency_histogram.hpp"
 #include "flowlab/replay/pacer.hpp"
 
@@ -40,7 +42,7 @@ TEST(LatencyHistogram, SmallValuesAreExact) {
 
 TEST(LatencyHistogram, QuantilesWithinBucketResolution) {
     const std::uint64_t seed = 20240501;
-    std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+    fmt::print("seed {}\n", seed);
     std::mt19937_64 rng(seed);
     std::lognormal_distribution<double> dist(9.0, 2.0);  // ~8 us median, long tail
     std::vector<std::int64_t> values;

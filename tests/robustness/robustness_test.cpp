@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/process.hpp"
 #include "test_support.hpp"
 
@@ -66,7 +68,7 @@ void expect_children_within_memory(const std::string& what) {
     struct rusage ru {};
     ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &ru), 0);
     EXPECT_LE(ru.ru_maxrss, kMaxRssKiB) << what << ": a run peaked at " << ru.ru_maxrss / 1024 << " MiB";
-    std::printf("%s: peak RSS of any run %ld MiB\n", what.c_str(), ru.ru_maxrss / 1024);
+    fmt::print("{}: peak RSS of any run {} MiB\n", what, ru.ru_maxrss / 1024);
 }
 
 // ---- scenario files ----
@@ -240,7 +242,7 @@ private:
 
 TEST(Robustness, MutatedScenarios) {
     const std::uint64_t s = seed();
-    std::printf("seed %llu (FLOWLAB_ROBUSTNESS_SEED), %d cases per scenario\n", static_cast<unsigned long long>(s), cases());
+    fmt::print("seed {} (FLOWLAB_ROBUSTNESS_SEED), {} cases per scenario\n", s, cases());
     TempDir dir;
     int refused = 0, accepted = 0, generated = 0;
     for (const char* name : {"example-office", "port-scan"}) {
@@ -275,7 +277,7 @@ TEST(Robustness, MutatedScenarios) {
             }
         }
     }
-    std::printf("scenarios: %d refused, %d accepted (%d generated)\n", refused, accepted, generated);
+    fmt::print("scenarios: {} refused, {} accepted ({} generated)\n", refused, accepted, generated);
     EXPECT_GT(refused, 0);
     expect_children_within_memory("scenarios");
 }
@@ -301,7 +303,7 @@ Capture read_capture(const std::string& path) {
 
 TEST(Robustness, MutatedCaptures) {
     const std::uint64_t s = seed();
-    std::printf("seed %llu (FLOWLAB_ROBUSTNESS_SEED)\n", static_cast<unsigned long long>(s));
+    fmt::print("seed {} (FLOWLAB_ROBUSTNESS_SEED)\n", s);
     TempDir dir;
     // A small capture with v5, v9 and IPFIX exports.
     const auto g = run({flowlab_bin(), "gen", source_dir() + "/scenarios/example-incidents.json", "-o", dir / "g",
@@ -358,7 +360,7 @@ TEST(Robustness, MutatedCaptures) {
             EXPECT_FALSE(fs::exists(dir / ("m" + std::to_string(i) + ".csv"))) << label << ": half an output left behind";
         }
     }
-    std::printf("captures: %d refused of %d\n", refused, cases());
+    fmt::print("captures: {} refused of {}\n", refused, cases());
     expect_children_within_memory("captures");
 }
 
@@ -377,7 +379,7 @@ constexpr CollectedFixture kCollected[] = {
 
 TEST(Robustness, MutatedCollectorOutputs) {
     const std::uint64_t s = seed();
-    std::printf("seed %llu (FLOWLAB_ROBUSTNESS_SEED)\n", static_cast<unsigned long long>(s));
+    fmt::print("seed {} (FLOWLAB_ROBUSTNESS_SEED)\n", s);
     TempDir dir;
     const std::string fixtures = source_dir() + "/tests/verify/fixtures/crafted";
     std::mt19937_64 rng(s);
@@ -466,7 +468,7 @@ TEST(Robustness, MutatedCollectorOutputs) {
                 << label << ": raw bytes of the input echoed: " << v.err.substr(0, 300);
         }
     }
-    std::printf("collector outputs: %d refused of %d\n", refused, runs);
+    fmt::print("collector outputs: {} refused of {}\n", refused, runs);
     EXPECT_GT(refused, 0);
     expect_children_within_memory("collector outputs");
 }

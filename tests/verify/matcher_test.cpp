@@ -9,6 +9,8 @@
 #include <random>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "verify_helpers.hpp"
 
 namespace flowlab::core {
@@ -118,7 +120,7 @@ struct Fixture : ::testing::Test {
     std::vector<FlowRecord> truth = scenario(20240611);
     std::string truth_dir;
     void SetUp() override {
-        std::printf("scenario seed 20240611: %zu truth records\n", truth.size());
+        fmt::print("scenario seed 20240611: {} truth records\n", truth.size());
         truth_dir = make_truth(dir, truth);
     }
     VerifyResult check(const std::vector<FlowRecord>& collected, VerifyOptions o = VerifyOptions{}) {
@@ -376,7 +378,7 @@ TEST_F(Fixture, ExporterOfAReplayIsNamedAndCanBeIgnored) {
 
 TEST_F(Fixture, RandomDifferencesAreCountedExactly) {
     const std::uint64_t seed = 99173;
-    std::printf("perturbation seed %llu\n", static_cast<unsigned long long>(seed));
+    fmt::print("perturbation seed {}\n", seed);
     std::mt19937_64 rng(seed);
     std::vector<FlowRecord> c;
     std::size_t missing = 0, dups = 0, altered = 0, extra = 0;
@@ -423,10 +425,8 @@ TEST_F(Fixture, RandomDifferencesAreCountedExactly) {
 std::string pmacct_json(const std::vector<FlowRecord>& rs, std::int64_t shift_ms = 0) {
     std::string out;
     for (const auto& r : rs) {
-        char start[40], end[40];
-        const std::int64_t s = (r.first_ms + shift_ms) / 1000, e = (r.last_ms + shift_ms) / 1000;
-        std::snprintf(start, sizeof start, "%lld.000000", static_cast<long long>(s));
-        std::snprintf(end, sizeof end, "%lld.000000", static_cast<long long>(e));
+        const std::string start = fmt::format("{}.000000", (r.first_ms + shift_ms) / 1000);
+        const std::string end = fmt::format("{}.000000", (r.last_ms + shift_ms) / 1000);
         out += "{\"event_type\": \"purge\", \"iface_in\": " + std::to_string(r.in_if) + ", \"iface_out\": " +
                std::to_string(r.out_if) + ", \"ip_src\": \"" + r.src.to_string() + "\", \"ip_dst\": \"" + r.dst.to_string() +
                "\", \"port_src\": " + std::to_string(r.sport) + ", \"port_dst\": " + std::to_string(r.dport) +

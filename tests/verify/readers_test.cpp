@@ -7,6 +7,8 @@
 #include <regex>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/decoder.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/pcap_io.hpp"
@@ -478,7 +480,7 @@ namespace {
 // core::parse_field_text is the reference grammar. Random and edge-case cells, fixed seed.
 TEST(FlowlabCsv, FastCellsAgreeWithCore) {
     const std::uint64_t seed = 424242;
-    std::printf("cell seed %llu\n", static_cast<unsigned long long>(seed));
+    fmt::print("cell seed {}\n", seed);
     std::mt19937_64 rng(seed);
     const std::string header = core::csv_header();
     const detail::FlowlabColumns cols = detail::parse_flowlab_header(header, "test", 1);

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/xml_text.hpp"
@@ -220,9 +222,7 @@ void text_records(std::string& out, const VerifyResult& v, const RecordsResult& 
 }
 
 std::string tolerance_text(double t) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%g%%", t * 100);
-    return b;
+    return fmt::format("{:g}%", t * 100);
 }
 
 void text_totals(std::string& out, const VerifyResult& v, const TotalsResult& t) {
@@ -419,8 +419,7 @@ std::string format_junit(const VerifyResult& v, const std::string& suite) {
     }
     std::size_t failures = 0;
     for (const Case& c : cases) failures += c.failure.empty() ? 0 : 1;
-    char secs[32];
-    std::snprintf(secs, sizeof secs, "%.3f", v.seconds);
+    const std::string secs = fmt::format("{:.3f}", v.seconds);
     std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     x += "<testsuites name=\"flowlab verify\" tests=\"" + std::to_string(cases.size()) + "\" failures=\"" + std::to_string(failures) +
          "\" time=\"" + secs + "\">\n";

@@ -2,7 +2,9 @@
 #include "text_util.hpp"
 
 #include <array>
-#include <cstdio>
+
+#include <fmt/format.h>
+
 #include "flowlab/core/calendar.hpp"
 
 namespace flowlab::verify::detail {
@@ -160,24 +162,11 @@ std::optional<std::uint8_t> tcp_flags_from_nfdump(std::string_view s) noexcept {
 }
 
 std::string format_time_ms(std::int64_t ms) {
-    std::int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-    std::int64_t rem = ms - days * 86400000;
-    // civil_from_days (H. Hinnant)
-    const std::int64_t z = days + 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02lld:%02lld:%02lld.%03lld", static_cast<long long>(y), m, d,
-                  static_cast<long long>(rem / 3600000), static_cast<long long>(rem / 60000 % 60),
-                  static_cast<long long>(rem / 1000 % 60), static_cast<long long>(rem % 1000));
-    return buf;
+    const std::int64_t days = core::floor_div(ms, 86'400'000);
+    const std::int64_t rem = ms - days * 86'400'000;
+    const core::CivilDate d = core::civil_from_days(days);
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", d.year, d.month, d.day, rem / 3'600'000,
+                       rem / 60'000 % 60, rem / 1000 % 60, rem % 1000);
 }
 
 }  // namespace flowlab::verify::detail

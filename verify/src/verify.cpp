@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/record_format.hpp"
 #include "input_stream.hpp"
@@ -93,8 +95,7 @@ std::string VerifyResult::verdict() const {
         return s;
     }
     if (totals) {
-        char tol[32];
-        std::snprintf(tol, sizeof tol, "%g%%", totals->tolerance * 100);
+        const std::string tol = fmt::format("{:g}%", totals->tolerance * 100);
         if (match()) return "MATCH: " + std::to_string(totals->keys) + " keys within " + tol;
         return "DIFFERENT: " + std::to_string(totals->keys_outside) + " of " + std::to_string(totals->keys) + " keys outside " + tol;
     }
