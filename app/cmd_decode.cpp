@@ -12,6 +12,7 @@
 #include "console.hpp"
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/batch_pipe.hpp"
+#include "flowlab/core/data_dirs.hpp"
 #include "flowlab/core/decoder.hpp"
 #include "flowlab/core/pcap_io.hpp"
 #include "flowlab/core/record_format.hpp"
@@ -132,20 +133,11 @@ int run_decode(const DecodeOptions& o) {
     core::RecordWriter writer(out, format, o.output == "-" ? "standard output" : o.output);
     if (!o.options) writer.begin();
 
-    // Built-in registries, then FLOWLAB_REGISTRY's files (via standard()), then --registry.
+    // Built-in registries, then FLOWLAB_REGISTRY's files (as in standard()), then --registry.
     std::unique_ptr<core::Registry> registry;
     if (!o.registries.empty()) {
         registry = core::Registry::builtin();
-        if (const char* env = std::getenv("FLOWLAB_REGISTRY"); env && *env) {
-            std::string_view list(env);
-            while (!list.empty()) {
-                const std::size_t colon = list.find(':');
-                const std::string item(list.substr(0, colon));
-                if (!item.empty()) registry->load_path(item);
-                if (colon == std::string_view::npos) break;
-                list.remove_prefix(colon + 1);
-            }
-        }
+        for (const auto& path : core::user_data().registry_files) registry->load_path(path);
         for (const auto& path : o.registries) registry->load_path(path);
     }
     core::DecoderOptions dopts;

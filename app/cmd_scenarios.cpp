@@ -37,9 +37,7 @@
 namespace flowlab::app {
 
 std::vector<std::string> scenario_search_dirs() {
-    // FLOWLAB_SCENARIOS: a colon-separated list searched first (tests, local collections).
-    const char* env = std::getenv("FLOWLAB_SCENARIOS");
-    return core::data_dirs(core::DataKind::scenarios, core::split_dir_list(env ? env : ""));
+    return core::data_dirs(core::DataKind::scenarios);
 }
 
 namespace {

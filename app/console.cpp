@@ -7,6 +7,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+#include "flowlab/core/data_dirs.hpp"
 
 namespace flowlab::app {
 
@@ -19,6 +23,21 @@ extern "C" void on_stop_signal(int signo) { g_stop.cancel(signo); }
 }  // namespace
 
 CancelToken& stop_token() { return g_stop; }
+
+void apply_user_data_from_environment() {
+    auto list = [](const char* name) {
+        const char* value = std::getenv(name);
+        return core::split_dir_list(value ? value : "");
+    };
+    core::UserData d;
+    d.scenarios = list("FLOWLAB_SCENARIOS");
+    d.collectors = list("FLOWLAB_COLLECTORS");
+    d.dialects = list("FLOWLAB_DIALECTS");
+    d.conformance = list("FLOWLAB_CONFORMANCE");
+    d.registry_files = list("FLOWLAB_REGISTRY");
+    if (const char* chart = std::getenv("FLOWLAB_CHARTJS")) d.chart_library = chart;
+    core::set_user_data(std::move(d));
+}
 
 void install_stop_signals() {
     struct sigaction sa {};

@@ -19,6 +19,11 @@ CancelToken& stop_token();
 /// that a file-size limit turns into a write error naming the file. Called by main.
 void install_stop_signals();
 
+/// The user's additions to the shipped data, from the environment (the only place flowlab reads
+/// it): FLOWLAB_SCENARIOS, FLOWLAB_COLLECTORS, FLOWLAB_DIALECTS, FLOWLAB_CONFORMANCE and
+/// FLOWLAB_REGISTRY are colon-separated lists, FLOWLAB_CHARTJS one file. Called by main.
+void apply_user_data_from_environment();
+
 enum class ProgressMode { automatic, on, off };
 /// --progress / --no-progress on a command (default: progress when stderr is a terminal).
 void add_progress_flags(CLI::App* cmd, ProgressMode& mode);

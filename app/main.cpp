@@ -16,6 +16,8 @@
 
 int main(int argc, char** argv) {
     using namespace flowlab::app;
+    // Before the options: their checks already look for scenarios, dialects and profiles.
+    apply_user_data_from_environment();
     CLI::App app{
         "flowlab: a test harness and flow simulator/replayer for NetFlow v5, NetFlow v9 and IPFIX.\n"
         "\n"

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <utility>
 
 namespace flowlab::core {
 
@@ -47,6 +48,17 @@ bool inside(const fs::path& p, const fs::path& dir) {
 
 std::string_view data_kind_name(DataKind kind) noexcept { return row(kind).name; }
 
+namespace {
+UserData& user_data_storage() noexcept {
+    static UserData data;
+    return data;
+}
+}  // namespace
+
+void set_user_data(UserData data) { user_data_storage() = std::move(data); }
+
+const UserData& user_data() noexcept { return user_data_storage(); }
+
 std::vector<std::string> split_dir_list(std::string_view list) {
     std::vector<std::string> out;
     std::size_t from = 0;
@@ -63,6 +75,12 @@ std::vector<std::string> split_dir_list(std::string_view list) {
 std::vector<std::string> data_dirs(DataKind kind, const std::vector<std::string>& first) {
     const KindRow& k = row(kind);
     std::vector<fs::path> candidates(first.begin(), first.end());
+    const UserData& user = user_data();
+    const std::vector<std::string>* mine = kind == DataKind::scenarios    ? &user.scenarios
+                                           : kind == DataKind::collectors ? &user.collectors
+                                           : kind == DataKind::dialects   ? &user.dialects
+                                                                          : nullptr;
+    if (mine) candidates.insert(candidates.end(), mine->begin(), mine->end());
     const fs::path exe = executable();
     if (!exe.empty()) {
         // <prefix>/<bindir>/flowlab: strip as many components as <bindir> has.

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "flowlab/core/data_dirs.hpp"
 #include "flowlab/core/error.hpp"
 #include "registry_data.hpp"
 
@@ -303,16 +304,7 @@ std::unique_ptr<Registry> Registry::builtin() {
 const Registry& Registry::standard() {
     static const std::unique_ptr<Registry> instance = [] {
         auto r = builtin();
-        if (const char* env = std::getenv("FLOWLAB_REGISTRY"); env && *env) {
-            std::string_view list(env);
-            while (!list.empty()) {
-                const std::size_t colon = list.find(':');
-                const std::string item(list.substr(0, colon));
-                if (!item.empty()) r->load_path(item);
-                if (colon == std::string_view::npos) break;
-                list.remove_prefix(colon + 1);
-            }
-        }
+        for (const auto& path : user_data().registry_files) r->load_path(path);
         return r;
     }();
     return *instance;

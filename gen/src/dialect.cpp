@@ -378,8 +378,7 @@ void finish_wire(const Node& exporter, Exporter& e, const WireState& state) {
 }  // namespace detail
 
 std::vector<std::string> dialect_dirs() {
-    const char* env = std::getenv("FLOWLAB_DIALECTS");
-    return core::data_dirs(core::DataKind::dialects, core::split_dir_list(env ? env : ""));
+    return core::data_dirs(core::DataKind::dialects);
 }
 
 std::string find_dialect(const std::string& name) {

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "flowlab/core/data_dirs.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/xml_text.hpp"
 #include "flowlab/harness/conformance.hpp"
@@ -150,18 +151,7 @@ std::vector<Case> load_cases(const std::vector<std::string>& paths) {
 
 std::vector<std::string> default_case_paths() {
     std::vector<std::string> out;
-    if (const char* env = std::getenv("FLOWLAB_CONFORMANCE"); env && *env) {
-        std::string s = env;
-        std::size_t pos = 0;
-        while (pos <= s.size()) {
-            const auto colon = s.find(':', pos);
-            std::string item = s.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
-            if (!item.empty()) out.push_back(item);
-            if (colon == std::string::npos) break;
-            pos = colon + 1;
-        }
-        return out;
-    }
+    if (const auto& chosen = core::user_data().conformance; !chosen.empty()) return chosen;
     std::error_code ec;
     if (fs::is_directory(FLOWLAB_CONFORMANCE_SOURCE_DIR, ec)) out.emplace_back(FLOWLAB_CONFORMANCE_SOURCE_DIR);
     else if (fs::is_directory(FLOWLAB_CONFORMANCE_INSTALL_DIR, ec)) out.emplace_back(FLOWLAB_CONFORMANCE_INSTALL_DIR);
@@ -410,8 +400,9 @@ Card run_suite(const std::vector<Case>& cases, Implementation& impl, const RunOp
     std::string work = options.workdir;
     bool remove = false;
     if (work.empty()) {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/flowlab-conformance-XXXXXX";
+        std::error_code ec;
+        const fs::path tmp = fs::temp_directory_path(ec);  // TMPDIR, else /tmp
+        std::string tmpl = (ec ? std::string("/tmp") : tmp.string()) + "/flowlab-conformance-XXXXXX";
         if (!mkdtemp(tmpl.data())) throw IoError("cannot create a work directory " + tmpl);
         work = tmpl;
         remove = true;

@@ -25,6 +25,7 @@
 #include <sstream>
 
 #include "flowlab/core/atomic_file.hpp"
+#include "flowlab/core/data_dirs.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/version.hpp"
 #include "flowlab/core/xml_text.hpp"
@@ -38,7 +39,7 @@ extern const std::string_view report_css;
 
 std::vector<std::string> chart_library_candidates() {
     // An explicit choice is the only one: a wrong path is an error, not a silent fallback.
-    if (const char* env = std::getenv("FLOWLAB_CHARTJS"); env && *env) return {env};
+    if (const auto& chosen = core::user_data().chart_library; !chosen.empty()) return {chosen};
     std::vector<std::string> out;
     out.emplace_back(FLOWLAB_CHARTJS_PATH);
     if (out.back() != "/usr/share/javascript/chart.js/chart.min.js")

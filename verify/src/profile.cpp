@@ -70,8 +70,7 @@ std::string line_column(const std::string& text, std::size_t byte) {
 }
 
 std::vector<std::string> profile_dirs() {
-    const char* env = std::getenv("FLOWLAB_COLLECTORS");
-    return core::data_dirs(core::DataKind::collectors, core::split_dir_list(env ? env : ""));
+    return core::data_dirs(core::DataKind::collectors);
 }
 
 bool is_file(const std::string& p) {

@@ -19,8 +19,21 @@ enum class DataKind : std::uint8_t { scenarios, collectors, dialects, conformanc
 /// "scenarios", "collectors", "dialects", "conformance".
 std::string_view data_kind_name(DataKind kind) noexcept;
 
+/// What the user adds to the data flowlab ships. Libraries never read the environment: the app
+/// fills this once at start (from FLOWLAB_SCENARIOS, FLOWLAB_COLLECTORS, FLOWLAB_DIALECTS,
+/// FLOWLAB_CONFORMANCE, FLOWLAB_REGISTRY, FLOWLAB_CHARTJS), before it starts any thread.
+struct UserData {
+    std::vector<std::string> scenarios, collectors, dialects;  ///< searched before the shipped ones
+    std::vector<std::string> conformance;       ///< case files or directories run instead of the shipped cases
+    std::vector<std::string> registry_files;    ///< information-element registries loaded after the built-in ones
+    std::string chart_library;                  ///< Chart.js to embed instead of the packaged one
+};
+void set_user_data(UserData data);
+const UserData& user_data() noexcept;
+
 /// Directories searched for data of a kind, in this order:
-/// 1. `first` (the caller's own list, e.g. from an environment variable or an option);
+/// 1. `first` (the caller's own list, e.g. from an option), then the user's directories of
+///    that kind (user_data(); for conformance cases see harness::default_case_paths);
 /// 2. <prefix>/<datadir>/flowlab/<kind>, where <prefix> is the running executable's directory
 ///    without its <bindir> (so a relocated installation finds its own data);
 /// 3. the configured install directory (CMAKE_INSTALL_FULL_DATADIR/flowlab/<kind>);
