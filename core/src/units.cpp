@@ -357,16 +357,24 @@ std::int64_t parse_time_arg(std::string_view text) {
         const auto now = std::chrono::system_clock::now().time_since_epoch();
         return std::chrono::duration_cast<std::chrono::seconds>(now).count() * kUsPerSecond;
     }
-    if (!s.empty() && s.size() <= 12 && s.find_first_not_of("0123456789") == std::string_view::npos) {
+    // Unix seconds, with up to 6 decimals ("1765053000.5"): what `date +%s.%N` gives, cut to µs.
+    const std::size_t dot = s.find('.');
+    const std::string_view whole = s.substr(0, dot);
+    const std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+    const auto digits = [](std::string_view d) { return d.find_first_not_of("0123456789") == std::string_view::npos; };
+    if (!whole.empty() && whole.size() <= 12 && digits(whole) && digits(frac) && frac.size() <= 6 &&
+        (dot == std::string_view::npos || !frac.empty())) {
         std::int64_t secs = 0;
-        std::from_chars(s.data(), s.data() + s.size(), secs);
-        return secs * kUsPerSecond;
+        std::from_chars(whole.data(), whole.data() + whole.size(), secs);
+        std::int64_t us = 0;
+        for (std::size_t i = 0; i < 6; ++i) us = us * 10 + (i < frac.size() ? frac[i] - '0' : 0);
+        return secs * kUsPerSecond + us;
     }
     try {
         return parse_time(s);
     } catch (const UnitError&) {
         fail("a time: ISO 8601 with a zone (\"2024-03-04T09:30:00Z\"), a date (\"2024-03-04\"), `now`, or Unix "
-             "seconds (\"1709544600\")",
+             "seconds (\"1709544600\", \"1709544600.25\")",
              text);
     }
 }

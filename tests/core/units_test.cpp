@@ -199,6 +199,11 @@ TEST(Time, CommandLineFormsNowAndUnixSeconds) {
     EXPECT_EQ(now % kUsPerSecond, 0);
     EXPECT_THROW(parse_time_arg("2024-03-04T00:00:00"), UnitError);  // no zone
     EXPECT_THROW(parse_time_arg("yesterday"), UnitError);
+    EXPECT_EQ(parse_time_arg("1709510400.5"), 1709510400LL * kUsPerSecond + 500'000);
+    EXPECT_EQ(parse_time_arg("1709510400.000001"), 1709510400LL * kUsPerSecond + 1);
+    EXPECT_THROW(parse_time_arg("1709510400."), UnitError);
+    EXPECT_THROW(parse_time_arg("1709510400.0000001"), UnitError);  // finer than µs
+    EXPECT_THROW(parse_time_arg("1709510400.5.5"), UnitError);
     EXPECT_THROW(parse_time("now"), UnitError);  // scenario files stay reproducible
 }
 

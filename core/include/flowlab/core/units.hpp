@@ -10,7 +10,7 @@
 ///  - a size is a number of bytes with an optional unit B, kB/KB, MB, GB, TB (powers of 1000) or
 ///    KiB, MiB, GiB, TiB (powers of 1024), or a count multiplier ("2G");
 ///  - a time is ISO 8601 with a zone ("2024-03-04T09:30:00Z", "...+09:00") or a date alone
-///    (midnight UTC); on the command line also `now` and Unix seconds ("1714564800").
+///    (midnight UTC); on the command line also `now` and Unix seconds ("1714564800", "1714564800.5").
 /// Every parser throws UnitError naming what was expected and quoting what it got (escaped and
 /// length-limited, core/excerpt.hpp); callers add the place (a JSON pointer, an option name).
 #pragma once
@@ -69,7 +69,8 @@ double parse_probability(std::string_view text);
 /// depend on the machine's zone). Accepted: "2024-03-04T09:30:00Z", "2024-03-04T09:30:00.250+09:00",
 /// "2024-03-04T09:30Z", "2024-03-04 09:30:00-05:00", "2024-03-04".
 std::int64_t parse_time(std::string_view text);
-/// A time on the command line: parse_time(), `now` (the clock, whole seconds) or Unix seconds.
+/// A time on the command line: parse_time(), `now` (the clock, whole seconds) or Unix seconds
+/// with up to 6 decimals ("1714564800", "1714564800.25").
 std::int64_t parse_time_arg(std::string_view text);
 
 /// A calendar date "2024-03-29" → days since 1970-01-01.
