@@ -1,6 +1,7 @@
 /// @brief `flowlab replay`: command line, signals and progress around flowlab::replay.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include "cli_units.hpp"
 #include "commands.hpp"
 #include "console.hpp"
+#include "flowlab/core/calendar.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/units.hpp"
 #include "flowlab/replay/replay.hpp"
@@ -28,6 +30,7 @@ struct ReplayArgs {
     std::uint64_t loops = 1;
     std::string duration;
     std::string rebase_time;
+    std::string start_at;
     std::string exporter_src;
     std::string stats_json;
     std::size_t batch = 32;
@@ -37,6 +40,12 @@ struct ReplayArgs {
 
 int run_replay(const ReplayArgs& a) {
     replay::Timing timing;
+    // First, so that +DURATION counts from the command's start.
+    if (!a.start_at.empty()) {
+        const auto now = std::chrono::system_clock::now().time_since_epoch();
+        timing.start_at_us =
+            replay::parse_start_at(a.start_at, std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+    }
     if (a.topspeed) {
         timing.pace = replay::Pace::topspeed;
     } else if (a.pps > 0) {
@@ -74,7 +83,13 @@ int run_replay(const ReplayArgs& a) {
         o.transport = a.transport == "tcp" ? replay::Transport::tcp : replay::Transport::udp;
         o.timing = timing;
         if (!a.exporter_src.empty()) o.exporter_src = replay::parse_exporter_source(a.exporter_src);
-        if (!a.rebase_time.empty()) o.rebase_to_s = replay::parse_rebase_time(a.rebase_time);
+        if (!a.rebase_time.empty()) {
+            // Every shard given the same --start-at must rebase onto the same second, whenever
+            // each was started: `now` is the start time then.
+            o.rebase_to_s = timing.start_at_us && a.rebase_time == "now"
+                                ? core::floor_div(*timing.start_at_us, core::kUsPerSecond)
+                                : replay::parse_rebase_time(a.rebase_time);
+        }
         stats = replay::replay_exports(o, control);
     }
     console.clear();
@@ -82,6 +97,8 @@ int run_replay(const ReplayArgs& a) {
     // An interrupted run's figures are complete for what was sent ("interrupted": true).
     if (!a.stats_json.empty()) replay::write_stats_json(stats, a.stats_json);
     if (stats.error) std::rethrow_exception(stats.error);
+    if (stats.interrupted && stats.start_at_us && stats.first_send_us < 0)
+        throw Interrupted(stop_token().signal(), "while waiting for --start-at: nothing sent");
     if (stats.interrupted)
         throw Interrupted(stop_token().signal(), fmt::format("after sending {} packets", stats.packets));
     if (const std::uint64_t lost = stats.errors.lost(); lost && !a.allow_send_errors) {
@@ -139,6 +156,27 @@ void add_replay_command(CLI::App& root, Action& action) {
                         "seconds so the first message is sent at that time; sequence numbers continue "
                         "across loops")
             ->check(units::time());
+    cmd->add_option("--start-at", args->start_at,
+                    "TIME | +DURATION: load the capture and open the sockets, then send the first packet at "
+                    "TIME (ISO 8601 UTC such as 2026-12-06T20:30:00.5Z, Unix seconds such as 1765053000.5, "
+                    "or +5s from now) on the wall clock, and pace from then; replays given the same TIME "
+                    "start on the same tick. A time already passed when ready, or more than 24 h ahead, is "
+                    "refused. With --rebase-time now, now is TIME")
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+                // Syntax only here; whether the time has passed is decided once, when the run starts.
+                try {
+                    if (!text.empty() && text.front() == '+') {
+                        core::parse_duration(text.substr(1));
+                    } else if (text != "now") {
+                        core::parse_time_arg(text);
+                    }
+                    return {};
+                } catch (const core::UnitError& e) {
+                    return std::string(e.what()) + "; or +DURATION from now (\"+5s\", \"+500ms\")";
+                }
+            },
+            "TIME"));
     auto* src =
         cmd->add_option("--exporter-src", args->exporter_src,
                         "auto: each exporter sends from its own loopback address (127.0.0.2, ...); or "

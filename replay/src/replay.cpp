@@ -275,6 +275,49 @@ private:
 
 std::string format_ns(std::uint64_t ns);
 
+/// Longest single sleep while waiting for --start-at: a stop request is seen within it even
+/// when the signal went to another thread and did not interrupt this one's sleep.
+constexpr std::int64_t kStartWaitSliceNs = 100'000'000;
+
+/// Sleeps until `start_ns` on CLOCK_REALTIME in absolute steps: a relative sleep would end
+/// wherever this process's own start put it, an absolute one on the same tick in every process
+/// (and it follows the clock if NTP steps it meanwhile). Returns false when stopped.
+bool wait_for_start(std::int64_t start_ns, const RunControl& c) {
+    const std::int64_t began = realtime_ns();
+    if (began > start_ns) {
+        throw UsageError(fmt::format(
+            "--start-at {}: passed {:.3f} s ago by the time the capture was loaded and the target ready "
+            "(that took longer than the time left); nothing was sent: give a later time",
+            core::format_time(start_ns / 1000), static_cast<double>(began - start_ns) / 1e9));
+    }
+    if (c.note) {
+        c.note(fmt::format("ready; waiting {:.3f} s for --start-at {} to send the first packet",
+                           static_cast<double>(start_ns - began) / 1e9, core::format_time(start_ns / 1000)));
+    }
+    std::int64_t next_progress = c.progress ? began : kNever;
+    while (true) {
+        if (stop_requested(c.stop)) return false;
+        const std::int64_t now = realtime_ns();
+        if (now >= start_ns) return true;
+        if (now >= next_progress) {
+            flowlab::Progress pr;
+            pr.task = "waiting for --start-at";
+            pr.unit = "packets";
+            pr.elapsed_s = static_cast<double>(now - began) / 1e9;
+            pr.fraction = static_cast<double>(now - began) / static_cast<double>(std::max<std::int64_t>(start_ns - began, 1));
+            const std::string detail = fmt::format("first packet at {}, in {:.1f} s", core::format_time(start_ns / 1000),
+                                                   static_cast<double>(start_ns - now) / 1e9);
+            pr.detail = detail;
+            c.progress(pr);
+            next_progress = now + c.progress_interval_ns;
+        }
+        const std::int64_t until = std::min({start_ns, now + kStartWaitSliceNs, next_progress});
+        const timespec ts{static_cast<time_t>(until / 1'000'000'000), static_cast<long>(until % 1'000'000'000)};
+        // EINTR (a stop signal) and early returns alike go round the loop, which re-checks both.
+        clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, nullptr);
+    }
+}
+
 struct LoopPlan {
     Timing timing;
     std::uint32_t overhead = 0;   ///< bytes added per packet for --mbps (IP + UDP headers)
@@ -310,7 +353,21 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
     };
     auto bits_of = [&](const StoredPacket& p) { return schedule.bits_of(p.length); };
 
-    const std::int64_t t0 = monotonic_ns();
+    st.start_at_us = t.start_at_us;
+    std::int64_t t0 = 0;
+    if (t.start_at_us) {
+        if (!wait_for_start(*t.start_at_us * 1000, c)) {
+            st.interrupted = true;
+            return;
+        }
+        // The schedule counts from the start time itself, not from this thread's wake-up: the
+        // wake-up latency shows as the first packet's lateness instead of shifting every packet.
+        const std::int64_t real = realtime_ns();
+        const std::int64_t mono = monotonic_ns();
+        t0 = mono - (real - *t.start_at_us * 1000);
+    } else {
+        t0 = monotonic_ns();
+    }
     const std::int64_t stop_at = t.duration_ns > 0 ? t0 + t.duration_ns : kNever;
     std::int64_t next_progress = c.progress ? t0 + c.progress_interval_ns : kNever;
     std::int64_t now = t0;
@@ -401,6 +458,7 @@ void run_loop(PacketStore& store, const LoopPlan& plan, Sink& sink, const RunCon
             b += bits_of(q);
             ++k;
         }
+        if (st.first_send_us < 0) st.first_send_us = realtime_ns() / 1000;
         const std::int64_t sent_at = paced ? monotonic_ns() : 0;
         const std::size_t done = sink.send(j, k, loop);
         if (paced) {
@@ -545,6 +603,33 @@ std::int64_t parse_rebase_time(std::string_view text) {
     return core::floor_div(us, 1'000'000);
 }
 
+std::int64_t parse_start_at(std::string_view text, std::int64_t now_us) {
+    std::int64_t at = 0;
+    try {
+        if (!text.empty() && text.front() == '+') {
+            at = now_us + core::parse_duration(text.substr(1));
+        } else if (text == "now") {
+            throw UsageError("--start-at now: replays started at different moments would each start at their own "
+                             "now; give one time for all, or +DURATION from now (\"+5s\")");
+        } else {
+            at = core::parse_time_arg(text);
+        }
+    } catch (const core::UnitError& e) {
+        throw UsageError(std::string("--start-at: ") + e.what() + "; or +DURATION from now (\"+5s\", \"+500ms\")");
+    }
+    if (at <= now_us) {
+        throw UsageError(fmt::format("--start-at {}: that was {:.3f} s ago; replays given a time that has passed "
+                                     "would not start together: give a later time, or +DURATION (\"+10s\")",
+                                     core::format_time(at), static_cast<double>(now_us - at) / 1e6));
+    }
+    if (at - now_us > kStartAtMaxAheadUs) {
+        throw UsageError(fmt::format("--start-at {}: {:.0f} s from now, more than the 24 h allowed (a wrong date "
+                                     "or zone?)",
+                                     core::format_time(at), static_cast<double>(at - now_us) / 1e6));
+    }
+    return at;
+}
+
 ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
     check_timing(o.timing);
     if (o.exporter_src.mode == ExporterSource::Mode::automatic && !o.target.is_loopback()) {
@@ -575,8 +660,10 @@ ReplayStats replay_exports(const ExportsOptions& o, const RunControl& c) {
     // Rebasing needs the whole file (first export time, per-session sequence advance),
     // per-exporter sockets need every exporter before the first send, and TCP every session
     // (all connections are made before anything is sent) and a capture it can carry.
-    const bool overlap =
-        c.overlap_loading && !plan && !tcp && o.exporter_src.mode == ExporterSource::Mode::kernel;
+    // --start-at promises the first packet at that time and the schedule from it: nothing may
+    // wait for the disk then.
+    const bool overlap = c.overlap_loading && !plan && !tcp && !o.timing.start_at_us &&
+                         o.exporter_src.mode == ExporterSource::Mode::kernel;
     if (overlap) {
         store.start_loading();
     } else {
@@ -719,7 +806,7 @@ ReplayStats replay_packets(const PacketsOptions& o, const RunControl& c) {
     PacketStore store(o.path, PacketStore::Kind::frames);
     // Open the interface first: a missing interface or privilege fails before any reading.
     FrameInjector injector(o.iface);
-    if (c.overlap_loading) {
+    if (c.overlap_loading && !o.timing.start_at_us) {
         store.start_loading();
     } else {
         store.load();

@@ -4,6 +4,7 @@
 
 #include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/units.hpp"
 #include "flowlab/replay/replay.hpp"
 
 namespace flowlab::replay {
@@ -58,6 +59,16 @@ void write_stats_json(const ReplayStats& s, const std::string& path) {
         j["connections"] = conns;
     } else {
         j["connections"] = nullptr;
+    }
+    if (s.start_at_us) {
+        const bool sent = s.first_send_us >= 0;
+        j["start_at"] = {{"requested", core::format_time(*s.start_at_us)},
+                         {"requested_us", *s.start_at_us},
+                         {"first_send", sent ? json(core::format_time(s.first_send_us)) : json(nullptr)},
+                         {"first_send_us", sent ? json(s.first_send_us) : json(nullptr)},
+                         {"late_us", sent ? json(s.first_send_us - *s.start_at_us) : json(nullptr)}};
+    } else {
+        j["start_at"] = nullptr;
     }
     if (s.rebased) {
         j["rebase"] = {{"shift_s", s.shift_s},

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include "flowlab/core/byte_io.hpp"
@@ -172,6 +173,9 @@ void UdpReceiver::run() {
         const ssize_t n = recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &flen);
         if (n < 0) continue;
         CapturedDatagram d;
+        timespec now{};
+        clock_gettime(CLOCK_REALTIME, &now);
+        d.ts_ns = std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
         d.payload.assign(buf.begin(), buf.begin() + n);
         if (from.ss_family == AF_INET6) {
             const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&from);

@@ -22,7 +22,7 @@ std::vector<std::uint8_t> v5_message(std::uint32_t sequence, std::uint32_t unix_
                                      std::uint16_t count, std::uint32_t tag, std::uint8_t engine_id = 0);
 
 struct CapturedDatagram {
-    std::int64_t ts_ns = 0;
+    std::int64_t ts_ns = 0;  ///< capture time; for what a UdpReceiver got, the wall-clock receipt time
     core::IpAddress src;
     std::uint16_t sport = 0;
     std::vector<std::uint8_t> payload;

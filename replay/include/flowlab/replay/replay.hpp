@@ -55,7 +55,25 @@ struct Timing {
     double rate = 0.0;             ///< pps: packets/s; mbps: megabits/s (10^6)
     std::uint64_t loops = 1;       ///< 0: until stopped
     std::int64_t duration_ns = 0;  ///< 0: no limit
+    /// --start-at: Unix µs at which the first packet goes out and the schedule starts. Set, the
+    /// whole capture is loaded and every socket (TCP connection) opened first; then the run
+    /// sleeps until then on CLOCK_REALTIME (absolute sleeps, so N processes started at
+    /// different moments wake on the same tick), stoppable by RunControl::stop. A time
+    /// already passed when the run is ready throws UsageError: nothing is sent late under a
+    /// claim of synchronisation.
+    std::optional<std::int64_t> start_at_us;
 };
+
+/// The furthest ahead --start-at may be: further is more likely a mistake (a wrong date or
+/// zone) than a plan.
+inline constexpr std::int64_t kStartAtMaxAheadUs = 24LL * 3600 * 1'000'000;
+
+/// Parses --start-at: a time as core::parse_time_arg takes it (ISO 8601 with a zone, fractional
+/// seconds allowed; Unix seconds with up to 6 decimals) or `+DURATION` from `now_us`
+/// ("+5s", "+500ms"). Returns Unix µs. Throws UsageError naming --start-at when the text is
+/// not a time, the time is not after `now_us` (tolerance 0), or more than
+/// kStartAtMaxAheadUs after it.
+std::int64_t parse_start_at(std::string_view text, std::int64_t now_us);
 
 /// Parses --rebase-time, a time as every command takes it (core::parse_time_arg: ISO 8601 with a
 /// zone, a date, `now` or Unix seconds) within what NetFlow can carry (1970 to 2106). Returns
@@ -82,7 +100,9 @@ struct ExportsOptions {
     Transport transport = Transport::udp;
     Timing timing;
     ExporterSource exporter_src;
-    /// --rebase-time: the Unix time (seconds) the first message's export time becomes.
+    /// --rebase-time: the Unix time (seconds) the first message's export time becomes. With
+    /// --start-at, `now` means the start time (so that every shard rebases onto the same
+    /// second): the caller passes that second.
     std::optional<std::int64_t> rebase_to_s;
 };
 
@@ -126,6 +146,10 @@ struct ReplayStats {
     std::uint64_t truncated_frames = 0;
     std::vector<std::pair<std::string, std::string>> sources;  ///< exporter -> local endpoint
     std::vector<ConnectionStats> connections;  ///< TCP: one per transport session, in order of first message
+    // --start-at (Unix µs): the time asked for and the wall-clock time taken just before the
+    // first packet was handed to the kernel (-1: nothing was sent).
+    std::optional<std::int64_t> start_at_us;
+    std::int64_t first_send_us = -1;
     // --rebase-time.
     bool rebased = false;
     std::int64_t shift_s = 0;       ///< first loop's shift
