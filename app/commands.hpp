@@ -20,6 +20,7 @@ void add_check_command(CLI::App& root, Action& action);
 void add_verify_command(CLI::App& root, Action& action);
 void add_conformance_command(CLI::App& root, Action& action);
 void add_report_command(CLI::App& root, Action& action);
+void add_merge_command(CLI::App& root, Action& action);
 
 /// Where canned scenarios are looked up by name: $FLOWLAB_SCENARIOS (colon-separated), then
 /// core::data_dirs(scenarios): the install prefix first.

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
         "  conformance  run the decoder regression suite (numbered RFC cases) against a decoder or\n"
         "             a collector and write its report card\n"
         "  report     nfsen-like pictures of a scenario, a collector's data or a verdict, as one HTML page\n"
+        "  merge      the shards of one gen run (gen --shard I/N) as one gen output directory\n"
         "  scenarios  list the canned scenarios, show their story, check an answer, validate a file\n"
         "\n"
         "Run `flowlab <command> --help` for the options of each command.",
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
     add_check_command(app, action);
     add_conformance_command(app, action);
     add_report_command(app, action);
+    add_merge_command(app, action);
 
     try {
         app.parse(argc, argv);

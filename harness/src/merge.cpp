@@ -1,0 +1,378 @@
+/// @brief `flowlab merge`: shards of one gen run back into one gen output directory.
+#include "flowlab/harness/merge.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "flowlab/core/error.hpp"
+#include "flowlab/core/pcap_io.hpp"
+#include "flowlab/core/version.hpp"
+#include "flowlab/gen/sha256.hpp"
+
+namespace flowlab::harness {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+struct Shard {
+    std::string dir;
+    Json manifest;
+    std::uint64_t index = 0;
+};
+
+/// The manifest entries that make two shards parts of one run.
+constexpr const char* kSameRun[] = {"flowlab_version", "scenario", "seed", "scale", "span", "collector"};
+
+Shard read_shard(const std::string& dir) {
+    const std::string path = (fs::path(dir) / "manifest.json").string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw UsageError(dir + ": no manifest.json (expected the output directory of flowlab gen --shard I/N)");
+    Shard s;
+    s.dir = dir;
+    s.manifest = Json::parse(in, nullptr, false);
+    if (s.manifest.is_discarded() || !s.manifest.is_object())
+        throw InputError(path, "not JSON (expected the manifest flowlab gen writes)");
+    const Json& shard = s.manifest.value("shard", Json());
+    if (!shard.is_object() || !shard.contains("index") || !shard["index"].is_number_unsigned() ||
+        !shard.contains("count") || !shard["count"].is_number_unsigned())
+        throw UsageError(dir + ": not a shard (its manifest's \"shard\" is null: made without gen --shard I/N)");
+    if (s.manifest.contains("packets") && !s.manifest["packets"].is_null())
+        throw InputError(path, "/packets: a shard never holds packets.pcap (gen refuses --shard with --packets)");
+    for (const char* key : kSameRun)
+        if (!s.manifest.contains(key)) throw InputError(path, std::string("/") + key + ": missing");
+    s.index = shard["index"].get<std::uint64_t>();
+    return s;
+}
+
+/// Checks that the shards are exactly 0..N-1 of one run; returns them by index.
+std::vector<Shard> complete_set(std::vector<Shard> shards) {
+    const Shard& first = shards.front();
+    const std::uint64_t count = first.manifest["shard"]["count"].get<std::uint64_t>();
+    for (const Shard& s : shards) {
+        for (const char* key : kSameRun)
+            if (s.manifest[key] != first.manifest[key])
+                throw UsageError(s.dir + " and " + first.dir + " are shards of different runs (their manifests' \"" + key +
+                                 "\" differ: " + s.manifest[key].dump() + " and " + first.manifest[key].dump() + ")");
+        const std::uint64_t n = s.manifest["shard"]["count"].get<std::uint64_t>();
+        if (n != count)
+            throw UsageError(s.dir + " is shard " + std::to_string(s.index) + " of " + std::to_string(n) + ", " + first.dir +
+                             " one of " + std::to_string(count) + ": shards of different splits");
+    }
+    std::sort(shards.begin(), shards.end(), [](const Shard& a, const Shard& b) { return a.index < b.index; });
+    for (std::size_t i = 1; i < shards.size(); ++i)
+        if (shards[i].index == shards[i - 1].index)
+            throw UsageError("shard " + std::to_string(shards[i].index) + " is given twice: " + shards[i - 1].dir + " and " +
+                             shards[i].dir);
+    std::string missing;
+    for (std::uint64_t i = 0, k = 0; i < count; ++i) {
+        if (k < shards.size() && shards[k].index == i) {
+            ++k;
+            continue;
+        }
+        missing += (missing.empty() ? "" : ", ") + std::to_string(i);
+    }
+    if (!missing.empty())
+        throw UsageError("shard" + std::string(missing.find(',') == std::string::npos ? " " : "s ") + missing + " of " +
+                         std::to_string(count) + " missing (merge needs every shard of the run)");
+    return shards;
+}
+
+/// A file of a shard, read line by line or frame by frame, whose size and SHA-256 are
+/// checked against the shard's manifest once it has been read to its end.
+class CheckedFile {
+public:
+    CheckedFile(const Shard& s, std::string name) : shard_(s), name_(std::move(name)) {
+        path_ = (fs::path(s.dir) / name_).string();
+        const Json& entry = s.manifest.value("files", Json::object()).value(name_, Json());
+        if (!entry.is_object() || !entry.contains("sha256") || !entry.contains("bytes"))
+            throw InputError((fs::path(s.dir) / "manifest.json").string(), "/files/" + name_ + ": missing");
+        want_sha_ = entry["sha256"].get<std::string>();
+        want_bytes_ = entry["bytes"].get<std::uint64_t>();
+    }
+    const std::string& path() const noexcept { return path_; }
+    void add(const void* data, std::size_t n) {
+        sha_.update(data, n);
+        bytes_ += n;
+    }
+    /// At the end of the file: it is the one the manifest describes.
+    void verify() {
+        const std::string got = sha_.hex();
+        if (bytes_ != want_bytes_ || got != want_sha_)
+            throw InputError(path_, "does not match " + shard_.dir + "/manifest.json (" + std::to_string(bytes_) +
+                                        " bytes, SHA-256 " + got + "; the manifest says " + std::to_string(want_bytes_) +
+                                        " bytes, " + want_sha_ + "): damaged or edited after gen");
+    }
+
+private:
+    const Shard& shard_;
+    std::string name_, path_, want_sha_;
+    std::uint64_t want_bytes_ = 0, bytes_ = 0;
+    gen::Sha256 sha_;
+};
+
+/// One shard's CSV: its header, then rows in order with the value of the key column.
+class CsvSource {
+public:
+    CsvSource(const Shard& s, const std::string& name, std::string_view key_column) : file_(s, name) {
+        in_.open(file_.path(), std::ios::binary);
+        if (!in_) throw IoError("cannot read " + file_.path() + ": " + std::strerror(errno));
+        if (!read_line(header_)) throw InputError(file_.path(), InputError::Place{.line = 1}, "empty (expected a header)");
+        std::size_t column = 0, from = 0;
+        for (;;) {
+            const std::size_t comma = header_.find(',', from);
+            if (std::string_view(header_).substr(from, comma - from) == key_column) break;
+            if (comma == std::string::npos)
+                throw InputError(file_.path(), InputError::Place{.line = 1},
+                                 "no column " + std::string(key_column) + " (expected flowlab's truth CSV)");
+            from = comma + 1;
+            ++column;
+        }
+        key_column_ = column;
+        advance();
+    }
+    const std::string& header() const noexcept { return header_; }
+    bool done() const noexcept { return done_; }
+    std::int64_t key() const noexcept { return key_; }
+    const std::string& row() const noexcept { return row_; }
+    /// Reads the next row; at the end, checks the file against the manifest.
+    void advance() {
+        if (!read_line(row_)) {
+            done_ = true;
+            file_.verify();
+            return;
+        }
+        std::size_t from = 0;
+        for (std::size_t c = 0; c < key_column_ && from != std::string::npos; ++c) {
+            from = row_.find(',', from);
+            if (from != std::string::npos) ++from;
+        }
+        const std::size_t end = from == std::string::npos ? from : row_.find(',', from);
+        const char* b = row_.data() + (from == std::string::npos ? row_.size() : from);
+        const char* e = end == std::string::npos ? row_.data() + row_.size() : row_.data() + end;
+        if (from == std::string::npos || std::from_chars(b, e, key_).ptr != e)
+            throw InputError(file_.path(), InputError::Place{.line = line_}, "expected a number in the key column");
+    }
+private:
+    bool read_line(std::string& out) {
+        if (!std::getline(in_, out)) {
+            if (in_.bad()) throw IoError("cannot read " + file_.path() + ": " + std::strerror(errno));
+            return false;
+        }
+        ++line_;
+        file_.add(out.data(), out.size());
+        if (!in_.eof()) file_.add("\n", 1);
+        return true;
+    }
+    CheckedFile file_;
+    std::ifstream in_;
+    std::string header_, row_;
+    std::size_t key_column_ = 0;
+    std::int64_t key_ = 0;
+    std::uint64_t line_ = 0;
+    bool done_ = false;
+};
+
+/// Merges the shards' CSVs by key; on equal keys the lower shard first. Returns the rows.
+std::uint64_t merge_csv(const std::vector<Shard>& shards, const std::string& name, std::string_view key_column,
+                        const fs::path& out_path, gen::Sha256& out_sha, const RunHooks& hooks) {
+    std::vector<std::unique_ptr<CsvSource>> sources;
+    for (const Shard& s : shards) sources.push_back(std::make_unique<CsvSource>(s, name, key_column));
+    for (const auto& src : sources)
+        if (src->header() != sources.front()->header())
+            throw InputError(shards[&src - sources.data()].dir + "/" + name, InputError::Place{.line = 1},
+                             "its header differs from " + shards.front().dir + "/" + name + "'s");
+    std::ofstream out(out_path, std::ios::binary);
+    auto write = [&](const std::string& line) {
+        out << line << '\n';
+        out_sha.update(line);
+        out_sha.update("\n");
+    };
+    write(sources.front()->header());
+    std::uint64_t rows = 0;
+    for (;;) {
+        CsvSource* next = nullptr;
+        for (const auto& src : sources)
+            if (!src->done() && (!next || src->key() < next->key())) next = src.get();
+        if (!next) break;
+        write(next->row());
+        next->advance();
+        if (++rows % 65536 == 0) hooks.check_cancel("merged " + std::to_string(rows) + " rows of " + name);
+    }
+    out.flush();
+    if (!out) throw IoError("cannot write " + out_path.string() + ": " + std::strerror(errno));
+    return rows;
+}
+
+/// Merges the shards' exports.pcap by capture time; on equal times the lower shard first.
+std::uint64_t merge_pcap(const std::vector<Shard>& shards, const fs::path& out_path, gen::Sha256& out_sha,
+                         const RunHooks& hooks) {
+    struct Source {
+        std::unique_ptr<CheckedFile> file;
+        std::unique_ptr<core::PcapReader> reader;
+        core::Frame frame;
+        std::vector<std::uint8_t> bytes;
+        bool done = false;
+    };
+    std::vector<Source> sources(shards.size());
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+        sources[i].file = std::make_unique<CheckedFile>(shards[i], "exports.pcap");
+        sources[i].reader = std::make_unique<core::PcapReader>(sources[i].file->path());
+        if (sources[i].reader->link_type() != core::LinkType::ethernet)
+            throw InputError(sources[i].file->path(), "not an Ethernet capture (gen writes exports.pcap as one)");
+    }
+    auto advance = [](Source& s) {
+        if (!s.reader->next_frame(s.frame)) {
+            s.done = true;
+            return;
+        }
+        s.bytes.assign(s.frame.data.begin(), s.frame.data.end());
+    };
+    for (auto& s : sources) advance(s);
+    // Same precision, link type and snap length as gen's own exports.pcap.
+    core::PcapWriter out(out_path.string(), core::TimePrecision::nano, static_cast<int>(core::LinkType::ethernet), 262144,
+                         [&](std::span<const std::uint8_t> b) { out_sha.update(b.data(), b.size()); });
+    std::uint64_t frames = 0;
+    for (;;) {
+        Source* next = nullptr;
+        for (auto& s : sources)
+            if (!s.done && (!next || s.frame.ts_ns < next->frame.ts_ns)) next = &s;
+        if (!next) break;
+        out.write_frame(next->frame.ts_ns, next->bytes);
+        advance(*next);
+        if (++frames % 65536 == 0) hooks.check_cancel("merged " + std::to_string(frames) + " frames");
+    }
+    out.commit();
+    // The shards' files as a whole: the hash of what gen wrote, header included.
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+        std::ifstream in(sources[i].file->path(), std::ios::binary);
+        char buf[1 << 16];
+        while (in.read(buf, sizeof buf) || in.gcount() > 0) sources[i].file->add(buf, static_cast<std::size_t>(in.gcount()));
+        sources[i].file->verify();
+    }
+    return frames;
+}
+
+Json merged_manifest(const std::vector<Shard>& shards) {
+    Json m = shards.front().manifest;
+    m["shard"] = nullptr;
+    Json from = Json::array();
+    for (const Shard& s : shards) from.push_back({{"index", s.index}, {"dir", s.dir}});
+    m["merged_from"] = {{"count", shards.size()}, {"shards", from}, {"rule", shards.front().manifest["shard"]["rule"]}};
+    Json counts = Json::object();
+    for (const Shard& s : shards) {
+        const Json shard_counts = s.manifest.value("counts", Json::object());  // iterated: must outlive the loop
+        for (const auto& [key, value] : shard_counts.items()) {
+            if (!value.is_number()) continue;
+            if (!counts.contains(key)) {
+                counts[key] = value;
+            } else if (key == "first_export_ms") {
+                // A shard without messages says 0: it has no first export.
+                if (value.get<std::int64_t>() != 0 &&
+                    (counts[key].get<std::int64_t>() == 0 || value.get<std::int64_t>() < counts[key].get<std::int64_t>()))
+                    counts[key] = value;
+            } else if (key == "last_export_ms") {
+                counts[key] = std::max(counts[key].get<std::int64_t>(), value.get<std::int64_t>());
+            } else {
+                counts[key] = counts[key].get<std::uint64_t>() + value.get<std::uint64_t>();
+            }
+        }
+    }
+    m["counts"] = counts;
+    std::vector<Json> exporters;
+    for (const Shard& s : shards) {
+        const Json listed = s.manifest.value("exporters", Json::array());
+        for (const Json& e : listed) exporters.push_back(e);
+    }
+    std::sort(exporters.begin(), exporters.end(),
+              [](const Json& a, const Json& b) { return a.value("index", 0) < b.value("index", 0); });
+    m["exporters"] = exporters;
+    return m;
+}
+
+}  // namespace
+
+MergeSummary merge_shards(const MergeOptions& o, const RunHooks& hooks) {
+    if (o.shards.empty()) throw UsageError("no shards to merge");
+    if (o.output.empty()) throw UsageError("no output directory (-o)");
+    std::vector<Shard> shards;
+    for (const auto& dir : o.shards) shards.push_back(read_shard(dir));
+    shards = complete_set(std::move(shards));
+
+    const fs::path target = fs::absolute(o.output).lexically_normal();
+    std::error_code ec;
+    if (fs::exists(target, ec) && !(fs::is_directory(target, ec) && (fs::exists(target / "manifest.json", ec) ||
+                                                                      fs::is_empty(target, ec))))
+        throw UsageError(o.output + ": exists and is not a flowlab output directory (not replaced)");
+    for (const Shard& s : shards)
+        if (fs::equivalent(s.dir, target, ec)) throw UsageError(o.output + ": is one of the shards");
+    const fs::path parent = target.parent_path();
+    fs::create_directories(parent, ec);
+    const fs::path tmp = parent / ("." + target.filename().string() + ".merge-" + std::to_string(::getpid()));
+    fs::remove_all(tmp, ec);
+    if (!fs::create_directories(tmp / "truth", ec) || ec)
+        throw IoError("cannot create " + (tmp / "truth").string() + ": " + ec.message());
+    struct Guard {
+        fs::path path;
+        bool keep = false;
+        ~Guard() {
+            std::error_code e;
+            if (!keep) fs::remove_all(path, e);
+        }
+    } guard{tmp};
+
+    const auto started = std::chrono::steady_clock::now();
+    hooks.report({"merge", "shards", 0, 0.0, 0, {}});
+    MergeSummary summary;
+    summary.shards = shards.size();
+    gen::Sha256 records_sha, convs_sha, pcap_sha;
+    summary.records = merge_csv(shards, "truth/records.csv", "export_ms", tmp / "truth/records.csv", records_sha, hooks);
+    summary.conversations =
+        merge_csv(shards, "truth/conversations.csv", "id", tmp / "truth/conversations.csv", convs_sha, hooks);
+    summary.frames = merge_pcap(shards, tmp / "exports.pcap", pcap_sha, hooks);
+
+    Json m = merged_manifest(shards);
+    summary.exporters = m["exporters"].size();
+    Json files = Json::object();
+    const std::pair<const char*, gen::Sha256*> written[] = {
+        {"exports.pcap", &pcap_sha}, {"truth/records.csv", &records_sha}, {"truth/conversations.csv", &convs_sha}};
+    for (const auto& [name, sha] : written) files[name] = {{"bytes", fs::file_size(tmp / name)}, {"sha256", sha->hex()}};
+    m["files"] = files;
+    {
+        std::ofstream out(tmp / "manifest.json", std::ios::binary);
+        out << m.dump(2) << '\n';
+        out.flush();
+        if (!out) throw IoError("cannot write " + (tmp / "manifest.json").string() + ": " + std::strerror(errno));
+    }
+    hooks.check_cancel("merged every shard (not yet in place)");
+    if (fs::exists(target, ec)) {
+        const fs::path old = parent / ("." + target.filename().string() + ".old-" + std::to_string(::getpid()));
+        fs::rename(target, old, ec);
+        if (ec) throw IoError("cannot replace " + target.string() + ": " + ec.message());
+        fs::rename(tmp, target, ec);
+        if (ec) throw IoError("cannot rename " + tmp.string() + " to " + target.string() + ": " + ec.message());
+        fs::remove_all(old, ec);
+    } else {
+        fs::rename(tmp, target, ec);
+        if (ec) throw IoError("cannot rename " + tmp.string() + " to " + target.string() + ": " + ec.message());
+    }
+    guard.keep = true;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    hooks.report({"merge", "shards", summary.shards, 1.0, elapsed, {}});
+    return summary;
+}
+
+}  // namespace flowlab::harness
