@@ -11,7 +11,7 @@ packages=(
   libtins-dev libpcap-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libfmt-dev libsimdjson-dev libabsl-dev
   nfdump pmacct tshark softflowd tcpreplay tcpdump iproute2 time libfixbuf-tools
-  python3 python3-jsonschema python3-scapy
+  python3 python3-jsonschema python3-scapy python3-yaml
   libjs-chart.js chromium fonts-dejavu-core
 )
 
