@@ -20,14 +20,17 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
 
 /// The YAML documents of a file as JSON (python3-yaml, installed by setup.sh).
 std::vector<Json> yaml_documents(const std::string& path) {
-    const auto r = run({"python3", "-c",
-                        "import json, sys, yaml\n"
-                        "print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))",
-                        path});
+    const auto r =
+        run({"python3", "-c",
+             "import json, sys, yaml\n"
+             "print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))",
+             path});
     EXPECT_EQ(r.exit_code, 0) << path << ": " << r.err;
     return Json::parse(r.out).get<std::vector<Json>>();
 }
@@ -41,7 +44,8 @@ std::string env_value(const Json& container, const std::string& name) {
 
 std::string mount_path(const Json& pod, const Json& container, const std::string& claim) {
     for (const auto& v : pod["volumes"]) {
-        if (!v.contains("persistentVolumeClaim") || v["persistentVolumeClaim"]["claimName"] != claim) continue;
+        if (!v.contains("persistentVolumeClaim") || v["persistentVolumeClaim"]["claimName"] != claim)
+            continue;
         for (const auto& m : container["volumeMounts"])
             if (m["name"] == v["name"]) return m["mountPath"].get<std::string>();
     }
@@ -72,7 +76,8 @@ TEST(Deploy, KubernetesJobsRunThePodScriptsOnOneSharedVolume) {
     const Json& shard = pod["containers"][0];
     EXPECT_EQ(shard["command"], Json::array({"flowlab-shard-run"}));
     EXPECT_EQ(env_value(shard, "SHARD_COUNT"), std::to_string(job["spec"]["completions"].get<int>()));
-    for (const char* name : {"SCENARIO", "COLLECTOR", "START_AT"}) EXPECT_FALSE(env_value(shard, name).empty()) << name;
+    for (const char* name : {"SCENARIO", "COLLECTOR", "START_AT"})
+        EXPECT_FALSE(env_value(shard, name).empty()) << name;
     EXPECT_TRUE(fs::exists(source_dir() + "/scenarios/" + env_value(shard, "SCENARIO") + ".json"));
     const std::string results = env_value(shard, "RESULTS");
     EXPECT_EQ(mount_path(pod, shard, claim), results);
@@ -101,10 +106,12 @@ TEST(Deploy, LocalShardsAgainstOneNfcapdVerifyAsMatch) {
     const std::string flows = dir / "flows", results = dir / "results";
     fs::create_directories(flows);
     const std::uint16_t port = free_udp_port();
-    Process nfcapd({"nfcapd", "-b", "127.0.0.1", "-p", std::to_string(port), "-w", flows, "-t", "3600", "-B", "4194304"},
-                   "", dir / "nfcapd.log");
-    ASSERT_TRUE(wait_until([&] { return core::udp_socket_state(port).has_value() || !nfcapd.running(); }, 10000ms) &&
-                nfcapd.running())
+    Process nfcapd(
+        {"nfcapd", "-b", "127.0.0.1", "-p", std::to_string(port), "-w", flows, "-t", "3600", "-B", "4194304"},
+        "", dir / "nfcapd.log");
+    ASSERT_TRUE(
+        wait_until([&] { return core::udp_socket_state(port).has_value() || !nfcapd.running(); }, 10000ms) &&
+        nfcapd.running())
         << read_file_if_exists(dir / "nfcapd.log");
     const std::vector<std::string> env = {"FLOWLAB=" + flowlab_bin(), "GEN_ARGS=--duration 20m",
                                           "REPLAY_ARGS=--pps 20000"};
@@ -123,7 +130,8 @@ TEST(Deploy, LocalShardsAgainstOneNfcapdVerifyAsMatch) {
     // SIGTERM makes nfcapd write what it holds; then the verify step, as the verify Job runs it.
     nfcapd.stop(SIGTERM);
     r = run({"bash", source_dir() + "/deploy/verify-run.sh"},
-            {"FLOWLAB=" + flowlab_bin(), "RESULTS=" + results, "COLLECTED=nfdump:" + flows, "VERIFY_ARGS=--collector nfcapd"});
+            {"FLOWLAB=" + flowlab_bin(), "RESULTS=" + results, "COLLECTED=nfdump:" + flows,
+             "VERIFY_ARGS=--collector nfcapd"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_TRUE(contains(r.out, "MATCH")) << r.out;
     const Json report = Json::parse(read_file(results + "/report.json"));

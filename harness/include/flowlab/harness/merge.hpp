@@ -6,13 +6,14 @@
 ///     o.output = "whole";
 ///     const harness::MergeSummary s = harness::merge_shards(o, hooks);
 ///
-/// What comes out: truth/conversations.csv is the unsharded run's file byte for byte (rows by
-/// id); truth/records.csv and exports.pcap hold exactly the unsharded run's rows and frames,
-/// each exporter's in its own order, interleaved by export time (rows by export_ms, frames by
-/// capture time; what several shards export in the same millisecond or nanosecond comes in
-/// shard order, which need not be the unsharded file's order). manifest.json is the shards'
-/// with the counts added up, every exporter listed, "shard": null and "merged_from" naming the
-/// shards.
+/// What comes out is the unsharded run's files: exports.pcap merges the shards' datagrams by
+/// capture time and, at equal times, by exporter index, the order gen writes them in; each
+/// datagram brings its truth rows (as many of its shard's next rows as it carries flow records,
+/// counted by decoding it), so truth/records.csv is in gen's order too; truth/conversations.csv
+/// merges by id. All three are byte for byte the unsharded run's (tests/check/merge_test, on
+/// exporters that share an address, a domain and sequence numbers). manifest.json is the
+/// shards' with the counts added up, every exporter listed, "shard": null and "merged_from"
+/// naming the shards.
 ///
 /// Errors (InputError/UsageError, exit 2, nothing written): a directory that is not a shard
 /// (no manifest, "shard" null), shards of different runs (flowlab version, scenario, seed,
