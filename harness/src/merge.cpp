@@ -207,10 +207,34 @@ private:
     bool done_ = false;
 };
 
+/// Progress over the whole merge (conversation rows, then datagrams) against the totals the
+/// shards' manifests give, and the stop token, every 64k units.
+class MergeProgress {
+public:
+    MergeProgress(const RunHooks& hooks, std::uint64_t total) : hooks_(hooks), total_(total) {}
+    void step(std::string_view phase) {
+        if (++done_ % 65536 != 0) return;
+        hooks_.check_cancel("merged " + std::to_string(done_) + " of about " + std::to_string(total_) +
+                            " conversation rows and datagrams (nothing written)");
+        const double fraction = total_ ? std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_)) : -1;
+        hooks_.report({"merge", "entries", done_, fraction, seconds(), phase});
+    }
+    double seconds() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    }
+    std::uint64_t done() const noexcept { return done_; }
+
+private:
+    const RunHooks& hooks_;
+    std::uint64_t total_;
+    std::uint64_t done_ = 0;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
 /// Merges the shards' CSVs by key; on equal keys the lower shard first. Returns the rows.
 std::uint64_t merge_csv(const std::vector<Shard>& shards, const std::string& name,
                         std::string_view key_column, const fs::path& out_path, gen::Sha256& out_sha,
-                        const RunHooks& hooks) {
+                        MergeProgress& progress) {
     std::vector<std::unique_ptr<CsvSource>> sources;
     for (const Shard& s : shards) sources.push_back(std::make_unique<CsvSource>(s, name, key_column));
     for (const auto& src : sources)
@@ -232,7 +256,8 @@ std::uint64_t merge_csv(const std::vector<Shard>& shards, const std::string& nam
         if (!next) break;
         write(next->row());
         next->advance();
-        if (++rows % 65536 == 0) hooks.check_cancel("merged " + std::to_string(rows) + " rows of " + name);
+        ++rows;
+        progress.step(name);
     }
     out.flush();
     if (!out) throw IoError("cannot write " + out_path.string() + ": " + std::strerror(errno));
@@ -289,7 +314,7 @@ struct ExportsMerged {
 /// (which gen never writes) goes at the end and is counted, so nothing is lost or invented.
 ExportsMerged merge_exports(const std::vector<Shard>& shards, const fs::path& pcap_path,
                             gen::Sha256& pcap_sha, const fs::path& records_path, gen::Sha256& records_sha,
-                            const RunHooks& hooks) {
+                            MergeProgress& progress) {
     std::vector<ExportSource> sources(shards.size());
     for (std::size_t i = 0; i < shards.size(); ++i) {
         ExportSource& s = sources[i];
@@ -366,8 +391,8 @@ ExportsMerged merge_exports(const std::vector<Shard>& shards, const fs::path& pc
             }
         }
         advance(*next);
-        if (++merged.frames % 65536 == 0)
-            hooks.check_cancel("merged " + std::to_string(merged.frames) + " datagrams");
+        ++merged.frames;
+        progress.step("exports.pcap");
     }
     for (auto& s : sources)
         while (!s.records->done()) {
@@ -461,15 +486,20 @@ MergeSummary merge_shards(const MergeOptions& o, const RunHooks& hooks) {
         }
     } guard{tmp};
 
-    const auto started = std::chrono::steady_clock::now();
-    hooks.report({"merge", "shards", 0, 0.0, 0, {}});
+    std::uint64_t total = 0;
+    for (const Shard& s : shards) {
+        const Json counts = s.manifest.value("counts", Json::object());
+        for (const char* key : {"conversations", "messages"})
+            if (counts.contains(key) && counts[key].is_number_unsigned()) total += counts[key].get<std::uint64_t>();
+    }
+    MergeProgress progress(hooks, total);
     MergeSummary summary;
     summary.shards = shards.size();
     gen::Sha256 records_sha, convs_sha, pcap_sha;
     summary.conversations =
-        merge_csv(shards, "truth/conversations.csv", "id", tmp / "truth/conversations.csv", convs_sha, hooks);
+        merge_csv(shards, "truth/conversations.csv", "id", tmp / "truth/conversations.csv", convs_sha, progress);
     const ExportsMerged exports =
-        merge_exports(shards, tmp / "exports.pcap", pcap_sha, tmp / "truth/records.csv", records_sha, hooks);
+        merge_exports(shards, tmp / "exports.pcap", pcap_sha, tmp / "truth/records.csv", records_sha, progress);
     summary.frames = exports.frames;
     summary.records = exports.records;
     // Neither happens with gen's shards: said, not hidden, if a shard was made otherwise.
@@ -515,8 +545,7 @@ MergeSummary merge_shards(const MergeOptions& o, const RunHooks& hooks) {
             throw IoError("cannot rename " + tmp.string() + " to " + target.string() + ": " + ec.message());
     }
     guard.keep = true;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    hooks.report({"merge", "shards", summary.shards, 1.0, elapsed, {}});
+    hooks.report({"merge", "entries", progress.done(), 1.0, progress.seconds(), {}});
     return summary;
 }
 
