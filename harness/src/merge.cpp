@@ -216,7 +216,8 @@ public:
         if (++done_ % 65536 != 0) return;
         hooks_.check_cancel("merged " + std::to_string(done_) + " of about " + std::to_string(total_) +
                             " conversation rows and datagrams (nothing written)");
-        const double fraction = total_ ? std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_)) : -1;
+        const double fraction =
+            total_ ? std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_)) : -1;
         hooks_.report({"merge", "entries", done_, fraction, seconds(), phase});
     }
     double seconds() const {
@@ -490,16 +491,17 @@ MergeSummary merge_shards(const MergeOptions& o, const RunHooks& hooks) {
     for (const Shard& s : shards) {
         const Json counts = s.manifest.value("counts", Json::object());
         for (const char* key : {"conversations", "messages"})
-            if (counts.contains(key) && counts[key].is_number_unsigned()) total += counts[key].get<std::uint64_t>();
+            if (counts.contains(key) && counts[key].is_number_unsigned())
+                total += counts[key].get<std::uint64_t>();
     }
     MergeProgress progress(hooks, total);
     MergeSummary summary;
     summary.shards = shards.size();
     gen::Sha256 records_sha, convs_sha, pcap_sha;
-    summary.conversations =
-        merge_csv(shards, "truth/conversations.csv", "id", tmp / "truth/conversations.csv", convs_sha, progress);
-    const ExportsMerged exports =
-        merge_exports(shards, tmp / "exports.pcap", pcap_sha, tmp / "truth/records.csv", records_sha, progress);
+    summary.conversations = merge_csv(shards, "truth/conversations.csv", "id",
+                                      tmp / "truth/conversations.csv", convs_sha, progress);
+    const ExportsMerged exports = merge_exports(shards, tmp / "exports.pcap", pcap_sha,
+                                                tmp / "truth/records.csv", records_sha, progress);
     summary.frames = exports.frames;
     summary.records = exports.records;
     // Neither happens with gen's shards: said, not hidden, if a shard was made otherwise.
