@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "flowlab/core/error.hpp"
 
@@ -53,6 +54,71 @@ void AtomicFile::commit() {
         std::remove(tmp_.c_str());
         throw IoError("cannot rename " + tmp_ + " to " + path_ + ": " + std::strerror(e));
     }
+}
+
+namespace fs = std::filesystem;
+
+bool is_flowlab_output(const fs::path& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return false;
+    if (fs::exists(dir / "manifest.json", ec)) return true;
+    return fs::is_empty(dir, ec);
+}
+
+namespace {
+
+/// `.<name>.<what>-<pid>` beside `target`.
+fs::path sibling(const fs::path& target, const char* what) {
+    return target.parent_path() /
+           ("." + target.filename().string() + "." + what + "-" + std::to_string(::getpid()));
+}
+
+}  // namespace
+
+AtomicDir::AtomicDir(fs::path target) : target_(fs::absolute(std::move(target)).lexically_normal()) {
+    // "out/" names the directory "out", not an entry "" inside it.
+    if (!target_.has_filename()) target_ = target_.parent_path();
+    if (target_.empty() || target_ == target_.root_path())
+        throw UsageError("'" + target_.string() + "' cannot be an output directory");
+    std::error_code ec;
+    if (fs::exists(target_, ec) && !is_flowlab_output(target_))
+        throw UsageError(target_.string() +
+                         " exists and is not a flowlab output directory (no manifest.json); choose another "
+                         "output directory or remove it");
+    fs::create_directories(target_.parent_path(), ec);
+    if (ec) throw IoError("cannot create " + target_.parent_path().string() + ": " + ec.message());
+    tmp_ = sibling(target_, "tmp");
+    fs::remove_all(tmp_, ec);
+    fs::create_directories(tmp_, ec);
+    if (ec) throw IoError("cannot create " + tmp_.string() + ": " + ec.message());
+}
+
+AtomicDir::~AtomicDir() {
+    if (committed_) return;
+    std::error_code ec;
+    fs::remove_all(tmp_, ec);
+}
+
+void AtomicDir::commit() {
+    if (committed_) throw IoError(target_.string() + ": already committed");
+    std::error_code ec;
+    // rename(2) cannot replace a non-empty directory: the earlier output steps aside first and
+    // goes only once the new one is in place.
+    fs::path old;
+    if (fs::exists(target_, ec)) {
+        old = sibling(target_, "old");
+        fs::remove_all(old, ec);
+        fs::rename(target_, old, ec);
+        if (ec) throw IoError("cannot replace " + target_.string() + ": " + ec.message());
+    }
+    fs::rename(tmp_, target_, ec);
+    if (ec) {
+        const std::string why = ec.message();
+        if (!old.empty()) fs::rename(old, target_, ec);  // the earlier output back where it was
+        throw IoError("cannot rename " + tmp_.string() + " to " + target_.string() + ": " + why);
+    }
+    committed_ = true;
+    if (!old.empty()) fs::remove_all(old, ec);
 }
 
 }  // namespace flowlab::core

@@ -1,8 +1,6 @@
 /// @brief The gen pipeline: traffic source -> flow caches -> packetizers -> files.
 #include "flowlab/gen/gen_run.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -148,17 +146,6 @@ void close_file(File& f, const fs::path& p) {
     if (std::fclose(raw) != 0) throw IoError("cannot close " + p.string() + ": " + std::strerror(errno));
 }
 
-/// Removes the temporary directory unless the run completed.
-struct TempDirGuard {
-    fs::path path;
-    bool keep = false;
-    ~TempDirGuard() {
-        if (keep || path.empty()) return;
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 /// Formats and writes the outputs on a second thread while the main thread generates, meters
 /// and encodes: on two cores this nearly halves the wall time of a large run. Work moves in
 /// batches of a few thousand records; buffers are recycled; order within each file is kept,
@@ -261,13 +248,6 @@ private:
     /// Last: its worker uses the members above, so it is stopped before they go.
     core::BatchPipe<Batch> pipe_;
 };
-
-bool is_flowlab_output(const fs::path& dir) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return false;
-    if (fs::exists(dir / "manifest.json", ec)) return true;
-    return fs::is_empty(dir, ec);
-}
 
 }  // namespace
 
@@ -390,12 +370,9 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     const fs::path target = fs::path(options.output_dir).lexically_normal();
     if (target.empty()) throw UsageError("gen: the output directory (-o) is empty");
     std::error_code ec;
-    if (fs::exists(target, ec) && !is_flowlab_output(target))
+    if (fs::exists(target, ec) && !core::is_flowlab_output(target))
         throw UsageError(target.string() + " exists and is not a flowlab output directory (no manifest.json); "
                          "choose another -o or remove it");
-    fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    fs::create_directories(parent, ec);
-    if (ec) throw IoError("cannot create " + parent.string() + ": " + ec.message());
 
     if (!options.answer_key_file.empty()) {
         if (!scenario.lesson || scenario.lesson->answer.is_null())
@@ -413,15 +390,13 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     for (std::size_t i = 0; i < scenario.exporters.size(); ++i)
         plans.push_back(make_exporter_plan(scenario, i, source.start_us()));
 
-    TempDirGuard guard;
-    guard.path = parent / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()));
-    fs::remove_all(guard.path, ec);
-    fs::create_directories(guard.path / "truth", ec);
-    if (ec) throw IoError("cannot create " + guard.path.string() + ": " + ec.message());
+    core::AtomicDir out_dir(target);
+    fs::create_directories(out_dir.path() / "truth", ec);
+    if (ec) throw IoError("cannot create " + (out_dir.path() / "truth").string() + ": " + ec.message());
 
-    const fs::path pcap_path = guard.path / "exports.pcap";
-    const fs::path records_path = guard.path / "truth" / "records.csv";
-    const fs::path convs_path = guard.path / "truth" / "conversations.csv";
+    const fs::path pcap_path = out_dir.path() / "exports.pcap";
+    const fs::path records_path = out_dir.path() / "truth" / "records.csv";
+    const fs::path convs_path = out_dir.path() / "truth" / "conversations.csv";
     // Each file is hashed as it is written (on the output thread), not read back afterwards.
     Sha256 pcap_hash, records_hash, convs_hash;
     core::PcapWriter pcap(pcap_path.string(), core::TimePrecision::nano, static_cast<int>(core::LinkType::ethernet),
@@ -435,8 +410,8 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
 
     // packets.pcap: microsecond timestamps are the truth's resolution (and what most probes
     // and replay tools expect).
-    const fs::path packets_path = guard.path / "packets.pcap";
-    const fs::path packet_convs_path = guard.path / "truth" / "packet-conversations.csv";
+    const fs::path packets_path = out_dir.path() / "packets.pcap";
+    const fs::path packet_convs_path = out_dir.path() / "truth" / "packet-conversations.csv";
     const bool packet_rows_needed = options.packets && options.packet_budget.limited();
     Sha256 packets_hash, packet_convs_hash;
     std::optional<core::PcapWriter> packets_pcap;
@@ -636,7 +611,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     for (const auto& [name, path, hash] : written) files[name] = {{"bytes", fs::file_size(path)}, {"sha256", hash->hex()}};
     m["files"] = files;
     {
-        const fs::path manifest = guard.path / "manifest.json";
+        const fs::path manifest = out_dir.path() / "manifest.json";
         std::ofstream out(manifest, std::ios::binary);
         out << m.dump(2) << '\n';
         out.flush();
@@ -644,18 +619,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     }
 
     // Into place: replace an earlier flowlab output only now that this one is complete.
-    if (fs::exists(target, ec)) {
-        const fs::path old = parent / ("." + target.filename().string() + ".old-" + std::to_string(::getpid()));
-        fs::rename(target, old, ec);
-        if (ec) throw IoError("cannot replace " + target.string() + ": " + ec.message());
-        fs::rename(guard.path, target, ec);
-        if (ec) throw IoError("cannot rename " + guard.path.string() + " to " + target.string() + ": " + ec.message());
-        fs::remove_all(old, ec);
-    } else {
-        fs::rename(guard.path, target, ec);
-        if (ec) throw IoError("cannot rename " + guard.path.string() + " to " + target.string() + ": " + ec.message());
-    }
-    guard.keep = true;
+    out_dir.commit();
     if (!key.is_null()) {
         core::AtomicFile out(options.answer_key_file);
         const std::string text = key.dump(2) + "\n";

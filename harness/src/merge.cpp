@@ -1,8 +1,6 @@
 /// @brief `flowlab merge`: shards of one gen run back into one gen output directory.
 #include "flowlab/harness/merge.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -17,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowlab/core/atomic_file.hpp"
 #include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/decoder.hpp"
 #include "flowlab/core/error.hpp"
@@ -147,6 +146,12 @@ public:
         advance();
     }
     const std::string& header() const noexcept { return header_; }
+    /// InputError unless the header is `first`'s: the shards of one run write the same columns.
+    void expect_header_of(const CsvSource& first) const {
+        if (header_ != first.header_)
+            throw InputError(file_.path(), InputError::Place{.line = 1},
+                             "its header differs from " + first.file_.path() + "'s");
+    }
     /// The index of a header column; InputError if there is none.
     std::size_t column(std::string_view name) const {
         std::size_t index = 0, from = 0;
@@ -238,10 +243,7 @@ std::uint64_t merge_csv(const std::vector<Shard>& shards, const std::string& nam
                         MergeProgress& progress) {
     std::vector<std::unique_ptr<CsvSource>> sources;
     for (const Shard& s : shards) sources.push_back(std::make_unique<CsvSource>(s, name, key_column));
-    for (const auto& src : sources)
-        if (src->header() != sources.front()->header())
-            throw InputError(shards[&src - sources.data()].dir + "/" + name, InputError::Place{.line = 1},
-                             "its header differs from " + shards.front().dir + "/" + name + "'s");
+    for (const auto& src : sources) src->expect_header_of(*sources.front());
     std::ofstream out(out_path, std::ios::binary);
     auto write = [&](const std::string& line) {
         out << line << '\n';
@@ -325,9 +327,7 @@ ExportsMerged merge_exports(const std::vector<Shard>& shards, const fs::path& pc
             throw InputError(s.pcap_file->path(), "not an Ethernet capture (gen writes exports.pcap as one)");
         s.records = std::make_unique<CsvSource>(shards[i], "truth/records.csv", "sequence");
         s.exporter_column = s.records->column("exporter");
-        if (s.records->header() != sources.front().records->header())
-            throw InputError(shards[i].dir + "/truth/records.csv", InputError::Place{.line = 1},
-                             "its header differs from " + shards.front().dir + "/truth/records.csv's");
+        s.records->expect_header_of(*sources.front().records);
         for (const Json& e : shards[i].manifest["exporters"])
             s.exporters.push_back({e.value("address", ""), e.value("port", std::uint16_t{0}),
                                    e.value("domain", 0u), e.value("index", std::uint64_t{0})});
@@ -467,25 +467,14 @@ MergeSummary merge_shards(const MergeOptions& o, const RunHooks& hooks) {
 
     const fs::path target = fs::absolute(o.output).lexically_normal();
     std::error_code ec;
-    if (fs::exists(target, ec) && !(fs::is_directory(target, ec) &&
-                                    (fs::exists(target / "manifest.json", ec) || fs::is_empty(target, ec))))
+    if (fs::exists(target, ec) && !core::is_flowlab_output(target))
         throw UsageError(o.output + ": exists and is not a flowlab output directory (not replaced)");
     for (const Shard& s : shards)
         if (fs::equivalent(s.dir, target, ec)) throw UsageError(o.output + ": is one of the shards");
-    const fs::path parent = target.parent_path();
-    fs::create_directories(parent, ec);
-    const fs::path tmp = parent / ("." + target.filename().string() + ".merge-" + std::to_string(::getpid()));
-    fs::remove_all(tmp, ec);
+    core::AtomicDir out_dir(target);
+    const fs::path& tmp = out_dir.path();
     if (!fs::create_directories(tmp / "truth", ec) || ec)
         throw IoError("cannot create " + (tmp / "truth").string() + ": " + ec.message());
-    struct Guard {
-        fs::path path;
-        bool keep = false;
-        ~Guard() {
-            std::error_code e;
-            if (!keep) fs::remove_all(path, e);
-        }
-    } guard{tmp};
 
     std::uint64_t total = 0;
     for (const Shard& s : shards) {
@@ -532,21 +521,7 @@ MergeSummary merge_shards(const MergeOptions& o, const RunHooks& hooks) {
             throw IoError("cannot write " + (tmp / "manifest.json").string() + ": " + std::strerror(errno));
     }
     hooks.check_cancel("merged every shard (not yet in place)");
-    if (fs::exists(target, ec)) {
-        const fs::path old =
-            parent / ("." + target.filename().string() + ".old-" + std::to_string(::getpid()));
-        fs::rename(target, old, ec);
-        if (ec) throw IoError("cannot replace " + target.string() + ": " + ec.message());
-        fs::rename(tmp, target, ec);
-        if (ec)
-            throw IoError("cannot rename " + tmp.string() + " to " + target.string() + ": " + ec.message());
-        fs::remove_all(old, ec);
-    } else {
-        fs::rename(tmp, target, ec);
-        if (ec)
-            throw IoError("cannot rename " + tmp.string() + " to " + target.string() + ": " + ec.message());
-    }
-    guard.keep = true;
+    out_dir.commit();
     hooks.report({"merge", "entries", progress.done(), 1.0, progress.seconds(), {}});
     return summary;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "flowlab/core/pcap_io.hpp"
+#include "gen_output.hpp"
 #include "test_support.hpp"
 
 namespace flowlab::test {
@@ -23,39 +24,6 @@ using Json = nlohmann::json;
 
 bool contains(const std::string& s, const std::string& part) {
     return s.find(part) != std::string::npos;
-}
-
-std::vector<std::string> lines(const std::string& path) {
-    std::ifstream in(path);
-    std::vector<std::string> out;
-    for (std::string l; std::getline(in, l);) out.push_back(l);
-    return out;
-}
-
-/// Datagram frames (with their capture times) per source endpoint, in file order.
-std::map<std::string, std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>>> frames_by_source(
-    const std::string& pcap) {
-    std::map<std::string, std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>>> out;
-    core::PcapReader reader(pcap);
-    core::Frame f;
-    core::UdpDatagram d;
-    while (reader.next_frame(f)) {
-        EXPECT_TRUE(reader.parse_udp(f, d));
-        out[d.src.to_string() + ":" + std::to_string(d.sport)].emplace_back(
-            f.ts_ns, std::vector<std::uint8_t>(f.data.begin(), f.data.end()));
-    }
-    return out;
-}
-
-/// Rows of truth/records.csv per exporter (address, domain), in file order.
-std::map<std::string, std::vector<std::string>> records_by_exporter(const std::string& path) {
-    std::map<std::string, std::vector<std::string>> out;
-    const auto all = lines(path);
-    for (std::size_t i = 1; i < all.size(); ++i) {
-        const auto second = all[i].find(',', all[i].find(',') + 1);
-        out[all[i].substr(0, second)].push_back(all[i]);
-    }
-    return out;
 }
 
 RunResult gen(const std::string& out, std::vector<std::string> extra = {}) {
@@ -105,9 +73,9 @@ TEST_F(Merge, ShardsMergedAreTheUnshardedRun) {
     EXPECT_EQ(records_by_exporter(whole + "/truth/records.csv"),
               records_by_exporter(merged + "/truth/records.csv"));
 
-    const auto whole_frames = frames_by_source(whole + "/exports.pcap");
+    const auto whole_frames = datagrams_by_source(whole + "/exports.pcap");
     ASSERT_EQ(whole_frames.size(), 2u);
-    EXPECT_EQ(frames_by_source(merged + "/exports.pcap"), whole_frames);
+    EXPECT_EQ(datagrams_by_source(merged + "/exports.pcap"), whole_frames);
     // Interleaved by time, as a capture of the whole run would be.
     core::PcapReader reader(merged + "/exports.pcap");
     core::Frame f;
@@ -143,22 +111,10 @@ TEST(MergeDialect, ExportersSharingAnAddressDomainAndSequencesStillMergeToTheWho
     // Five exporters, two on one address (other ports), in a dialect whose exporters all use
     // domain 0: a datagram's rows cannot be told by exporter, domain and sequence alone.
     TempDir tmp;
-    Json s = Json::parse(read_file(source_dir() + "/scenarios/example-office.json"));
-    s.erase("$schema");
-    Json edge = s["exporters"][0], core = s["exporters"][1];
-    Json edge2 = edge, core2 = core, v5 = edge;
-    edge2["name"] = "edge-2";
-    edge2["port"] = 2056;
-    core2["name"] = "core-2";
-    core2["address"] = "192.0.2.3";
-    v5["name"] = "edge-v5";
-    v5["protocol"] = "v5";
-    v5["address"] = "192.0.2.4";
-    s["exporters"] = Json::array({core2, edge, core, edge2, v5});
-    write_file(tmp / "five.json", s.dump(2));
+    const std::string five = five_exporters_scenario(tmp);
     const std::vector<std::string> common = {"--duration", "20m", "--dialect", "softflowd-ipfix"};
     auto gen5 = [&](const std::string& out, std::vector<std::string> extra) {
-        std::vector<std::string> argv{flowlab_bin(), "gen", tmp / "five.json", "-o", out};
+        std::vector<std::string> argv{flowlab_bin(), "gen", five, "-o", out};
         argv.insert(argv.end(), common.begin(), common.end());
         argv.insert(argv.end(), extra.begin(), extra.end());
         return run(argv);

@@ -112,5 +112,73 @@ TEST(AtomicFile, FullDiskIsReportedAtCommit) {
 
 TEST(AtomicFile, DirectoryNameIsRefused) { EXPECT_THROW(AtomicFile("some/dir/"), IoError); }
 
+TEST(AtomicDir, NothingUnderTheTargetUntilCommitThenItReplacesAnEarlierOutput) {
+    TempDir dir;
+    const fs::path target = dir.path() / "out";
+    fs::create_directory(target);
+    test::write_file((target / "manifest.json").string(), "earlier");
+    test::write_file((target / "stale.csv").string(), "from the earlier run");
+    {
+        AtomicDir out(target);
+        EXPECT_EQ(out.target(), target);
+        EXPECT_EQ(out.path(), dir.path() / (".out.tmp-" + std::to_string(getpid())));
+        test::write_file((out.path() / "manifest.json").string(), "new");
+        EXPECT_EQ(test::read_file((target / "manifest.json").string()), "earlier");
+        out.commit();
+    }
+    EXPECT_EQ(test::read_file((target / "manifest.json").string()), "new");
+    EXPECT_FALSE(fs::exists(target / "stale.csv"));  // replaced, not merged into
+    EXPECT_EQ(entries(dir.path()), 1u);              // no temporary, no earlier output left aside
+}
+
+TEST(AtomicDir, UncommittedLeavesTheEarlierOutputAndNoTemporary) {
+    TempDir dir;
+    const fs::path target = dir.path() / "out";
+    fs::create_directory(target);
+    test::write_file((target / "manifest.json").string(), "earlier");
+    {
+        AtomicDir out(target);
+        test::write_file((out.path() / "manifest.json").string(), "half");
+    }
+    EXPECT_EQ(test::read_file((target / "manifest.json").string()), "earlier");
+    EXPECT_EQ(entries(dir.path()), 1u);
+    {
+        AtomicDir fresh(dir.path() / "new/deeper");  // parents are made
+        EXPECT_TRUE(fs::is_directory(fresh.path()));
+    }
+    EXPECT_FALSE(fs::exists(dir.path() / "new/deeper"));
+}
+
+TEST(AtomicDir, ADirectoryThatIsNotAFlowlabOutputIsNeverReplaced) {
+    TempDir dir;
+    const fs::path users = dir.path() / "home";
+    fs::create_directory(users);
+    test::write_file((users / "thesis.tex").string(), "keep me");
+    EXPECT_FALSE(is_flowlab_output(users));
+    try {
+        AtomicDir out(users);
+        FAIL() << "no error";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find(users.string() + " exists and is not a flowlab output directory"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(test::read_file((users / "thesis.tex").string()), "keep me");
+    EXPECT_EQ(entries(dir.path()), 1u);
+
+    const fs::path file = dir.path() / "a-file";
+    test::write_file(file.string(), "x");
+    EXPECT_FALSE(is_flowlab_output(file));
+    EXPECT_THROW(AtomicDir{file}, UsageError);
+
+    const fs::path empty = dir.path() / "empty";
+    fs::create_directory(empty);
+    EXPECT_TRUE(is_flowlab_output(empty));
+    AtomicDir out((empty.string() + "/"));  // a trailing slash names the same directory
+    EXPECT_EQ(out.target(), empty);
+    out.commit();
+    EXPECT_TRUE(fs::is_empty(empty));
+}
+
 }  // namespace
 }  // namespace flowlab::core

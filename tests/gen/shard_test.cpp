@@ -18,6 +18,7 @@
 #include "flowlab/gen/gen_run.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/units.hpp"
+#include "gen_output.hpp"
 #include "test_support.hpp"
 
 namespace flowlab::gen {
@@ -26,6 +27,14 @@ namespace {
 namespace fs = std::filesystem;
 using test::run;
 using Json = nlohmann::json;
+using test::datagrams_by_source;
+using test::Endpoint;
+using test::five_exporters_scenario;
+
+/// truth/records.csv rows per exporter (address, domain).
+std::map<std::string, std::vector<std::string>> records_by_exporter(const std::string& dir) {
+    return test::records_by_exporter(dir + "/truth/records.csv");
+}
 
 /// An exporter as the files tell it: source endpoint in exports.pcap, address and domain in
 /// truth/records.csv.
@@ -35,51 +44,6 @@ struct ExporterId {
     std::uint32_t domain = 0;
 };
 
-struct Datagram {
-    std::int64_t ts_ns = 0;
-    std::vector<std::uint8_t> frame;    ///< the whole Ethernet frame
-    std::vector<std::uint8_t> payload;  ///< the export message
-    bool operator==(const Datagram&) const = default;
-};
-
-using Endpoint = std::pair<std::string, std::uint16_t>;
-
-/// exports.pcap's datagrams per source endpoint, in file order.
-std::map<Endpoint, std::vector<Datagram>> datagrams(const std::string& pcap) {
-    std::map<Endpoint, std::vector<Datagram>> out;
-    core::PcapReader reader(pcap);
-    core::Frame f;
-    core::UdpDatagram d;
-    while (reader.next_frame(f)) {
-        EXPECT_TRUE(reader.parse_udp(f, d)) << pcap << ": frame " << f.number << " is not UDP";
-        out[{d.src.to_string(), d.sport}].push_back(
-            {f.ts_ns, {f.data.begin(), f.data.end()}, {d.payload.begin(), d.payload.end()}});
-    }
-    return out;
-}
-
-/// The data rows of a CSV file (header checked and dropped), in file order.
-std::vector<std::string> rows(const std::string& path, const std::string& header) {
-    std::ifstream in(path);
-    std::string line;
-    std::vector<std::string> out;
-    EXPECT_TRUE(std::getline(in, line)) << path;
-    EXPECT_EQ(line, header) << path;
-    while (std::getline(in, line)) out.push_back(line);
-    return out;
-}
-
-/// truth/records.csv rows per exporter (address, domain: the first two columns).
-std::map<std::string, std::vector<std::string>> records_by_exporter(const std::string& dir) {
-    std::map<std::string, std::vector<std::string>> out;
-    const auto all = rows(dir + "/truth/records.csv", core::csv_header());
-    for (const auto& r : all) {
-        const auto second = r.find(',', r.find(',') + 1);
-        out[r.substr(0, second)].push_back(r);
-    }
-    return out;
-}
-
 std::string records_key(const ExporterId& e) { return e.address + "," + std::to_string(e.domain); }
 
 std::vector<ExporterId> exporters_of(const std::string& dir) {
@@ -88,32 +52,6 @@ std::vector<ExporterId> exporters_of(const std::string& dir) {
     for (const auto& e : m["exporters"])
         out.push_back({e["address"].get<std::string>(), e["port"].get<std::uint16_t>(), e["domain"].get<std::uint32_t>()});
     return out;
-}
-
-/// example-office (two exporters that share the servers' conversations) with three more: one
-/// on the edge's address with another port, a second sampled core (first in the list, so the
-/// servers' conversations belong to it, not to the edge), a NetFlow v5 edge that cannot export
-/// the IPv6 conversations it observes.
-std::string several_exporters_scenario(const test::TempDir& dir) {
-    Json s = Json::parse(test::read_file(test::source_dir() + "/scenarios/example-office.json"));
-    s.erase("$schema");
-    Json edge = s["exporters"][0], core = s["exporters"][1];
-    Json edge2 = edge;
-    edge2["name"] = "edge-2";
-    edge2["port"] = 2056;
-    edge2["domain"] = 2;
-    Json core2 = core;
-    core2["name"] = "core-2";
-    core2["address"] = "192.0.2.3";
-    Json v5 = edge;
-    v5["name"] = "edge-v5";
-    v5["protocol"] = "v5";
-    v5["address"] = "192.0.2.4";
-    v5.erase("domain");
-    s["exporters"] = Json::array({core2, edge, core, edge2, v5});
-    const std::string path = dir / "five-exporters.json";
-    std::ofstream(path) << s.dump(2);
-    return path;
 }
 
 test::RunResult gen(const std::string& scenario, const std::string& out, const std::string& duration,
@@ -153,9 +91,9 @@ void expect_shards_make_the_whole(const std::string& scenario, const std::string
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const std::vector<ExporterId> exporters = exporters_of(whole);
     ASSERT_EQ(exporters.size(), expect_exporters);
-    const auto whole_frames = datagrams(whole + "/exports.pcap");
+    const auto whole_frames = datagrams_by_source(whole + "/exports.pcap");
     const auto whole_records = records_by_exporter(whole);
-    const auto whole_convs = rows(whole + "/truth/conversations.csv", kConversationCsvHeader);
+    const auto whole_convs = test::csv_rows(whole + "/truth/conversations.csv", kConversationCsvHeader);
     // Each exporter sends something, or the comparison would prove little.
     for (const auto& e : exporters) {
         ASSERT_FALSE(whole_frames.count({e.address, e.port}) == 0) << e.address << ":" << e.port;
@@ -174,7 +112,7 @@ void expect_shards_make_the_whole(const std::string& scenario, const std::string
             const std::string dir = tmp / ("s" + std::to_string(n) + "-" + std::to_string(i));
             r = gen(scenario, dir, duration, {"--shard", std::to_string(i) + "/" + std::to_string(n)});
             ASSERT_EQ(r.exit_code, 0) << r.err;
-            const auto frames = datagrams(dir + "/exports.pcap");
+            const auto frames = datagrams_by_source(dir + "/exports.pcap");
             const auto records = records_by_exporter(dir);
             std::set<Endpoint> held;
             std::set<std::string> held_records;
@@ -199,7 +137,7 @@ void expect_shards_make_the_whole(const std::string& scenario, const std::string
             for (const auto& [ep, list] : frames) EXPECT_TRUE(held.count(ep)) << ep.first << ":" << ep.second;
             for (const auto& [key, list] : records) EXPECT_TRUE(held_records.count(key)) << key;
 
-            const auto convs = rows(dir + "/truth/conversations.csv", kConversationCsvHeader);
+            const auto convs = test::csv_rows(dir + "/truth/conversations.csv", kConversationCsvHeader);
             for (const auto& row : convs) EXPECT_EQ(shard_of_row(plans, row, n), i) << row;
             if (held.empty()) {
                 EXPECT_TRUE(convs.empty());
@@ -238,16 +176,16 @@ TEST(GenShard, OneExporterShardsMakeTheUnshardedRun) {
 
 TEST(GenShard, SeveralExportersShardsMakeTheUnshardedRun) {
     test::TempDir tmp;
-    expect_shards_make_the_whole(several_exporters_scenario(tmp), "10m", 5);
+    expect_shards_make_the_whole(five_exporters_scenario(tmp), "10m", 5);
 }
 
 /// An exporter's IPv4 identifications count 0, 1, 2, ... in its own frames whatever the other
 /// exporters send: what lets a shard's frames be the unsharded run's.
 TEST(GenShard, EachExporterCountsItsOwnIpIdentification) {
     test::TempDir tmp;
-    const auto r = gen(several_exporters_scenario(tmp), tmp / "out", "20m");
+    const auto r = gen(five_exporters_scenario(tmp), tmp / "out", "20m");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto frames = datagrams(tmp / "out/exports.pcap");
+    const auto frames = datagrams_by_source(tmp / "out/exports.pcap");
     ASSERT_EQ(frames.size(), 5u);
     for (const auto& [ep, list] : frames)
         for (std::size_t j = 0; j < list.size(); ++j) {
