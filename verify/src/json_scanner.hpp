@@ -74,4 +74,29 @@ private:
     Expect expect_ = Expect::value;
 };
 
+/// Reads the members of the object whose '{' was read last, through its '}': what every
+/// collector's flow object reader shares. `want(name)` returns what the reader makes of a member
+/// name (a table entry, a flag: anything that tests true to take it); other members, and null
+/// values, are skipped whole. A taken value must be a string or a number, and
+/// `take(wanted, key, token)` then reads it through text(). `where()` gives the start of the
+/// message for a value of another type ("record 12: ", or "").
+template <class Want, class Take, class Where>
+void read_members(JsonScanner& json, Want&& want, Take&& take, Where&& where) {
+    JsonToken t;
+    while ((t = json.next()) == JsonToken::key) {
+        auto wanted = want(json.text());
+        if (!wanted) {
+            json.skip_value(json.next());
+            continue;
+        }
+        const std::string key(json.text());  // text() moves on with the value
+        t = json.next();
+        if (t == JsonToken::null) continue;
+        if (t != JsonToken::string && t != JsonToken::number)
+            json.fail(where() + "\"" + key + "\": expected a number or a string");
+        take(wanted, key, t);
+    }
+    if (t != JsonToken::end_object) json.fail("expected a member name or '}'");
+}
+
 }  // namespace flowlab::verify::detail

@@ -112,4 +112,27 @@ std::optional<std::string> apply_column(const Column& c, std::string_view text, 
     return std::nullopt;
 }
 
+std::optional<std::string> CsvColumns::set_header(std::string_view header, const ColumnTable& table) {
+    header_ = std::string(header);
+    names_.assign(kMaxColumns, {});
+    const std::size_t n = split(header_, ',', names_.data(), names_.size());
+    if (n > kMaxColumns) return "more than " + std::to_string(kMaxColumns) + " columns";
+    names_.resize(n);
+    columns_.clear();
+    for (const std::string_view name : names_) columns_.push_back(table.find(name));
+    cells_.resize(n + 1);  // one more, so that a row with an extra cell is counted, not cut
+    return std::nullopt;
+}
+
+std::optional<std::string> CsvColumns::apply(std::string_view line, core::FlowRecord& r) {
+    const std::size_t n = split(line, ',', cells_.data(), cells_.size());
+    if (n != columns_.size())
+        return "expected " + std::to_string(columns_.size()) + " columns as in the header, found " + std::to_string(n);
+    r = core::FlowRecord{};
+    for (std::size_t i = 0; i < n; ++i)
+        if (columns_[i])
+            if (auto err = apply_column(*columns_[i], cells_[i], r)) return "column " + std::string(names_[i]) + ": " + *err;
+    return std::nullopt;
+}
+
 }  // namespace flowlab::verify::detail

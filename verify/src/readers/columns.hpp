@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "flowlab/core/flow_record.hpp"
 
@@ -51,6 +52,36 @@ public:
 
 private:
     std::unordered_map<std::string_view, Column> map_;
+};
+
+/// A member a flow object reader takes: a column of its table, or one of the reader's own keys
+/// (`own` says which, from 1).
+struct JsonMember {
+    const Column* column = nullptr;
+    int own = 0;
+    explicit operator bool() const noexcept { return column || own; }
+};
+
+/// A headed CSV's columns (nfdump -o csv, pmacct's CSV): the header's names looked up once in the
+/// reader's table, then each row split and applied by them.
+class CsvColumns {
+public:
+    /// The most columns a header may have.
+    static constexpr std::size_t kMaxColumns = 256;
+    /// Takes the header line; returns what is wrong with it (too many columns).
+    std::optional<std::string> set_header(std::string_view header, const ColumnTable& table);
+    const std::string& header() const noexcept { return header_; }
+    std::size_t size() const noexcept { return columns_.size(); }
+    std::string_view name(std::size_t i) const noexcept { return names_[i]; }
+    /// Resets r, then splits `line` and applies each column the table knows. Returns what is
+    /// wrong: a row whose cell count is not the header's, or a column's bad value.
+    std::optional<std::string> apply(std::string_view line, core::FlowRecord& r);
+
+private:
+    std::string header_;
+    std::vector<std::string_view> names_;  ///< views into header_
+    std::vector<const Column*> columns_;   ///< nullptr: a column flowlab does not read
+    std::vector<std::string_view> cells_;
 };
 
 /// Latest flow time flowlab accepts from a collector: 9999-12-31T23:59:59.999Z.

@@ -119,17 +119,13 @@ public:
             bool flow = true;
             std::optional<std::uint64_t> domain;
             int start_res = 0, end_res = 0;  // resolution of the time taken so far: 3 ns, 2 ms, 1 s
-            while ((t = json_.next()) == JsonToken::key) {
-                const auto it = goflow2_keys().find(json_.text());
-                const std::string key = it == goflow2_keys().end() ? std::string() : std::string(json_.text());
-                t = json_.next();
-                if (key.empty() || t == JsonToken::null) {
-                    json_.skip_value(t);
-                    continue;
-                }
-                if (t != JsonToken::string && t != JsonToken::number) json_.fail("\"" + key + "\": expected a number or a string");
+            auto want = [](std::string_view name) -> const GfKey* {
+                const auto it = goflow2_keys().find(name);
+                return it == goflow2_keys().end() ? nullptr : &it->second;
+            };
+            auto take = [&](const GfKey* wanted, const std::string& key, JsonToken token) {
                 const std::string_view v = json_.text();
-                const GfKey& k = it->second;
+                const GfKey& k = *wanted;
                 auto check = [&](std::optional<std::string> err) {
                     if (err) json_.fail("\"" + key + "\": " + *err);
                 };
@@ -141,7 +137,7 @@ public:
                 auto time = [&](int res, int& have) {
                     if (res < have) return;
                     std::int64_t ms;
-                    if (!(t == JsonToken::string && parse_datetime_ms(v, ms))) {  // else the datetimenano renderer
+                    if (!(token == JsonToken::string && parse_datetime_ms(v, ms))) {  // else the datetimenano renderer
                         const std::uint64_t n = number();
                         const std::uint64_t m = res == 3 ? n / 1000000 : res == 2 ? n : n > kMaxTimeMs / 1000 ? ~0ull : n * 1000;
                         if (m > static_cast<std::uint64_t>(kMaxTimeMs)) check(excerpt(v) + " is not a time between 1970 and 9999");
@@ -172,7 +168,8 @@ public:
                         check(apply_column(k.column, v, r));
                         break;
                 }
-            }
+            };
+            read_members(json_, want, take, [] { return std::string(); });
             if (!flow) continue;
             // observation_domain_id is documented for the IPFIX header only (docs/protocols.md).
             if (domain && r.has(Field::version) && r.version == 10)

@@ -89,27 +89,19 @@ private:
     /// false for objects that are not flows (nfdump prints only flows with -o json, but be safe).
     bool read_object(FlowRecord& r) {
         bool is_flow = true;
-        JsonToken t;
-        while ((t = json_.next()) == JsonToken::key) {
-            const std::string_view name = json_.text();
-            const bool type = name == "type";
-            const Column* c = type ? nullptr : nfdump_json_keys().find(name);
-            const std::string key = c || type ? std::string(name) : std::string();
-            t = json_.next();
-            if ((!c && !type) || t == JsonToken::null) {
-                json_.skip_value(t);
-                continue;
-            }
-            if (t != JsonToken::string && t != JsonToken::number)
-                json_.fail("record " + std::to_string(record_) + ": \"" + key + "\": expected a number or a string");
-            if (type) {
-                is_flow = json_.text() == "FLOW";
-                continue;
-            }
-            if (auto err = apply_column(*c, json_.text(), r))
-                json_.fail("record " + std::to_string(record_) + ": \"" + key + "\": " + *err);
-        }
-        if (t != JsonToken::end_object) json_.fail("expected a member name or '}'");
+        read_members(
+            json_,
+            [](std::string_view name) {
+                return name == "type" ? JsonMember{nullptr, 1} : JsonMember{nfdump_json_keys().find(name)};
+            },
+            [&](const JsonMember& m, const std::string& key, JsonToken) {
+                if (m.own) {
+                    is_flow = json_.text() == "FLOW";
+                } else if (auto err = apply_column(*m.column, json_.text(), r)) {
+                    json_.fail("record " + std::to_string(record_) + ": \"" + key + "\": " + *err);
+                }
+            },
+            [&] { return "record " + std::to_string(record_) + ": "; });
         if (!is_flow) return false;
         if (!r.has(Field::src) || !r.has(Field::dst))
             throw InputError(source_, line_place(place_),
@@ -148,14 +140,8 @@ public:
         std::string_view header;
         while (lines_.next(header) && header.empty()) {
         }
-        header_ = std::string(header);
-        std::array<std::string_view, 64> names;
-        ncols_ = std::min(split(header_, ',', names.data(), names.size()), names.size());
-        for (std::size_t i = 0; i < ncols_; ++i) {
-            names_[i] = names[i];
-            cols_[i] = nfdump_csv_columns().find(names[i]);
-        }
-        if (ncols_ < 5 || names_[0] != "ts" || names_[3] != "sa")
+        const auto too_many = columns_.set_header(header, nfdump_csv_columns());
+        if (too_many || columns_.size() < 5 || columns_.name(0) != "ts" || columns_.name(3) != "sa")
             throw InputError(source_, line_place(lines_.line()), "expected nfdump's CSV header ts,te,td,sa,da,...");
     }
 
@@ -168,14 +154,7 @@ public:
                 done_ = true;  // the trailer: "Summary", a header and one line of totals
                 return false;
             }
-            std::array<std::string_view, 64> cells;
-            const std::size_t n = split(line, ',', cells.data(), cells.size());
-            if (n != ncols_)
-                fail("expected " + std::to_string(ncols_) + " columns as in the header, found " + std::to_string(n));
-            r = FlowRecord{};
-            for (std::size_t i = 0; i < n; ++i)
-                if (cols_[i])
-                    if (auto err = apply_column(*cols_[i], cells[i], r)) fail("column " + std::string(names_[i]) + ": " + *err);
+            if (auto err = columns_.apply(line, r)) fail(*err);
             return true;
         }
         return false;
@@ -188,10 +167,7 @@ private:
     }
 
     LineReader lines_;
-    std::string header_;
-    std::array<std::string_view, 64> names_{};  // views into header_
-    std::array<const Column*, 64> cols_{};
-    std::size_t ncols_ = 0;
+    CsvColumns columns_;
     bool done_ = false;
 };
 

@@ -99,24 +99,20 @@ public:
             place_ = json_.line();
             r = FlowRecord{};
             bool marker = false;
-            while ((t = json_.next()) == JsonToken::key) {
-                const std::string_view name = json_.text();
-                const bool event = name == "event_type";
-                const Column* c = event ? nullptr : pmacct_json_keys().find(name);
-                const std::string key = c || event ? std::string(name) : std::string();
-                t = json_.next();
-                if ((!c && !event) || t == JsonToken::null) {
-                    json_.skip_value(t);
-                    continue;
-                }
-                if (t != JsonToken::string && t != JsonToken::number) json_.fail("\"" + key + "\": expected a number or a string");
-                // print_markers writes purge_init / purge_close objects around each purge.
-                if (event) {
-                    marker = marker || json_.text() != "purge";
-                    continue;
-                }
-                if (auto err = apply_column(*c, json_.text(), r)) json_.fail("\"" + key + "\": " + *err);
-            }
+            read_members(
+                json_,
+                [](std::string_view name) {
+                    return name == "event_type" ? JsonMember{nullptr, 1} : JsonMember{pmacct_json_keys().find(name)};
+                },
+                [&](const JsonMember& m, const std::string& key, JsonToken) {
+                    // print_markers writes purge_init / purge_close objects around each purge.
+                    if (m.own) {
+                        marker = marker || json_.text() != "purge";
+                    } else if (auto err = apply_column(*m.column, json_.text(), r)) {
+                        json_.fail("\"" + key + "\": " + *err);
+                    }
+                },
+                [] { return std::string(); });
             if (marker) continue;
             finish(r);
             return true;
@@ -136,27 +132,15 @@ public:
         std::string_view line;
         while (lines_.next(line) && line.empty()) {
         }
-        header_ = std::string(line);
-        std::vector<std::string_view> names(256);
-        const std::size_t n = split(header_, ',', names.data(), names.size());
-        if (n > names.size()) throw InputError(source_, line_place(lines_.line()), "more than 256 columns");
-        for (std::size_t i = 0; i < n; ++i) cols_.push_back(pmacct_csv_columns().find(names[i]));
-        names_.assign(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(n));
+        if (auto err = columns_.set_header(line, pmacct_csv_columns())) fail(*err);
     }
 
     bool next(FlowRecord& r) override {
         std::string_view line;
         while (lines_.next(line)) {
             // Appending to an existing file, pmacct may write the header again.
-            if (line.empty() || line == header_) continue;
-            cells_.resize(cols_.size() + 1);
-            const std::size_t n = split(line, ',', cells_.data(), cells_.size());
-            if (n != cols_.size())
-                fail("expected " + std::to_string(cols_.size()) + " columns as in the header, found " + std::to_string(n));
-            r = FlowRecord{};
-            for (std::size_t i = 0; i < n; ++i)
-                if (cols_[i])
-                    if (auto err = apply_column(*cols_[i], cells_[i], r)) fail("column " + std::string(names_[i]) + ": " + *err);
+            if (line.empty() || line == columns_.header()) continue;
+            if (auto err = columns_.apply(line, r)) fail(*err);
             finish(r);
             return true;
         }
@@ -169,10 +153,7 @@ private:
         throw InputError(source_, line_place(lines_.line()), what);
     }
     LineReader lines_;
-    std::string header_;
-    std::vector<const Column*> cols_;
-    std::vector<std::string_view> names_;  // views into header_
-    std::vector<std::string_view> cells_;
+    CsvColumns columns_;
 };
 
 }  // namespace
