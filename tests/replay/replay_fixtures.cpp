@@ -205,8 +205,11 @@ std::vector<CapturedDatagram> UdpReceiver::wait_for(std::size_t n, std::chrono::
     return got_;
 }
 
-std::uint16_t closed_udp_port() {
-    const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+namespace {
+
+/// A loopback port the kernel just handed out and that is closed again: nothing listens there.
+std::uint16_t closed_port(int socket_type) {
+    const int fd = socket(AF_INET, socket_type, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -216,6 +219,10 @@ std::uint16_t closed_udp_port() {
     close(fd);
     return ntohs(a.sin_port);
 }
+
+}  // namespace
+
+std::uint16_t closed_udp_port() { return closed_port(SOCK_DGRAM); }
 
 TcpReceiver::TcpReceiver(bool reset) : reset_(reset) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -311,16 +318,6 @@ std::size_t TcpReceiver::bytes() {
     return n;
 }
 
-std::uint16_t closed_tcp_port() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
+std::uint16_t closed_tcp_port() { return closed_port(SOCK_STREAM); }
 
 }  // namespace flowlab::test

@@ -20,6 +20,17 @@ std::uint64_t icmp_error_bytes(const Wire& w, std::uint64_t offending) {
     return w.ip() + 8 + (w.v6 ? std::min<std::uint64_t>(offending, 1232) : std::min<std::uint64_t>(offending, 28));
 }
 
+/// The conversation of the "port unreachable" errors the target of `probe` sends back.
+ConversationKey unreachable_reply(const ConversationKey& probe, const Wire& w) {
+    ConversationKey icmp;
+    icmp.src = probe.dst;
+    icmp.dst = probe.src;
+    icmp.proto = w.icmp_proto();
+    icmp.dport = icmp_unreachable(w.v6);
+    icmp.tos = probe.tos;
+    return icmp;
+}
+
 std::uint16_t random_port(Rng& rng, std::uint16_t lo = 1024) {
     return static_cast<std::uint16_t>(lo + rng.below(65536u - lo));
 }
@@ -151,13 +162,7 @@ void ScanModel::session(std::int64_t t, Rng& rng, Sink& sink) {
         if (tcp) {
             Train(sink.open(reversed(key))).one(t + rtt, w.tcp(), kRst | kAck);
         } else {
-            ConversationKey icmp;
-            icmp.src = key.dst;
-            icmp.dst = key.src;
-            icmp.proto = w.icmp_proto();
-            icmp.dport = icmp_unreachable(w.v6);
-            icmp.tos = key.tos;
-            Train(sink.open(icmp)).one(t + rtt, icmp_error_bytes(w, probe_bytes), 0);
+            Train(sink.open(unreachable_reply(key, w))).one(t + rtt, icmp_error_bytes(w, probe_bytes), 0);
         }
     }
 }
@@ -226,14 +231,8 @@ void DdosModel::session(std::int64_t t, Rng& rng, Sink& sink) {
         if (key.proto == kTcp) {
             Train(sink.open(reversed(key))).add(t + delay, t + delay + dur, packets, packets * w.tcp_syn(), kSyn | kAck);
         } else if (key.proto == kUdp) {
-            ConversationKey icmp;
-            icmp.src = key.dst;
-            icmp.dst = key.src;
-            icmp.proto = w.icmp_proto();
-            icmp.dport = icmp_unreachable(w.v6);
-            icmp.tos = key.tos;
-            Train(sink.open(icmp)).add(t + delay, t + delay + dur, packets,
-                                       packets * icmp_error_bytes(w, per_packet), 0);
+            Train(sink.open(unreachable_reply(key, w)))
+                .add(t + delay, t + delay + dur, packets, packets * icmp_error_bytes(w, per_packet), 0);
         } else {
             ConversationKey reply = reversed(key);
             reply.sport = 0;
@@ -339,13 +338,7 @@ void WormModel::generate(Sink& sink) {
         const std::uint64_t bytes = w.udp() + std::min<std::uint64_t>(exploit, w.udp_max_payload());
         Train(probe).one(t, bytes, 0);
         if (host_exists(*ctx_.scenario, key.dst) && who.rng.chance(spec_.closed)) {
-            ConversationKey icmp;
-            icmp.src = key.dst;
-            icmp.dst = key.src;
-            icmp.proto = w.icmp_proto();
-            icmp.dport = icmp_unreachable(w.v6);
-            icmp.tos = key.tos;
-            Train(sink.open(icmp)).one(t + rtt, icmp_error_bytes(w, bytes), 0);
+            Train(sink.open(unreachable_reply(key, w))).one(t + rtt, icmp_error_bytes(w, bytes), 0);
         }
     }
     sc.next = t + 1 + static_cast<std::int64_t>(who.rng.exponential(1.0 / rate_per_us_));
