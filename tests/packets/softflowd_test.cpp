@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -41,6 +42,26 @@ bool udp_socket(std::uint16_t port, const std::string& netns, bool drained) {
         return queues.substr(queues.find(':') + 1).find_first_not_of('0') == std::string::npos;
     }
     return false;
+}
+
+/// The frames of a capture.
+std::uint64_t frames_in(const std::string& pcap) {
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t* p = pcap_open_offline(pcap.c_str(), err);
+    EXPECT_NE(p, nullptr) << err;
+    if (!p) return 0;
+    std::uint64_t n = 0;
+    pcap_pkthdr* h = nullptr;
+    const u_char* data = nullptr;
+    while (pcap_next_ex(p, &h, &data) == 1) ++n;
+    pcap_close(p);
+    return n;
+}
+
+/// The number after `label` in softflowctl's statistics (0 when absent).
+std::uint64_t counter_after(const std::string& text, const std::string& label) {
+    const auto at = text.find(label);
+    return at == std::string::npos ? 0 : std::strtoull(text.c_str() + at + label.size(), nullptr, 10);
 }
 
 /// nfcapd on 127.0.0.1:port writing into dir, started (in `netns` if set) and ready.
@@ -165,7 +186,19 @@ TEST(SoftflowdThroughTheWire, ReplayIntoVethTotalsEqualTheTruth) {
     const RunResult f = run({"ip", "netns", "exec", veth.inject_ns, flowlab_bin(), "replay", dir / "filler.pcap",
                              "--iface", veth.inject_if, "--pps", "20000"});
     ASSERT_EQ(f.exit_code, 0) << f.err;
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Every packet of packets.pcap counted by softflowd before it is told to export: a stop
+    // before that would lose the packets still in its capture ring.
+    const std::uint64_t want = frames_in(out + "/packets.pcap");
+    std::uint64_t processed = 0;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            const RunResult st = run({"ip", "netns", "exec", veth.capture_ns, "softflowctl", "-c", ctl, "statistics"},
+                                     {}, std::chrono::seconds(10));
+            processed = counter_after(st.out, "Packets processed: ");
+            return processed >= want;
+        },
+        std::chrono::milliseconds(15000)))
+        << "softflowd processed " << processed << " of the " << want << " packets replayed";
     // SIGTERM would drop the flows in the cache; `shutdown` exports them first.
     const RunResult s = run({"ip", "netns", "exec", veth.capture_ns, "softflowctl", "-c", ctl, "shutdown"});
     EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
