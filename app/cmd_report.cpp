@@ -77,9 +77,9 @@ void add_report_command(CLI::App& root, Action& action) {
                     "windows and the page larger")
         ->check(CLI::Range(1, 100000));
     cmd->add_option("--memory-limit", a->memory_limit,
-                    "refuse, before reading, an input whose aggregation would need more memory, and stop (writing nothing)\n"
-                    "if one grows past it, e.g. 2G, 512M (default: half of this machine's memory; the summary states the\n"
-                    "peak)")
+                    "refuse, before reading, an input whose aggregation and page data would need more memory, and stop\n"
+                    "(writing nothing) if they grow past it, e.g. 2G, 512M (default: half of this machine's memory; the\n"
+                    "summary states what they held, the peak and its bound)")
         ->check(units::size());
     cmd->add_flag("-q,--quiet", a->quiet, "no progress and no summary line");
     add_progress_flags(cmd, a->progress);

@@ -138,17 +138,19 @@ std::optional<double> estimated_lines(const std::string& path) {
 }
 
 std::string human_bytes(std::uint64_t n) {
+    if (n >= 1'000'000'000) return fmt::format("{:.1f} GB", static_cast<double>(n) / 1e9);
     if (n >= 1'000'000) return fmt::format("{:.1f} MB", static_cast<double>(n) / 1e6);
     if (n >= 1000) return fmt::format("{:.0f} kB", static_cast<double>(n) / 1e3);
     return fmt::format("{} bytes", n);
 }
 
-json counters_array(const std::vector<Counters>& v, std::uint64_t Counters::*field) {
-    json a = json::array();
-    for (const Counters& c : v) a.push_back(c.*field);
-    return a;
+std::size_t cell_count(const TrafficData& d) {
+    std::size_t cells = 0;
+    for (const Level& level : d.levels) cells += level.cells.size();
+    return cells;
 }
 
+/// The section's small members; traffic_members() writes the large ones.
 json traffic_json(const TrafficData& d, const GenContext* gen) {
     json s;
     s["kind"] = "traffic";
@@ -156,87 +158,14 @@ json traffic_json(const TrafficData& d, const GenContext* gen) {
     s["first_slot"] = d.first_slot;
     s["slots"] = d.slot_count;
     s["candidates"] = d.levels.empty() ? 0 : d.levels.front().spec.candidates;
-    json sources = json::array(), series = json::array();
+    json sources = json::array();
     for (const SourceSeries& src : d.sources) {
         std::string label = src.name;
         if (gen)
             if (auto it = gen->exporter_names.find(src.name); it != gen->exporter_names.end()) label = it->second + " (" + src.name + ")";
         sources.push_back({{"name", src.name}, {"label", label}});
-        json per_proto = json::array();
-        for (const auto& slots : src.slots)
-            per_proto.push_back({counters_array(slots, &Counters::flows), counters_array(slots, &Counters::packets),
-                                 counters_array(slots, &Counters::bytes)});
-        series.push_back(std::move(per_proto));
     }
     s["sources"] = std::move(sources);
-    s["series"] = std::move(series);
-    json addresses = json::array();
-    for (const auto& a : d.addresses) addresses.push_back(a.to_string());
-    s["addresses"] = std::move(addresses);
-    json convs = json::array();
-    for (const auto& [a, b] : d.conversations) {
-        convs.push_back(a);
-        convs.push_back(b);
-    }
-    s["conversations"] = std::move(convs);
-
-    auto push3 = [](json& a, const Counters& c) {
-        a.push_back(c.flows);
-        a.push_back(c.packets);
-        a.push_back(c.bytes);
-    };
-    json levels = json::array();
-    std::size_t cells = 0;
-    for (const Level& level : d.levels) {
-        json start = json::array(), end = json::array(), total = json::array();
-        std::array<json, kDims> count, rest, err, key, val;
-        for (std::size_t k = 0; k < kDims; ++k) count[k] = rest[k] = err[k] = key[k] = val[k] = json::array();
-        auto push2 = [](json& a, const Counters& c) {
-            a.push_back(c.flows);
-            a.push_back(c.bytes);
-        };
-        std::vector<const Candidate*> sorted;
-        for (const Cell& c : level.cells) {
-            start.push_back(c.start);
-            end.push_back(c.end);
-            push3(total, c.total);
-            for (std::size_t k = 0; k < kDims; ++k) {
-                const DimCell& dc = c.dims[k];
-                count[k].push_back(dc.kept.size());
-                push2(rest[k], dc.rest);
-                push2(err[k], dc.err);
-                // By key, each key as the difference to the one before: the same hosts recur
-                // from cell to cell, which gzip then finds (5% smaller than in rank order).
-                sorted.clear();
-                for (const Candidate& cand : dc.kept) sorted.push_back(&cand);
-                std::sort(sorted.begin(), sorted.end(), [](const Candidate* a, const Candidate* b) { return a->key < b->key; });
-                std::uint32_t prev = 0;
-                for (const Candidate* cand : sorted) {
-                    key[k].push_back(cand->key - prev);
-                    prev = cand->key;
-                    push2(val[k], cand->value);
-                }
-            }
-        }
-        cells += level.cells.size();
-        json dims = json::array();
-        for (std::size_t k = 0; k < kDims; ++k)
-            dims.push_back({{"name", std::string(dim_name(static_cast<Dim>(k)))},
-                            {"count", std::move(count[k])},
-                            {"rest", std::move(rest[k])},
-                            {"err", std::move(err[k])},
-                            {"key", std::move(key[k])},
-                            {"val", std::move(val[k])}});
-        levels.push_back({{"name", level.spec.name},
-                          {"factor", level.spec.factor},
-                          {"offset", level.spec.offset},
-                          {"candidates", level.spec.candidates},
-                          {"start", std::move(start)},
-                          {"end", std::move(end)},
-                          {"total", std::move(total)},
-                          {"dims", std::move(dims)}});
-    }
-    s["levels"] = std::move(levels);
     s["counts"] = {{"records", d.records},
                    {"without_time", d.without_time},
                    {"outside_span", d.outside_span},
@@ -245,20 +174,56 @@ json traffic_json(const TrafficData& d, const GenContext* gen) {
                    {"flows", d.total.flows},
                    {"packets", d.total.packets},
                    {"bytes", d.total.bytes},
-                   {"cells", cells}};
+                   {"cells", cell_count(d)}};
     return s;
 }
+
+/// The binary, its libraries and Chart.js: the process's resident memory before a report's own
+/// structures (9 MB measured at the start of write_report), with room for the allocator's
+/// overhead on what the accounts count (the trading-floor report: 4 MB).
+constexpr std::uint64_t kFixedBytes = 16u << 20;
+
+/// A result document's DOM, and the section made from it, per byte of its file: nlohmann holds
+/// a value in 16 bytes and an object member in about 100, so a file of small numbers or short
+/// members takes at most about 16 times its size, twice over (the document and the section).
+constexpr std::uint64_t kResultDomFactor = 48;
+
+/// What the report holds at once, its aggregation and its page's data together, against
+/// --memory-limit: estimated before an input is read (where its span is known) and counted while
+/// it is read and while its section is written.
+struct MemoryBudget {
+    std::uint64_t limit = 0;
+    bool limit_given = false;
+    std::uint64_t peak = 0;       ///< most held at once, counted
+    std::uint64_t bound = 0;      ///< most estimated before reading
+    bool bound_known = true;      ///< every input's estimate was made
+
+    void expect(std::uint64_t b) { bound = std::max(bound, b); }
+    /// Counts `b` held now; past the limit the report stops, having written nothing.
+    void hold(std::uint64_t b, const std::string& what) {
+        peak = std::max(peak, b);
+        if (b > limit)
+            throw UsageError("the report holds " + core::format_bytes(static_cast<double>(b)) + " " + what +
+                             ", more than --memory-limit " + core::format_bytes(static_cast<double>(limit)) +
+                             (limit_given ? "" : " (half of this machine's memory)") +
+                             "; raise --memory-limit, or lower --candidates (keys kept per cell) (nothing was written)");
+    }
+};
 
 struct Reader {
     const ReportOptions& o;
     const RunHooks& hooks;
 
-    /// Streams one collector output (or the truth) through the aggregator.
+    MemoryBudget& budget;
+
+    /// Streams one collector output (or the truth) through the aggregator; `page_bytes`: what
+    /// the page's data holds already.
     TrafficData read(const verify::CollectedSpec& spec, const std::string& label, std::optional<std::uint64_t> expected_records,
-                     const GenContext* gen, json& source) {
+                     const GenContext* gen, json& source, std::uint64_t page_bytes) {
         TrafficOptions topt = o.traffic;
         if (gen && gen->span && !topt.span_ms) topt.span_ms = gen->span;
-        topt.memory_limit = o.memory_limit ? o.memory_limit : gen::default_memory_limit();
+        topt.memory_limit = budget.limit;
+        topt.memory_held_elsewhere = page_bytes;
         std::optional<double> lines;
         if (!expected_records && !is_dir(spec.path)) lines = estimated_lines(spec.path);
         const std::uint64_t records_ahead = expected_records ? *expected_records : lines ? static_cast<std::uint64_t>(*lines) : 0;
@@ -267,13 +232,24 @@ struct Reader {
         // Refused before reading only where the span is known: without it the bound is that of
         // records spread over max_slots (400 days), far above what real data needs; the limit
         // then holds while reading (the aggregator's account).
-        if (const std::uint64_t need = topt.span_ms ? estimate_traffic_memory(topt, records_ahead, sources) : 0;
-            need > topt.memory_limit)
-            throw UsageError("the report of " + label + " could need up to " + core::format_bytes(static_cast<double>(need)) +
-                             " for its aggregation of " + std::to_string(records_ahead) + " records, more than --memory-limit " +
-                             core::format_bytes(static_cast<double>(topt.memory_limit)) +
-                             (o.memory_limit ? "" : " (half of this machine's memory)") +
-                             "; raise --memory-limit or lower --candidates (nothing was written)");
+        // The page then holds the section's data compressed, while the aggregation's result is
+        // still held: both count.
+        if (topt.span_ms) {
+            const std::uint64_t aggregation = estimate_traffic_memory(topt, records_ahead, sources);
+            const std::uint64_t page = page_data_bound(estimate_traffic_json_bytes(topt, records_ahead, sources));
+            budget.expect(page_bytes + aggregation + page);
+            if (page_bytes + aggregation + page > budget.limit)
+                throw UsageError("the report of " + label + " could need up to " +
+                                 core::format_bytes(static_cast<double>(page_bytes + aggregation + page)) +
+                                 " for its aggregation of " + std::to_string(records_ahead) + " records (" +
+                                 core::format_bytes(static_cast<double>(aggregation)) + ") and its page (" +
+                                 core::format_bytes(static_cast<double>(page_bytes + page)) + "), more than --memory-limit " +
+                                 core::format_bytes(static_cast<double>(budget.limit)) +
+                                 (o.memory_limit ? "" : " (half of this machine's memory)") +
+                                 "; raise --memory-limit or lower --candidates (nothing was written)");
+        } else {
+            budget.bound_known = false;
+        }
         TrafficAggregator agg(topt);
         const auto t0 = Clock::now();
         // A stop request must also end a read that waits on a pipe (a collector's dump still
@@ -336,7 +312,11 @@ std::string ReportSummary::line() const {
     std::string s = output + " (" + human_bytes(bytes) + "):";
     for (std::size_t i = 0; i < sections.size(); ++i) s += (i ? "; " : " ") + sections[i].line;
     s += fmt::format("; in {:.1f} s", seconds);
+    if (held_peak_bytes)
+        s += "; aggregation and page held at most " + human_bytes(held_peak_bytes) + " (the page's data " +
+             human_bytes(page_peak_bytes) + "; --memory-limit " + human_bytes(memory_limit) + ")";
     if (peak_resident_bytes) s += ", peak memory " + human_bytes(peak_resident_bytes);
+    if (bound_bytes) s += " (bound " + human_bytes(bound_bytes) + ")";
     return s;
 }
 
@@ -347,13 +327,16 @@ ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
     if (o.output.empty()) throw UsageError("no output file (-o FILE.html)");
     if (o.inputs.empty() && o.collected.empty())
         throw UsageError("nothing to report: give a gen output directory, result JSON files, or --collected [TOOL:]PATH");
-    (void)chart_library();  // fail before reading gigabytes when the page cannot be made
+    // Fails before reading gigabytes when the page cannot be made.
+    PageData page(chart_library(), o.answers);
 
     ReportSummary summary;
     summary.output = o.output;
-    json sections = json::array();
     std::vector<std::string> notes;
-    Reader reader{o, hooks};
+    MemoryBudget budget;
+    budget.limit = o.memory_limit ? o.memory_limit : gen::default_memory_limit();
+    budget.limit_given = o.memory_limit != 0;
+    Reader reader{o, hooks, budget};
 
     // The first gen directory among the inputs gives the collector's data its span and names.
     std::optional<GenContext> context;
@@ -370,7 +353,8 @@ ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
             expected = gen->manifest["counts"]["records"].get<std::uint64_t>();
         if (!truth && is_dir(spec.path)) expected = nfdump_flow_count(spec.nfdump_program, spec.path);
         json source;
-        const TrafficData d = reader.read(spec, label, expected, gen, source);
+        const TrafficData d = reader.read(spec, label, expected, gen, source, page.held_bytes());
+        budget.hold(d.peak_bytes + page.held_bytes(), "while reading " + label);
         json s = traffic_json(d, gen);
         source["kind"] = truth ? "truth" : "collected";
         s["source"] = source;
@@ -399,14 +383,17 @@ ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
         }
         s["notes"] = section_notes;
         if (title.empty() && !name.empty()) title = "flowlab report: " + name;
-        std::size_t cells = 0;
-        for (const Level& level : d.levels) cells += level.cells.size();
         const std::string line =
             fmt::format("{}: {} records in {} slots of {} s ({} cells; aggregation held at most {})",
-                        truth ? "truth" : "collected", d.records, d.slot_count, d.slot_ms / 1000, cells,
+                        truth ? "truth" : "collected", d.records, d.slot_count, d.slot_ms / 1000, cell_count(d),
                         human_bytes(d.peak_bytes));
         summary.sections.push_back({"traffic", s["title"].get<std::string>(), line, d.records});
-        sections.push_back(std::move(s));
+        // The aggregation's result stays until its section is written, the page grows meanwhile.
+        const std::uint64_t data_bytes = held_bytes(d);
+        page.on_growth = [&](std::uint64_t held) { budget.hold(data_bytes + held, "while writing the page of " + label); };
+        page.add_section(s, traffic_members(d));
+        page.on_growth = nullptr;
+        budget.hold(page.held_bytes(), "with the page of " + label);
     };
 
     for (const auto& in : o.inputs) {
@@ -445,12 +432,16 @@ ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
         }
         if (doc)
             if (const auto kind = detail::result_kind(*doc)) {
+                // Its DOM and its section's are held beside the page: small documents, but
+                // counted all the same.
+                budget.expect(page.held_bytes() + *size * kResultDomFactor + page_data_bound(*size));
                 json s = detail::result_section(*doc, *kind, in);
                 s["source"] = {{"kind", "result"}, {"path", in}};
                 s["title"] = (*kind == "verdict" ? "Verdict: " : *kind == "sweep" ? "Rate sweep: " : "Conformance: ") + in;
                 summary.sections.push_back({*kind, s["title"].get<std::string>(), detail::result_line(s), 0});
                 if (title.empty()) title = "flowlab report: " + in;
-                sections.push_back(std::move(s));
+                page.add_section(s);
+                budget.hold(page.held_bytes(), "with the page of " + in);
                 continue;
             }
         verify::CollectedSpec spec;
@@ -460,13 +451,15 @@ ReportSummary write_report(const ReportOptions& o, const RunHooks& hooks) {
     for (const auto& spec : o.collected) add_traffic(spec, false, context ? &*context : nullptr);
 
     if (title.empty()) title = "flowlab report";
-    Page page;
-    page.title = title;
-    page.data = {{"title", title}, {"sections", std::move(sections)}, {"answers_shown", o.answers}};
-    summary.bytes = write_page(page, o.output);
+    summary.bytes = page.write(o.output, title);
+    budget.hold(page.peak_bytes(), "writing " + o.output);
     summary.notes = std::move(notes);
     summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     summary.peak_resident_bytes = gen::peak_resident_bytes();
+    summary.held_peak_bytes = budget.peak;
+    summary.page_peak_bytes = page.peak_bytes();
+    summary.memory_limit = budget.limit;
+    if (budget.bound_known) summary.bound_bytes = kFixedBytes + std::max(budget.bound, budget.peak);
     return summary;
 }
 
@@ -476,10 +469,9 @@ std::uint64_t write_result_page(const json& result, const std::string& source, c
     json s = detail::result_section(result, *kind, source);
     s["source"] = {{"kind", "result"}, {"path", source}};
     s["title"] = title;
-    Page page;
-    page.title = title;
-    page.data = {{"title", title}, {"sections", json::array({std::move(s)})}, {"answers_shown", false}};
-    return write_page(page, output);
+    PageData page(chart_library(), false);
+    page.add_section(s);
+    return page.write(output, title);
 }
 
 }  // namespace flowlab::report

@@ -250,6 +250,48 @@ std::uint64_t estimate_traffic_memory(const TrafficOptions& o, std::uint64_t rec
     return b;
 }
 
+std::uint64_t estimate_traffic_json_bytes(const TrafficOptions& o, std::uint64_t records, std::size_t sources) {
+    const std::int64_t slot_ms = o.slot_ms > 0 ? o.slot_ms : 300'000;
+    std::uint64_t slots = o.max_slots;
+    if (o.span_ms && o.span_ms->second > o.span_ms->first)
+        slots = static_cast<std::uint64_t>(end_slot(o.span_ms->second, slot_ms) - start_slot(o.span_ms->first, slot_ms) + 1);
+    sources = std::max<std::size_t>(sources, 1);
+    // 20 digits of a 64-bit count (or a sign and 19) and a comma.
+    constexpr std::uint64_t kNumber = 21;
+    // The section's fixed members, and per source its name and label.
+    std::uint64_t b = 4096 + sources * (slots * kProtoClasses * 3 * kNumber + 256);
+    std::uint64_t kept_total = 0;
+    for (const LevelSpec& l : default_levels(slot_ms, std::max<std::size_t>(o.candidates, 1))) {
+        // As estimate_traffic_memory(): cells and the candidates they keep.
+        const std::uint64_t units = slots / static_cast<std::uint64_t>(l.factor) + 2;
+        const std::uint64_t cells = std::min(records, units * 8);
+        const std::uint64_t kept = std::min<std::uint64_t>(records * 5, cells * kDims * 2 * l.candidates);
+        // Per cell: start, end, three totals, and per dimension a count and two bounds of two
+        // counters; per candidate a key and two counters.
+        b += 512 + cells * (5 + kDims * 5) * kNumber + kept * 3 * kNumber;
+        kept_total += kept;
+    }
+    // Interned keys: at most two addresses and a conversation per candidate; an address as the
+    // longest IPv6 text in quotes and a comma, a conversation as two indices.
+    b += std::min(kept_total, records * 2) * 2 * 42 + std::min(kept_total, records) * 2 * 11;
+    return b;
+}
+
+std::uint64_t held_bytes(const TrafficData& d) {
+    std::uint64_t b = sizeof(TrafficData);
+    for (const SourceSeries& s : d.sources) {
+        b += sizeof(SourceSeries) + s.name.capacity();
+        for (const auto& v : s.slots) b += v.capacity() * sizeof(Counters);
+    }
+    for (const Level& l : d.levels) {
+        b += sizeof(Level) + l.cells.capacity() * sizeof(Cell);
+        for (const Cell& c : l.cells)
+            for (const DimCell& dc : c.dims) b += dc.kept.capacity() * sizeof(Candidate);
+    }
+    b += d.addresses.capacity() * sizeof(IpAddress) + d.conversations.capacity() * sizeof(d.conversations[0]);
+    return b;
+}
+
 struct TrafficAggregator::Impl {
     TrafficOptions o;
     std::int64_t span_first = std::numeric_limits<std::int64_t>::min();
@@ -359,9 +401,13 @@ struct TrafficAggregator::Impl {
     void account() {
         const std::uint64_t b = held_bytes();
         out.peak_bytes = std::max(out.peak_bytes, b);
-        if (o.memory_limit && b > o.memory_limit)
+        if (o.memory_limit && b + o.memory_held_elsewhere > o.memory_limit)
             throw UsageError("the report's aggregation holds " + core::format_bytes(static_cast<double>(b)) + " after " +
-                             std::to_string(out.records) + " records, more than --memory-limit " +
+                             std::to_string(out.records) + " records" +
+                             (o.memory_held_elsewhere
+                                  ? " (and its page data " + core::format_bytes(static_cast<double>(o.memory_held_elsewhere)) + ")"
+                                  : std::string()) +
+                             ", more than --memory-limit " +
                              core::format_bytes(static_cast<double>(o.memory_limit)) +
                              "; raise --memory-limit, or lower --candidates (keys kept per cell)");
     }

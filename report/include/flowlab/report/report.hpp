@@ -36,9 +36,10 @@ struct ReportOptions {
     bool answers = false;
     std::size_t top = 10;  ///< rows per ranking table
     TrafficOptions traffic;
-    /// Bytes a traffic aggregation may hold; 0: gen::default_memory_limit() (half of the
-    /// machine's or the cgroup's memory). An input whose estimate is larger is refused before it
-    /// is read, and one that grows past it while read stops the report (no page is written).
+    /// Bytes the report may hold, its traffic aggregation and its page's data together; 0:
+    /// gen::default_memory_limit() (half of the machine's or the cgroup's memory). An input whose
+    /// estimate is larger is refused before it is read, and a report that grows past it while
+    /// an input is read or its section written stops (no page is written).
     std::uint64_t memory_limit = 0;
     /// Where canned scenarios are found (for the scenario's events with `answers`).
     std::vector<std::string> scenario_dirs;
@@ -58,7 +59,17 @@ struct ReportSummary {
     std::vector<SectionSummary> sections;
     std::vector<std::string> notes;
     std::uint64_t peak_resident_bytes = 0;  ///< the process's peak (VmHWM) when the page was written
-    /// "OUT (1.9 MB): truth of trading-floor: 300229 records ...; in 1.3 s, peak memory 77.0 MB"
+    /// Most bytes the report held at once, aggregation and page's data together: what
+    /// --memory-limit bounds.
+    std::uint64_t held_peak_bytes = 0;
+    std::uint64_t page_peak_bytes = 0;  ///< most bytes the page's data held
+    std::uint64_t memory_limit = 0;     ///< the limit that held
+    /// An upper bound of the process's peak, stated before any input was read: the estimates of
+    /// what the report would hold plus a fixed part (the binary, its libraries, Chart.js); 0
+    /// when an input's span was unknown (a collector's data without a gen directory).
+    std::uint64_t bound_bytes = 0;
+    /// "OUT (2.4 MB): truth: 300229 records ...; in 1.3 s; aggregation and page held at most 19.5 MB
+    /// (...), peak memory 35.0 MB (bound 312.2 MB)"
     std::string line() const;
 };
 

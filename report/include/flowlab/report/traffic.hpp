@@ -95,6 +95,8 @@ struct TrafficOptions {
     /// Bytes the aggregator's structures may hold (series, open and closed cells, interned
     /// keys); 0: no limit. add() throws UsageError once they hold more.
     std::uint64_t memory_limit = 0;
+    /// Bytes the caller holds besides (the page's data so far), counted against memory_limit.
+    std::uint64_t memory_held_elsewhere = 0;
 };
 
 /// An upper bound of the bytes the aggregator holds for `records` records from `sources`
@@ -103,6 +105,11 @@ struct TrafficOptions {
 /// after a boundary) and open one cell per level, whose candidates stay after it closes; the
 /// span (or max_slots) bounds the cells and the series.
 std::uint64_t estimate_traffic_memory(const TrafficOptions& options, std::uint64_t records, std::size_t sources);
+
+/// An upper bound of the JSON text of the pictures' data (TrafficData as the page holds it) for
+/// the same input: every slot of the span per source, the cells and candidates the estimate
+/// above allows, their interned addresses, every number at its widest.
+std::uint64_t estimate_traffic_json_bytes(const TrafficOptions& options, std::uint64_t records, std::size_t sources);
 
 struct Candidate {
     std::uint32_t key = 0;  ///< host: address index; port: the port; conversation: conversation index
@@ -154,6 +161,9 @@ struct TrafficData {
     std::uint64_t peak_bytes = 0;    ///< most bytes the aggregator's structures held at once
     Counters total;                  ///< of the records in the pictures
 };
+
+/// Bytes `d` holds (its vectors' capacities).
+std::uint64_t held_bytes(const TrafficData& d);
 
 class TrafficAggregator {
 public:
