@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/open_files.hpp"
 #include "socket_address.hpp"
 
 namespace flowlab::replay {
@@ -45,6 +46,7 @@ TcpSender::TcpSender(const UdpTarget& target, const std::vector<TcpSession>& ses
     sockaddr_storage dst{};
     const socklen_t dst_len = detail::to_sockaddr(target.address, target.port, dst);
     const int family = target.address.is_v6() ? AF_INET6 : AF_INET;
+    core::ensure_open_files(sessions.size(), std::to_string(sessions.size()) + " TCP connections");
     for (const TcpSession& s : sessions) {
         if (stopped(stop)) return;
         const std::string who = session_name(s) + (s.bind ? " (from " + s.bind->to_string() + ")" : "");

@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/open_files.hpp"
 #include "socket_address.hpp"
 
 namespace flowlab::replay {
@@ -126,6 +127,7 @@ UdpSender::UdpSender(const UdpTarget& target, const std::vector<std::optional<co
     sockaddr_storage dst{};
     const socklen_t dst_len = to_sockaddr(target.address, target.port, dst);
     const int family = target.address.is_v6() ? AF_INET6 : AF_INET;
+    core::ensure_open_files(binds.size(), "sending from " + std::to_string(binds.size()) + " source addresses");
     for (const auto& local : binds) {
         const int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0) throw IoError(std::string("cannot open a UDP socket: ") + std::strerror(errno));
