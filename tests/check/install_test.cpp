@@ -98,7 +98,11 @@ TEST_F(Installed, ChecksAgainstNfcapdWithItsOwnProfile) {
     ASSERT_NE(at, std::string::npos);
     profile.replace(at, 8, "\"nfcapd-installed\"");
     test::write_file(data("collectors") + "/nfcapd-installed.json", profile);
-    const auto r = flowlab({"check", "port-scan", "--collector", "nfcapd-installed", "--duration", "1h", "--pps", "20000"});
+    // --allow-short: what is tested is that the installed binary finds its data; 473 datagrams
+    // at 20k pps last 24 ms, and on a busy machine a few ms of lateness make the sender fall
+    // more than 1% short of the rate (SHORT, exit 1) although every record matches.
+    const auto r = flowlab({"check", "port-scan", "--collector", "nfcapd-installed", "--duration", "1h", "--pps", "20000",
+                            "--allow-short"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(r.out.rfind("MATCH: ", 0), 0u) << r.out << r.err;
 }
