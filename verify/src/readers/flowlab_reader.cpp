@@ -251,10 +251,10 @@ std::optional<std::string> parse_flowlab_row(const FlowlabColumns& columns, std:
 
 namespace {
 
-class FlowlabCsvReader final : public CollectedReader {
+class FlowlabCsvReader final : public LineBasedReader {
 public:
     FlowlabCsvReader(InputStream in, std::string source)
-        : CollectedReader(traits_of(CollectedFormat::flowlab_csv), std::move(source)), lines_(std::move(in)) {
+        : LineBasedReader(CollectedFormat::flowlab_csv, std::move(in), std::move(source)) {
         std::string_view header;
         while (lines_.next(header) && header.empty()) {
         }
@@ -267,27 +267,22 @@ public:
             if (!lines_.next(line)) return false;
         } while (line.empty());
         r = core::FlowRecord{};
-        if (auto err = parse_flowlab_row(columns_, line, r)) throw InputError(source_, line_place(lines_.line()), *err);
+        if (auto err = parse_flowlab_row(columns_, line, r)) fail(*err);
         return true;
     }
-    std::uint64_t place() const noexcept override { return lines_.line(); }
 
 private:
-    LineReader lines_;
     FlowlabColumns columns_;
 };
 
-class FlowlabJsonlReader final : public CollectedReader {
+class FlowlabJsonlReader final : public JsonLinesReader {
 public:
     FlowlabJsonlReader(InputStream in, std::string source)
-        : CollectedReader(traits_of(CollectedFormat::flowlab_jsonl), std::move(source)), json_(std::move(in)) {}
+        : JsonLinesReader(CollectedFormat::flowlab_jsonl, std::move(in), std::move(source)) {}
 
     bool next(core::FlowRecord& r) override {
-        JsonToken t = json_.next();
-        if (t == JsonToken::end) return false;
-        if (t != JsonToken::begin_object) json_.fail("expected a JSON object per line");
-        place_ = json_.line();
-        r = core::FlowRecord{};
+        if (!begin_object(r)) return false;
+        JsonToken t;
         while ((t = json_.next()) == JsonToken::key) {
             const auto f = core::field_from_name(json_.text());
             if (!f) json_.fail("unknown member \"" + std::string(json_.text()) + "\" (expected flowlab field names)");
@@ -301,11 +296,6 @@ public:
         }
         return true;
     }
-    std::uint64_t place() const noexcept override { return place_; }
-
-private:
-    JsonScanner json_;
-    std::uint64_t place_ = 0;
 };
 
 }  // namespace

@@ -104,18 +104,14 @@ const std::unordered_map<std::string_view, GfKey>& goflow2_keys() {
     return t;
 }
 
-class Goflow2JsonReader final : public CollectedReader {
+class Goflow2JsonReader final : public JsonLinesReader {
 public:
     Goflow2JsonReader(InputStream in, std::string source)
-        : CollectedReader(traits_of(CollectedFormat::goflow2_json), std::move(source)), json_(std::move(in)) {}
+        : JsonLinesReader(CollectedFormat::goflow2_json, std::move(in), std::move(source)) {}
 
     bool next(FlowRecord& r) override {
         while (true) {
-            JsonToken t = json_.next();
-            if (t == JsonToken::end) return false;
-            if (t != JsonToken::begin_object) json_.fail("expected a JSON object per line");
-            place_ = json_.line();
-            r = FlowRecord{};
+            if (!begin_object(r)) return false;
             bool flow = true;
             std::optional<std::uint64_t> domain;
             int start_res = 0, end_res = 0;  // resolution of the time taken so far: 3 ns, 2 ms, 1 s
@@ -178,11 +174,6 @@ public:
             return true;
         }
     }
-    std::uint64_t place() const noexcept override { return place_; }
-
-private:
-    JsonScanner json_;
-    std::uint64_t place_ = 0;
 };
 
 }  // namespace

@@ -133,10 +133,10 @@ const ColumnTable& nfdump_csv_columns() {
     return t;
 }
 
-class NfdumpCsvReader final : public CollectedReader {
+class NfdumpCsvReader final : public LineBasedReader {
 public:
     NfdumpCsvReader(InputStream in, std::string source)
-        : CollectedReader(traits_of(CollectedFormat::nfdump_csv), std::move(source)), lines_(std::move(in)) {
+        : LineBasedReader(CollectedFormat::nfdump_csv, std::move(in), std::move(source)) {
         std::string_view header;
         while (lines_.next(header) && header.empty()) {
         }
@@ -159,14 +159,8 @@ public:
         }
         return false;
     }
-    std::uint64_t place() const noexcept override { return lines_.line(); }
 
 private:
-    [[noreturn]] void fail(const std::string& what) const {
-        throw InputError(source_, line_place(lines_.line()), what);
-    }
-
-    LineReader lines_;
     CsvColumns columns_;
     bool done_ = false;
 };
@@ -181,10 +175,10 @@ constexpr std::array<std::pair<std::size_t, Field>, 13> kPipeNumbers = {{
     {19, Field::tos},     {20, Field::packets}, {21, Field::bytes},
 }};
 
-class NfdumpPipeReader final : public CollectedReader {
+class NfdumpPipeReader final : public LineBasedReader {
 public:
     NfdumpPipeReader(InputStream in, std::string source)
-        : CollectedReader(traits_of(CollectedFormat::nfdump_pipe), std::move(source)), lines_(std::move(in)) {}
+        : LineBasedReader(CollectedFormat::nfdump_pipe, std::move(in), std::move(source)) {}
 
     bool next(FlowRecord& r) override {
         std::string_view line;
@@ -207,12 +201,7 @@ public:
         }
         return false;
     }
-    std::uint64_t place() const noexcept override { return lines_.line(); }
-
-private:
-    [[noreturn]] void fail(const std::string& what) const {
-        throw InputError(source_, line_place(lines_.line()), what);
-    }
+    private:
     /// Four 32-bit words (network order) from field `first_field` (1-based, for messages).
     core::IpAddress address(std::uint64_t af, const std::uint64_t* w, std::size_t first_field) const {
         std::array<std::uint8_t, 16> b{};
@@ -223,7 +212,6 @@ private:
         if (af == 2) return core::IpAddress::v4(static_cast<std::uint32_t>(w[3]));
         return core::IpAddress::v6_bytes(b.data());
     }
-    LineReader lines_;
 };
 
 }  // namespace

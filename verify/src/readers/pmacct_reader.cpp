@@ -86,18 +86,14 @@ void finish(FlowRecord& r) {
     if (!(r.has(Field::version) && r.version != 5)) r.present.clear(Field::domain);
 }
 
-class PmacctJsonReader final : public CollectedReader {
+class PmacctJsonReader final : public JsonLinesReader {
 public:
     PmacctJsonReader(InputStream in, std::string source)
-        : CollectedReader(traits_of(CollectedFormat::pmacct_json), std::move(source)), json_(std::move(in)) {}
+        : JsonLinesReader(CollectedFormat::pmacct_json, std::move(in), std::move(source)) {}
 
     bool next(FlowRecord& r) override {
         while (true) {
-            JsonToken t = json_.next();
-            if (t == JsonToken::end) return false;
-            if (t != JsonToken::begin_object) json_.fail("expected a JSON object per line");
-            place_ = json_.line();
-            r = FlowRecord{};
+            if (!begin_object(r)) return false;
             bool marker = false;
             read_members(
                 json_,
@@ -118,17 +114,12 @@ public:
             return true;
         }
     }
-    std::uint64_t place() const noexcept override { return place_; }
-
-private:
-    JsonScanner json_;
-    std::uint64_t place_ = 0;
 };
 
-class PmacctCsvReader final : public CollectedReader {
+class PmacctCsvReader final : public LineBasedReader {
 public:
     PmacctCsvReader(InputStream in, std::string source)
-        : CollectedReader(traits_of(CollectedFormat::pmacct_csv), std::move(source)), lines_(std::move(in)) {
+        : LineBasedReader(CollectedFormat::pmacct_csv, std::move(in), std::move(source)) {
         std::string_view line;
         while (lines_.next(line) && line.empty()) {
         }
@@ -146,13 +137,8 @@ public:
         }
         return false;
     }
-    std::uint64_t place() const noexcept override { return lines_.line(); }
 
 private:
-    [[noreturn]] void fail(const std::string& what) const {
-        throw InputError(source_, line_place(lines_.line()), what);
-    }
-    LineReader lines_;
     CsvColumns columns_;
 };
 
