@@ -86,6 +86,7 @@ TrafficSource::TrafficSource(const Scenario& scenario, const SourceOptions& opti
     seed_ = options.seed.value_or(scenario.seed);
     scale_ = options.scale;
     for (std::size_t i = 0; i < scenario.activities.size(); ++i) {
+        if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), i) == options.only.end()) continue;
         auto r = std::make_unique<Runner>();
         r->ctx.scenario = &scenario;
         r->ctx.activity = &scenario.activities[i];

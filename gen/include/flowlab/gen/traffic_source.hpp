@@ -21,6 +21,9 @@ struct SourceOptions {
     std::optional<std::int64_t> duration_us;  ///< overrides time.duration (--duration)
     std::optional<std::uint64_t> seed;        ///< overrides the scenario's seed (--seed)
     double scale = 1.0;                       ///< multiplies every arrival rate (--scale)
+    /// Generate only these activities (indices); empty: all. Each activity's streams are keyed
+    /// by its name, so leaving others out changes none of its conversations (only the ids).
+    std::vector<std::size_t> only;
 };
 
 class TrafficSource {
