@@ -94,7 +94,12 @@
         return x0;
       };
       ctx.save();
-      for (const m of opts.marks || []) band(m.start_ms, m.end_ms, m.kind === 'answer' ? 'rgba(207,34,46,0.25)' : 'rgba(123,31,162,0.15)');
+      // What was shaded, in pixels, so that a test can look at the canvas where a mark is.
+      chart.$flMarks = [];
+      for (const m of opts.marks || []) {
+        const x0 = band(m.start_ms, m.end_ms, m.kind === 'answer' ? 'rgba(207,34,46,0.25)' : 'rgba(123,31,162,0.15)');
+        if (x0 != null) chart.$flMarks.push({ kind: m.kind, label: m.label, x0, x1: Math.max(x0 + 1.5, Math.min(a.right, x.getPixelForValue(m.end_ms))) });
+      }
       if (opts.window) band(opts.window[0], opts.window[1], 'rgba(11,98,164,0.12)');
       if (opts.drag) band(opts.drag[0], opts.drag[1], 'rgba(11,98,164,0.25)');
       ctx.restore();
@@ -104,12 +109,19 @@
       const { ctx, chartArea: a, scales: { x } } = chart;
       ctx.save();
       ctx.font = '11px sans-serif';
-      let row = 0;
+      // Three rows of labels; a label goes into the first row with room and is left out when
+      // none has (a nightly event over weeks: the bands still show every night).
+      const rowEnd = [-Infinity, -Infinity, -Infinity];
       for (const m of opts.marks) {
         const px = x.getPixelForValue(m.start_ms);
         if (px < a.left || px > a.right) continue;
+        const w = ctx.measureText(m.label).width;
+        const at = Math.max(a.left, Math.min(px + 2, a.right - w));
+        const row = rowEnd.findIndex((e) => at > e + 4);
+        if (row < 0) continue;
+        rowEnd[row] = at + w;
         ctx.fillStyle = m.kind === 'answer' ? '#a40e26' : '#6a1b9a';
-        ctx.fillText(m.label, Math.min(px + 2, a.right - 80), a.top + 11 + 12 * (row++ % 3));
+        ctx.fillText(m.label, at, a.top + 11 + 12 * row);
       }
       ctx.restore();
     },
@@ -205,6 +217,10 @@
         box.append(el('p', null, el('b', { text: 'Answer key (shown because the report was made with --answers). ' }),
           this.answers.host ? 'Host: ' + this.answers.host + '. ' : '',
           this.marks.length ? 'Shaded on the time axes: red = the answer, purple = the scenario\'s events.' : ''));
+        const events = new Map();
+        for (const m of this.marks) if (m.kind === 'event') events.set(m.label, (events.get(m.label) || 0) + 1);
+        if (events.size) box.append(el('p', { 'data-role': 'events' }, el('b', { text: 'The scenario\'s events: ' }),
+          [...events].map(([label, n]) => `${label}: ${n} window${n === 1 ? '' : 's'}`).join('; ') + '.'));
         box.append(el('pre', { text: JSON.stringify(this.answers.key, null, 1) }));
         root.append(box);
       }

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "flowlab/core/error.hpp"
+#include "flowlab/gen/activity_windows.hpp"
 #include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/scenario.hpp"
 #include "flowlab/gen/units.hpp"
@@ -73,6 +74,45 @@ json answer_marks(const std::string& gen_dir, const std::vector<std::string>& sc
             if (const auto t = time_ms(key["peak_rate"]["at"])) marks.push_back({{"kind", "answer"}, {"label", "answer: peak"}, {"start_ms", *t}, {"end_ms", *t}});
     }
     return out;
+}
+
+json event_marks(const json& manifest, const std::vector<std::string>& scenario_dirs, std::vector<std::string>& notes) {
+    json marks = json::array();
+    const auto s = scenario_of(manifest, scenario_dirs, "the scenario's events", notes);
+    if (!s) return marks;
+    try {
+        // The run as gen made it: its seed, scale and span from the manifest.
+        gen::SourceOptions o;
+        o.seed = manifest.at("seed").get<std::uint64_t>();
+        o.scale = manifest.at("scale").get<double>();
+        const json& span = manifest.at("span");
+        const std::int64_t start_us = span.contains("start_us") ? span["start_us"].get<std::int64_t>() : span.at("start_ms").get<std::int64_t>() * 1000;
+        const std::int64_t end_us = span.contains("end_us") ? span["end_us"].get<std::int64_t>() : span.at("end_ms").get<std::int64_t>() * 1000;
+        o.start_us = start_us;
+        o.duration_us = end_us - start_us;
+        std::vector<std::size_t> per_activity(s->activities.size(), 0);
+        std::vector<std::size_t> left_out(s->activities.size(), 0);
+        for (const gen::ActivityWindow& w : gen::activity_windows(*s, o)) {
+            if (per_activity[w.activity]++ >= kMaxEventMarks) {
+                ++left_out[w.activity];
+                continue;
+            }
+            marks.push_back({{"kind", "event"}, {"label", w.name + " (" + w.kind + ")"}, {"activity", w.name},
+                             {"activity_kind", w.kind}, {"start_ms", w.start_us / 1000}, {"end_ms", (w.end_us + 999) / 1000},
+                             {"conversations", w.conversations}});
+        }
+        for (std::size_t i = 0; i < left_out.size(); ++i)
+            if (left_out[i])
+                notes.push_back("only the first " + std::to_string(kMaxEventMarks) + " windows of " + s->activities[i].name +
+                                " are marked; " + std::to_string(left_out[i]) + " more are not");
+    } catch (const json::exception& e) {
+        notes.push_back(std::string("the scenario's events not shown: manifest.json: ") + e.what());
+        marks = json::array();
+    } catch (const Error& e) {
+        notes.push_back(std::string("the scenario's events not shown: ") + e.what());
+        marks = json::array();
+    }
+    return marks;
 }
 
 json lesson_text(const json& manifest, const std::vector<std::string>& scenario_dirs, std::vector<std::string>& notes) {

@@ -297,7 +297,10 @@ struct Reader {
 void add_lesson(json& s, const GenContext& g, const ReportOptions& o, std::vector<std::string>& notes) {
     const json& m = g.manifest;
     if (json lesson = detail::lesson_text(m, o.scenario_dirs, notes); lesson.is_object()) s["lesson"] = std::move(lesson);
-    if (o.answers) s["answers"] = detail::answer_marks(g.dir, o.scenario_dirs, notes);
+    if (!o.answers) return;
+    s["answers"] = detail::answer_marks(g.dir, o.scenario_dirs, notes);
+    // Behind the answer's own marks, so the answer's labels come first on the axis.
+    for (json& e : detail::event_marks(m, o.scenario_dirs, notes)) s["answers"]["marks"].push_back(std::move(e));
 }
 
 std::string nfdump_dir_hint(const verify::CollectedSpec& spec, const json& source) {

@@ -1,16 +1,19 @@
 /// @brief The trading-floor lesson's report, in headless Chromium: without --answers it gives
 /// nothing away, its weekly overlay shows weeks that match, and on each day of a freeze the
 /// report generator is first by flows and not by bytes; with --answers the key's episodes are
-/// marked.
+/// marked, and so are the scenario's events (nightly backups, the report generator's bursts),
+/// as gen's activity_windows finds them, and nothing of them is in the student's page.
 /// The same report made from nfcapd's files (the exports replayed into nfcapd here) shows the
 /// tables the nfdump commands printed under them give on those files.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "browser.hpp"
+#include "flowlab/gen/activity_windows.hpp"
 #include "flowlab/gen/units.hpp"
 #include "flowlab/harness/collector.hpp"
 #include "flowlab/verify/profile.hpp"
@@ -78,6 +81,20 @@ TEST_F(TradingFloor, TheStudentsReportGivesNothingAway) {
     EXPECT_EQ(b.eval("'answers' in flowlab.data.sections[0]"), false);
     EXPECT_EQ(b.eval("document.querySelectorAll('tr.answer, .answerbox').length"), 0);
     EXPECT_EQ(b.eval("flowlab.sections[0].marks.length"), 0);
+    // No activity name and no event window's time anywhere in the page's data or text.
+    const std::string data = b.eval("JSON.stringify(flowlab.data)");
+    const std::string text = b.eval("document.body.innerText");
+    const gen::Scenario s = gen::load_scenario(test::source_dir() + "/scenarios/trading-floor.json", {});
+    for (const auto& a : s.activities) {
+        EXPECT_EQ(data.find(a.name), std::string::npos) << a.name;
+        EXPECT_EQ(text.find(a.name), std::string::npos) << a.name;
+    }
+    for (const auto& w : gen::activity_windows(s, {})) {
+        EXPECT_EQ(data.find(std::to_string(w.start_us / 1000)), std::string::npos) << w.name;
+        EXPECT_EQ(text.find(gen::format_time(w.start_us / 1'000'000 * 1'000'000).substr(11, 8)), std::string::npos) << w.name;
+    }
+    EXPECT_EQ(data.find("\"event\""), std::string::npos);
+    EXPECT_EQ(b.eval("Chart.getChart(document.querySelector('[data-chart=main] canvas')).$flMarks.length"), 0);
     // The story and the question are there: they are public (flowlab scenarios show).
     EXPECT_NE(b.eval("document.body.innerText").get<std::string>().find("rank hosts by number of flows"), std::string::npos);
 }
@@ -158,6 +175,67 @@ TEST_F(TradingFloor, TheTeachersReportMarksTheEpisodesAndTheHost) {
     b.eval("flowlab.sections[0].setWindow(" + slot_of(days[0]) + ", " + slot_of(days[0] + 86'400'000) + " - 1), true");
     EXPECT_EQ(b.eval("document.querySelector('table[data-dim=host][data-metric=flows] tr.answer').dataset.key"), host());
     b.save_screenshot(test::artifact("trading-floor-answers.png"));
+}
+
+TEST_F(TradingFloor, TheTeachersReportMarksTheScenariosEventsApartFromTheAnswer) {
+    test::Browser& b = *browser_;
+    b.open(*dir_ / "teacher.html", 1280, 1400);
+    EXPECT_TRUE(b.errors().empty()) << ::testing::PrintToString(b.errors());
+    // The page's data: one mark per window gen's activity_windows lists, labelled name (kind).
+    const gen::Scenario s = gen::load_scenario(test::source_dir() + "/scenarios/trading-floor.json", {});
+    const auto windows = gen::activity_windows(s, {});
+    const json marks = b.eval("flowlab.data.sections[0].answers.marks.filter((m) => m.kind === 'event')");
+    ASSERT_EQ(marks.size(), windows.size()) << marks.dump();
+    std::map<std::string, std::size_t> per;
+    for (std::size_t i = 0; i < windows.size(); ++i) {
+        EXPECT_EQ(marks[i]["label"], windows[i].name + " (" + windows[i].kind + ")");
+        EXPECT_EQ(marks[i]["activity"], windows[i].name);
+        EXPECT_EQ(marks[i]["activity_kind"], windows[i].kind);
+        EXPECT_EQ(marks[i]["start_ms"], windows[i].start_us / 1000);
+        EXPECT_EQ(marks[i]["end_ms"], (windows[i].end_us + 999) / 1000);
+        ++per[windows[i].name];
+    }
+    EXPECT_EQ(per["nightly-backup"], 14u) << "every night of two weeks";
+    EXPECT_EQ(per["report-generator"], (*key_)["windows"].size()) << "the bursts are the answer's episodes";
+    EXPECT_EQ(per.size(), 2u) << "no mark for the always-on desks and browsing";
+    // Each answer episode lies within a report-generator window.
+    for (const auto& e : (*key_)["windows"]) {
+        const std::int64_t a = gen::parse_time(e["start"].get<std::string>()) / 1000;
+        bool inside = false;
+        for (const auto& m : marks)
+            inside |= m["activity"] == "report-generator" && m["start_ms"].get<std::int64_t>() <= a + 999 &&
+                      a <= m["end_ms"].get<std::int64_t>();
+        EXPECT_TRUE(inside) << e.dump();
+    }
+    EXPECT_NE(b.eval("document.querySelector('[data-role=events]').textContent").get<std::string>().find("nightly-backup (bulk): 14 windows"),
+              std::string::npos);
+    // The chart draws them: on the first night's window, the detail chart shades the backup in
+    // the events' purple, apart from the answer's red and from the unshaded chart.
+    const std::int64_t night = marks[0]["start_ms"].get<std::int64_t>();
+    ASSERT_EQ(marks[0]["activity"], "nightly-backup");
+    const std::int64_t day = night - night % 86'400'000;
+    b.eval("flowlab.sections[0].setWindow(" + slot_of(day) + ", " + slot_of(day + 86'400'000) + " - 1), true");
+    const json drawn = b.eval(R"JS((() => {
+        const c = Chart.getChart(document.querySelector('[data-chart=detail] canvas'));
+        const ctx = c.canvas.getContext('2d'), r = c.currentDevicePixelRatio, y = c.chartArea.top + 1;
+        const px = (x) => [...ctx.getImageData(Math.round(x * r), Math.round(y * r), 1, 1).data];
+        const m = c.$flMarks.find((m) => m.kind === 'event');
+        return { marks: c.$flMarks, inside: m ? px((m.x0 + m.x1) / 2) : null, before: m ? px(m.x0 - 6) : null };
+    })())JS");
+    ASSERT_FALSE(drawn["inside"].is_null()) << drawn.dump();
+    EXPECT_EQ(drawn["marks"][0]["label"], "nightly-backup (bulk)");
+    // The canvas is transparent where nothing is drawn (RGBA, not premultiplied); the selected
+    // window is a light blue (11, 98, 164), the events' bands purple (123, 31, 162), the
+    // answer's red (207, 34, 46). Inside the band: more covered than just before it, about as
+    // much red as green (the window's blue alone has far more green), and far more blue than
+    // red (not the answer's red).
+    const auto& in = drawn["inside"];
+    const auto& before = drawn["before"];
+    const auto v = [](const json& p, int i) { return p[static_cast<std::size_t>(i)].get<int>(); };
+    EXPECT_GT(v(in, 3), v(before, 3)) << "shaded; " << drawn.dump();
+    EXPECT_GT(v(in, 0), v(in, 1) - 20) << "purple, not the window's blue alone; " << drawn.dump();
+    EXPECT_GT(v(in, 2), v(in, 0) + 50) << "not the answer's red; " << drawn.dump();
+    b.save_screenshot(test::artifact("trading-floor-events.png"));
 }
 
 /// One nfdump -s table as key -> (flows, bytes).
