@@ -267,8 +267,14 @@ int run_show(const std::string& name) {
         return 0;
     }
     fmt::print("Story\n  {}\n\nQuestion\n  {}\n\n", s.lesson->story, s.lesson->question);
+    // The same steps for every lesson: each lesson's data is a gen directory, and the report
+    // draws any of them. A step per lesson ("look at the flows at night") would point at the
+    // answer, and a field in every scenario file would repeat this text nine times.
     fmt::print("Generate it:      flowlab gen {} -o {}\n", s.name, s.name);
-    fmt::print("Look at the data: flowlab decode {}/exports.pcap   (or replay it into your collector)\n",
+    fmt::print("Look at the data: flowlab report {} -o {}.html   (open it in a browser: traffic over time,\n"
+               "                  top hosts, ports and conversations of any window you drag across the chart)\n",
+               s.name, s.name);
+    fmt::print("                  flowlab decode {}/exports.pcap   (the records; or replay it into your collector)\n",
                s.name);
     fmt::print("Check an answer:  flowlab scenarios answer {} --from {} --help\n", s.name, s.name);
     return 0;

@@ -158,6 +158,27 @@ TEST_P(EveryScenario, ValidatesAndShowsStoryAndQuestionButNotTheAnswer) {
     const auto doc = nlohmann::json::parse(test::read_file(scenario_file(name)));
     EXPECT_NE(r.out.find(doc["lesson"]["question"].get<std::string>()), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("from_truth"), std::string::npos) << r.out;
+    // Issue 15: the lesson's "look at the data" step is the report, made as a student would
+    // (without --answers) ...
+    EXPECT_NE(r.out.find("flowlab gen " + name + " -o " + name + "\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Look at the data: flowlab report " + name + " -o " + name + ".html"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("--answers"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("answer-key"), std::string::npos) << r.out;
+    // ... and nothing of the answer: no activity name (the answer is about one of them) beyond
+    // the words of the public story, question and summary, and none of the answer's texts.
+    const std::string public_text = doc["lesson"]["story"].get<std::string>() + doc["lesson"]["question"].get<std::string>() +
+                                    doc.value("summary", std::string());
+    for (const auto& a : doc["activities"]) {
+        const std::string n = a["name"];
+        if (public_text.find(n) == std::string::npos) {
+            EXPECT_EQ(r.out.find(n), std::string::npos) << n << ": " << r.out;
+        }
+    }
+    const auto& answer = doc["lesson"]["answer"];
+    for (auto it = answer.begin(); it != answer.end(); ++it)
+        if (it.value().is_string() && public_text.find(it.value().get<std::string>()) == std::string::npos) {
+            EXPECT_EQ(r.out.find(it.value().get<std::string>()), std::string::npos) << it.key() << ": " << r.out;
+        }
     r = run({test::flowlab_bin(), "scenarios", "list"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.out.find(name + " "), std::string::npos) << r.out;
