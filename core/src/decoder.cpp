@@ -206,18 +206,10 @@ struct Decoder::Impl {
     std::size_t locate(const CompiledTemplate& t, const std::uint8_t* p, std::size_t avail, std::size_t at) {
         locations.clear();
         std::size_t pos = 0;
+        const std::span<const std::uint8_t> record(p, avail);
         for (std::size_t i = 0; i < t.ops.size(); ++i) {
             std::size_t len = t.ops[i].length;
-            if (t.ops[i].variable) {
-                if (pos + 1 > avail) return 0;
-                len = p[pos++];
-                if (len == 255) {
-                    if (pos + 2 > avail) return 0;
-                    len = load_be16(p + pos);
-                    pos += 2;
-                }
-            }
-            if (pos + len > avail) return 0;
+            if (!read_field_extent(record, t.ops[i].variable, pos, len)) return 0;
             locations.push_back(FieldLocation{&t.tmpl.fields[i], at + pos, len});
             pos += len;
         }
@@ -263,7 +255,7 @@ struct Decoder::Impl {
         const std::uint32_t secs = load_be32(data + 8);
         const std::uint32_t nsecs = load_be32(data + 12);
         const std::uint32_t seq = load_be32(data + 16);
-        const std::uint32_t domain = (std::uint32_t{data[20]} << 8) | data[21];
+        const std::uint32_t domain = load_be16(data + 20);  // engine type, engine id
         const std::uint16_t sampling = load_be16(data + 22);
         h.header(Protocol::v5, data, detail::kV5HeaderLength);
         MessageContext ctx;

@@ -319,8 +319,7 @@ struct Packetizer::Impl {
                 store_be32(h + 8, static_cast<std::uint32_t>(secs));
                 store_be32(h + 12, nsecs);
                 store_be32(h + 16, sequence);
-                h[20] = static_cast<std::uint8_t>(config.domain >> 8);
-                h[21] = static_cast<std::uint8_t>(config.domain);
+                store_be16(h + 20, static_cast<std::uint16_t>(config.domain));  // engine type, engine id
                 std::uint16_t sampling = 0;
                 if (config.sampling_interval > 1)
                     sampling = static_cast<std::uint16_t>(((config.sampling_algorithm & 3u) << 14) |

@@ -186,19 +186,11 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
     if (avail < t.min_length) return 0;
     FlowRecord& r = out.rec;
     const bool occurrences = t.occurrences;
+    const std::span<const std::uint8_t> record(p, avail);
     std::size_t pos = 0;
     for (const FieldOp& op : t.ops) {
         std::size_t len = op.length;
-        if (op.variable) {
-            if (pos + 1 > avail) return 0;
-            len = p[pos++];
-            if (len == 255) {
-                if (pos + 2 > avail) return 0;
-                len = load_be16(p + pos);
-                pos += 2;
-            }
-        }
-        if (pos + len > avail) return 0;
+        if (!read_field_extent(record, op.variable, pos, len)) return 0;
         const std::uint8_t* v = p + pos;
         pos += len;
         switch (op.op) {

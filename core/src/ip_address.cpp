@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "flowlab/core/byte_io.hpp"
+
 namespace flowlab::core {
 
 namespace {
@@ -47,7 +49,7 @@ char* format_hex16(char* p, unsigned v) noexcept {
 // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) addresses end in a dotted quad.
 char* format_v6(char* p, const std::uint8_t* b) noexcept {
     unsigned words[8];
-    for (int i = 0; i < 8; ++i) words[i] = (unsigned{b[2 * i]} << 8) | b[2 * i + 1];
+    for (int i = 0; i < 8; ++i) words[i] = load_be16(b + 2 * i);
     int best_base = -1, best_len = 0, cur_base = -1, cur_len = 0;
     for (int i = 0; i < 8; ++i) {
         if (words[i] == 0) {

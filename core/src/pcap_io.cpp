@@ -97,8 +97,7 @@ L3 link_payload(LinkType link, ByteReader& r) noexcept {
         if (link == LinkType::null) {
             // Host order of the machine that wrote the file, which need not be ours: the
             // family is a small number, so the byte order with a small value is the right one.
-            const std::uint32_t le = std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
-                                     (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+            const std::uint32_t le = load_le32(p);
             if (le < family) family = le;
         }
         r.skip(4);
@@ -322,7 +321,10 @@ std::uint32_t checksum_add(std::uint32_t sum, std::span<const std::uint8_t> data
         p += 2;
         n -= 2;
     }
-    if (n) acc += std::uint32_t{p[0]} << 8;
+    if (n) {
+        const std::uint8_t padded[2] = {p[0], 0};  // RFC 1071: an odd last byte is padded with zero
+        acc += load_be16(padded);
+    }
     while (acc >> 32) acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
     return static_cast<std::uint32_t>(acc);
 }

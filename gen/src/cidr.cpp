@@ -4,6 +4,7 @@
 #include <charconv>
 #include <limits>
 
+#include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/excerpt.hpp"
 #include "flowlab/gen/units.hpp"
 
@@ -69,14 +70,10 @@ std::uint64_t Cidr::host_capacity() const noexcept {
 core::IpAddress Cidr::at(std::uint64_t offset) const noexcept {
     if (is_v4()) return core::IpAddress::v4(network.v4_value() + static_cast<std::uint32_t>(offset));
     std::array<std::uint8_t, 16> b = network.bytes();
-    // 128-bit add of a 64-bit offset, big-endian bytes.
-    unsigned carry = 0;
-    for (int i = 15; i >= 0; --i) {
-        const unsigned add = i >= 8 ? static_cast<unsigned>((offset >> (8 * (15 - i))) & 0xFF) : 0u;
-        const unsigned v = b[static_cast<std::size_t>(i)] + add + carry;
-        b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v);
-        carry = v >> 8;
-    }
+    // 128-bit add of a 64-bit offset: the low half, then its carry into the high half.
+    const std::uint64_t lo = core::load_be64(b.data() + 8) + offset;
+    core::store_be64(b.data(), core::load_be64(b.data()) + (lo < offset ? 1 : 0));
+    core::store_be64(b.data() + 8, lo);
     return core::IpAddress::v6_bytes(b.data());
 }
 
@@ -99,13 +96,8 @@ std::uint64_t Cidr::offset_of(const core::IpAddress& a) const noexcept {
     const auto& x = a.bytes();
     const auto& n = network.bytes();
     // Difference of the two 128-bit values, saturated to 64 bits.
-    std::uint64_t hi_x = 0, lo_x = 0, hi_n = 0, lo_n = 0;
-    for (int i = 0; i < 8; ++i) {
-        hi_x = (hi_x << 8) | x[static_cast<std::size_t>(i)];
-        hi_n = (hi_n << 8) | n[static_cast<std::size_t>(i)];
-        lo_x = (lo_x << 8) | x[static_cast<std::size_t>(i + 8)];
-        lo_n = (lo_n << 8) | n[static_cast<std::size_t>(i + 8)];
-    }
+    const std::uint64_t hi_x = core::load_be64(x.data()), lo_x = core::load_be64(x.data() + 8);
+    const std::uint64_t hi_n = core::load_be64(n.data()), lo_n = core::load_be64(n.data() + 8);
     const std::uint64_t borrow = lo_x < lo_n ? 1 : 0;
     if (hi_x - hi_n - borrow != 0) return std::numeric_limits<std::uint64_t>::max();
     return lo_x - lo_n;

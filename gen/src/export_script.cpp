@@ -315,8 +315,8 @@ struct Builder {
         FlowRecord& r = in.r;
         const bool v6 = t.t.contains(27) || t.t.contains(28);
         if (v6) {
-            std::array<std::uint8_t, 16> s{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a,
-                                           static_cast<std::uint8_t>(k >> 8), static_cast<std::uint8_t>(k)};
+            std::array<std::uint8_t, 16> s{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a, 0, 0};
+            core::store_be16(s.data() + 14, static_cast<std::uint16_t>(k));
             std::array<std::uint8_t, 16> d{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
             std::array<std::uint8_t, 16> h{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe};
             r.set_address(Field::src, IpAddress::v6_bytes(s.data()));
@@ -481,12 +481,12 @@ struct Builder {
                 if (f.length == kVar) {
                     if (!first_varlen_prefix) first_varlen_prefix = out.size();
                     const bool long_form = t.long_form[i] || b.size() >= 255;
+                    core::ByteWriter w(out);
                     if (long_form) {
-                        out.push_back(255);
-                        out.push_back(static_cast<std::uint8_t>(b.size() >> 8));
-                        out.push_back(static_cast<std::uint8_t>(b.size()));
+                        w.u8(255);
+                        w.u16(static_cast<std::uint16_t>(b.size()));
                     } else {
-                        out.push_back(static_cast<std::uint8_t>(b.size()));
+                        w.u8(static_cast<std::uint8_t>(b.size()));
                     }
                 }
                 out.insert(out.end(), b.begin(), b.end());
@@ -716,8 +716,7 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                 core::store_be32(h + 8, secs);
                 core::store_be32(h + 12, static_cast<std::uint32_t>((m.export_ms % 1000) * 1'000'000));
                 core::store_be32(h + 16, s);
-                h[20] = static_cast<std::uint8_t>(m.domain >> 8);
-                h[21] = static_cast<std::uint8_t>(m.domain);
+                core::store_be16(h + 20, static_cast<std::uint16_t>(m.domain));  // engine type, engine id
                 core::store_be16(h + 22, v5_sampling);
                 seq = s + v5_count;
                 break;
@@ -856,33 +855,26 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                     else if (t.options != options) names[k].fail("data and options templates go in different sets");
                     info.templates.push_back(t.name);
                     info.template_ids.push_back(t.t.id);
-                    std::vector<std::uint8_t>& o = m.bytes;
-                    auto u16 = [&](std::uint16_t v) {
-                        o.push_back(static_cast<std::uint8_t>(v >> 8));
-                        o.push_back(static_cast<std::uint8_t>(v));
-                    };
-                    u16(t.t.id);
+                    core::ByteWriter o(m.bytes);
+                    o.u16(t.t.id);
                     const auto n_fields = static_cast<std::uint16_t>(t.t.fields.size());
                     if (!t.options) {
-                        u16(n_fields);
+                        o.u16(n_fields);
                     } else if (b.protocol == Protocol::ipfix) {
-                        u16(n_fields);
-                        u16(t.t.scope_count);
+                        o.u16(n_fields);
+                        o.u16(t.t.scope_count);
                     } else {
-                        u16(static_cast<std::uint16_t>(4 * t.t.scope_count));
-                        u16(static_cast<std::uint16_t>(4 * (n_fields - t.t.scope_count)));
+                        o.u16(static_cast<std::uint16_t>(4 * t.t.scope_count));
+                        o.u16(static_cast<std::uint16_t>(4 * (n_fields - t.t.scope_count)));
                     }
                     for (const auto& f : t.t.fields) {
                         if (f.enterprise) {
-                            u16(static_cast<std::uint16_t>(f.id | 0x8000));
-                            u16(f.length);
-                            o.push_back(static_cast<std::uint8_t>(f.enterprise >> 24));
-                            o.push_back(static_cast<std::uint8_t>(f.enterprise >> 16));
-                            o.push_back(static_cast<std::uint8_t>(f.enterprise >> 8));
-                            o.push_back(static_cast<std::uint8_t>(f.enterprise));
+                            o.u16(static_cast<std::uint16_t>(f.id | 0x8000));
+                            o.u16(f.length);
+                            o.u32(f.enterprise);
                         } else {
-                            u16(f.id);
-                            u16(f.length);
+                            o.u16(f.id);
+                            o.u16(f.length);
                         }
                     }
                     ++v9_count;
@@ -893,11 +885,7 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                 if (b.protocol != Protocol::ipfix) sn.fail("template withdrawal exists only in IPFIX (RFC 7011 8.1)");
                 info.kind = SetInfo::Kind::withdrawal;
                 bool options = false;
-                std::vector<std::uint8_t>& o = m.bytes;
-                auto u16 = [&](std::uint16_t v) {
-                    o.push_back(static_cast<std::uint8_t>(v >> 8));
-                    o.push_back(static_cast<std::uint8_t>(v));
-                };
+                core::ByteWriter o(m.bytes);
                 if (auto wn = sn.get("withdraw")) {
                     const auto names = wn->elements(1);
                     for (std::size_t k = 0; k < names.size(); ++k) {
@@ -905,16 +893,16 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                         if (k == 0) options = t.options;
                         info.templates.push_back(t.name);
                         info.template_ids.push_back(t.t.id);
-                        u16(t.t.id);
-                        u16(0);
+                        o.u16(t.t.id);
+                        o.u16(0);
                     }
                 } else {
                     const std::string which = sn.at("withdraw_all").string();
                     if (which != "templates" && which != "options") sn.at("withdraw_all").fail("expected \"templates\" or \"options\"");
                     options = which == "options";
                     info.withdraw_all = true;
-                    u16(options ? 3 : 2);
-                    u16(0);
+                    o.u16(options ? 3 : 2);
+                    o.u16(0);
                 }
                 info.id = options ? 3 : 2;
             } else if (auto dn = sn.get("data")) {
@@ -1058,15 +1046,12 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                 ts.templates = {canary.name};
                 ts.template_ids = {canary.t.id};
                 m.bytes.resize(ts.offset + 4);
-                auto u16 = [&](std::uint16_t v) {
-                    m.bytes.push_back(static_cast<std::uint8_t>(v >> 8));
-                    m.bytes.push_back(static_cast<std::uint8_t>(v));
-                };
-                u16(canary.t.id);
-                u16(static_cast<std::uint16_t>(canary.t.fields.size()));
+                core::ByteWriter o(m.bytes);
+                o.u16(canary.t.id);
+                o.u16(static_cast<std::uint16_t>(canary.t.fields.size()));
                 for (const auto& f : canary.t.fields) {
-                    u16(f.id);
-                    u16(f.length);
+                    o.u16(f.id);
+                    o.u16(f.length);
                 }
                 ts.length = m.bytes.size() - ts.offset;
                 core::store_be16(m.bytes.data() + ts.offset, ts.id);

@@ -152,7 +152,7 @@ std::set<MessageKey> first_messages(const std::string& pcap, std::uint64_t count
         if (p.size() < 2) continue;
         const std::uint16_t version = core::load_be16(p.data());
         if (version == 5 && p.size() >= 24)
-            out.emplace(d.src, 5, (std::uint32_t{p[20]} << 8) | p[21], core::load_be32(p.data() + 16));
+            out.emplace(d.src, 5, std::uint32_t{core::load_be16(p.data() + 20)}, core::load_be32(p.data() + 16));
         else if (version == 9 && p.size() >= 20)
             out.emplace(d.src, 9, core::load_be32(p.data() + 16), core::load_be32(p.data() + 12));
         else if (version == 10 && p.size() >= 16)

@@ -43,10 +43,6 @@ constexpr std::size_t kFileHeader = 24;
 constexpr std::size_t kRecordHeader = 16;
 constexpr std::uint32_t kMaxRecord = 256u << 10;  // libpcap's largest snap length
 
-std::uint32_t swap32(std::uint32_t v) {
-    return __builtin_bswap32(v);
-}
-
 }  // namespace
 
 MappedRegion::~MappedRegion() {
@@ -109,13 +105,17 @@ PacketStore::PacketStore(const std::string& path, Kind kind)
 }
 
 void PacketStore::map_classic_pcap(int fd, std::size_t size) {
-    std::uint32_t magic = 0;
-    if (size < kFileHeader || ::pread(fd, &magic, 4, 0) != 4) return;
-    if (magic == swap32(kMagicMicro) || magic == swap32(kMagicNano)) {
-        map_swapped_ = true;
-        map_nano_ = magic == swap32(kMagicNano);
-    } else if (magic == kMagicMicro || magic == kMagicNano) {
-        map_nano_ = magic == kMagicNano;
+    std::uint8_t magic_bytes[4] = {};
+    if (size < kFileHeader || ::pread(fd, magic_bytes, 4, 0) != 4) return;
+    // The writer's host order: the magic number reads right in exactly one of the two.
+    const std::uint32_t le = core::load_le32(magic_bytes);
+    const std::uint32_t be = core::load_be32(magic_bytes);
+    if (le == kMagicMicro || le == kMagicNano) {
+        map_big_endian_ = false;
+        map_nano_ = le == kMagicNano;
+    } else if (be == kMagicMicro || be == kMagicNano) {
+        map_big_endian_ = true;
+        map_nano_ = be == kMagicNano;
     } else {
         return;  // pcapng or a variant: libpcap reads it, the store copies
     }
@@ -141,9 +141,9 @@ bool PacketStore::next_mapped_frame(core::Frame& f) {
                          "damaged capture file: record header cut off by the end of the file");
     }
     std::uint32_t h[4];
-    std::memcpy(h, map_ + map_pos_, sizeof h);
-    if (map_swapped_) {
-        for (auto& v : h) v = swap32(v);
+    for (std::size_t i = 0; i < 4; ++i) {
+        const std::uint8_t* field = map_ + map_pos_ + 4 * i;
+        h[i] = map_big_endian_ ? core::load_be32(field) : core::load_le32(field);
     }
     const std::uint32_t caplen = h[2];
     const std::size_t at = map_pos_ + kRecordHeader;

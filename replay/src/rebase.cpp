@@ -77,7 +77,7 @@ struct RebasePlan::Visitor final : core::DecodeVisitor {
             case core::Protocol::v5: {
                 if (header.size() < 24) return;
                 export_s = core::load_be32(h + 8);
-                const std::uint32_t domain = (std::uint32_t{h[20]} << 8) | h[21];
+                const std::uint32_t domain = core::load_be16(h + 20);  // engine type, engine id
                 SessionState& s = session(5, domain, core::load_be32(h + 16), index);
                 s.last_units = core::load_be16(h + 2);
                 add(at + 8, PatchKind::seconds32);

@@ -4,6 +4,11 @@
 /// returns false and leaves the position unchanged, so a decoder can report the exact offset
 /// of the field that did not fit. The load_be*/store_be* helpers are for inner loops that have
 /// already checked the whole extent (a template record of known length).
+///
+/// Nothing else in flowlab assembles or splits wire or file bytes by shifting (a SourceRules
+/// test holds to that), so every byte-order decision is here. The exceptions are the sockaddr
+/// fields handed to the socket API (htons, which is that API's own contract) and shifts of
+/// host-order integers that are not bytes of a message (ICMP type << 8 | code, hash keys).
 #pragma once
 
 #include <cstddef>
@@ -18,41 +23,70 @@ namespace flowlab::core {
 /// Sees every byte a writer puts into its file, in order (for hashing output as it is made).
 using ByteTap = std::function<void(std::span<const std::uint8_t>)>;
 
-inline std::uint16_t load_be16(const std::uint8_t* p) noexcept {
+constexpr std::uint16_t load_be16(const std::uint8_t* p) noexcept {
     return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
 }
-inline std::uint32_t load_be32(const std::uint8_t* p) noexcept {
+constexpr std::uint32_t load_be32(const std::uint8_t* p) noexcept {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
-inline std::uint64_t load_be64(const std::uint8_t* p) noexcept {
+constexpr std::uint64_t load_be64(const std::uint8_t* p) noexcept {
     return (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
 }
 /// Unsigned big-endian integer of 1..8 bytes (IPFIX reduced-size encoding, RFC 7011 6.2).
-inline std::uint64_t load_be_n(const std::uint8_t* p, std::size_t n) noexcept {
+constexpr std::uint64_t load_be_n(const std::uint8_t* p, std::size_t n) noexcept {
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
     return v;
 }
-inline void store_be16(std::uint8_t* p, std::uint16_t v) noexcept {
+/// Little-endian, for the few file fields written in the writer's host order (pcap's DLT_NULL
+/// family, a pcap header from a little-endian machine).
+constexpr std::uint32_t load_le32(const std::uint8_t* p) noexcept {
+    return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+}
+constexpr void store_be16(std::uint8_t* p, std::uint16_t v) noexcept {
     p[0] = static_cast<std::uint8_t>(v >> 8);
     p[1] = static_cast<std::uint8_t>(v);
 }
-inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
+constexpr void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
     p[0] = static_cast<std::uint8_t>(v >> 24);
     p[1] = static_cast<std::uint8_t>(v >> 16);
     p[2] = static_cast<std::uint8_t>(v >> 8);
     p[3] = static_cast<std::uint8_t>(v);
 }
-inline void store_be64(std::uint8_t* p, std::uint64_t v) noexcept {
+constexpr void store_be64(std::uint8_t* p, std::uint64_t v) noexcept {
     store_be32(p, static_cast<std::uint32_t>(v >> 32));
     store_be32(p + 4, static_cast<std::uint32_t>(v));
 }
 /// Low n bytes of v, big-endian (n in 1..8).
-inline void store_be_n(std::uint8_t* p, std::uint64_t v, std::size_t n) noexcept {
+constexpr void store_be_n(std::uint8_t* p, std::uint64_t v, std::size_t n) noexcept {
     for (std::size_t i = n; i-- > 0;) {
         p[i] = static_cast<std::uint8_t>(v);
         v >>= 8;
     }
+}
+
+/// The next field of an IPFIX data record, starting at `pos` in `record`: `length` bytes, or when
+/// `variable`, as many as its length prefix says (RFC 7011 7: one byte, or 255 and then two
+/// bytes). On success `pos` is where the value starts and `length` its length (the field ends at
+/// pos + length). Returns false, changing neither, when the prefix or the value would run past
+/// the end of `record`: callers report that as a record that does not fit.
+constexpr bool read_field_extent(std::span<const std::uint8_t> record, bool variable, std::size_t& pos,
+                                 std::size_t& length) noexcept {
+    std::size_t at = pos;
+    std::size_t n = length;
+    if (variable) {
+        if (at + 1 > record.size()) return false;
+        n = record[at++];
+        if (n == 255) {
+            if (at + 2 > record.size()) return false;
+            n = load_be16(record.data() + at);
+            at += 2;
+        }
+    }
+    if (at + n > record.size()) return false;
+    pos = at;
+    length = n;
+    return true;
 }
 
 class ByteReader {

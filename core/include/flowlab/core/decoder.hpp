@@ -100,22 +100,12 @@ struct RecordView {
 template <class F>
 void for_each_element(const RecordView& v, F&& f) {
     if (!v.layout) return;
-    const std::uint8_t* p = v.bytes.data();
-    std::size_t pos = 0, avail = v.bytes.size();
+    std::size_t pos = 0;
     for (std::size_t i = 0; i < v.layout->specs.size(); ++i) {
         const FieldSpec& spec = v.layout->specs[i];
         std::size_t len = spec.length;
-        if (len == kVariableLength) {
-            if (pos + 1 > avail) return;
-            len = p[pos++];
-            if (len == 255) {
-                if (pos + 2 > avail) return;
-                len = load_be16(p + pos);
-                pos += 2;
-            }
-        }
-        if (pos + len > avail) return;
-        f(i, spec, v.layout->infos[i], std::span<const std::uint8_t>(p + pos, len));
+        if (!read_field_extent(v.bytes, spec.length == kVariableLength, pos, len)) return;
+        f(i, spec, v.layout->infos[i], v.bytes.subspan(pos, len));
         pos += len;
     }
 }

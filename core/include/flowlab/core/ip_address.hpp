@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "flowlab/core/byte_io.hpp"
+
 namespace flowlab::core {
 
 class IpAddress {
@@ -20,10 +22,7 @@ public:
     static constexpr IpAddress v4(std::uint32_t host_order) noexcept {
         IpAddress a;
         a.family_ = Family::v4;
-        a.bytes_[0] = static_cast<std::uint8_t>(host_order >> 24);
-        a.bytes_[1] = static_cast<std::uint8_t>(host_order >> 16);
-        a.bytes_[2] = static_cast<std::uint8_t>(host_order >> 8);
-        a.bytes_[3] = static_cast<std::uint8_t>(host_order);
+        store_be32(a.bytes_.data(), host_order);
         return a;
     }
     /// IPv4 from 4 network-order bytes.
@@ -55,8 +54,7 @@ public:
     /// Host-order IPv4 value; 0 for IPv6.
     std::uint32_t v4_value() const noexcept {
         if (!is_v4()) return 0;
-        return (std::uint32_t{bytes_[0]} << 24) | (std::uint32_t{bytes_[1]} << 16) |
-               (std::uint32_t{bytes_[2]} << 8) | bytes_[3];
+        return load_be32(bytes_.data());
     }
     /// Network-order bytes: 4 valid for IPv4, 16 for IPv6.
     const std::array<std::uint8_t, 16>& bytes() const noexcept { return bytes_; }

@@ -152,7 +152,7 @@ private:
     std::uint8_t* map_ = nullptr;
     std::size_t map_size_ = 0;
     std::size_t map_pos_ = 0;
-    bool map_swapped_ = false;  ///< record headers in the other byte order
+    bool map_big_endian_ = false;  ///< record headers in big-endian order (the writer's host order)
     bool map_nano_ = false;     ///< nanosecond timestamps
     std::uint64_t mapped_frames_ = 0;
     // Copies: fixed chunks that never move, so the sender may read while the loader adds.
