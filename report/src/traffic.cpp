@@ -222,11 +222,23 @@ std::vector<LevelSpec> default_levels(std::int64_t slot_ms, std::size_t candidat
     return out;
 }
 
-std::uint64_t estimate_traffic_memory(const TrafficOptions& o, std::uint64_t records, std::size_t sources) {
-    const std::int64_t slot_ms = o.slot_ms > 0 ? o.slot_ms : 300'000;
-    std::uint64_t slots = o.max_slots;
+namespace {
+
+/// The slot width and the number of slots the estimates assume: the span's, when it is known,
+/// else the most the aggregation keeps.
+std::int64_t estimate_slot_ms(const TrafficOptions& o) { return o.slot_ms > 0 ? o.slot_ms : 300'000; }
+std::uint64_t estimate_slots(const TrafficOptions& o) {
+    const std::int64_t slot_ms = estimate_slot_ms(o);
     if (o.span_ms && o.span_ms->second > o.span_ms->first)
-        slots = static_cast<std::uint64_t>(end_slot(o.span_ms->second, slot_ms) - start_slot(o.span_ms->first, slot_ms) + 1);
+        return static_cast<std::uint64_t>(end_slot(o.span_ms->second, slot_ms) - start_slot(o.span_ms->first, slot_ms) + 1);
+    return o.max_slots;
+}
+
+}  // namespace
+
+std::uint64_t estimate_traffic_memory(const TrafficOptions& o, std::uint64_t records, std::size_t sources) {
+    const std::int64_t slot_ms = estimate_slot_ms(o);
+    const std::uint64_t slots = estimate_slots(o);
     sources = std::max<std::size_t>(sources, 1);
     // Series: a row per slot that has records.
     std::uint64_t b = std::min(records, slots) * (kHashNodeBytes<std::pair<std::int64_t, void*>> + 3 * sizeof(void*) +
@@ -251,10 +263,8 @@ std::uint64_t estimate_traffic_memory(const TrafficOptions& o, std::uint64_t rec
 }
 
 std::uint64_t estimate_traffic_json_bytes(const TrafficOptions& o, std::uint64_t records, std::size_t sources) {
-    const std::int64_t slot_ms = o.slot_ms > 0 ? o.slot_ms : 300'000;
-    std::uint64_t slots = o.max_slots;
-    if (o.span_ms && o.span_ms->second > o.span_ms->first)
-        slots = static_cast<std::uint64_t>(end_slot(o.span_ms->second, slot_ms) - start_slot(o.span_ms->first, slot_ms) + 1);
+    const std::int64_t slot_ms = estimate_slot_ms(o);
+    const std::uint64_t slots = estimate_slots(o);
     sources = std::max<std::size_t>(sources, 1);
     // 20 digits of a 64-bit count (or a sign and 19) and a comma.
     constexpr std::uint64_t kNumber = 21;
