@@ -122,7 +122,6 @@ void PacketStore::map_classic_pcap(int fd, std::size_t size) {
     // Private and writable: nothing writes, but a write would stay in this process.
     void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return;
-    madvise(p, size, MADV_WILLNEED);  // read ahead now if it is not cached
     map_ = static_cast<std::uint8_t*>(p);
     map_size_ = size;
     map_pos_ = kFileHeader;
@@ -212,6 +211,10 @@ void PacketStore::load_all() {
     // record through stdio into its buffer, a third of the send time at topspeed. Every
     // other input goes through libpcap and is copied.
     const bool mapped = map_ != nullptr;
+    // Read-ahead is asked for here rather than at open: for a file not in the page cache the call
+    // itself queues the reads of the whole file (1.5 ms for 150 MB here), which the sender would
+    // otherwise wait for before its first datagram.
+    if (mapped) madvise(map_, map_size_, MADV_WILLNEED);
     while (!cancel_.load(std::memory_order_relaxed) &&
            (mapped ? next_mapped_frame(f) : reader_->next_frame(f))) {
         if (kind_ == Kind::frames) {

@@ -111,6 +111,69 @@ TEST(PacketStore, BackgroundLoadingGivesTheSamePackets) {
     EXPECT_TRUE(store.complete());
 }
 
+// Enough packets (6 MB) that the reader catches up with the loader and waits for it.
+TEST(PacketStore, BackgroundLoadingOfThousandsOfPackets) {
+    test::TempDir dir;
+    const auto s = test::v5_stream(4000, {core::IpAddress::v4(0xC0000201)}, 30);
+    write(dir / "big.pcap", s, core::TimePrecision::micro);
+    ASSERT_GT(std::filesystem::file_size(dir / "big.pcap"), 5u << 20);
+    PacketStore store(dir / "big.pcap", PacketStore::Kind::udp_payloads);
+    store.start_loading();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        ASSERT_GT(store.wait_for(i), i);
+        const auto bytes = PacketStore::bytes(store[i]);
+        ASSERT_EQ(std::vector<std::uint8_t>(bytes.begin(), bytes.end()), s[i].payload) << i;
+        ASSERT_EQ(store[i].ts_ns, s[i].ts_ns) << i;
+    }
+    EXPECT_EQ(store.wait_for(s.size()), s.size());
+    EXPECT_EQ(store.read_stats().frames, s.size());
+    EXPECT_GT(store.mapped_bytes(), 0u);
+}
+
+// A record cut off by the end of the file while the sender already runs: every packet before it
+// is delivered intact, then waiting for the next one rethrows the loader's error, which names
+// the packet and its byte offset.
+TEST(PacketStore, BackgroundLoadingDeliversThePacketsBeforeATruncatedLastRecord) {
+    test::TempDir dir;
+    const auto s = stream();
+    write(dir / "x.pcap", s, core::TimePrecision::micro);
+    write(dir / "head.pcap", std::vector<CapturedDatagram>(s.begin(), s.end() - 1), core::TimePrecision::micro);
+    const auto full = std::filesystem::file_size(dir / "x.pcap");
+    const auto head = std::filesystem::file_size(dir / "head.pcap");
+    struct Cut {
+        const char* name;
+        std::uintmax_t size;
+        const char* what;
+    };
+    const Cut cuts[] = {
+        {"payload", full - 10, "only"},
+        {"header", head + 8, "record header cut off"},
+    };
+    for (const auto& cut : cuts) {
+        SCOPED_TRACE(cut.name);
+        std::filesystem::copy_file(dir / "x.pcap", dir / "cut.pcap",
+                                   std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::resize_file(dir / "cut.pcap", cut.size);
+        PacketStore store(dir / "cut.pcap", PacketStore::Kind::udp_payloads);
+        store.start_loading();
+        for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+            ASSERT_GT(store.wait_for(i), i);
+            const auto bytes = PacketStore::bytes(store[i]);
+            ASSERT_EQ(std::vector<std::uint8_t>(bytes.begin(), bytes.end()), s[i].payload) << i;
+        }
+        try {
+            store.wait_for(s.size() - 1);
+            FAIL() << "expected InputError";
+        } catch (const InputError& e) {
+            const std::string what = e.what();
+            EXPECT_NE(what.find("cut.pcap: packet 50: byte "), std::string::npos) << what;
+            EXPECT_NE(what.find(cut.what), std::string::npos) << what;
+        }
+        EXPECT_EQ(store.size(), s.size() - 1);
+        EXPECT_TRUE(store.complete());
+    }
+}
+
 TEST(PacketStore, FramesModeKeepsWholeFrames) {
     test::TempDir dir;
     const auto s = stream();
