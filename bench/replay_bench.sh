@@ -82,9 +82,10 @@ flowlab_own() {
 declare -A RATES CPUS DELIVERED
 LAST_PPS=0
 run_once() {  # key, then a command that prints "pps cpu_s"
-    local key=$1 in0 in1 pps cpu; shift
+    local key=$1 in0 in1 out pps cpu; shift
     in0=$(udp_in)
-    read -r pps cpu < <("$@")
+    out=$("$@")  # a failing sender stops the script (set -e)
+    read -r pps cpu <<<"$out"
     in1=$(udp_in)
     RATES[$key]="${RATES[$key]:-} $pps"
     [[ $cpu == - ]] || CPUS[$key]="${CPUS[$key]:-} $cpu"
