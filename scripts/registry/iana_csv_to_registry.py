@@ -6,8 +6,13 @@ usage: scripts/registry/iana_csv_to_registry.py [CSV] [OUT]
        a fresh download from https://www.iana.org/assignments/ipfix/ works as it is
   OUT  registry file to write (default core/registry/iana.ies)
 
-Columns are found by their header names, so both IANA's full file and the copy committed here
-(free-text columns dropped) are read the same way. Ranges ("105-127"), reserved, unassigned and
+The copy committed here is IANA's file as published, byte for byte (CRLF line ends, free-text
+columns kept): it is the copy that fbacchella/LogHub vendors in
+loghub-netflow/src/main/resources/ipfix-information-elements.csv (commit 3b24144e, 2025-01-24,
+"Updated ipfix-information-elements"), newest row 2024-10-23, elements up to 529 (RFC 8549 BGP
+communities, RFC 9487 SRv6, GTP-U, RFC 9740 ipv6ExtensionHeadersFull/tcpOptionsFull, UDP
+options). Columns are found by their header names, so older files (2018's had "Requester" where
+this one has "Reference") are read the same way. Ranges ("105-127"), reserved, unassigned and
 nameless rows are left out: they name no element. Reverse elements (RFC 5103) are not listed:
 the file declares `reverse-pen 29305` and flowlab derives them when it loads the registry.
 """

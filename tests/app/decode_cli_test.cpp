@@ -1,6 +1,7 @@
 /// @brief `flowlab decode` as a user drives it: `--options` writes the options records by
 /// element name, `--registry` (and FLOWLAB_REGISTRY) names a user's enterprise elements that are
-/// otherwise kept as raw hex, and a malformed registry file is bad input with nothing written.
+/// otherwise kept as raw hex, IANA's recent elements are named, and a malformed registry file is
+/// bad input with nothing written.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,19 +22,24 @@ using Json = nlohmann::json;
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+/// A capture of one IPFIX message from 192.0.2.1 to port 4739.
+std::string capture_of(const TempDir& dir, const std::string& name, const std::vector<std::uint8_t>& message) {
+    const std::string path = dir / name;
+    core::PcapWriter w(path, core::TimePrecision::nano);
+    const core::UdpEndpoint src{*core::IpAddress::parse("192.0.2.1"), 50000};
+    const core::UdpEndpoint dst{*core::IpAddress::parse("127.0.0.1"), 4739};
+    w.write_udp(1'700'000'000'000'000'000, src, dst, message);
+    w.commit();
+    return path;
+}
+
 /// One IPFIX message: a template with sourceIPv4Address, destinationIPv4Address and element 1
 /// of PEN 32473 (RFC 5612's documentation number), and one data record with the value 7.
 std::string enterprise_element_capture(const TempDir& dir) {
     auto m = MsgBuilder::ipfix(5, 0);
     m.set(2).u16(300).u16(3).u16(8).u16(4).u16(12).u16(4).u16(0x8000 | 1).u16(4).u32(32473).end_set();
     m.set(300).u32(0xC0000201).u32(0xC6336402).u32(7).end_set();
-    const std::string path = dir / "enterprise.pcap";
-    core::PcapWriter w(path, core::TimePrecision::nano);
-    const core::UdpEndpoint src{*core::IpAddress::parse("192.0.2.1"), 50000};
-    const core::UdpEndpoint dst{*core::IpAddress::parse("127.0.0.1"), 4739};
-    w.write_udp(1'700'000'000'000'000'000, src, dst, m.build());
-    w.commit();
-    return path;
+    return capture_of(dir, "enterprise.pcap", m.build());
 }
 
 /// The first decoded record's elements as (name, value) pairs.
@@ -69,6 +75,31 @@ TEST(DecodeCli, AnUnknownEnterpriseElementIsKeptAsHexAndARegistryNamesIt) {
     const auto by_env = run({flowlab_bin(), "decode", pcap, "-f", "jsonl"}, {"FLOWLAB_REGISTRY=" + dir / "registries"});
     ASSERT_EQ(by_env.exit_code, 0) << by_env.err;
     EXPECT_EQ(elements_of(by_env.out), named);
+}
+
+TEST(DecodeCli, ElementsIanaAssignedSince2018AreNamed) {
+    // RFC 9487 (SRv6) and RFC 8549 (BGP communities) elements, as an SRv6 head end exports them.
+    TempDir dir;
+    auto m = MsgBuilder::ipfix(5, 0);
+    m.set(2).template_record(301, {{8, 4}, {12, 4}, {492, 1}, {494, 16}, {498, 1}, {483, 4}}).end_set();
+    m.set(301)
+        .u32(0xC0000201)                                 // sourceIPv4Address 192.0.2.1
+        .u32(0xC6336402)                                 // destinationIPv4Address 198.51.100.2
+        .u8(0x08)                                        // srhFlagsIPv6
+        .raw({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01})  // srhSegmentIPv6 2001:db8::1
+        .u8(2)                                           // srhSegmentsIPv6Left
+        .u32(0xFDE80064)                                 // bgpCommunity 65000:100
+        .end_set();
+    const std::string pcap = capture_of(dir, "srv6.pcap", m.build());
+    const auto r = run({flowlab_bin(), "decode", pcap, "-f", "jsonl"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const Json expected = Json::array({Json::array({"sourceIPv4Address", "192.0.2.1"}),
+                                       Json::array({"destinationIPv4Address", "198.51.100.2"}),
+                                       Json::array({"srhFlagsIPv6", 8}),
+                                       Json::array({"srhSegmentIPv6", "2001:db8::1"}),
+                                       Json::array({"srhSegmentsIPv6Left", 2}),
+                                       Json::array({"bgpCommunity", 4259840100u})});
+    EXPECT_EQ(elements_of(r.out), expected);
 }
 
 TEST(DecodeCli, AMalformedRegistryIsBadInputAndNothingIsWritten) {
