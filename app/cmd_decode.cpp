@@ -61,7 +61,7 @@ public:
             std::string text;
             bool quoted = false;
             if (v9_scope && !v.empty() && v.size() <= 8) text = std::to_string(core::load_be_n(v.data(), v.size()));
-            else core::element_text(spec, v9_scope ? nullptr : info, v, text, quoted);
+            else core::element_text(spec, v9_scope ? nullptr : info, v, text, quoted, layout.netscaler_micro);
             auto [it, fresh] = columns_.try_emplace(name, order_.size() + kFixed);
             if (fresh) order_.push_back(name);
             if (row.cells.size() <= it->second) row.cells.resize(it->second + 1);

@@ -390,6 +390,7 @@ struct Decoder::Impl {
             entry->layout.template_id = tid;
             entry->layout.scope_count = ct.tmpl.scope_count;
             entry->layout.specs = ct.tmpl.fields;
+            entry->layout.netscaler_micro = ct.netscaler_micro;
             for (const auto& op : ct.ops) entry->layout.infos.push_back(op.info);
             auto& slot = s.templates[tid];
             if (slot) retired.push_back(std::move(slot));

@@ -108,6 +108,25 @@ std::int64_t ntp_to_ms(std::uint64_t ntp, bool micro_resolution) noexcept {
     return unix_secs * 1000 + sub_ms;
 }
 
+bool netscaler_micro_word(std::uint64_t wire) noexcept { return (wire & 0xFFFFFFFFu) < 1'000'000; }
+
+std::int64_t netscaler_micro_to_ms(std::uint64_t wire) noexcept {
+    std::int64_t unix_secs = static_cast<std::int64_t>(wire >> 32) - kNtpUnixOffset;
+    if (unix_secs < 0) unix_secs += std::int64_t{1} << 32;  // NTP era 1, as in ntp_to_ms
+    return unix_secs * 1000 + static_cast<std::int64_t>((wire & 0xFFFFFFFFu) / 1000);
+}
+
+std::uint64_t ms_to_netscaler_micro(std::int64_t epoch_ms) noexcept {
+    const std::int64_t secs = floor_div(epoch_ms, 1000);
+    const auto us = static_cast<std::uint64_t>(epoch_ms - secs * 1000) * 1000;
+    const auto ntp_secs = static_cast<std::uint64_t>(secs + kNtpUnixOffset) & 0xFFFFFFFFu;
+    return (ntp_secs << 32) | us;
+}
+
+std::int64_t micro_to_ms(std::uint64_t wire, bool netscaler) noexcept {
+    return netscaler && netscaler_micro_word(wire) ? netscaler_micro_to_ms(wire) : ntp_to_ms(wire, true);
+}
+
 std::string compile_template(const Template& t, Protocol p, bool keep_extra, CompiledTemplate& out,
                              std::vector<std::string>& field_problems, const Registry& registry) {
     out = CompiledTemplate{};
@@ -125,6 +144,7 @@ std::string compile_template(const Template& t, Protocol p, bool keep_extra, Com
         FieldOp op;
         op.id = f.id;
         op.enterprise = f.enterprise;
+        if (f.enterprise == kNetScalerPen) out.netscaler_micro = true;
         // 65535 is variable length in IPFIX (RFC 7011 7); H3C sends it in v9 too (VRFname),
         // where RFC 3954 has no variable length but no fixed field can be that long either.
         op.variable = f.length == kVariableLength;
@@ -211,7 +231,7 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
             case Op::time_seconds: r.set_number(op.field, load_be32(v) * std::uint64_t{1000}); break;
             case Op::time_millis: r.set_number(op.field, load_be64(v)); break;
             case Op::time_micro:
-                r.set_number(op.field, static_cast<std::uint64_t>(ntp_to_ms(load_be64(v), true)));
+                r.set_number(op.field, static_cast<std::uint64_t>(micro_to_ms(load_be64(v), t.netscaler_micro)));
                 break;
             case Op::time_nano:
                 r.set_number(op.field, static_cast<std::uint64_t>(ntp_to_ms(load_be64(v), false)));
@@ -509,10 +529,12 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
                 store_be64(out + pos, static_cast<std::uint64_t>(op.field == Field::first_ms ? r.first_ms : r.last_ms));
                 break;
             case Op::time_micro:
-            case Op::time_nano:
-                store_be64(out + pos, ms_to_ntp(op.field == Field::first_ms ? r.first_ms : r.last_ms,
-                                                op.op == Op::time_micro));
+            case Op::time_nano: {
+                const std::int64_t ms = op.field == Field::first_ms ? r.first_ms : r.last_ms;
+                store_be64(out + pos, op.op == Op::time_micro && t.netscaler_micro ? ms_to_netscaler_micro(ms)
+                                                                                   : ms_to_ntp(ms, op.op == Op::time_micro));
                 break;
+            }
             case Op::uptime_start:
             case Op::uptime_end: {
                 const std::int64_t ms = op.op == Op::uptime_start ? r.first_ms : r.last_ms;

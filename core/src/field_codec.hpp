@@ -69,6 +69,9 @@ struct CompiledTemplate {
     std::uint32_t unknown_fields = 0;     ///< per record
     std::uint32_t enterprise_fields = 0;  ///< per record
     bool has_sampling_space = false;      ///< carries samplingPacketSpace (306)
+    /// Carries a NetScaler AppFlow element (PEN 5951): its 154/155 are read and written in
+    /// NetScaler's form (see netscaler_micro_to_ms).
+    bool netscaler_micro = false;
     /// Records need the repeated-element rule: the template fills an address column more
     /// than once, or carries elements of both address families.
     bool occurrences = false;
@@ -193,6 +196,27 @@ void read_v5_record(const std::uint8_t* p, PartialRecord& out);
 /// NTP 64-bit timestamp conversions (RFC 7011 6.1.9/6.1.10; RFC 5905 era 0).
 std::uint64_t ms_to_ntp(std::int64_t epoch_ms, bool micro_resolution) noexcept;
 std::int64_t ntp_to_ms(std::uint64_t ntp, bool micro_resolution) noexcept;
+
+/// Citrix NetScaler AppFlow's private enterprise number.
+inline constexpr std::uint32_t kNetScalerPen = 5951;
+/// flowStart/EndMicroseconds (154/155) as NetScaler AppFlow writes them: NTP-era seconds in the
+/// upper 32 bits, as RFC 7011 6.1.9 says, but a lower word that counts microseconds
+/// (0..999,999) where the RFC has a 2^-32 fraction. Read as the RFC says, every such time lands
+/// within 233 us after its second. Evidence: the AppFlow capture of 2016-11-11
+/// (tests/core/fixtures/real-exports/payloads/ipfix_test_netscaler_data.dat) carries lower
+/// words 427396, 548760 and 551769 with the seconds equal to the export time; as 2^-32
+/// fractions, three values below 10^6 have a chance of about 10^-11. logstash-codec-netflow
+/// (pull request 61) and Wireshark bug 11047 describe the same NetScaler fraction.
+/// A template is taken for NetScaler's when it carries a PEN 5951 element (every AppFlow
+/// template does); a lower word of 10^6 or more cannot be microseconds and is read as the
+/// RFC's fraction, so firmware that follows the RFC is still read right, except for the
+/// 1 in 4300 values whose fraction happens to fall below 10^6 (at most 1 s late).
+bool netscaler_micro_word(std::uint64_t wire) noexcept;
+std::int64_t netscaler_micro_to_ms(std::uint64_t wire) noexcept;
+std::uint64_t ms_to_netscaler_micro(std::int64_t epoch_ms) noexcept;
+/// 154/155 in epoch ms: NetScaler's form when `netscaler` and the lower word allows it,
+/// otherwise RFC 7011's.
+std::int64_t micro_to_ms(std::uint64_t wire, bool netscaler) noexcept;
 
 }  // namespace flowlab::core::detail
 

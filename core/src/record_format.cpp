@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "flowlab/core/error.hpp"
+#include "field_codec.hpp"
 
 namespace flowlab::core {
 
@@ -342,12 +343,14 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
-void append_ntp(std::string& out, std::uint64_t ntp, bool micro) {
+void append_ntp(std::string& out, std::uint64_t ntp, bool micro, bool netscaler) {
     constexpr std::int64_t kNtpUnixOffset = 2208988800;
     std::int64_t secs = static_cast<std::int64_t>(ntp >> 32) - kNtpUnixOffset;
     if (secs < 0) secs += std::int64_t{1} << 32;  // NTP era 1 (RFC 5905 6)
     std::uint64_t frac = ntp & 0xFFFFFFFFu;
-    if (micro) {
+    if (micro && netscaler && detail::netscaler_micro_word(ntp)) {
+        fmt::format_to(std::back_inserter(out), "{}.{:06}", secs, frac);
+    } else if (micro) {
         frac &= ~std::uint64_t{0x7FF};  // RFC 7011 6.1.9: the lower 11 bits are ignored
         fmt::format_to(std::back_inserter(out), "{}.{:06}", secs, (frac * 1'000'000) >> 32);
     } else {
@@ -366,7 +369,7 @@ std::string element_name(const FieldSpec& spec, const IeInfo* info, bool v9_scop
 }
 
 void element_text(const FieldSpec&, const IeInfo* info, std::span<const std::uint8_t> v, std::string& out,
-                  bool& quoted) {
+                  bool& quoted, bool netscaler_micro) {
     quoted = true;
     if (!info || v.empty()) {
         append_hex(out, v);
@@ -452,7 +455,7 @@ void element_text(const FieldSpec&, const IeInfo* info, std::span<const std::uin
         case IeType::date_time_microseconds:
         case IeType::date_time_nanoseconds:
             if (n == 8) {
-                append_ntp(out, load_be64(v.data()), info->type == IeType::date_time_microseconds);
+                append_ntp(out, load_be64(v.data()), info->type == IeType::date_time_microseconds, netscaler_micro);
                 quoted = false;
                 return;
             }
@@ -507,7 +510,7 @@ void append_elements_json(std::string& out, const RecordView& view) {
         out += "\",";
         text.clear();
         bool quoted = true;
-        element_text(spec, v9_scope ? nullptr : info, v, text, quoted);
+        element_text(spec, v9_scope ? nullptr : info, v, text, quoted, layout.netscaler_micro);
         if (v9_scope) {
             text.clear();
             if (!v.empty() && v.size() <= 8) {

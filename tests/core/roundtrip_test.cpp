@@ -2,6 +2,7 @@
 /// time style, with and without variable-length and enterprise fields; and packetizer limits.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include <fmt/format.h>
@@ -190,6 +191,51 @@ INSTANTIATE_TEST_SUITE_P(AllProtocols, RoundTrip, ::testing::ValuesIn(all_cases(
                                  if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                              return s;
                          });
+
+TEST(Packetizer, TemplatesWithNetScalerElementsWriteMicrosecondsAsAppFlowDoes) {
+    // NetScaler AppFlow's 154/155 count microseconds in the lower word (field_codec.hpp,
+    // netscaler_micro_to_ms); a template carrying a PEN 5951 element is written that way and
+    // the export truth still holds the times given.
+    std::mt19937_64 rng(kSeed);
+    ExporterConfig cfg;
+    cfg.protocol = Protocol::ipfix;
+    cfg.address = IpAddress::v4(0xC0000201);
+    cfg.boot_ms = kBase - 86'400'000;
+    cfg.template_v4 = default_template(Protocol::ipfix, false, 258, TimeStyle::microseconds, true);
+    cfg.template_v4.fields.push_back({129, 4, 5951});  // netscaler:transactionId
+    cfg.template_v6 = default_template(Protocol::ipfix, true, 259, TimeStyle::microseconds, true);
+    std::vector<std::vector<std::uint8_t>> messages;
+    std::vector<FlowRecord> truth;
+    Packetizer p(cfg, [&](const EncodedMessage& m) {
+        messages.emplace_back(m.bytes.begin(), m.bytes.end());
+        truth.insert(truth.end(), m.records.begin(), m.records.end());
+    });
+    FlowRecord r = random_record(rng, false, false);
+    r.first_ms = kBase + 548;
+    r.last_ms = kBase + 1999;
+    r.extra.push_back({5951, 129, {0, 0, 0, 77}});
+    const std::int64_t now_ns = (kBase + 5000) * 1'000'000;
+    ASSERT_TRUE(p.add(r, now_ns));
+    p.flush(now_ns);
+    ASSERT_EQ(truth.size(), 1u);
+    EXPECT_EQ(truth[0].first_ms, r.first_ms);
+    EXPECT_EQ(truth[0].last_ms, r.last_ms);
+
+    Decoder d;
+    std::vector<FlowRecord> decoded;
+    std::vector<RecordView> views;
+    for (const auto& m : messages) d.decode(ExportDatagram{m, cfg.address, 4739, 1}, decoded, &views);
+    ASSERT_EQ(decoded.size(), 1u) << d.summary();
+    EXPECT_EQ(decoded[0].first_ms, r.first_ms);
+    EXPECT_EQ(decoded[0].last_ms, r.last_ms);
+    std::map<std::uint16_t, std::uint64_t> times;
+    for_each_element(views[0], [&](std::size_t, const FieldSpec& spec, const IeInfo*, std::span<const std::uint8_t> v) {
+        if (spec.enterprise == 0 && (spec.id == 154 || spec.id == 155)) times[spec.id] = load_be_n(v.data(), v.size());
+    });
+    const std::uint64_t secs = static_cast<std::uint64_t>(kBase / 1000 + 2'208'988'800);
+    EXPECT_EQ(times[154], secs << 32 | 548'000);
+    EXPECT_EQ(times[155], (secs + 1) << 32 | 999'000);
+}
 
 TEST(Packetizer, V5HoldsAtMostThirtyRecordsAndCountsFlowSequence) {
     ExporterConfig cfg;

@@ -149,7 +149,7 @@ TsharkComparison compare_with_tshark(const std::string& pcap, const std::vector<
             FlElement e;
             e.name = core::element_name(spec, v9_scope ? nullptr : info, v9_scope);
             bool quoted = true;
-            core::element_text(spec, v9_scope ? nullptr : info, value, e.text, quoted);
+            core::element_text(spec, v9_scope ? nullptr : info, value, e.text, quoted, v.layout->netscaler_micro);
             e.numeric = !quoted;
             e.pos = static_cast<std::size_t>(value.data() - payload);
             e.len = value.size();

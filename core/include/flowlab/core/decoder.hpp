@@ -86,6 +86,9 @@ struct ElementLayout {
     std::uint16_t scope_count = 0;  ///< options templates: leading scope fields
     std::vector<FieldSpec> specs;
     std::vector<const IeInfo*> infos;  ///< null: not in the registry (or a v9 scope type)
+    /// The template carries a NetScaler AppFlow element (PEN 5951): its flowStart/End-
+    /// Microseconds count microseconds below the second, not 2^-32 (see element_text).
+    bool netscaler_micro = false;
 };
 
 /// Where one decoded record's bytes sit, for writers that show every element (JSON lines,

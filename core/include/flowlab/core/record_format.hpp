@@ -68,8 +68,10 @@ std::string element_name(const FieldSpec& spec, const IeInfo* info, bool v9_scop
 /// included), addresses, MACs, strings up to the first NUL, times as the wire says (seconds,
 /// milliseconds; micro/nanoseconds as epoch seconds with a fraction), everything else (and
 /// unknown elements) as 0x-prefixed hex. `quoted` says whether JSON needs it in quotes.
+/// `netscaler_micro` (ElementLayout::netscaler_micro) reads dateTimeMicroseconds as NetScaler
+/// AppFlow writes them, the lower word counting microseconds when it is below 10^6.
 void element_text(const FieldSpec& spec, const IeInfo* info, std::span<const std::uint8_t> value, std::string& out,
-                  bool& quoted);
+                  bool& quoted, bool netscaler_micro = false);
 /// Appends "[name,value],..." for every element of the view (no brackets around the list).
 void append_elements_json(std::string& out, const RecordView& view);
 /// Appends `text` as a JSON string body (quotes, backslashes and control characters escaped).
