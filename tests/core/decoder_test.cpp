@@ -357,6 +357,34 @@ TEST(Decoder, SamplingPacketIntervalAndSpaceGiveOneInN) {
     EXPECT_EQ(r.out[0].sampling_interval, 10u);
 }
 
+TEST(Decoder, SamplerIdZeroIsAnUnknownSamplerNotAnUnsampledRecord) {
+    // No RFC (3954, 5477, 7011, 7270) and no Cisco document found reserves sampler/selector
+    // id 0 for "not sampled"; nfdump reads 0 so by its own convention, pmacct looks 0 up like
+    // any id and leaves the rate unknown. decode says what it knows: the record names sampler
+    // 0, and no options record gave that sampler a rate (README, flowlab decode).
+    for (std::uint16_t id_element : {std::uint16_t{48}, std::uint16_t{302}}) {  // samplerId, selectorId
+        Harness r;
+        auto m = MsgBuilder::ipfix(1).set(2).template_record(256, {{8, 4}, {12, 4}, {2, 4}, {id_element, 2}}).end_set();
+        m.set(256).u32(1).u32(2).u32(3).u16(0).end_set();
+        r.feed(m.build());
+        ASSERT_EQ(r.out.size(), 1u) << r.d.summary();
+        EXPECT_FALSE(r.out[0].has(Field::sampling_interval)) << id_element;
+        EXPECT_EQ(r.d.stats().sampling_unknown_id, 1u) << id_element;
+        EXPECT_EQ(r.d.stats().sampling_none, 0u) << id_element;
+        EXPECT_NE(r.d.summary().find("sampler unknown 1"), std::string::npos) << r.d.summary();
+
+        // An options record that describes sampler 0 gives its rate like any other id's.
+        auto opt = MsgBuilder::ipfix(1).set(3).u16(300).u16(3).u16(1).u16(149).u16(4).u16(id_element).u16(2).u16(305).u16(4)
+                       .end_set();
+        opt.set(300).u32(1).u16(0).u32(1).end_set();
+        r.feed(opt.build());
+        r.feed(m.build());
+        ASSERT_EQ(r.out.size(), 2u) << r.d.summary();
+        EXPECT_EQ(r.out[1].sampling_interval, 1u) << id_element;
+        EXPECT_EQ(r.d.stats().sampling_from_named, 1u) << r.d.summary();
+    }
+}
+
 TEST(Decoder, SequenceGapsArePerSession) {
     Harness r;
     auto msg = [](std::uint32_t seq, int records) {
