@@ -4,6 +4,7 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <unordered_set>
 
 namespace flowlab::core {
@@ -28,7 +29,13 @@ std::optional<Field> field_from_name(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-std::uint64_t FlowRecord::number(Field f) const noexcept {
+namespace {
+
+/// The one list of numeric fields: calls `use` with the member that holds `f` and returns true,
+/// or returns false for an address or name field. Every field is named, so a new one that is
+/// not listed here fails to compile (-Wswitch) instead of reading as 0.
+template <class Record, class Use>
+bool with_numeric_member(Record& r, Field f, Use&& use) noexcept {
     switch (f) {
     case Field::exporter:
     case Field::src:
@@ -39,82 +46,52 @@ std::uint64_t FlowRecord::number(Field f) const noexcept {
     case Field::in_if_name:
     case Field::out_if_name:
     case Field::vrf_in:
-    case Field::vrf_out: return 0;
-    case Field::vrf_in_id: return vrf_in_id;
-    case Field::vrf_out_id: return vrf_out_id;
-    case Field::sampling_algorithm: return sampling_algorithm;
-    case Field::domain: return domain;
-    case Field::sport: return sport;
-    case Field::dport: return dport;
-    case Field::proto: return proto;
-    case Field::tos: return tos;
-    case Field::tcp_flags: return tcp_flags;
-    case Field::packets: return packets;
-    case Field::bytes: return bytes;
-    case Field::first_ms: return static_cast<std::uint64_t>(first_ms);
-    case Field::last_ms: return static_cast<std::uint64_t>(last_ms);
-    case Field::in_if: return in_if;
-    case Field::out_if: return out_if;
-    case Field::src_as: return src_as;
-    case Field::dst_as: return dst_as;
-    case Field::src_mask: return src_mask;
-    case Field::dst_mask: return dst_mask;
-    case Field::icmp_type: return icmp_type;
-    case Field::icmp_code: return icmp_code;
-    case Field::end_reason: return end_reason;
-    case Field::sampling_interval: return sampling_interval;
-    case Field::version: return version;
-    case Field::sequence: return sequence;
-    case Field::template_id: return template_id;
-    case Field::export_ms: return static_cast<std::uint64_t>(export_ms);
+    case Field::vrf_out: return false;
+    case Field::vrf_in_id: use(r.vrf_in_id); return true;
+    case Field::vrf_out_id: use(r.vrf_out_id); return true;
+    case Field::sampling_algorithm: use(r.sampling_algorithm); return true;
+    case Field::domain: use(r.domain); return true;
+    case Field::sport: use(r.sport); return true;
+    case Field::dport: use(r.dport); return true;
+    case Field::proto: use(r.proto); return true;
+    case Field::tos: use(r.tos); return true;
+    case Field::tcp_flags: use(r.tcp_flags); return true;
+    case Field::packets: use(r.packets); return true;
+    case Field::bytes: use(r.bytes); return true;
+    case Field::first_ms: use(r.first_ms); return true;
+    case Field::last_ms: use(r.last_ms); return true;
+    case Field::in_if: use(r.in_if); return true;
+    case Field::out_if: use(r.out_if); return true;
+    case Field::src_as: use(r.src_as); return true;
+    case Field::dst_as: use(r.dst_as); return true;
+    case Field::src_mask: use(r.src_mask); return true;
+    case Field::dst_mask: use(r.dst_mask); return true;
+    case Field::icmp_type: use(r.icmp_type); return true;
+    case Field::icmp_code: use(r.icmp_code); return true;
+    case Field::end_reason: use(r.end_reason); return true;
+    case Field::sampling_interval: use(r.sampling_interval); return true;
+    case Field::version: use(r.version); return true;
+    case Field::sequence: use(r.sequence); return true;
+    case Field::template_id: use(r.template_id); return true;
+    case Field::export_ms: use(r.export_ms); return true;
     }
-    return 0;
+    return false;
+}
+
+}  // namespace
+
+std::uint64_t FlowRecord::number(Field f) const noexcept {
+    std::uint64_t value = 0;
+    with_numeric_member(*this, f, [&](const auto& member) { value = static_cast<std::uint64_t>(member); });
+    return value;
 }
 
 void FlowRecord::set_number(Field f, std::uint64_t v) noexcept {
-    const auto u8 = static_cast<std::uint8_t>(v);
-    const auto u16 = static_cast<std::uint16_t>(v);
-    const auto u32 = static_cast<std::uint32_t>(v);
-    const auto i64 = static_cast<std::int64_t>(v);
-    switch (f) {
-    case Field::exporter:
-    case Field::src:
-    case Field::dst:
-    case Field::next_hop:
-    case Field::tunnel_src:
-    case Field::tunnel_dst:
-    case Field::in_if_name:
-    case Field::out_if_name:
-    case Field::vrf_in:
-    case Field::vrf_out: return;  // not numeric: leave the record (and its presence) alone
-    case Field::vrf_in_id: vrf_in_id = u32; break;
-    case Field::vrf_out_id: vrf_out_id = u32; break;
-    case Field::sampling_algorithm: sampling_algorithm = u16; break;
-    case Field::domain: domain = u32; break;
-    case Field::sport: sport = u16; break;
-    case Field::dport: dport = u16; break;
-    case Field::proto: proto = u8; break;
-    case Field::tos: tos = u8; break;
-    case Field::tcp_flags: tcp_flags = u16; break;
-    case Field::packets: packets = v; break;
-    case Field::bytes: bytes = v; break;
-    case Field::first_ms: first_ms = i64; break;
-    case Field::last_ms: last_ms = i64; break;
-    case Field::in_if: in_if = u32; break;
-    case Field::out_if: out_if = u32; break;
-    case Field::src_as: src_as = u32; break;
-    case Field::dst_as: dst_as = u32; break;
-    case Field::src_mask: src_mask = u8; break;
-    case Field::dst_mask: dst_mask = u8; break;
-    case Field::icmp_type: icmp_type = u8; break;
-    case Field::icmp_code: icmp_code = u8; break;
-    case Field::end_reason: end_reason = u8; break;
-    case Field::sampling_interval: sampling_interval = v; break;
-    case Field::version: version = u8; break;
-    case Field::sequence: sequence = u32; break;
-    case Field::template_id: template_id = u16; break;
-    case Field::export_ms: export_ms = i64; break;
-    }
+    // Not numeric: leave the record (and its presence) alone.
+    if (!with_numeric_member(*this, f, [&](auto& member) {
+            member = static_cast<std::remove_reference_t<decltype(member)>>(v);
+        }))
+        return;
     present.set(f);
 }
 

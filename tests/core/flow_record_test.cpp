@@ -63,6 +63,18 @@ TEST(FlowRecord, NumbersStoreInTheirMembers) {
     EXPECT_EQ(r.proto, 0x11);
 }
 
+TEST(FlowRecord, NumbersOfAddressAndNameFieldsAreNone) {
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+        const auto f = static_cast<Field>(i);
+        if (!is_address_field(f) && !is_text_field(f)) continue;
+        FlowRecord r;
+        r.set_number(f, 7);
+        EXPECT_EQ(r.present, FieldSet{}) << field_name(f);
+        EXPECT_EQ(r, FlowRecord{}) << field_name(f);
+        EXPECT_EQ(r.number(f), 0u) << field_name(f);
+    }
+}
+
 TEST(FlowRecord, WidthsOfMembers) {
     FlowRecord r;
     r.set_number(Field::domain, 0xFFFFFFFFull);
