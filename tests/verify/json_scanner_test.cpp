@@ -1,4 +1,5 @@
-/// @brief JsonScanner: tokens, escapes, JSON lines, skipping, refills across tokens, errors with lines.
+/// @brief JsonScanner: tokens, escapes, JSON lines, skipping, refills across tokens, errors with lines;
+/// LineReader over the same refilled window.
 #include <gtest/gtest.h>
 
 #include <ostream>
@@ -124,6 +125,42 @@ TEST(JsonScanner, ErrorsNameTheFileAndLine) {
         const std::string e = error_of("{\"a\": 1.}");
         EXPECT_NE(e.find("malformed number"), std::string::npos) << e;
     }
+}
+
+std::vector<std::string> lines_of(const std::string& text, std::size_t block) {
+    flowlab::test::TempDir dir;
+    flowlab::test::write_file(dir / "in.csv", text);
+    LineReader r(InputStream::open_file(dir / "in.csv"), block);
+    std::vector<std::string> out;
+    std::string_view line;
+    while (r.next(line)) {
+        out.emplace_back(line);
+        EXPECT_EQ(r.line(), out.size());
+    }
+    return out;
+}
+
+TEST(LineReader, LinesLongerThanTheBufferCrLfAndALastLineWithoutNewline) {
+    const std::string long_line(1000, 'x');
+    const std::string text = "a,b\r\n" + long_line + "\n\n" + long_line + "y\r\nlast";
+    const std::vector<std::string> want = {"a,b", long_line, "", long_line + "y", "last"};
+    for (const std::size_t block : {std::size_t{1}, std::size_t{3}, std::size_t{64}, std::size_t{1} << 20})
+        EXPECT_EQ(lines_of(text, block), want) << "block " << block;
+    EXPECT_TRUE(lines_of("", 4).empty());
+}
+
+TEST(LineReader, PeekLooksAheadWithoutConsuming) {
+    flowlab::test::TempDir dir;
+    flowlab::test::write_file(dir / "in.csv", "header,1\nrow\n");
+    LineReader r(InputStream::open_file(dir / "in.csv"), 2);
+    EXPECT_EQ(r.peek(6), "header");
+    EXPECT_EQ(r.peek(100), "header,1\nrow\n");
+    std::string_view line;
+    ASSERT_TRUE(r.next(line));
+    EXPECT_EQ(line, "header,1");
+    ASSERT_TRUE(r.next(line));
+    EXPECT_EQ(line, "row");
+    EXPECT_FALSE(r.next(line));
 }
 
 }  // namespace

@@ -152,16 +152,14 @@ std::size_t InputStream::read(char* out, std::size_t n) {
     }
 }
 
-LineReader::LineReader(InputStream in, std::size_t block) : in_(std::move(in)), buf_(block) {}
-
-bool LineReader::fill() {
+bool ReadWindow::fill() {
     if (eof_) return false;
     if (begin_ > 0) {
         std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
     }
-    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);  // one line longer than the buffer
+    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
     const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - end_);
     if (got == 0) {
         eof_ = true;

@@ -90,11 +90,26 @@ private:
     const CancelToken* cancel_ = nullptr;
 };
 
+/// The unread bytes of an InputStream, [begin_, end_) of a buffer that moves them to the front
+/// before each read and doubles when one item (a line, a JSON token) fills it: what LineReader
+/// and JsonScanner read through.
+class ReadWindow {
+protected:
+    ReadWindow(InputStream in, std::size_t block) : in_(std::move(in)), buf_(block) {}
+    /// Reads more after the unread bytes; false at the end of input.
+    bool fill();
+
+    InputStream in_;
+    std::vector<char> buf_;
+    std::size_t begin_ = 0, end_ = 0;
+    bool eof_ = false;
+};
+
 /// Line reader over an InputStream. Lines are returned without the newline (and without a
 /// trailing '\r'); views stay valid until the next call.
-class LineReader {
+class LineReader : private ReadWindow {
 public:
-    explicit LineReader(InputStream in, std::size_t block = 1 << 20);
+    explicit LineReader(InputStream in, std::size_t block = 1 << 20) : ReadWindow(std::move(in), block) {}
     /// Next line; false at the end of input. A last line without newline is returned too.
     bool next(std::string_view& line);
     /// 1-based number of the line returned last.
@@ -104,11 +119,6 @@ public:
     std::string_view peek(std::size_t n);
 
 private:
-    bool fill();
-    InputStream in_;
-    std::vector<char> buf_;
-    std::size_t begin_ = 0, end_ = 0;
-    bool eof_ = false;
     std::uint64_t line_no_ = 0;
 };
 

@@ -7,45 +7,28 @@
 
 namespace flowlab::verify::detail {
 
-JsonScanner::JsonScanner(InputStream in, std::size_t block) : in_(std::move(in)), buf_(block) {}
+JsonScanner::JsonScanner(InputStream in, std::size_t block) : ReadWindow(std::move(in), block) {}
 
 void JsonScanner::fail(const std::string& what) const {
     throw InputError(in_.name(), line_place(token_line_), what);
 }
 
-bool JsonScanner::fill() {
-    if (eof_) return false;
-    if (pos_ > 0) {
-        std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-        end_ -= pos_;
-        pos_ = 0;
-    }
-    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-    const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - end_);
-    if (got == 0) {
-        eof_ = true;
-        return false;
-    }
-    end_ += got;
-    return true;
-}
-
 bool JsonScanner::ensure(std::size_t n) {
-    while (end_ - pos_ < n)
+    while (end_ - begin_ < n)
         if (!fill()) return false;
     return true;
 }
 
 void JsonScanner::skip_blank() {
     while (true) {
-        while (pos_ < end_) {
-            const char c = buf_[pos_];
+        while (begin_ < end_) {
+            const char c = buf_[begin_];
             if (c == '\n') {
                 ++line_;
             } else if (c != ' ' && c != '\t' && c != '\r') {
                 return;
             }
-            ++pos_;
+            ++begin_;
         }
         if (!fill()) return;
     }
@@ -54,14 +37,14 @@ void JsonScanner::skip_blank() {
 std::string JsonScanner::describe_here() {
     if (!ensure(1)) return "end of input";
     std::string s = "'";
-    for (std::size_t i = pos_; i < end_ && i < pos_ + 20 && buf_[i] != '\n'; ++i) s += buf_[i];
+    for (std::size_t i = begin_; i < end_ && i < begin_ + 20 && buf_[i] != '\n'; ++i) s += buf_[i];
     return s + "'";
 }
 
 std::string_view JsonScanner::peek(std::size_t n) {
     skip_blank();
     ensure(n);
-    return std::string_view(buf_.data() + pos_, std::min(n, end_ - pos_));
+    return std::string_view(buf_.data() + begin_, std::min(n, end_ - begin_));
 }
 
 static void append_utf8(std::string& out, std::uint32_t cp) {
@@ -83,15 +66,15 @@ static void append_utf8(std::string& out, std::uint32_t cp) {
 }
 
 void JsonScanner::scan_string(bool is_key) {
-    // pos_ is at the opening quote. Offsets are relative to pos_ because fill() moves data.
+    // begin_ is at the opening quote. Offsets are relative to begin_ because fill() moves data.
     std::size_t i = 1;
     bool escaped = false;
     while (true) {
-        if (pos_ + i >= end_) {
+        if (begin_ + i >= end_) {
             if (!fill()) fail(std::string("unterminated ") + (is_key ? "member name" : "string"));
             continue;
         }
-        const char c = buf_[pos_ + i];
+        const char c = buf_[begin_ + i];
         if (c == '"') break;
         if (c == '\\') {
             escaped = true;
@@ -102,9 +85,9 @@ void JsonScanner::scan_string(bool is_key) {
         if (static_cast<unsigned char>(c) < 0x20) fail("control character inside a string (a string must end on its line)");
         ++i;
     }
-    const char* s = buf_.data() + pos_ + 1;
+    const char* s = buf_.data() + begin_ + 1;
     const std::size_t len = i - 1;
-    pos_ += i + 1;
+    begin_ += i + 1;
     if (!escaped) {
         text_ = std::string_view(s, len);
         return;
@@ -160,8 +143,8 @@ void JsonScanner::scan_string(bool is_key) {
 void JsonScanner::scan_number() {
     std::size_t i = 0;
     auto at = [&](std::size_t k) -> char {
-        if (pos_ + k >= end_ && !ensure(k + 1)) return '\0';
-        return buf_[pos_ + k];
+        if (begin_ + k >= end_ && !ensure(k + 1)) return '\0';
+        return buf_[begin_ + k];
     };
     auto digits = [&]() {
         std::size_t n = 0;
@@ -182,15 +165,15 @@ void JsonScanner::scan_number() {
         if (at(i) == '+' || at(i) == '-') ++i;
         if (digits() == 0) fail("malformed number " + describe_here());
     }
-    text_ = std::string_view(buf_.data() + pos_, i);
-    pos_ += i;
+    text_ = std::string_view(buf_.data() + begin_, i);
+    begin_ += i;
 }
 
 void JsonScanner::scan_literal() {
     for (std::string_view lit : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
-        if (ensure(lit.size()) && std::string_view(buf_.data() + pos_, lit.size()) == lit) {
+        if (ensure(lit.size()) && std::string_view(buf_.data() + begin_, lit.size()) == lit) {
             text_ = lit;
-            pos_ += lit.size();
+            begin_ += lit.size();
             return;
         }
     }
@@ -201,15 +184,15 @@ JsonToken JsonScanner::next() {
     while (true) {
         skip_blank();
         token_line_ = line_;
-        if (pos_ >= end_) {
+        if (begin_ >= end_) {
             if (stack_.empty() && (expect_ == Expect::value || expect_ == Expect::after_value)) return JsonToken::end;
             fail("unexpected end of input inside " + std::string(stack_.empty() ? "a value" : stack_.back() ? "an object" : "an array"));
         }
-        const char c = buf_[pos_];
+        const char c = buf_[begin_];
         switch (expect_) {
             case Expect::colon:
                 if (c != ':') fail("expected ':' after a member name, found " + describe_here());
-                ++pos_;
+                ++begin_;
                 expect_ = Expect::value;
                 continue;
             case Expect::after_value:
@@ -218,18 +201,18 @@ JsonToken JsonScanner::next() {
                     continue;
                 }
                 if (c == ',') {
-                    ++pos_;
+                    ++begin_;
                     expect_ = stack_.back() ? Expect::member : Expect::value;
                     continue;
                 }
                 if (c == '}' && stack_.back()) {
-                    ++pos_;
+                    ++begin_;
                     stack_.pop_back();
                     expect_ = Expect::after_value;
                     return JsonToken::end_object;
                 }
                 if (c == ']' && !stack_.back()) {
-                    ++pos_;
+                    ++begin_;
                     stack_.pop_back();
                     expect_ = Expect::after_value;
                     return JsonToken::end_array;
@@ -237,7 +220,7 @@ JsonToken JsonScanner::next() {
                 fail(std::string("expected ',' or '") + (stack_.back() ? '}' : ']') + "', found " + describe_here());
             case Expect::first_member:
                 if (c == '}') {
-                    ++pos_;
+                    ++begin_;
                     stack_.pop_back();
                     expect_ = Expect::after_value;
                     return JsonToken::end_object;
@@ -250,7 +233,7 @@ JsonToken JsonScanner::next() {
                 return JsonToken::key;
             case Expect::first_element:
                 if (c == ']') {
-                    ++pos_;
+                    ++begin_;
                     stack_.pop_back();
                     expect_ = Expect::after_value;
                     return JsonToken::end_array;
@@ -259,12 +242,12 @@ JsonToken JsonScanner::next() {
             case Expect::value:
                 switch (c) {
                     case '{':
-                        ++pos_;
+                        ++begin_;
                         stack_.push_back(true);
                         expect_ = Expect::first_member;
                         return JsonToken::begin_object;
                     case '[':
-                        ++pos_;
+                        ++begin_;
                         stack_.push_back(false);
                         expect_ = Expect::first_element;
                         return JsonToken::begin_array;

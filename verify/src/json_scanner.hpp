@@ -30,7 +30,7 @@ enum class JsonToken : std::uint8_t {
     end,     ///< end of input (only between top-level values)
 };
 
-class JsonScanner {
+class JsonScanner : private ReadWindow {
 public:
     /// Top-level input may be one value or several separated by whitespace (JSON lines).
     explicit JsonScanner(InputStream in, std::size_t block = 1 << 20);
@@ -53,7 +53,6 @@ public:
 
 private:
     enum class Expect : std::uint8_t { value, first_member, member, first_element, colon, after_value };
-    bool fill();
     bool ensure(std::size_t n);
     void skip_blank();
     void scan_string(bool is_key);
@@ -62,10 +61,6 @@ private:
     void after_value();
     std::string describe_here();
 
-    InputStream in_;
-    std::vector<char> buf_;
-    std::size_t pos_ = 0, end_ = 0;
-    bool eof_ = false;
     std::uint64_t line_ = 1;
     std::uint64_t token_line_ = 1;
     std::string_view text_;
