@@ -9,6 +9,7 @@
 #include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/calendar.hpp"
 #include "flowlab/core/error.hpp"
+#include "flowlab/core/wire_writer.hpp"
 
 namespace flowlab::core {
 
@@ -170,16 +171,7 @@ struct Packetizer::Impl {
     }
 
     void write_field_specs(ByteWriter& w, const Template& t) {
-        for (const auto& f : t.fields) {
-            if (config.protocol == Protocol::ipfix && f.enterprise) {
-                w.u16(static_cast<std::uint16_t>(f.id | 0x8000));
-                w.u16(f.length);
-                w.u32(f.enterprise);
-            } else {
-                w.u16(f.id);
-                w.u16(f.length);
-            }
-        }
+        for (const auto& f : t.fields) write_field_specifier(w, f, config.protocol == Protocol::ipfix);
     }
 
     void close_set(ByteWriter& w) {

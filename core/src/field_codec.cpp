@@ -7,6 +7,7 @@
 
 #include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/calendar.hpp"
+#include "flowlab/core/wire_writer.hpp"
 
 namespace flowlab::core::detail {
 namespace {
@@ -493,13 +494,7 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
                 }
             const std::size_t n = found ? found->value.size() : 0;
             if (n > 65535) return 0;
-            if (n < 255) {
-                out[pos++] = static_cast<std::uint8_t>(n);
-            } else {
-                out[pos++] = 255;
-                store_be16(out + pos, static_cast<std::uint16_t>(n));
-                pos += 2;
-            }
+            pos += store_field_length_prefix(out + pos, n);
             if (n) std::memcpy(out + pos, found->value.data(), n);
             pos += n;
             continue;

@@ -10,6 +10,7 @@
 #include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ie_catalog.hpp"
+#include "flowlab/core/wire_writer.hpp"
 #include "json_node.hpp"
 
 namespace flowlab::gen {
@@ -480,14 +481,8 @@ struct Builder {
                 }
                 if (f.length == kVar) {
                     if (!first_varlen_prefix) first_varlen_prefix = out.size();
-                    const bool long_form = t.long_form[i] || b.size() >= 255;
-                    core::ByteWriter w(out);
-                    if (long_form) {
-                        w.u8(255);
-                        w.u16(static_cast<std::uint16_t>(b.size()));
-                    } else {
-                        w.u8(static_cast<std::uint8_t>(b.size()));
-                    }
+                    std::uint8_t prefix[3];
+                    out.insert(out.end(), prefix, prefix + core::store_field_length_prefix(prefix, b.size(), t.long_form[i]));
                 }
                 out.insert(out.end(), b.begin(), b.end());
                 if (role == Role::sampling_interval && given) {
@@ -867,16 +862,7 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
                         o.u16(static_cast<std::uint16_t>(4 * t.t.scope_count));
                         o.u16(static_cast<std::uint16_t>(4 * (n_fields - t.t.scope_count)));
                     }
-                    for (const auto& f : t.t.fields) {
-                        if (f.enterprise) {
-                            o.u16(static_cast<std::uint16_t>(f.id | 0x8000));
-                            o.u16(f.length);
-                            o.u32(f.enterprise);
-                        } else {
-                            o.u16(f.id);
-                            o.u16(f.length);
-                        }
-                    }
+                    for (const auto& f : t.t.fields) core::write_field_specifier(o, f, b.protocol == Protocol::ipfix);
                     ++v9_count;
                 }
                 info.kind = options ? SetInfo::Kind::options_templates : SetInfo::Kind::templates;

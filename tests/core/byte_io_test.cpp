@@ -1,5 +1,5 @@
 /// @brief core::byte_io: big-endian loads and stores, the reader and writer, the IPFIX
-/// variable-length field parser, and the rule that nothing outside byte_io.hpp orders bytes by hand.
+/// variable-length field parser and its writer, and the rule that nothing outside byte_io.hpp orders bytes by hand.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flowlab/core/byte_io.hpp"
+#include "flowlab/core/wire_writer.hpp"
 #include "test_support.hpp"
 
 namespace flowlab::core {
@@ -119,6 +120,29 @@ TEST(FieldExtent, EmptyValue) {
     ASSERT_TRUE(read_field_extent(b, true, pos, len));
     EXPECT_EQ(pos, 1u);
     EXPECT_EQ(len, 0u);
+}
+
+TEST(FieldExtent, LengthPrefixWrittenIsReadBack) {
+    struct Case {
+        std::size_t length;
+        bool long_form;
+        std::size_t prefix;
+    };
+    for (const Case c : {Case{0, false, 1}, Case{254, false, 1}, Case{255, false, 3}, Case{65535, false, 3},
+                         Case{0, true, 3}, Case{7, true, 3}}) {
+        std::vector<std::uint8_t> field(3 + c.length, 0xAB);
+        ASSERT_EQ(store_field_length_prefix(field.data(), c.length, c.long_form), c.prefix) << c.length;
+        field.resize(c.prefix + c.length);
+        std::size_t pos = 0, length = 0;
+        ASSERT_TRUE(read_field_extent(field, true, pos, length)) << c.length;
+        EXPECT_EQ(pos, c.prefix);
+        EXPECT_EQ(length, c.length);
+    }
+    std::uint8_t p[3] = {};
+    store_field_length_prefix(p, 300);
+    EXPECT_EQ(p[0], 255);
+    EXPECT_EQ(p[1], 1);
+    EXPECT_EQ(p[2], 44);
 }
 
 TEST(FieldExtent, TruncatedPrefixLeavesPositionAlone) {
