@@ -66,88 +66,67 @@ struct PackedRecord {
     bool has(core::Field f) const noexcept { return (present >> static_cast<unsigned>(f)) & 1u; }
 };
 
+/// The members PackedRecord keeps as FlowRecord does, listed once: pack() copies them one way
+/// and unpack() the other, so a member added to one list cannot be missed by the other.
+template <class Packed, class Flow, class Copy>
+void for_each_plain_member(Packed& p, Flow& r, Copy&& copy) {
+    copy(p.packets, r.packets);
+    copy(p.bytes, r.bytes);
+    copy(p.first_ms, r.first_ms);
+    copy(p.last_ms, r.last_ms);
+    copy(p.export_ms, r.export_ms);
+    copy(p.domain, r.domain);
+    copy(p.sequence, r.sequence);
+    copy(p.in_if, r.in_if);
+    copy(p.out_if, r.out_if);
+    copy(p.src_as, r.src_as);
+    copy(p.dst_as, r.dst_as);
+    copy(p.sampling_interval, r.sampling_interval);
+    copy(p.vrf_in_id, r.vrf_in_id);
+    copy(p.vrf_out_id, r.vrf_out_id);
+    copy(p.sampling_algorithm, r.sampling_algorithm);
+    copy(p.sport, r.sport);
+    copy(p.dport, r.dport);
+    copy(p.template_id, r.template_id);
+    copy(p.proto, r.proto);
+    copy(p.tos, r.tos);
+    copy(p.tcp_flags, r.tcp_flags);
+    copy(p.src_mask, r.src_mask);
+    copy(p.dst_mask, r.dst_mask);
+    copy(p.icmp_type, r.icmp_type);
+    copy(p.icmp_code, r.icmp_code);
+    copy(p.end_reason, r.end_reason);
+    copy(p.version, r.version);
+    copy(p.src, r.src);
+    copy(p.dst, r.dst);
+}
+
 inline PackedRecord pack(const core::FlowRecord& r, AddressTable& table) {
     PackedRecord p;
-    p.packets = r.packets;
-    p.bytes = r.bytes;
-    p.first_ms = r.first_ms;
-    p.last_ms = r.last_ms;
-    p.export_ms = r.export_ms;
+    for_each_plain_member(p, r, [](auto& packed, const auto& flow) { packed = flow; });
     p.present = r.present.bits();
-    p.domain = r.domain;
-    p.sequence = r.sequence;
-    p.in_if = r.in_if;
-    p.out_if = r.out_if;
-    p.src_as = r.src_as;
-    p.dst_as = r.dst_as;
-    p.sampling_interval = r.sampling_interval;
     p.exporter_id = r.has(core::Field::exporter) ? table.intern(r.exporter) : 0;
     p.next_hop_id = r.has(core::Field::next_hop) ? table.intern(r.next_hop) : 0;
     p.tunnel_src_id = r.has(core::Field::tunnel_src) ? table.intern(r.tunnel_src) : 0;
     p.tunnel_dst_id = r.has(core::Field::tunnel_dst) ? table.intern(r.tunnel_dst) : 0;
-    p.vrf_in_id = r.vrf_in_id;
-    p.vrf_out_id = r.vrf_out_id;
-    p.sampling_algorithm = r.sampling_algorithm;
     p.in_if_name = table.intern_name(r.in_if_name);
     p.out_if_name = table.intern_name(r.out_if_name);
     p.vrf_in = table.intern_name(r.vrf_in);
     p.vrf_out = table.intern_name(r.vrf_out);
-    p.sport = r.sport;
-    p.dport = r.dport;
-    p.template_id = r.template_id;
-    p.proto = r.proto;
-    p.tos = r.tos;
-    p.tcp_flags = r.tcp_flags;
-    p.src_mask = r.src_mask;
-    p.dst_mask = r.dst_mask;
-    p.icmp_type = r.icmp_type;
-    p.icmp_code = r.icmp_code;
-    p.end_reason = r.end_reason;
-    p.version = r.version;
-    p.src = r.src;
-    p.dst = r.dst;
     return p;
 }
 
 inline void unpack(const PackedRecord& p, const AddressTable& table, core::FlowRecord& r) {
-    r.packets = p.packets;
-    r.bytes = p.bytes;
-    r.first_ms = p.first_ms;
-    r.last_ms = p.last_ms;
-    r.export_ms = p.export_ms;
+    for_each_plain_member(p, r, [](const auto& packed, auto& flow) { flow = packed; });
     r.present = core::FieldSet::from_bits(p.present);
-    r.domain = p.domain;
-    r.sequence = p.sequence;
-    r.in_if = p.in_if;
-    r.out_if = p.out_if;
-    r.src_as = p.src_as;
-    r.dst_as = p.dst_as;
-    r.sampling_interval = p.sampling_interval;
     r.exporter = table.at(p.exporter_id);
     r.next_hop = table.at(p.next_hop_id);
     r.tunnel_src = table.at(p.tunnel_src_id);
     r.tunnel_dst = table.at(p.tunnel_dst_id);
-    r.vrf_in_id = p.vrf_in_id;
-    r.vrf_out_id = p.vrf_out_id;
-    r.sampling_algorithm = p.sampling_algorithm;
     r.in_if_name = table.name(p.in_if_name);
     r.out_if_name = table.name(p.out_if_name);
     r.vrf_in = table.name(p.vrf_in);
     r.vrf_out = table.name(p.vrf_out);
-    r.sport = p.sport;
-    r.dport = p.dport;
-    r.template_id = p.template_id;
-    r.proto = p.proto;
-    r.tos = p.tos;
-    r.tcp_flags = p.tcp_flags;
-    r.src_mask = p.src_mask;
-    r.dst_mask = p.dst_mask;
-    r.icmp_type = p.icmp_type;
-    r.icmp_code = p.icmp_code;
-    r.end_reason = p.end_reason;
-    r.version = p.version;
-    r.src = p.src;
-    r.dst = p.dst;
     r.extra.clear();
 }
 
