@@ -11,13 +11,14 @@
 #include "flowlab/core/encoder.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/ie_catalog.hpp"
+#include "interop_support.hpp"
 #include "test_support.hpp"
 
 namespace flowlab::core {
 namespace {
 
 constexpr std::uint64_t kSeed = 20261126;
-constexpr std::int64_t kBase = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+constexpr std::int64_t kBase = interop::kBaseMs;  // 2026-01-01T00:00:00Z
 
 struct Case {
     Protocol protocol;
@@ -31,61 +32,13 @@ std::string name_of(const Case& c) {
            std::to_string(static_cast<int>(c.time_style)) + (c.extras ? "/extras" : "");
 }
 
-FlowRecord random_record(std::mt19937_64& rng, bool ipv6, bool v5) {
-    auto u = [&](std::uint64_t lo, std::uint64_t hi) { return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng); };
-    FlowRecord r;
-    if (ipv6) {
-        std::array<std::uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8};
-        for (int i = 4; i < 16; ++i) a[i] = static_cast<std::uint8_t>(u(0, 255));
-        r.set_address(Field::src, IpAddress::v6_bytes(a.data()));
-        a[15] ^= 0x5a;
-        r.set_address(Field::dst, IpAddress::v6_bytes(a.data()));
-        a[15] = 1;
-        r.set_address(Field::next_hop, IpAddress::v6_bytes(a.data()));
-    } else {
-        r.set_address(Field::src, IpAddress::v4(0x0A000000u | static_cast<std::uint32_t>(u(0, 0xFFFFFF))));
-        r.set_address(Field::dst, IpAddress::v4(0xC0A80000u | static_cast<std::uint32_t>(u(0, 0xFFFF))));
-        r.set_address(Field::next_hop, IpAddress::v4(0xCB007100u | static_cast<std::uint32_t>(u(0, 255))));
-    }
-    const std::uint64_t proto_pick = u(0, 9);
-    const std::uint8_t proto = proto_pick < 6 ? 6 : proto_pick < 9 ? 17 : (ipv6 ? 58 : 1);
-    r.set_number(Field::proto, proto);
-    if (proto == 1 || proto == 58) {
-        r.set_number(Field::sport, 0);
-        r.set_number(Field::dport, 0);
-        r.set_number(Field::icmp_type, u(0, 15));
-        r.set_number(Field::icmp_code, u(0, 3));
-    } else {
-        r.set_number(Field::sport, u(1, 65535));
-        r.set_number(Field::dport, u(1, 65535));
-        r.set_number(Field::icmp_type, 0);
-        r.set_number(Field::icmp_code, 0);
-    }
-    r.set_number(Field::tos, u(0, 255));
-    r.set_number(Field::tcp_flags, proto == 6 ? u(0, 63) : 0);
-    r.set_number(Field::packets, u(1, v5 ? 0xFFFFFFFFull : (1ull << 40)));
-    r.set_number(Field::bytes, u(40, v5 ? 0xFFFFFFFFull : (1ull << 50)));
-    const std::int64_t first = kBase + static_cast<std::int64_t>(u(0, 3'600'000));
-    r.set_number(Field::first_ms, static_cast<std::uint64_t>(first));
-    r.set_number(Field::last_ms, static_cast<std::uint64_t>(first + static_cast<std::int64_t>(u(0, 120'000))));
-    r.set_number(Field::in_if, u(0, v5 ? 65535 : 0xFFFFFFFF));
-    r.set_number(Field::out_if, u(0, v5 ? 65535 : 0xFFFFFFFF));
-    r.set_number(Field::src_as, u(0, v5 ? 65535 : 0xFFFFFFFF));
-    r.set_number(Field::dst_as, u(0, v5 ? 65535 : 0xFFFFFFFF));
-    r.set_number(Field::src_mask, u(0, ipv6 ? 128 : 32));
-    r.set_number(Field::dst_mask, u(0, ipv6 ? 128 : 32));
-    r.set_number(Field::end_reason, u(1, 5));
-    return r;
-}
-
-void add_extras(std::mt19937_64& rng, FlowRecord& r) {
-    const std::size_t n = std::uniform_int_distribution<std::size_t>(0, 400)(rng);
-    std::vector<std::uint8_t> name(n);
-    for (auto& c : name) c = static_cast<std::uint8_t>('a' + rng() % 26);
-    r.extra.push_back({0, ie::applicationName, name});
-    std::vector<std::uint8_t> ent(6);
-    for (auto& c : ent) c = static_cast<std::uint8_t>(rng());
-    r.extra.push_back({32473, 17, ent});
+/// The interop tests' random record (every value fits the protocol's fields), with a
+/// variable-length name of 0..400 bytes and an enterprise field when `extras`.
+FlowRecord random_record(std::mt19937_64& rng, bool ipv6, bool v5, bool extras = false) {
+    interop::ExportCase c;
+    c.protocol = v5 ? Protocol::v5 : Protocol::ipfix;
+    c.extras = extras;
+    return interop::random_record(rng, c, ipv6);
 }
 
 class RoundTrip : public ::testing::TestWithParam<Case> {};
@@ -120,9 +73,8 @@ TEST_P(RoundTrip, DecodeEqualsTruthAndTruthEqualsInput) {
     std::vector<FlowRecord> input;
     std::int64_t now_ns = (kBase + 3'700'000) * 1'000'000;
     for (int i = 0; i < 2000; ++i) {
-        FlowRecord r = random_record(rng, c.ipv6 && (i % 3 != 0), c.protocol == Protocol::v5);
+        FlowRecord r = random_record(rng, c.ipv6 && (i % 3 != 0), c.protocol == Protocol::v5, c.extras);
         if (c.protocol == Protocol::v5 && r.src.is_v6()) continue;
-        if (c.extras) add_extras(rng, r);
         now_ns += static_cast<std::int64_t>(rng() % 3'000'000);
         ASSERT_TRUE(p.add(r, now_ns)) << i;
         input.push_back(r);
