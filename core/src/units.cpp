@@ -73,6 +73,19 @@ double factor_of(const std::array<std::pair<std::string_view, double>, N>& table
     return 0.0;
 }
 
+/// A number followed by one of the table's units (blanks around either), in the table's base
+/// unit; anything else fails with `expected`.
+template <std::size_t N>
+double number_and_unit(std::string_view text, const std::array<std::pair<std::string_view, double>, N>& units,
+                       std::string_view expected) {
+    std::string_view s = trim(text);
+    double v = 0;
+    if (!take_number(s, v)) fail(expected, text);
+    const double f = factor_of(units, trim(s));
+    if (f == 0.0) fail(expected, text);
+    return v * f;
+}
+
 /// Duration units in nanoseconds.
 constexpr std::array<std::pair<std::string_view, double>, 9> kDurationUnits{{
     {"ns", 1.0},
@@ -218,13 +231,9 @@ double parse_bitrate(std::string_view text) {
         {"KB/s", 8e3},         {"MB/s", 8e6},          {"GB/s", 8e9},          {"KiB/s", 8.0 * 1024},
         {"MiB/s", 8.0 * 1048576}, {"GiB/s", 8.0 * 1073741824.0},
     }};
-    std::string_view s = trim(text);
-    double v = 0;
-    if (!take_number(s, v)) fail(expected, text);
-    const double f = factor_of(kUnits, trim(s));
-    if (f == 0.0) fail(expected, text);
-    if (!(v * f > 0)) throw UnitError("expected a bit rate greater than zero, got " + quote(text));
-    return v * f;
+    const double v = number_and_unit(text, kUnits, expected);
+    if (!(v > 0)) throw UnitError("expected a bit rate greater than zero, got " + quote(text));
+    return v;
 }
 
 double parse_bytes(std::string_view text) {
@@ -248,12 +257,7 @@ double parse_bytes(std::string_view text) {
         {"TiB", 1099511627776.0},
         {"T", 1e12},
     }};
-    std::string_view s = trim(text);
-    double v = 0;
-    if (!take_number(s, v)) fail(expected, text);
-    const double f = factor_of(kUnits, trim(s));
-    if (f == 0.0) fail(expected, text);
-    return v * f;
+    return number_and_unit(text, kUnits, expected);
 }
 
 double parse_per_time(std::string_view text) {
