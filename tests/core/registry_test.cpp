@@ -67,6 +67,31 @@ TEST(Registry, IanaFileIsWhatTheCommittedScriptMakesOfIanasCsv) {
         << "core/registry/iana.ies differs from what scripts/registry/iana_csv_to_registry.py writes: regenerate it";
 }
 
+TEST(Registry, AnEnterpriseFileInLibfdsLayoutBecomesARegistryFlowlabLoads) {
+    FLOWLAB_REQUIRE_TOOL("python3");
+    TempDir dir;
+    test::write_file(dir / "lab.xml",
+                     "<ipfix-elements>\n"
+                     "  <scope><pen>32473</pen><name>lab</name></scope>\n"
+                     "  <element><id>7</id><name>siteName</name><dataType>string</dataType>"
+                     "<dataSemantics>default</dataSemantics><status>deprecated</status></element>\n"
+                     "  <element><id>3</id><name>queueDepth</name><dataType>UNSIGNED32</dataType>"
+                     "<units>packets</units></element>\n"
+                     "</ipfix-elements>\n");
+    const auto r = test::run({"python3", test::source_dir() + "/scripts/registry/libfds_xml_to_registry.py",
+                              dir / "lab.xml", dir / "lab.ies", "a test"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto registry = Registry::builtin();
+    registry->load_text(test::read_file(dir / "lab.ies"), "lab.ies");
+    const IeInfo* depth = registry->find(32473, 3);
+    ASSERT_NE(depth, nullptr);
+    EXPECT_EQ(depth->qualified, "lab:queueDepth");
+    EXPECT_EQ(depth->units, "packets");
+    EXPECT_FALSE(depth->deprecated);
+    ASSERT_NE(registry->find(32473, 7), nullptr);
+    EXPECT_TRUE(registry->find(32473, 7)->deprecated);
+}
+
 TEST(Registry, BuiltInHoldsEveryElementOfIanasCsvWithItsNameAndType) {
     const auto rows = csv_records(test::read_file(registry_dir() + "/ipfix-information-elements.csv"));
     ASSERT_GT(rows.size(), 400u);
