@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 namespace flowlab::core {
@@ -134,6 +135,28 @@ TEST(IpAddress, FormatMatchesInetNtop) {
         ASSERT_NE(inet_ntop(AF_INET, b, expected4, sizeof expected4), nullptr);
         ASSERT_EQ(IpAddress::v4_bytes(b).to_string(), expected4);
     }
+}
+
+// The octet table and the digit-count hex writer: every octet value in every position, hex
+// groups of each width, and the canonical text untouched by the byte format() may write past it.
+TEST(IpAddress, FormatsEveryOctetAndGroupWidth) {
+    for (unsigned v = 0; v < 256; ++v) {
+        for (int pos = 0; pos < 4; ++pos) {
+            std::uint8_t b[4] = {1, 22, 133, 4};
+            b[pos] = static_cast<std::uint8_t>(v);
+            char expected[INET_ADDRSTRLEN];
+            ASSERT_NE(inet_ntop(AF_INET, b, expected, sizeof expected), nullptr);
+            ASSERT_EQ(IpAddress::v4_bytes(b).to_string(), expected);
+        }
+    }
+    EXPECT_EQ(canonical("1:12:123:1234:abcd:f:ff:fff"), "1:12:123:1234:abcd:f:ff:fff");
+    EXPECT_EQ(canonical("::1.2.3.4"), "::1.2.3.4");  // IPv4-compatible, as glibc prints it
+    EXPECT_EQ(canonical("::ffff:0.0.0.0"), "::ffff:0.0.0.0");
+    EXPECT_EQ(canonical("0:0:1::"), "0:0:1::");
+    char buf[46];
+    std::memset(buf, 'x', sizeof buf);
+    const std::size_t n = IpAddress::v4(0xFFFFFFFF).format(buf);
+    EXPECT_EQ(std::string(buf, n), "255.255.255.255");
 }
 
 TEST(IpAddress, OrderingAndHashDistinguishFamilies) {

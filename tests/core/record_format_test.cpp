@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "flowlab/core/decimal_text.hpp"
 #include "flowlab/core/error.hpp"
 #include "test_support.hpp"
 
@@ -164,6 +166,110 @@ TEST(RecordFormat, CsvRoundTripOfRandomRecords) {
     std::string expected = csv_header() + "\n";
     for (const auto& r : records) append_csv_row(expected, r);
     EXPECT_EQ(test::read_file(dir / "r.csv"), expected);
+}
+
+/// A CSV row built column by column through FlowRecord's generic accessors and std::to_chars:
+/// the straight-line writer must produce exactly this for every record.
+std::string reference_csv_row(const FlowRecord& r) {
+    std::string out;
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+        const auto f = static_cast<Field>(i);
+        if (i) out += ',';
+        if (!r.has(f)) continue;
+        if (is_address_field(f)) {
+            out += r.address(f)->to_string();
+        } else if (is_text_field(f)) {
+            const std::string_view t = r.text(f);
+            if (t.find_first_of(",\"\r\n") == std::string_view::npos) {
+                out += t;
+            } else {
+                out += '"';
+                for (char c : t) {
+                    if (c == '"') out += '"';
+                    out += c;
+                }
+                out += '"';
+            }
+        } else {
+            char buf[24];
+            const auto res = is_signed_field(f) ? std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(r.number(f)))
+                                                : std::to_chars(buf, buf + sizeof buf, r.number(f));
+            out.append(buf, res.ptr);
+        }
+    }
+    return out + '\n';
+}
+
+TEST(RecordFormat, CsvRowMatchesTheColumnAccessors) {
+    SCOPED_TRACE("seed " + std::to_string(kSeed));
+    std::mt19937_64 rng(kSeed);
+    const std::string_view names[] = {"ge-0/0/1", "uplink, primary", "say \"hi\"", "x", "a\"b,c"};
+    for (int n = 0; n < 20000; ++n) {
+        FlowRecord r = random_record(rng);
+        for (Field f : {Field::in_if_name, Field::out_if_name, Field::vrf_in, Field::vrf_out})
+            if (rng() % 3) r.set_text(f, intern_name(names[rng() % std::size(names)]));
+        std::string row;
+        append_csv_row(row, r);
+        ASSERT_EQ(row, reference_csv_row(r)) << "record " << n;
+    }
+    FlowRecord all;
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+        const auto f = static_cast<Field>(i);
+        if (is_address_field(f)) all.set_address(f, *IpAddress::parse("255.255.255.255"));
+        else if (is_text_field(f)) all.set_text(f, intern_name("n"));
+        else all.set_number(f, is_signed_field(f) ? static_cast<std::uint64_t>(INT64_MIN) : field_limit(f));
+    }
+    std::string row;
+    append_csv_row(row, all);
+    EXPECT_EQ(row, reference_csv_row(all));
+}
+
+// The decimal writer behind the CSV and JSON writers: exactly std::to_chars's text.
+TEST(DecimalText, MatchesToCharsAtTheEdges) {
+    auto text = [](auto v) {
+        char buf[kMaxDecimalText];
+        return std::string(buf, put_decimal(buf, v));
+    };
+    auto expected = [](auto v) {
+        char buf[24];
+        return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+    };
+    EXPECT_EQ(text(std::uint64_t{0}), "0");
+    EXPECT_EQ(text(std::int64_t{0}), "0");
+    EXPECT_EQ(text(~std::uint64_t{0}), "18446744073709551615");
+    EXPECT_EQ(text(INT64_MIN), "-9223372036854775808");
+    EXPECT_EQ(text(INT64_MAX), "9223372036854775807");
+    EXPECT_EQ(text(std::int64_t{-1}), "-1");
+    EXPECT_EQ(text(std::int64_t{-1001}), "-1001");  // a time 1.001 s before the epoch
+    EXPECT_EQ(text(std::uint8_t{255}), "255");
+    EXPECT_EQ(text(std::uint16_t{65535}), "65535");
+    EXPECT_EQ(text(std::uint32_t{4294967295u}), "4294967295");
+    // Every digit count, at both ends of it and around the power of ten.
+    std::uint64_t p = 1;
+    for (int digits = 1; digits <= 20; ++digits) {
+        for (std::uint64_t v : {p - 1, p, p + 1, p * 2 - 1}) {
+            ASSERT_EQ(text(v), expected(v)) << v;
+            const auto sv = static_cast<std::int64_t>(v);
+            ASSERT_EQ(text(sv), expected(sv)) << sv;
+            if (sv != INT64_MIN) {
+                ASSERT_EQ(text(-sv), expected(-sv)) << -sv;
+            }
+        }
+        if (digits < 20) p *= 10;
+    }
+}
+
+TEST(DecimalText, MatchesToCharsOnRandomValues) {
+    SCOPED_TRACE("seed " + std::to_string(kSeed));
+    std::mt19937_64 rng(kSeed);
+    char buf[kMaxDecimalText];
+    char want[24];
+    for (int n = 0; n < 200000; ++n) {
+        const std::uint64_t v = rng() >> (rng() % 64);  // every bit width
+        ASSERT_EQ(std::string(buf, put_decimal(buf, v)), std::string(want, std::to_chars(want, want + 24, v).ptr));
+        const auto sv = static_cast<std::int64_t>(rng()) >> (rng() % 64);
+        ASSERT_EQ(std::string(buf, put_decimal(buf, sv)), std::string(want, std::to_chars(want, want + 24, sv).ptr));
+    }
 }
 
 // JSON lines are checked with an independent parser (nlohmann::json).
