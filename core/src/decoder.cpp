@@ -80,6 +80,10 @@ struct Session {
     /// Exporter statistics from options data (element id -> latest value), for the summary.
     std::map<std::pair<std::uint32_t, std::uint16_t>, std::uint64_t> statistics;
     std::map<std::uint16_t, SamplingCounts> sampling;
+    /// The entry of `sampling` the last record counted into: a data set's records share their
+    /// template, so most records skip the map lookup (std::map nodes stay where they are).
+    SamplingCounts* last_sampling = nullptr;
+    std::uint16_t last_sampling_template = 0;
 };
 
 bool all_zero(const std::uint8_t* p, std::size_t n) {
@@ -130,7 +134,11 @@ struct Decoder::Impl {
     void count_sampling(Session& s, std::uint16_t template_id, detail::SamplingSource source) {
         count_sampling_stats(source);
         if (source == detail::SamplingSource::none || source == detail::SamplingSource::unknown_id) {
-            SamplingCounts& c = s.sampling[template_id];
+            if (!s.last_sampling || s.last_sampling_template != template_id) {
+                s.last_sampling = &s.sampling[template_id];
+                s.last_sampling_template = template_id;
+            }
+            SamplingCounts& c = *s.last_sampling;
             if (source == detail::SamplingSource::none) ++c.none;
             else ++c.unknown_id;
         }

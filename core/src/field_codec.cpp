@@ -2,8 +2,10 @@
 #include "field_codec.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/calendar.hpp"
@@ -51,6 +53,108 @@ Op op_for(const IeInfo& info) {
         case IeType::ipv6_address: return Op::address6;
         case IeType::date_time_milliseconds: return Op::time_millis;
         default: return Op::number;
+    }
+}
+
+static_assert(std::is_standard_layout_v<FlowRecord>, "read_record stores columns by offsetof");
+static_assert(std::is_trivially_copyable_v<IpAddress>, "read_record copies addresses by bytes");
+
+struct Member {
+    std::uint16_t offset = 0;
+    std::uint8_t width = 0;
+};
+
+#define FLOWLAB_MEMBER(m) Member{static_cast<std::uint16_t>(offsetof(FlowRecord, m)), sizeof(FlowRecord::m)}
+
+/// The FlowRecord member of a numeric or address column; width 0 for the name columns.
+constexpr Member member_of(Field f) noexcept {
+    switch (f) {
+        case Field::exporter: return FLOWLAB_MEMBER(exporter);
+        case Field::domain: return FLOWLAB_MEMBER(domain);
+        case Field::src: return FLOWLAB_MEMBER(src);
+        case Field::dst: return FLOWLAB_MEMBER(dst);
+        case Field::sport: return FLOWLAB_MEMBER(sport);
+        case Field::dport: return FLOWLAB_MEMBER(dport);
+        case Field::proto: return FLOWLAB_MEMBER(proto);
+        case Field::tos: return FLOWLAB_MEMBER(tos);
+        case Field::tcp_flags: return FLOWLAB_MEMBER(tcp_flags);
+        case Field::packets: return FLOWLAB_MEMBER(packets);
+        case Field::bytes: return FLOWLAB_MEMBER(bytes);
+        case Field::first_ms: return FLOWLAB_MEMBER(first_ms);
+        case Field::last_ms: return FLOWLAB_MEMBER(last_ms);
+        case Field::in_if: return FLOWLAB_MEMBER(in_if);
+        case Field::out_if: return FLOWLAB_MEMBER(out_if);
+        case Field::src_as: return FLOWLAB_MEMBER(src_as);
+        case Field::dst_as: return FLOWLAB_MEMBER(dst_as);
+        case Field::src_mask: return FLOWLAB_MEMBER(src_mask);
+        case Field::dst_mask: return FLOWLAB_MEMBER(dst_mask);
+        case Field::next_hop: return FLOWLAB_MEMBER(next_hop);
+        case Field::icmp_type: return FLOWLAB_MEMBER(icmp_type);
+        case Field::icmp_code: return FLOWLAB_MEMBER(icmp_code);
+        case Field::end_reason: return FLOWLAB_MEMBER(end_reason);
+        case Field::sampling_interval: return FLOWLAB_MEMBER(sampling_interval);
+        case Field::version: return FLOWLAB_MEMBER(version);
+        case Field::sequence: return FLOWLAB_MEMBER(sequence);
+        case Field::template_id: return FLOWLAB_MEMBER(template_id);
+        case Field::export_ms: return FLOWLAB_MEMBER(export_ms);
+        case Field::tunnel_src: return FLOWLAB_MEMBER(tunnel_src);
+        case Field::tunnel_dst: return FLOWLAB_MEMBER(tunnel_dst);
+        case Field::vrf_in_id: return FLOWLAB_MEMBER(vrf_in_id);
+        case Field::vrf_out_id: return FLOWLAB_MEMBER(vrf_out_id);
+        case Field::sampling_algorithm: return FLOWLAB_MEMBER(sampling_algorithm);
+        case Field::in_if_name:
+        case Field::out_if_name:
+        case Field::vrf_in:
+        case Field::vrf_out: return {};
+    }
+    return {};
+}
+
+#undef FLOWLAB_MEMBER
+
+/// FlowRecord::set_number without its switch: the value truncated to the member's width, as
+/// set_number does (signed times take the same bits).
+inline void store_number(FlowRecord& r, const FieldOp& op, std::uint64_t v) noexcept {
+    auto* at = reinterpret_cast<unsigned char*>(&r) + op.member_offset;
+    switch (op.member_width) {
+        case 1: {
+            const auto x = static_cast<std::uint8_t>(v);
+            std::memcpy(at, &x, 1);
+            break;
+        }
+        case 2: {
+            const auto x = static_cast<std::uint16_t>(v);
+            std::memcpy(at, &x, 2);
+            break;
+        }
+        case 4: {
+            const auto x = static_cast<std::uint32_t>(v);
+            std::memcpy(at, &x, 4);
+            break;
+        }
+        case 8: std::memcpy(at, &v, 8); break;
+        default: r.set_number(op.field, v); return;  // not a numeric column: set_number ignores it
+    }
+    r.present.set(op.field);
+}
+
+inline void store_address(FlowRecord& r, const FieldOp& op, const IpAddress& a) noexcept {
+    if (op.member_width != sizeof(IpAddress)) {
+        r.set_address(op.field, a);
+        return;
+    }
+    std::memcpy(reinterpret_cast<unsigned char*>(&r) + op.member_offset, &a, sizeof a);
+    r.present.set(op.field);
+}
+
+/// load_be_n with the usual widths unrolled (the loop is per byte).
+inline std::uint64_t load_be_width(const std::uint8_t* v, std::size_t len) noexcept {
+    switch (len) {
+        case 1: return v[0];
+        case 2: return load_be16(v);
+        case 4: return load_be32(v);
+        case 8: return load_be64(v);
+        default: return load_be_n(v, len);
     }
 }
 
@@ -187,6 +291,15 @@ std::string compile_template(const Template& t, Protocol p, bool keep_extra, Com
             op.keep = keep_extra;
             ++out.unknown_fields;
         }
+        const Member m = member_of(op.field);
+        const bool is_address = is_address_field(op.field);
+        // Only where read_record stores into op.field, and only when the widths agree with
+        // what set_number/set_address would do (a numeric op never stores an address).
+        if ((op.op == Op::address4 || op.op == Op::address6) == is_address && m.width &&
+            (!is_address || m.width == sizeof(IpAddress))) {
+            op.member_offset = m.offset;
+            op.member_width = m.width;
+        }
         if (op.variable) out.variable = true;
         if (op.op == Op::sampling_space) out.has_sampling_space = true;
         if (op.op == Op::address4 || op.op == Op::address6) ++address_fills[static_cast<std::size_t>(op.field)];
@@ -219,24 +332,22 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
                 if (occurrences && op.family)
                     out.family_numbers.push_back({op.field, op.family, load_be_n(v, len)});
                 else
-                    r.set_number(op.field, load_be_n(v, len));
+                    store_number(r, op, load_be_width(v, len));
                 break;
             case Op::address4:
                 if (occurrences) out.addresses.push_back({op.field, 4, IpAddress::v4_bytes(v)});
-                else r.set_address(op.field, IpAddress::v4_bytes(v));
+                else store_address(r, op, IpAddress::v4_bytes(v));
                 break;
             case Op::address6:
                 if (occurrences) out.addresses.push_back({op.field, 6, IpAddress::v6_bytes(v)});
-                else r.set_address(op.field, IpAddress::v6_bytes(v));
+                else store_address(r, op, IpAddress::v6_bytes(v));
                 break;
-            case Op::time_seconds: r.set_number(op.field, load_be32(v) * std::uint64_t{1000}); break;
-            case Op::time_millis: r.set_number(op.field, load_be64(v)); break;
+            case Op::time_seconds: store_number(r, op, load_be32(v) * std::uint64_t{1000}); break;
+            case Op::time_millis: store_number(r, op, load_be64(v)); break;
             case Op::time_micro:
-                r.set_number(op.field, static_cast<std::uint64_t>(micro_to_ms(load_be64(v), t.netscaler_micro)));
+                store_number(r, op, static_cast<std::uint64_t>(micro_to_ms(load_be64(v), t.netscaler_micro)));
                 break;
-            case Op::time_nano:
-                r.set_number(op.field, static_cast<std::uint64_t>(ntp_to_ms(load_be64(v), false)));
-                break;
+            case Op::time_nano: store_number(r, op, static_cast<std::uint64_t>(ntp_to_ms(load_be64(v), false))); break;
             case Op::delta_micro:
                 if (op.field == Field::first_ms) {
                     out.start_delta_us = load_be_n(v, len);

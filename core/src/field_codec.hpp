@@ -57,6 +57,11 @@ struct FieldOp {
     std::uint16_t id = 0;
     std::uint32_t enterprise = 0;
     const IeInfo* info = nullptr;  ///< registry entry, null when unknown
+    /// Where `field` lives in FlowRecord and its width in bytes, so read_record stores a value
+    /// without FlowRecord::set_number's per-field switch; 0 when `field` is not a numeric or
+    /// address column (the value then goes through set_number/set_address as before).
+    std::uint16_t member_offset = 0;
+    std::uint8_t member_width = 0;
 };
 
 struct CompiledTemplate {
