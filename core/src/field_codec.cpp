@@ -10,6 +10,7 @@
 #include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/calendar.hpp"
 #include "flowlab/core/wire_writer.hpp"
+#include "flow_record_layout.hpp"
 
 namespace flowlab::core::detail {
 namespace {
@@ -56,61 +57,8 @@ Op op_for(const IeInfo& info) {
     }
 }
 
-static_assert(std::is_standard_layout_v<FlowRecord>, "read_record stores columns by offsetof");
+static_assert(std::is_standard_layout_v<FlowRecord>, "read_record stores columns at their byte offsets (field_place)");
 static_assert(std::is_trivially_copyable_v<IpAddress>, "read_record copies addresses by bytes");
-
-struct Member {
-    std::uint16_t offset = 0;
-    std::uint8_t width = 0;
-};
-
-#define FLOWLAB_MEMBER(m) Member{static_cast<std::uint16_t>(offsetof(FlowRecord, m)), sizeof(FlowRecord::m)}
-
-/// The FlowRecord member of a numeric or address column; width 0 for the name columns.
-constexpr Member member_of(Field f) noexcept {
-    switch (f) {
-        case Field::exporter: return FLOWLAB_MEMBER(exporter);
-        case Field::domain: return FLOWLAB_MEMBER(domain);
-        case Field::src: return FLOWLAB_MEMBER(src);
-        case Field::dst: return FLOWLAB_MEMBER(dst);
-        case Field::sport: return FLOWLAB_MEMBER(sport);
-        case Field::dport: return FLOWLAB_MEMBER(dport);
-        case Field::proto: return FLOWLAB_MEMBER(proto);
-        case Field::tos: return FLOWLAB_MEMBER(tos);
-        case Field::tcp_flags: return FLOWLAB_MEMBER(tcp_flags);
-        case Field::packets: return FLOWLAB_MEMBER(packets);
-        case Field::bytes: return FLOWLAB_MEMBER(bytes);
-        case Field::first_ms: return FLOWLAB_MEMBER(first_ms);
-        case Field::last_ms: return FLOWLAB_MEMBER(last_ms);
-        case Field::in_if: return FLOWLAB_MEMBER(in_if);
-        case Field::out_if: return FLOWLAB_MEMBER(out_if);
-        case Field::src_as: return FLOWLAB_MEMBER(src_as);
-        case Field::dst_as: return FLOWLAB_MEMBER(dst_as);
-        case Field::src_mask: return FLOWLAB_MEMBER(src_mask);
-        case Field::dst_mask: return FLOWLAB_MEMBER(dst_mask);
-        case Field::next_hop: return FLOWLAB_MEMBER(next_hop);
-        case Field::icmp_type: return FLOWLAB_MEMBER(icmp_type);
-        case Field::icmp_code: return FLOWLAB_MEMBER(icmp_code);
-        case Field::end_reason: return FLOWLAB_MEMBER(end_reason);
-        case Field::sampling_interval: return FLOWLAB_MEMBER(sampling_interval);
-        case Field::version: return FLOWLAB_MEMBER(version);
-        case Field::sequence: return FLOWLAB_MEMBER(sequence);
-        case Field::template_id: return FLOWLAB_MEMBER(template_id);
-        case Field::export_ms: return FLOWLAB_MEMBER(export_ms);
-        case Field::tunnel_src: return FLOWLAB_MEMBER(tunnel_src);
-        case Field::tunnel_dst: return FLOWLAB_MEMBER(tunnel_dst);
-        case Field::vrf_in_id: return FLOWLAB_MEMBER(vrf_in_id);
-        case Field::vrf_out_id: return FLOWLAB_MEMBER(vrf_out_id);
-        case Field::sampling_algorithm: return FLOWLAB_MEMBER(sampling_algorithm);
-        case Field::in_if_name:
-        case Field::out_if_name:
-        case Field::vrf_in:
-        case Field::vrf_out: return {};
-    }
-    return {};
-}
-
-#undef FLOWLAB_MEMBER
 
 /// FlowRecord::set_number without its switch: the value truncated to the member's width, as
 /// set_number does (signed times take the same bits).
@@ -291,7 +239,7 @@ std::string compile_template(const Template& t, Protocol p, bool keep_extra, Com
             op.keep = keep_extra;
             ++out.unknown_fields;
         }
-        const Member m = member_of(op.field);
+        const FieldPlace m = field_place(op.field);
         const bool is_address = is_address_field(op.field);
         // Only where read_record stores into op.field, and only when the widths agree with
         // what set_number/set_address would do (a numeric op never stores an address).

@@ -1,6 +1,8 @@
 /// @brief FlowRecord field access by Field, so writers, readers and the matcher can loop over columns.
 #include "flowlab/core/flow_record.hpp"
 
+#include "flow_record_layout.hpp"
+
 #include <deque>
 #include <mutex>
 #include <string>
@@ -93,6 +95,20 @@ void FlowRecord::set_number(Field f, std::uint64_t v) noexcept {
         }))
         return;
     present.set(f);
+}
+
+FieldPlace field_place(Field f) noexcept {
+    static const FlowRecord probe;
+    const auto offset_of = [](const void* member) {
+        return static_cast<std::uint16_t>(static_cast<const unsigned char*>(member) -
+                                          reinterpret_cast<const unsigned char*>(&probe));
+    };
+    if (const IpAddress* a = probe.address(f)) return {offset_of(a), static_cast<std::uint8_t>(sizeof(IpAddress))};
+    FieldPlace place;
+    with_numeric_member(probe, f, [&](const auto& member) {
+        place = {offset_of(&member), static_cast<std::uint8_t>(sizeof member)};
+    });
+    return place;
 }
 
 const IpAddress* FlowRecord::address(Field f) const noexcept {

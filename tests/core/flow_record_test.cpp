@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
+#include "flow_record_layout.hpp"
+
 namespace flowlab::core {
 namespace {
 
@@ -72,6 +76,30 @@ TEST(FlowRecord, NumbersOfAddressAndNameFieldsAreNone) {
         EXPECT_EQ(r.present, FieldSet{}) << field_name(f);
         EXPECT_EQ(r, FlowRecord{}) << field_name(f);
         EXPECT_EQ(r.number(f), 0u) << field_name(f);
+    }
+}
+
+TEST(FlowRecord, FieldPlacesAreWhereSetNumberAndSetAddressStore) {
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+        const auto f = static_cast<Field>(i);
+        const FieldPlace place = field_place(f);
+        FlowRecord r;
+        const auto* bytes = reinterpret_cast<const unsigned char*>(&r) + place.offset;
+        if (is_text_field(f)) {
+            EXPECT_EQ(place.width, 0) << field_name(f);
+        } else if (is_address_field(f)) {
+            const IpAddress a = *IpAddress::parse("2001:db8::" + std::to_string(i + 1));
+            r.set_address(f, a);
+            ASSERT_EQ(place.width, sizeof(IpAddress)) << field_name(f);
+            EXPECT_EQ(std::memcmp(bytes, &a, sizeof a), 0) << field_name(f);
+        } else {
+            r.set_number(f, 0x0102030405060708ull);
+            ASSERT_TRUE(place.width == 1 || place.width == 2 || place.width == 4 || place.width == 8) << field_name(f);
+            std::uint64_t stored = 0;  // the host's own byte order, as the member holds it
+            std::memcpy(&stored, bytes, place.width);
+            EXPECT_EQ(stored, r.number(f) & width_mask(f)) << field_name(f);
+            EXPECT_EQ(stored, 0x0102030405060708ull & width_mask(f)) << field_name(f);
+        }
     }
 }
 
