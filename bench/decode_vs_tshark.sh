@@ -13,6 +13,9 @@
 #   FLOWLAB_BENCH_PCAP  capture to use; written by flowlab_make_exports if it does not exist
 #                       (default: a temporary file, removed at the end)
 #   REPEAT              flowlab runs; the fastest counts (default 3). tshark runs once.
+#   DIALECT             with SCENARIO: every exporter in this dialect (gen --dialect NAME or FILE),
+#                       e.g. cisco-iosxr-ipfix (sampling resolved from options records) or
+#                       bench/dialects/iosxr-ipfix-tunnels.json (that, plus repeated elements)
 #
 # What is timed: each tool as a whole process, reading the pcap and writing every record to
 # /dev/null: flowlab as CSV (all columns), tshark as -T fields with the cflow fields of the same
@@ -42,10 +45,12 @@ if [[ $source =~ ^[0-9]+$ ]]; then
         "$make_exports" ipfix "$records" "$pcap" 2>/dev/null
     fi
 else
-    "$flowlab" gen "$source" -o "$bench_dir/gen" --no-progress 2>/dev/null
+    dialect_args=()
+    [[ -n ${DIALECT:-} ]] && dialect_args=(--dialect "$DIALECT")
+    "$flowlab" gen "$source" -o "$bench_dir/gen" --no-progress "${dialect_args[@]}" 2>/dev/null
     pcap="$bench_dir/gen/exports.pcap"
     records=$(($(wc -l <"$bench_dir/gen/truth/records.csv") - 1))
-    what="records of the $source scenario"
+    what="records of the $source scenario${DIALECT:+ in dialect $DIALECT}"
 fi
 packets=$(capinfos -c -M "$pcap" 2>/dev/null | awk '/Number of packets/ {print $NF}')
 
