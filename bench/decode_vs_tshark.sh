@@ -47,7 +47,9 @@ if [[ $source =~ ^[0-9]+$ ]]; then
 else
     dialect_args=()
     [[ -n ${DIALECT:-} ]] && dialect_args=(--dialect "$DIALECT")
-    "$flowlab" gen "$source" -o "$bench_dir/gen" --no-progress "${dialect_args[@]}" 2>/dev/null
+    # gen's own message names what is wrong with SCENARIO or DIALECT; show it instead of stopping silently.
+    "$flowlab" gen "$source" -o "$bench_dir/gen" --no-progress "${dialect_args[@]}" 2>"$bench_dir/gen.log" ||
+        bench_fail "flowlab gen $source${DIALECT:+ --dialect $DIALECT} failed: $(tail -n 3 "$bench_dir/gen.log")"
     pcap="$bench_dir/gen/exports.pcap"
     records=$(($(wc -l <"$bench_dir/gen/truth/records.csv") - 1))
     what="records of the $source scenario${DIALECT:+ in dialect $DIALECT}"
