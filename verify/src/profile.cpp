@@ -49,6 +49,52 @@ core::FieldSet field_list(const json& v, const std::string& file, const std::str
     return s;
 }
 
+/// A case number as conformance/ names its files: group, a dot, two digits ("2.14").
+bool is_case_number(const std::string& s) {
+    const auto dot = s.find('.');
+    if (dot == std::string::npos || dot == 0 || s.size() - dot - 1 != 2) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); }) &&
+           std::count(s.begin(), s.end(), '.') == 1;
+}
+
+/// Entries are field names or {"field", "kind", "shown_by", "why"}.
+core::FieldSet drop_list(const json& v, std::uint8_t version, const std::string& file, const std::string& ptr,
+                         std::vector<ProfileDrop>& reasons) {
+    if (!v.is_array()) bad(file, ptr, "expected an array of field names or {\"field\", \"kind\", \"shown_by\", \"why\"} objects");
+    core::FieldSet s;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::string p = ptr + "/" + std::to_string(i);
+        ProfileDrop d;
+        d.version = version;
+        const json* name = &v[i];
+        if (v[i].is_object()) {
+            for (const auto& [k, x] : v[i].items()) {
+                if (k != "field" && k != "kind" && k != "shown_by" && k != "why")
+                    bad(file, p + "/" + k, "unknown key '" + k + "' (expected field, kind, shown_by, why)");
+                if (!x.is_string()) bad(file, p + "/" + k, "expected a string");
+            }
+            if (!v[i].contains("field")) bad(file, p, "missing \"field\"");
+            name = &v[i]["field"];
+            d.kind = v[i].value("kind", "");
+            if (!d.kind.empty() && d.kind != "not stored" && d.kind != "deviation")
+                bad(file, p + "/kind", "expected \"not stored\" (by design) or \"deviation\" (from the RFC), got '" + d.kind + "'");
+            d.shown_by = v[i].value("shown_by", "");
+            if (!d.shown_by.empty() && !is_case_number(d.shown_by))
+                bad(file, p + "/shown_by", "expected a conformance case number such as \"2.14\", got '" + d.shown_by + "'");
+            d.why = v[i].value("why", "");
+        } else if (!v[i].is_string()) {
+            bad(file, p, "expected a field name (a string) or an object {\"field\": ...}");
+        }
+        const std::string field_ptr = v[i].is_object() ? p + "/field" : p;
+        const auto f = core::field_from_name(name->get<std::string>());
+        if (!f) bad(file, field_ptr, "unknown field '" + name->get<std::string>() + "' (expected one of the CSV columns: exporter, domain, src, ...)");
+        d.field = *f;
+        s.set(*f);
+        reasons.push_back(std::move(d));
+    }
+    return s;
+}
+
 std::int64_t duration(const json& v, const std::string& file, const std::string& ptr) {
     if (v.is_number_unsigned()) return v.get<std::int64_t>();
     if (v.is_string())
@@ -114,7 +160,8 @@ CollectorProfile parse_profile(const json& doc, const std::string& file) {
         if (!d.is_object()) bad(file, "/drops", "expected an object {\"5\": [fields], \"9\": [...], \"10\": [...]}");
         for (const auto& [k, v] : d.items()) {
             if (k != "5" && k != "9" && k != "10") bad(file, "/drops/" + k, "expected an export version: 5, 9 or 10");
-            p.drops[static_cast<std::uint8_t>(std::stoi(k))] = field_list(v, file, "/drops/" + k);
+            const auto version = static_cast<std::uint8_t>(std::stoi(k));
+            p.drops[version] = drop_list(v, version, file, "/drops/" + k, p.drop_reasons);
         }
     }
     if (doc.contains("flow_time")) {

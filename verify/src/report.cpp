@@ -42,6 +42,22 @@ std::string endpoint(const core::IpAddress& a, const FlowRecord& r, std::optiona
     return s;
 }
 
+const char* version_name(std::uint8_t v) noexcept {
+    return v == 5 ? "NetFlow v5" : v == 9 ? "NetFlow v9" : "IPFIX";
+}
+
+/// "in IPFIX: tcp_flags (nfacctd deviates from the RFC; conformance case 2.14: why)".
+std::string drop_text(const std::string& profile, const ProfileDrop& d) {
+    std::string s = std::string("in ") + version_name(d.version) + ": " +
+                    std::string(core::kFieldNames[static_cast<std::size_t>(d.field)]);
+    std::string because;
+    if (d.kind == "deviation") because = profile + " deviates from the RFC";
+    else if (d.kind == "not stored") because = profile + " does not store it";
+    if (!d.shown_by.empty()) because += (because.empty() ? "" : "; ") + std::string("conformance case ") + d.shown_by;
+    if (!d.why.empty()) because += (because.empty() ? "" : ": ") + d.why;
+    return because.empty() ? s : s + " (" + because + ")";
+}
+
 std::string field_list(FieldSet s) {
     std::string out;
     for (std::size_t i = 0; i < core::kFieldCount; ++i)
@@ -152,6 +168,7 @@ void text_records(std::string& out, const VerifyResult& v, const RecordsResult& 
     if (!never.empty()) line("not checked (absent from every collected record): " + field_list(never));
     if (!partly.empty()) line("not checked in some records (absent there): " + field_list(partly));
     if (!r.excluded.empty()) line("not compared (the collector does not keep them, or excluded): " + field_list(r.excluded));
+    for (const ProfileDrop& d : v.profile_drops) line("not compared " + drop_text(v.profile, d));
     if (!v.format_note.empty()) line("reader     " + v.format_note);
     if (v.estimated_peak_bytes)
         line("memory     estimated peak " + std::to_string((v.estimated_peak_bytes + (1u << 20) - 1) >> 20) + " MB (limit " +
@@ -278,6 +295,17 @@ json to_json(const VerifyResult& v) {
     j["truth"] = v.truth_path;
     j["collected"] = {{"source", v.collected_source}, {"format", std::string(format_name(v.format))}, {"note", v.format_note}};
     if (!v.profile.empty()) j["profile"] = v.profile;
+    if (!v.profile_drops.empty()) {
+        json drops = json::array();
+        for (const ProfileDrop& d : v.profile_drops) {
+            json e = {{"version", d.version}, {"field", std::string(core::kFieldNames[static_cast<std::size_t>(d.field)])}};
+            if (!d.kind.empty()) e["kind"] = d.kind;
+            if (!d.shown_by.empty()) e["shown_by"] = d.shown_by;
+            if (!d.why.empty()) e["why"] = d.why;
+            drops.push_back(std::move(e));
+        }
+        j["profile_drops"] = std::move(drops);
+    }
     j["seconds"] = v.seconds;
     j["memory"] = {{"estimated_peak_bytes", v.estimated_peak_bytes}, {"limit_bytes", v.memory_limit}};
     if (v.records) {

@@ -283,6 +283,7 @@ VerifyResult verify(const VerifyOptions& o, const RunHooks& hooks) {
     if (o.profile) {
         const CollectorProfile& p = *o.profile;
         res.profile = p.name;
+        res.profile_drops = p.drop_reasons;
         if (p.reader != tool_of(traits.format))
             throw UsageError("collector profile " + p.name + " reads " + std::string(tool_name(p.reader)) +
                              " output, but " + res.collected_source + " is " + std::string(format_name(traits.format)));

@@ -7,7 +7,8 @@
 ///       "description": "nfdump 1.7 collector ...",
 ///       "reader": "nfdump",
 ///       "keeps": ["exporter", "src", "dst", ...],
-///       "drops": {"5": ["src_mask", "dst_mask"]},
+///       "drops": {"5": [{"field": "src_mask", "kind": "deviation", "shown_by": "3.18",
+///                        "why": "..."}, ...]},
 ///       "flow_time": {"granularity": "1ms", "slack": "0ms"},
 ///       "sums_equal_records": false,
 ///       "run": { ... }
@@ -15,7 +16,11 @@
 ///
 /// `keeps` lists the fields of the shared vocabulary the collector stores; verify compares
 /// only those (and names the truth fields it could not check). `drops` lists fields the
-/// collector is known to lose for one export version. `flow_time` and `sums_equal_records`
+/// collector loses for one export version, each a field name or an object saying whether the
+/// collector does not store the field by design ("not stored") or deviates from the RFC
+/// ("deviation"), and which conformance case shows it (`shown_by`): the case is the evidence,
+/// the drop only keeps a whole run's verify from reporting every record altered.
+/// `flow_time` and `sums_equal_records`
 /// override what the reader assumes. `run` belongs to `flowlab check` (how to start, flush,
 /// stop and dump the collector); verify keeps it unread.
 #pragma once
@@ -32,6 +37,15 @@
 
 namespace flowlab::verify {
 
+/// Why a profile leaves a field out of the comparison for one export version.
+struct ProfileDrop {
+    std::uint8_t version = 0;  ///< 5, 9 or 10
+    core::Field field{};
+    std::string kind;      ///< "not stored" or "deviation"; empty when the profile gives no reason
+    std::string shown_by;  ///< the conformance case that shows it ("2.14"), or empty
+    std::string why;
+};
+
 struct CollectorProfile {
     std::string name;
     std::string description;
@@ -39,6 +53,7 @@ struct CollectorProfile {
     Tool reader = Tool::flowlab;
     core::FieldSet keeps;
     std::map<std::uint8_t, core::FieldSet> drops;  ///< by export version (5, 9, 10)
+    std::vector<ProfileDrop> drop_reasons;          ///< one per dropped field, in file order
     std::optional<TimeRule> flow_time;
     std::optional<bool> sums_equal_records;
     nlohmann::json run;  ///< for `flowlab check`; null when absent

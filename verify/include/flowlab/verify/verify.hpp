@@ -167,6 +167,7 @@ struct VerifyResult {
     CollectedFormat format = CollectedFormat::flowlab_csv;
     std::string format_note;
     std::string profile;
+    std::vector<ProfileDrop> profile_drops;  ///< the profile's reasons for the fields it leaves out
     std::optional<RecordsResult> records;
     std::optional<TotalsResult> totals;
     double seconds = 0;
