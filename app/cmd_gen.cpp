@@ -31,6 +31,7 @@ struct GenCommandOptions {
     bool answer_key_given = false;
     std::string dialect;
     std::string shard;  ///< "I/N", empty: the whole run
+    std::size_t jobs = 0;
 };
 
 int run_gen_command(const GenCommandOptions& o) {
@@ -48,6 +49,7 @@ int run_gen_command(const GenCommandOptions& o) {
     if (o.max_packets) g.packet_budget.max_packets = *o.max_packets;
     if (o.packets_per_conversation) g.packet_budget.per_conversation = *o.packets_per_conversation;
     if (!o.shard.empty()) g.shard = gen::parse_shard(o.shard);
+    g.jobs = o.jobs;
     Console console("gen", o.progress);
     console.note(scenario.name + ": " + describe_estimate(estimate, g.memory_limit));
     const gen::GenSummary s = gen::run_gen(scenario, g, console.hooks());
@@ -111,6 +113,11 @@ void add_gen_command(CLI::App& root, Action& action) {
         ->transform(units::count())
         ->check(CLI::PositiveNumber)
         ->needs(packets);
+    cmd->add_option("-j,--jobs", o->jobs,
+                    "threads for generating and simulating (default: one per core); the files are the same\n"
+                    "for every N. With 2 or more the traffic source runs ahead of the simulation on its own\n"
+                    "thread (formatting and writing the files always has one)")
+        ->check(CLI::PositiveNumber);
     add_progress_flags(cmd, o->progress);
     CLI::Option* key = cmd->add_option("--answer-key", o->answer_key,
                     "teachers: also write the lesson's answer key to FILE (default: DIR.answer-key.json beside the\n"

@@ -12,6 +12,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <tuple>
 
 #include "flowlab/core/atomic_file.hpp"
@@ -22,6 +23,7 @@
 #include "flowlab/core/record_format.hpp"
 #include "flowlab/core/version.hpp"
 #include "flowlab/gen/answer_key.hpp"
+#include "flowlab/gen/conversation_pump.hpp"
 #include "flowlab/gen/packet_writer.hpp"
 #include "flowlab/gen/run_check.hpp"
 #include "flowlab/gen/sha256.hpp"
@@ -493,13 +495,22 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     summary.seed = source.seed();
     summary.start_us = source.start_us();
     summary.end_us = source.end_us();
+    // The source's streams are its own (no state shared with the simulation), so running it
+    // ahead on another thread leaves every conversation and its order as they were.
+    const std::size_t jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+    std::optional<ConversationPump> pump;
+    if (jobs > 1) pump.emplace([&source](Conversation& c) { return source.next(c); });
+    std::uint64_t pulled = 0;
     summary.stats = simulate(plans, source.seed(), [&](Conversation& c) {
         if (hooks.cancelled())
-            throw Interrupted(hooks.cancel->signal(), "after " + std::to_string(source.emitted()) +
+            throw Interrupted(hooks.cancel->signal(), "after " + std::to_string(pulled) +
                                                           " conversations; nothing was written to " + target.string() +
                                                           " (the partial files were removed)");
-        return source.next(c);
+        const bool got = pump ? pump->next(c) : source.next(c);
+        pulled += got ? 1 : 0;
+        return got;
     }, sinks);
+    pump.reset();
     output.finish();
     if (packet_stream) {
         packet_stream->finish();

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "flowlab/core/excerpt.hpp"
+#include "flowlab/gen/conversation_pump.hpp"
 #include "run_check_internal.hpp"
 
 namespace flowlab::gen {
@@ -177,6 +178,15 @@ RunEstimate estimate(const Scenario& s, const RunSpan& span, std::vector<Load>& 
         bytes += in_flight * (kConversationBytes + l.bursts * kBurstBytes);
     }
     for (const Exporter& x : s.exporters) bytes += std::min(static_cast<double>(x.cache_size), e.in_flight) * kCacheEntryBytes;
+    // gen -j 2 and more: the conversations the traffic source has made ahead, in the pump's
+    // batches: a slice of the stream, so with the bursts of an average conversation at the peak.
+    double rate = 0, bursts = 0;
+    for (const Load& l : loads) {
+        rate += l.peak_rate * l.conversations_per_arrival;
+        bursts += l.peak_rate * l.conversations_per_arrival * l.bursts;
+    }
+    if (rate > 0) bursts /= rate;
+    bytes += static_cast<double>(kPumpConversations) * (kConversationBytes + bursts * kBurstBytes);
     (void)span;
     e.peak_memory_bytes = kFixedBytes + bytes;
     return e;
