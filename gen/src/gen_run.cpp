@@ -496,7 +496,8 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     summary.start_us = source.start_us();
     summary.end_us = source.end_us();
     // The source's streams are its own (no state shared with the simulation), so running it
-    // ahead on another thread leaves every conversation and its order as they were.
+    // ahead on another thread leaves every conversation and its order as they were; the
+    // exporters then run on `jobs` threads (simulate keeps the messages' order).
     const std::size_t jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
     std::optional<ConversationPump> pump;
     if (jobs > 1) pump.emplace([&source](Conversation& c) { return source.next(c); });
@@ -509,7 +510,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         const bool got = pump ? pump->next(c) : source.next(c);
         pulled += got ? 1 : 0;
         return got;
-    }, sinks);
+    }, sinks, jobs);
     pump.reset();
     output.finish();
     if (packet_stream) {

@@ -14,6 +14,7 @@
 
 #include "flowlab/core/excerpt.hpp"
 #include "flowlab/gen/conversation_pump.hpp"
+#include "flowlab/gen/simulation.hpp"
 #include "run_check_internal.hpp"
 
 namespace flowlab::gen {
@@ -165,6 +166,10 @@ constexpr double kFixedBytes = 32.0 * 1024 * 1024;
 constexpr double kConversationBytes = 512;
 constexpr double kBurstBytes = 1.6 * sizeof(Burst);  // a vector's spare capacity included
 constexpr double kCacheEntryBytes = 320;
+// Records per (conversation, exporter) pair, with headroom (active timeouts split long
+// sessions), and a record's share of a message waiting for the merge (its truth and bytes).
+constexpr double kPairRecords = 2;
+constexpr double kMessageRecordBytes = 400;
 
 RunEstimate estimate(const Scenario& s, const RunSpan& span, std::vector<Load>& loads) {
     RunEstimate e;
@@ -187,6 +192,10 @@ RunEstimate estimate(const Scenario& s, const RunSpan& span, std::vector<Load>& 
     }
     if (rate > 0) bursts /= rate;
     bytes += static_cast<double>(kPumpConversations) * (kConversationBytes + bursts * kBurstBytes);
+    // And with more than one exporter the exporters' threads: their batches' records and
+    // messages not yet merged, bounded per (conversation, exporter) pair.
+    if (s.exporters.size() > 1)
+        bytes += static_cast<double>((kParallelDepth + 1) * kParallelPairs) * kPairRecords * kMessageRecordBytes;
     (void)span;
     e.peak_memory_bytes = kFixedBytes + bytes;
     return e;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "flowlab/core/decoder.hpp"
+#include "flowlab/core/error.hpp"
 #include "flowlab/gen/simulation.hpp"
 
 namespace flowlab::gen {
@@ -84,7 +85,8 @@ struct Output {
     SimulationStats stats;
 };
 
-Output run_once(std::uint64_t seed) {
+/// threads 0: the single-threaded simulate().
+Output run_once(std::uint64_t seed, std::size_t threads = 0, const std::vector<ExporterPlan>& plans = make_plans()) {
     auto convs = make_conversations(seed, 3000);
     std::size_t next = 0;
     Output out;
@@ -94,11 +96,12 @@ Output run_once(std::uint64_t seed) {
         out.times.push_back(m.export_ns);
         out.truth.emplace_back(m.records.begin(), m.records.end());
     };
-    out.stats = simulate(make_plans(), seed, [&](Conversation& c) {
+    const auto pull = [&](Conversation& c) {
         if (next == convs.size()) return false;
         c = convs[next++];
         return true;
-    }, sinks);
+    };
+    out.stats = threads ? simulate(plans, seed, pull, sinks, threads) : simulate(plans, seed, pull, sinks);
     return out;
 }
 
@@ -155,6 +158,80 @@ TEST(Simulation, SameSeedSameBytesOtherSeedOtherBytes) {
     EXPECT_EQ(a.messages, b.messages);
     EXPECT_EQ(a.times, b.times);
     EXPECT_NE(a.messages, c.messages);
+}
+
+/// Exporters with different export delays and message waits, so that their messages interleave
+/// in time in every way: the merge must put them in the single-threaded order.
+std::vector<ExporterPlan> mixed_plans() {
+    std::vector<ExporterPlan> plans = make_plans();
+    const std::int64_t delays[] = {0, 250'000, 1'000'000, 500'000, 0};
+    const std::int64_t waits[] = {1'000'000, 2'000'000, 500'000, 1'000'000, 3'000'000};
+    for (std::size_t k = 0; k < 5; ++k) {
+        ExporterPlan p = plans[k % 2];
+        p.name += "-" + std::to_string(k);
+        p.exporter.address = core::IpAddress::v4(0xC0000210 + static_cast<std::uint32_t>(k));
+        p.export_delay_us = delays[k];
+        p.max_message_wait_us = waits[k];
+        p.meter.cache_size = k == 3 ? 64 : p.meter.cache_size;  // emergency expiries too
+        plans.push_back(p);
+    }
+    return plans;
+}
+
+TEST(Simulation, ExporterThreadsGiveTheSameMessagesInTheSameOrder) {
+    for (const auto& plans : {make_plans(), mixed_plans()}) {
+        const Output one = run_once(11, 0, plans);
+        ASSERT_GT(one.messages.size(), 100u);
+        if (plans.size() > 5) {
+            ASSERT_GT(one.stats.exporters[5].cache.emergency_expiries, 0u);
+        }
+        for (std::size_t threads : {2, 3, 7}) {
+            SCOPED_TRACE(std::to_string(plans.size()) + " exporters, " + std::to_string(threads) + " threads");
+            const Output many = run_once(11, threads, plans);
+            ASSERT_EQ(many.messages.size(), one.messages.size());
+            for (std::size_t i = 0; i < one.messages.size(); ++i) {
+                ASSERT_EQ(many.messages[i], one.messages[i]) << "message " << i;
+                ASSERT_EQ(many.times[i], one.times[i]) << "message " << i;
+                ASSERT_EQ(many.truth[i], one.truth[i]) << "message " << i;
+            }
+            EXPECT_EQ(many.stats.messages, one.stats.messages);
+            EXPECT_EQ(many.stats.records, one.stats.records);
+            EXPECT_EQ(many.stats.first_export_ns, one.stats.first_export_ns);
+            EXPECT_EQ(many.stats.last_export_ns, one.stats.last_export_ns);
+            for (std::size_t e = 0; e < plans.size(); ++e) {
+                EXPECT_EQ(many.stats.exporters[e].cache.emergency_expiries, one.stats.exporters[e].cache.emergency_expiries);
+                EXPECT_EQ(many.stats.exporters[e].packetizer.records, one.stats.exporters[e].packetizer.records);
+                EXPECT_EQ(many.stats.exporters[e].ipv6_not_exportable, one.stats.exporters[e].ipv6_not_exportable);
+            }
+        }
+    }
+}
+
+/// An error on the calling thread (the message sink's, the pull's) stops and joins the
+/// exporters' threads and comes out of simulate() as it was thrown.
+TEST(Simulation, ErrorsWithExporterThreadsComeOutUnchanged) {
+    const auto plans = mixed_plans();
+    auto convs = make_conversations(3, 3000);
+    for (int where = 0; where < 2; ++where) {
+        SCOPED_TRACE(where == 0 ? "message sink" : "pull");
+        std::size_t next = 0, messages = 0;
+        SimulationSinks sinks;
+        sinks.message = [&](std::size_t, const core::EncodedMessage&) {
+            if (where == 0 && ++messages == 50) throw IoError("disk full");
+        };
+        const auto pull = [&](Conversation& c) {
+            if (where == 1 && next == 2000) throw IoError("disk full");
+            if (next == convs.size()) return false;
+            c = convs[next++];
+            return true;
+        };
+        try {
+            simulate(plans, 3, pull, sinks, 3);
+            ADD_FAILURE() << "no error";
+        } catch (const IoError& e) {
+            EXPECT_STREQ(e.what(), "disk full");
+        }
+    }
 }
 
 }  // namespace

@@ -75,4 +75,23 @@ struct SimulationSinks {
 SimulationStats simulate(const std::vector<ExporterPlan>& plans, std::uint64_t seed,
                          const std::function<bool(Conversation&)>& pull, const SimulationSinks& sinks);
 
+/// The same with the exporters spread over `threads` worker threads (at most one per
+/// exporter; 1 or a single exporter: simulate() above). The calling thread pulls, calls the
+/// conversation sink and hands the messages to the message sink, in the same order and with
+/// the same bytes as simulate(): exporters share nothing but the conversations, and each
+/// message's place in the order follows from its exporter's own events (see simulation.cpp).
+/// An error in a worker is rethrown here; on any error the workers are stopped and joined.
+/// stats.peak_in_flight is then the sum of each exporter's peak (at most that).
+SimulationStats simulate(const std::vector<ExporterPlan>& plans, std::uint64_t seed,
+                         const std::function<bool(Conversation&)>& pull, const SimulationSinks& sinks,
+                         std::size_t threads);
+
+/// The workers take conversations in batches of at most kParallelBatch, fewer with many
+/// exporters: a batch holds at most kParallelPairs (conversation, exporter) pairs, so that the
+/// records and messages of a batch stay bounded whatever the number of exporters. At most
+/// kParallelDepth + 1 batches are in flight (handed out and not yet merged).
+inline constexpr std::size_t kParallelBatch = 1024;
+inline constexpr std::size_t kParallelPairs = 8192;
+inline constexpr std::size_t kParallelDepth = 3;
+
 }  // namespace flowlab::gen
