@@ -114,9 +114,9 @@ void add_gen_command(CLI::App& root, Action& action) {
         ->check(CLI::PositiveNumber)
         ->needs(packets);
     cmd->add_option("-j,--jobs", o->jobs,
-                    "threads for generating and simulating (default: one per core); the files are the same\n"
-                    "for every N. With 2 or more the traffic source runs ahead of the simulation on its own\n"
-                    "thread (formatting and writing the files always has one)")
+                    "threads for simulating (default: one per core); the files are the same for every N.\n"
+                    "With 2 or more the exporters are spread over N threads and the traffic source runs\n"
+                    "ahead on its own (formatting and writing the files always has a thread of its own)")
         ->check(CLI::PositiveNumber);
     add_progress_flags(cmd, o->progress);
     CLI::Option* key = cmd->add_option("--answer-key", o->answer_key,

@@ -52,9 +52,10 @@ struct GenOptions {
     std::uint64_t memory_limit = 0;
     /// Write only this shard's exporters (and conversations); cannot be combined with `packets`.
     std::optional<Shard> shard;
-    /// Threads for generating and simulating (0: one per hardware thread). 1 runs the traffic
-    /// source and the simulation on the calling thread; more runs the source on a thread of
-    /// its own, ahead of the simulation. The files are the same for every value.
+    /// Threads for simulating (0: one per hardware thread). 1 runs the traffic source and the
+    /// simulation on the calling thread; more runs the source on a thread of its own, ahead of
+    /// the simulation, and the exporters on `jobs` threads (at most one each). The files are
+    /// the same for every value.
     std::size_t jobs = 0;
 };
 
