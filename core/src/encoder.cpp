@@ -80,6 +80,7 @@ struct Packetizer::Impl {
     bool set_open = false;  // v9 template flowsets have id 0, so the id alone cannot say
     std::uint32_t v9_count = 0;           // records of every kind in this message (v9 header count)
     std::uint32_t data_records = 0;       // flow + options data records in this message
+    std::uint16_t data_set_id = 0;        // template of the flow data set in this message (0: none yet)
     std::int64_t started_ns = 0;
 
     std::uint32_t sequence = 0;  // v5: flows, v9: messages, IPFIX: data records sent before
@@ -146,7 +147,7 @@ struct Packetizer::Impl {
 
     std::size_t pad(std::size_t n) const { return padding() ? (n + 3) & ~std::size_t{3} : n; }
 
-    void start(std::int64_t export_ns) {
+    void reset_message(std::int64_t export_ns) {
         buf.clear();
         buf.resize(header_length, 0);
         partial_used = 0;
@@ -154,20 +155,48 @@ struct Packetizer::Impl {
         data_records = 0;
         open_set_id = 0;
         set_open = false;
+        data_set_id = 0;
         open = true;
         started_ns = export_ns;
+    }
+
+    void start(std::int64_t export_ns) {
+        reset_message(export_ns);
         if (is_v5()) return;
         const std::int64_t now_ms = floor_div(export_ns, 1'000'000);
         const bool due = !templates_sent ||
                          (config.template_refresh_packets && messages_since_templates >= config.template_refresh_packets) ||
                          (config.template_refresh_ms && now_ms - last_template_ms >= config.template_refresh_ms);
         if (due) {
-            write_templates();
+            if (config.template_placement == TemplatePlacement::with_data) {
+                write_templates();
+                ++stats.template_messages;
+            } else {
+                send_templates_apart(export_ns);
+                reset_message(export_ns);
+            }
             templates_sent = true;
             messages_since_templates = 0;
             last_template_ms = now_ms;
-            ++stats.template_messages;
         }
+    }
+
+    /// Template messages without data: one for all (apart) or one per template, per options
+    /// template and per options table (each_apart), in the order a with_data message has them.
+    void send_templates_apart(std::int64_t export_ns) {
+        auto emit = [&](auto&& write) {
+            reset_message(export_ns);
+            write();
+            ++stats.template_messages;
+            finish(export_ns);
+        };
+        if (config.template_placement == TemplatePlacement::apart) {
+            emit([&] { write_templates(); });
+            return;
+        }
+        for (const CompiledTemplate* t : data_templates()) emit([&] { write_data_templates({t}); });
+        for (const auto& o : options) emit([&] { write_options_templates({&o}); });
+        for (const auto& o : options) emit([&] { write_options_data(o); });
     }
 
     void write_field_specs(ByteWriter& w, const Template& t) {
@@ -191,45 +220,59 @@ struct Packetizer::Impl {
         set_open = true;
     }
 
-    void write_templates() {
+    void write_data_templates(const std::vector<const CompiledTemplate*>& list) {
+        if (list.empty()) return;
+        ByteWriter w(buf);
+        open_set(w, config.protocol == Protocol::v9 ? kV9TemplateSet : kIpfixTemplateSet);
+        for (const CompiledTemplate* t : list) {
+            w.u16(t->tmpl.id);
+            w.u16(static_cast<std::uint16_t>(t->tmpl.fields.size()));
+            write_field_specs(w, t->tmpl);
+            ++v9_count;
+        }
+        close_set(w);
+    }
+
+    void write_options_templates(const std::vector<const CompiledTemplate*>& list) {
+        if (list.empty()) return;
         ByteWriter w(buf);
         const Protocol p = config.protocol;
-        if (has_v4 || has_v6) {
-            open_set(w, p == Protocol::v9 ? kV9TemplateSet : kIpfixTemplateSet);
-            for (const CompiledTemplate* t : data_templates()) {
-                w.u16(t->tmpl.id);
-                w.u16(static_cast<std::uint16_t>(t->tmpl.fields.size()));
-                write_field_specs(w, t->tmpl);
-                ++v9_count;
+        open_set(w, p == Protocol::v9 ? kV9OptionsTemplateSet : kIpfixOptionsTemplateSet);
+        for (const CompiledTemplate* o : list) {
+            const Template& t = o->tmpl;
+            w.u16(t.id);
+            if (p == Protocol::v9) {
+                std::uint16_t scope_bytes = 0, field_bytes = 0;
+                for (std::size_t i = 0; i < t.fields.size(); ++i) (i < t.scope_count ? scope_bytes : field_bytes) += 4;
+                w.u16(scope_bytes);
+                w.u16(field_bytes);
+            } else {
+                w.u16(static_cast<std::uint16_t>(t.fields.size()));
+                w.u16(t.scope_count);
             }
-            close_set(w);
+            write_field_specs(w, t);
+            ++v9_count;
         }
+        close_set(w);
+    }
+
+    void write_options_data(const CompiledTemplate& o) {
+        ByteWriter w(buf);
+        open_set(w, o.tmpl.id);
+        const std::size_t at = w.grow(o.min_length);
+        write_options_record(o.tmpl, w.at(at));
+        ++v9_count;
+        ++data_records;
+        close_set(w);
+    }
+
+    void write_templates() {
+        if (has_v4 || has_v6) write_data_templates(data_templates());
         if (!options.empty()) {
-            open_set(w, p == Protocol::v9 ? kV9OptionsTemplateSet : kIpfixOptionsTemplateSet);
-            for (const auto& o : options) {
-                const Template& t = o.tmpl;
-                w.u16(t.id);
-                if (p == Protocol::v9) {
-                    std::uint16_t scope_bytes = 0, field_bytes = 0;
-                    for (std::size_t i = 0; i < t.fields.size(); ++i) (i < t.scope_count ? scope_bytes : field_bytes) += 4;
-                    w.u16(scope_bytes);
-                    w.u16(field_bytes);
-                } else {
-                    w.u16(static_cast<std::uint16_t>(t.fields.size()));
-                    w.u16(t.scope_count);
-                }
-                write_field_specs(w, t);
-                ++v9_count;
-            }
-            close_set(w);
-            for (const auto& o : options) {
-                open_set(w, o.tmpl.id);
-                const std::size_t at = w.grow(o.min_length);
-                write_options_record(o.tmpl, w.at(at));
-                ++v9_count;
-                ++data_records;
-                close_set(w);
-            }
+            std::vector<const CompiledTemplate*> list;
+            for (const auto& o : options) list.push_back(&o);
+            write_options_templates(list);
+            for (const auto& o : options) write_options_data(o);
         }
     }
 
@@ -332,24 +375,37 @@ struct Packetizer::Impl {
                 // no record's LAST_SWITCHED exceeds sysUptime, which collectors that subtract
                 // in 32 bits (pmacct) rely on. The header may read up to 999 ms ahead.
                 const std::int64_t up_secs = nsecs ? secs + 1 : secs;
+                const std::uint32_t count = config.v9_count == V9Count::records        ? v9_count
+                                            : config.v9_count == V9Count::data_records ? static_cast<std::uint32_t>(partial_used)
+                                                                                       : 1u;
+                switch (config.sequence) {
+                    case SequenceHabit::rfc: ctx.sequence = sequence++; break;
+                    case SequenceHabit::packets_from_1: ctx.sequence = ++sequence; break;
+                    case SequenceHabit::records_including: ctx.sequence = sequence += static_cast<std::uint32_t>(partial_used); break;
+                }
                 store_be16(h + 0, 9);
-                store_be16(h + 2, static_cast<std::uint16_t>(v9_count));
+                store_be16(h + 2, static_cast<std::uint16_t>(count));
                 store_be32(h + 4, static_cast<std::uint32_t>(up_secs * 1000 - config.boot_ms));
                 store_be32(h + 8, static_cast<std::uint32_t>(up_secs));
-                store_be32(h + 12, sequence);
+                store_be32(h + 12, ctx.sequence);
                 store_be32(h + 16, config.domain);
                 ctx.export_ms = up_secs * 1000;
-                ++sequence;
                 break;
             }
             case Protocol::ipfix:
+                if (config.sequence == SequenceHabit::records_including) {
+                    sequence += static_cast<std::uint32_t>(partial_used);
+                    ctx.sequence = sequence;
+                } else {
+                    ctx.sequence = sequence;
+                    sequence += data_records;
+                }
                 store_be16(h + 0, 10);
                 store_be16(h + 2, static_cast<std::uint16_t>(buf.size()));
                 store_be32(h + 4, static_cast<std::uint32_t>(secs));
-                store_be32(h + 8, sequence);
+                store_be32(h + 8, ctx.sequence);
                 store_be32(h + 12, config.domain);
                 ctx.export_ms = unix_ms;
-                sequence += data_records;
                 break;
         }
         // An options record announcing the interval is sent with the templates, so it is in
@@ -424,7 +480,8 @@ struct Packetizer::Impl {
             if (padding()) n += 3 + (new_set ? 3 : 0);
             return n;
         };
-        if (open && buf.size() + needed() > max_payload) finish(export_ns);
+        if (open && ((config.one_data_set && data_set_id != 0 && data_set_id != t.tmpl.id) || buf.size() + needed() > max_payload))
+            finish(export_ns);
         if (!open) start(export_ns);
         if (buf.size() + needed() > max_payload) {
             // A record that does not fit even an empty message (huge variable-length fields).
@@ -435,6 +492,7 @@ struct Packetizer::Impl {
         if (!set_open || open_set_id != t.tmpl.id) {
             close_set(w);
             open_set(w, t.tmpl.id);
+            data_set_id = t.tmpl.id;
         }
         const std::size_t at = w.grow(size);
         const std::size_t written = detail::write_record(t, *rp, config.boot_ms, config.sampling_interval, w.at(at), stats.clamped);
@@ -458,6 +516,13 @@ Packetizer::Packetizer(ExporterConfig config, Sink sink) : impl_(std::make_uniqu
     m.sink = std::move(sink);
     const Protocol p = m.config.protocol;
     m.max_payload = std::min(m.config.max_payload, kMaxIpfixMessage);
+    const bool habits = m.config.template_placement != TemplatePlacement::with_data || m.config.one_data_set ||
+                        m.config.v9_count != V9Count::records || m.config.sequence != SequenceHabit::rfc;
+    if (p == Protocol::v5 && habits) throw ConfigError("", "", "NetFlow v5 has no template placement, sets or v9 count to choose");
+    if (p != Protocol::v9 && m.config.v9_count != V9Count::records)
+        throw ConfigError("", "", "the header count habit is for NetFlow v9 (IPFIX has a length there)");
+    if (p == Protocol::ipfix && m.config.sequence == SequenceHabit::packets_from_1)
+        throw ConfigError("", "", "an IPFIX sequence number counts data records, not messages");
     switch (p) {
         case Protocol::v5:
             m.header_length = detail::kV5HeaderLength;
@@ -512,7 +577,9 @@ Packetizer::Packetizer(ExporterConfig config, Sink sink) : impl_(std::make_uniqu
             {
                 std::size_t largest = 0;
                 for (const CompiledTemplate* t : m.data_templates()) largest = std::max(largest, t->min_length);
-                const std::size_t need = m.header_length + m.templates_length() + 4 + largest + 3;
+                const std::size_t need = m.config.template_placement == TemplatePlacement::with_data
+                                             ? m.header_length + m.templates_length() + 4 + largest + 3
+                                             : m.header_length + std::max(m.templates_length(), 4 + largest + 3);
                 if (need > m.max_payload)
                     throw ConfigError("", "", "templates plus one record need " + std::to_string(need) +
                                                   " bytes, more than the " + std::to_string(m.max_payload) +
@@ -538,12 +605,7 @@ void Packetizer::withdraw_template(std::uint16_t id, std::int64_t export_ns) {
     if (m.config.protocol != Protocol::ipfix)
         throw UsageError("template withdrawal exists only in IPFIX (RFC 7011 8.1)");
     m.finish(export_ns);
-    m.buf.clear();
-    m.buf.resize(kIpfixHeaderLength, 0);
-    m.partial_used = 0;
-    m.v9_count = 0;
-    m.data_records = 0;
-    m.open = true;
+    m.reset_message(export_ns);
     ByteWriter w(m.buf);
     bool options = false;
     for (const auto& o : m.options) options = options || o.tmpl.id == id;

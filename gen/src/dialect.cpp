@@ -267,6 +267,37 @@ void parse_wire_keys(const Node& n, Exporter& e, WireState& state) {
         e.pad_sets_given = true;
     }
     if (auto v = n.get("max_message")) e.max_message = static_cast<std::uint32_t>(v->integer(64, 65535));
+    if (auto v = n.get("template_messages")) {
+        const std::string m = v->string();
+        if (m == "with_data") e.template_placement = core::TemplatePlacement::with_data;
+        else if (m == "apart") e.template_placement = core::TemplatePlacement::apart;
+        else if (m == "each_apart") e.template_placement = core::TemplatePlacement::each_apart;
+        else v->fail("expected \"with_data\", \"apart\" (templates in a message of their own) or \"each_apart\" (each template in its own message), got " + core::quote(m));
+    }
+    if (auto v = n.get("data_sets")) {
+        const std::string m = v->string();
+        if (m == "any") e.one_data_set = false;
+        else if (m == "one") e.one_data_set = true;
+        else v->fail("expected \"any\" or \"one\" (one data set per message), got " + core::quote(m));
+    }
+    if (auto v = n.get("v9_count")) {
+        const std::string m = v->string();
+        if (m == "records") e.v9_count = core::V9Count::records;
+        else if (m == "data_records") e.v9_count = core::V9Count::data_records;
+        else if (m == "one") e.v9_count = core::V9Count::one;
+        else v->fail("expected \"records\" (RFC 3954), \"data_records\" or \"one\", got " + core::quote(m));
+        state.v9_count_file = v->file();
+        state.v9_count_pointer = v->pointer();
+    }
+    if (auto v = n.get("sequence")) {
+        const std::string m = v->string();
+        if (m == "rfc") e.sequence = core::SequenceHabit::rfc;
+        else if (m == "packets_from_1") e.sequence = core::SequenceHabit::packets_from_1;
+        else if (m == "records_including") e.sequence = core::SequenceHabit::records_including;
+        else v->fail("expected \"rfc\", \"packets_from_1\" or \"records_including\", got " + core::quote(m));
+        state.sequence_file = v->file();
+        state.sequence_pointer = v->pointer();
+    }
     if (auto v = n.get("templates")) {
         if (e.protocol == ExportProtocol::v5) v->fail("NetFlow v5 has a fixed record; templates need v9 or ipfix");
         v->expect_object({"v4", "v6", "icmp_v4", "icmp_v6"});
@@ -341,7 +372,8 @@ void apply_dialect(const Node& at, Exporter& e, WireState& state) {
     const Json doc = parse_json(text, file);
     const Node root(doc, "", file);
     root.expect_object({"name", "description", "source", "protocol", "domain", "time_style", "template_refresh", "templates",
-                        "options", "values", "pad_sets", "max_message", "note"},
+                        "options", "values", "pad_sets", "max_message", "template_messages", "data_sets", "v9_count",
+                        "sequence", "note"},
                        {"name", "source", "protocol"});
     const std::string declared = root.at("name").string();
     if (!fs::path(name).has_extension() && declared != name)
@@ -355,6 +387,13 @@ void apply_dialect(const Node& at, Exporter& e, WireState& state) {
 
 void finish_wire(const Node& exporter, Exporter& e, const WireState& state) {
     if (!state.protocol_set) exporter.fail_at("protocol", "required key is missing: \"v5\", \"v9\" or \"ipfix\" (or a \"dialect\")");
+    // The habits are checked here: an exporter's "protocol" may change the dialect's.
+    if (e.v9_count != core::V9Count::records && e.protocol != ExportProtocol::v9)
+        throw ConfigError(state.v9_count_file, state.v9_count_pointer, "the header count habit is for NetFlow v9 only (IPFIX has a length there)");
+    if (e.sequence == core::SequenceHabit::packets_from_1 && e.protocol != ExportProtocol::v9)
+        throw ConfigError(state.sequence_file, state.sequence_pointer, "\"packets_from_1\" is for NetFlow v9 only (an IPFIX sequence counts data records)");
+    if (e.sequence != core::SequenceHabit::rfc && e.protocol == ExportProtocol::v5)
+        throw ConfigError(state.sequence_file, state.sequence_pointer, "NetFlow v5 counts flows as its header defines; no sequence habit applies");
     if (!e.custom_templates) return;
     for (std::size_t k = 0; k < 4; ++k) {
         const Template& t = template_slot(e, k);

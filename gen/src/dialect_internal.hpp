@@ -23,11 +23,14 @@ struct WireState {
     std::string protocol_origin;  ///< "dialect NAME" or "" (the exporter itself)
     std::array<TemplateOrigin, 4> templates;  ///< v4, v6, icmp_v4, icmp_v6
     std::vector<TemplateOrigin> options;
+    /// Where "v9_count" and "sequence" were given, to name them if the protocol does not fit.
+    std::string v9_count_file, v9_count_pointer, sequence_file, sequence_pointer;
 };
 
 /// The keys parse_wire_keys reads.
 inline const std::vector<std::string_view> kWireKeys = {"protocol", "domain", "time_style", "template_refresh", "templates",
-                                                        "options", "values", "pad_sets", "max_message"};
+                                                        "options", "values", "pad_sets", "max_message",
+                                                        "template_messages", "data_sets", "v9_count", "sequence"};
 
 /// Applies the wire keys present in `n` onto `e` (later calls override earlier ones).
 void parse_wire_keys(const Node& n, Exporter& e, WireState& state);

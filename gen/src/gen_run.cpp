@@ -336,6 +336,12 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
         x.pad_sets = e.pad_sets;
         x.pad_ipfix_sets = e.pad_sets;
     }
+    if (proto != core::Protocol::v5) {
+        x.template_placement = e.template_placement;
+        x.one_data_set = e.one_data_set;
+        x.v9_count = e.v9_count;
+        x.sequence = e.sequence;
+    }
     x.active_timeout_s = static_cast<std::uint32_t>(e.active_timeout_us / 1'000'000);
     x.idle_timeout_s = static_cast<std::uint32_t>(e.inactive_timeout_us / 1'000'000);
     x.template_refresh_packets = e.template_refresh_packets;

@@ -622,7 +622,7 @@ private:
         n.expect_object({"name", "note", "protocol", "address", "port", "domain", "observes", "default_if",
                          "active_timeout", "inactive_timeout", "cache_size", "sampling", "mtu", "template_refresh",
                          "time_style", "boot", "export_delay", "next_hop", "dialect", "templates", "options", "values",
-                         "pad_sets", "max_message"},
+                         "pad_sets", "max_message", "template_messages", "data_sets", "v9_count", "sequence"},
                         {"name", "address", "observes"});
         Exporter e;
         e.name = n.at("name").name();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -16,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowlab/core/byte_io.hpp"
+#include "flowlab/core/decoder.hpp"
 #include "flowlab/core/pcap_io.hpp"
 #include "flowlab/core/record_format.hpp"
 #include "flowlab/gen/sha256.hpp"
@@ -146,6 +149,174 @@ TEST_P(EveryDialect, TradingFloorStoryStillAnswers) {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+/// One export message as the habit tests see it: header fields, its sets, and how many flow
+/// records flowlab's decoder read from it.
+struct Message {
+    std::uint16_t version = 0, count = 0;
+    std::uint32_t sequence = 0, domain = 0;
+    std::vector<std::uint16_t> sets;  ///< set ids in order
+    std::size_t template_records = 0;  ///< records in template and options template sets
+    std::size_t flows = 0;
+    bool has_template_set() const {
+        return std::any_of(sets.begin(), sets.end(), [&](std::uint16_t id) { return id <= (version == 9 ? 1 : 3); });
+    }
+    std::size_t data_sets() const {
+        return static_cast<std::size_t>(std::count_if(sets.begin(), sets.end(), [](std::uint16_t id) { return id >= 256; }));
+    }
+};
+
+/// The messages of one exporter (the first one seen) in `pcap`, in order.
+std::vector<Message> messages_of_first_exporter(const std::string& pcap) {
+    core::PcapReader reader(pcap);
+    core::UdpDatagram d;
+    core::Decoder decoder;
+    std::vector<Message> out;
+    std::optional<std::pair<core::IpAddress, std::uint16_t>> first;
+    for (std::uint64_t n = 1; reader.next_udp(d); ++n) {
+        if (!first) first = {d.src, d.sport};
+        std::vector<core::FlowRecord> recs;
+        decoder.decode(core::ExportDatagram{d.payload, d.src, d.sport, n}, recs);
+        if (std::pair{d.src, d.sport} != *first) continue;
+        const std::uint8_t* p = d.payload.data();
+        Message m;
+        m.version = core::load_be16(p);
+        m.count = m.version == 9 ? core::load_be16(p + 2) : 0;
+        m.sequence = core::load_be32(p + (m.version == 9 ? 12 : 8));
+        m.domain = core::load_be32(p + (m.version == 9 ? 16 : 12));
+        for (std::size_t pos = m.version == 9 ? 20 : 16; pos + 4 <= d.payload.size();) {
+            const std::uint16_t id = core::load_be16(p + pos), len = core::load_be16(p + pos + 2);
+            if (len < 4) break;
+            m.sets.push_back(id);
+            if (id <= (m.version == 9 ? 1 : 3)) {
+                // Template records: id, count (and scope count), then 4 bytes per field
+                // (8 with an enterprise number, IPFIX only).
+                for (std::size_t q = pos + 4; q + 4 <= pos + len;) {
+                    const std::uint16_t fields = core::load_be16(p + q + 2);
+                    const bool opt = id == (m.version == 9 ? 1 : 3);
+                    std::size_t specs = opt ? (m.version == 9 ? (fields + core::load_be16(p + q + 4)) / 4u : fields) : fields;
+                    q += opt ? 6 : 4;
+                    for (std::size_t f = 0; f < specs; ++f) q += (m.version == 10 && (core::load_be16(p + q) & 0x8000)) ? 8 : 4;
+                    ++m.template_records;
+                    if (pos + len - q < 4) break;  // padding
+                }
+            }
+            pos += len;
+        }
+        m.flows = recs.size();
+        out.push_back(m);
+    }
+    return out;
+}
+
+/// The first messages of a 10-minute dual-stack run: the habits DIALECTS.md gives each exporter.
+std::vector<Message> habit_messages(const std::string& dialect, const test::TempDir& tmp) {
+    const std::string out = gen_small(dialect, tmp);
+    auto m = messages_of_first_exporter(out + "/exports.pcap");
+    EXPECT_GE(m.size(), 5u);
+    return m;
+}
+
+TEST(DialectHabits, IosXrSendsEveryTemplateAloneApartFromData) {
+    test::TempDir tmp;
+    const auto msgs = habit_messages("cisco-iosxr-v9", tmp);
+    // Templates 260 and 266 each in a message holding that one record (count 1, DIALECTS.md 2.1).
+    ASSERT_GE(msgs.size(), 3u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(msgs[i].sets, std::vector<std::uint16_t>{0}) << i;
+        EXPECT_EQ(msgs[i].template_records, 1u) << i;
+        EXPECT_EQ(msgs[i].count, 1u) << i;
+        EXPECT_EQ(msgs[i].flows, 0u) << i;
+    }
+    std::size_t data = 0;
+    for (const auto& m : msgs) {
+        EXPECT_FALSE(m.has_template_set() && m.data_sets() > 0) << "a template travelled with data";
+        data += m.flows;
+        if (m.has_template_set()) {
+            EXPECT_EQ(m.template_records, 1u);
+        }
+    }
+    EXPECT_GT(data, 0u);
+}
+
+TEST(DialectHabits, PflowSendsOneSetPerMessage) {
+    for (const char* d : {"openbsd-pflow-ipfix", "openbsd-pflow-v9"}) {
+        test::TempDir tmp;
+        const auto msgs = habit_messages(d, tmp);
+        ASSERT_FALSE(msgs.empty());
+        // The template message carries the one template set with both templates (DIALECTS.md 1.2/1.3).
+        EXPECT_EQ(msgs[0].sets.size(), 1u) << d;
+        EXPECT_EQ(msgs[0].template_records, 2u) << d;
+        bool v4 = false, v6 = false;
+        for (const auto& m : msgs) {
+            EXPECT_EQ(m.sets.size(), 1u) << d;
+            if (m.data_sets()) (m.sets[0] == 256 ? v4 : v6) = true;
+        }
+        EXPECT_TRUE(v4 && v6) << d;
+    }
+}
+
+TEST(DialectHabits, PflowV9CountIsOneAndSequenceCountsFlowsIncludingTheMessage) {
+    test::TempDir tmp;
+    const auto msgs = habit_messages("openbsd-pflow-v9", tmp);
+    std::uint32_t flows = 0;
+    for (const auto& m : msgs) {
+        flows += static_cast<std::uint32_t>(m.flows);
+        EXPECT_EQ(m.count, 1u);  // DIALECTS.md 1.5
+        EXPECT_EQ(m.sequence, flows);
+        EXPECT_EQ(m.domain, 42u);
+    }
+    EXPECT_GT(flows, 1u);
+}
+
+TEST(DialectHabits, PflowIpfixSequenceCountsRecordsBefore) {
+    test::TempDir tmp;
+    const auto msgs = habit_messages("openbsd-pflow-ipfix", tmp);
+    std::uint32_t flows = 0;
+    for (const auto& m : msgs) {
+        EXPECT_EQ(m.sequence, flows);  // rev >= 1.13: RFC 7011 (DIALECTS.md 1.3); template message: the value so far
+        flows += static_cast<std::uint32_t>(m.flows);
+    }
+    EXPECT_GT(flows, 1u);
+}
+
+TEST(DialectHabits, SoftflowdV9CountsDataRecordsAndPacketsFromOne) {
+    test::TempDir tmp;
+    const auto msgs = habit_messages("softflowd-v9", tmp);
+    ASSERT_TRUE(msgs[0].has_template_set());
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+        EXPECT_EQ(msgs[i].count, msgs[i].flows) << i;  // templates and options not counted (DIALECTS.md 4.2)
+        EXPECT_EQ(msgs[i].sequence, i + 1) << i;
+    }
+    EXPECT_GT(msgs[0].template_records, 0u);
+}
+
+TEST(DialectHabits, SoftflowdIpfixSequenceIncludesTheMessage) {
+    test::TempDir tmp;
+    const auto msgs = habit_messages("softflowd-ipfix", tmp);
+    std::uint32_t flows = 0;
+    for (const auto& m : msgs) {
+        flows += static_cast<std::uint32_t>(m.flows);
+        EXPECT_EQ(m.sequence, flows);  // DIALECTS.md 4.2
+    }
+    EXPECT_GT(flows, 1u);
+}
+
+TEST(DialectHabits, DefaultsAreTheRfcs) {
+    // An exporter without habits: templates with the data, v9 count of every record, v9
+    // sequence of messages from 0.
+    test::TempDir tmp;
+    const auto r = run({test::flowlab_bin(), "gen", "dual-stack", "-o", tmp / "g", "--duration", "10m"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto msgs = messages_of_first_exporter(tmp / "g/exports.pcap");
+    ASSERT_FALSE(msgs.empty());
+    EXPECT_TRUE(msgs[0].has_template_set() && msgs[0].data_sets() > 0);
+    for (std::size_t i = 0; i < msgs.size(); ++i)
+        if (msgs[i].version == 9) {
+            EXPECT_EQ(msgs[i].count, msgs[i].flows + msgs[i].template_records) << i;
+            EXPECT_EQ(msgs[i].sequence, i) << i;
+        }
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, EveryDialect, ::testing::ValuesIn(test::dialect_names()),
                          [](const auto& param_info) { return test::dialect_test_name(param_info.param); });
 
@@ -234,6 +405,15 @@ const BadCase kBad[] = {
      "/exporters/0/values/vlanId", "no template here carries"},
     {"exporter_no_protocol", "", R"({"templates": {)" "\"v4\": {\"id\": 256, \"fields\": [\"sourceIPv4Address\"]}}}",
      "/exporters/0/protocol", "required key is missing"},
+    {"dialect_bad_template_messages", R"({"name": "x", "source": "a public capture", "protocol": "v9", "template_messages": "alone", "templates": {)" "\"v4\": {\"id\": 256, \"fields\": [\"sourceIPv4Address\"]}}}",
+     "", "/template_messages", "expected \"with_data\""},
+    {"dialect_bad_data_sets", R"({"name": "x", "source": "a public capture", "protocol": "v9", "data_sets": 1, "templates": {)" "\"v4\": {\"id\": 256, \"fields\": [\"sourceIPv4Address\"]}}}",
+     "", "/data_sets", "expected a string"},
+    {"dialect_v9_count_in_ipfix", R"({"name": "x", "source": "a public capture", "protocol": "ipfix", "v9_count": "one", "templates": {)" "\"v4\": {\"id\": 256, \"fields\": [\"sourceIPv4Address\"]}}}",
+     "", "/v9_count", "NetFlow v9 only"},
+    {"exporter_packets_from_1_in_ipfix", "", R"({"protocol": "ipfix", "sequence": "packets_from_1"})",
+     "/exporters/0/sequence", "\"packets_from_1\" is for NetFlow v9 only"},
+    {"exporter_bad_sequence", "", R"({"protocol": "v9", "sequence": "flows"})", "/exporters/0/sequence", "expected \"rfc\""},
     {"exporter_too_long_constant", "",
      R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "interfaceName:4"], "values": {"interfaceName": "GigabitEthernet0"}}}})",
      "/exporters/0/templates/v4/values/interfaceName", "longer than the field"},

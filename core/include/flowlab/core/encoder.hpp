@@ -40,6 +40,27 @@ struct OptionsSpec {
 /// string if so, else why not.
 std::string options_field_problem(const FieldSpec& f, bool scope, Protocol p, const std::vector<ExtraField>& values);
 
+/// Where template and options records travel (RFC 3954 and 7011 allow any of these).
+enum class TemplatePlacement : std::uint8_t {
+    with_data,   ///< at the front of a data message
+    apart,       ///< all of them (and the options records) in a message of their own (OpenBSD pflow)
+    each_apart,  ///< every template, options template and options table in its own message (IOS XR)
+};
+
+/// What a NetFlow v9 header's count holds.
+enum class V9Count : std::uint8_t {
+    records,       ///< every record, templates included (RFC 3954 5.1)
+    data_records,  ///< flow data records only (softflowd)
+    one,           ///< always 1 (OpenBSD pflow, which wrote the number of flowsets, always 1)
+};
+
+/// What the header's sequence number counts.
+enum class SequenceHabit : std::uint8_t {
+    rfc,                ///< v9: messages sent before, from 0 (RFC 3954); IPFIX: data records sent before (RFC 7011)
+    packets_from_1,     ///< v9: messages sent including this one (softflowd)
+    records_including,  ///< flow records sent including this message's (softflowd IPFIX, pflow v9)
+};
+
 struct ExporterConfig {
     Protocol protocol = Protocol::ipfix;
     IpAddress address;  ///< exporter address, written into truth records
@@ -66,6 +87,11 @@ struct ExporterConfig {
     std::vector<OptionsSpec> options;
     std::uint32_t active_timeout_s = 0;  ///< for flowActiveTimeout (36) in options records
     std::uint32_t idle_timeout_s = 0;    ///< for flowIdleTimeout (37)
+    /// Message habits of real exporters; the defaults are RFC behaviour.
+    TemplatePlacement template_placement = TemplatePlacement::with_data;
+    bool one_data_set = false;  ///< a message carries data records of one template only (OpenBSD pflow)
+    V9Count v9_count = V9Count::records;
+    SequenceHabit sequence = SequenceHabit::rfc;
 };
 
 /// Bytes of IP and UDP headers before an export payload.

@@ -6,7 +6,7 @@
 ///
 ///     {"name": "openbsd-pflow-ipfix", "description": "...", "source": "...",
 ///      "protocol": "ipfix", "domain": 42, "template_refresh": {"packets": 0, "interval": "30s"},
-///      "pad_sets": false, "max_message": 1424,
+///      "pad_sets": false, "max_message": 1424, "template_messages": "apart", "data_sets": "one",
 ///      "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "octetDeltaCount:8", ...],
 ///                           "values": {"forwardingStatus": 64}},
 ///                    "v6": {...}, "icmp_v4": {...}, "icmp_v6": {...}},
@@ -49,7 +49,7 @@ std::vector<DialectInfo> list_dialects();
 
 /// The scenario with every exporter switched to dialect `name`: the exporter's own wire keys
 /// (protocol, domain, time_style, template_refresh, templates, options, values, pad_sets,
-/// max_message) give way to the dialect's, except the domain of exporters that share an
+/// max_message, template_messages, data_sets, v9_count, sequence) give way to the dialect's, except the domain of exporters that share an
 /// address and port with another (the domain is then all that tells them apart).
 /// Throws ConfigError / UsageError.
 Scenario with_dialect(const Scenario& s, const std::string& name);

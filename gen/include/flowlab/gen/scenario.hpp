@@ -365,6 +365,11 @@ struct Exporter {
     bool pad_sets = true;            ///< v9: RFC 3954 padding; IPFIX: only when a dialect says so
     bool pad_sets_given = false;
     std::uint32_t max_message = 0;   ///< 0: the MTU decides
+    /// Message habits ("template_messages", "data_sets", "v9_count", "sequence"); defaults: RFC.
+    core::TemplatePlacement template_placement = core::TemplatePlacement::with_data;
+    bool one_data_set = false;
+    core::V9Count v9_count = core::V9Count::records;
+    core::SequenceHabit sequence = core::SequenceHabit::rfc;
 
     /// Whether the header carries sysUptime (v5, v9) or the records use it (time_style uptime).
     bool uses_uptime() const noexcept { return protocol != ExportProtocol::ipfix || time_style == TimeStyle::uptime; }
