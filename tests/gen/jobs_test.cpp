@@ -1,6 +1,7 @@
 /// @brief `flowlab gen -j N`: every file is byte-identical for every N (one exporter, many,
-/// --packets, --shard, a dialect), the conversation pump hands on its producer's stream and
-/// errors unchanged and never hangs, and a cancelled threaded run leaves nothing behind.
+/// --packets, --shard, dialects and their message habits), the conversation pump hands on its
+/// producer's stream and errors unchanged and never hangs, and a cancelled threaded run leaves
+/// nothing behind.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -74,6 +75,15 @@ TEST(GenJobs, AShardIsTheSameForEveryJobs) {
 
 TEST(GenJobs, ADialectIsTheSameForEveryJobs) {
     expect_same_for_every_jobs("example-office", {"--duration", "1h", "--dialect", "cisco-iosxr-ipfix"});
+}
+
+// Templates in messages of their own put several messages of one exporter at one export time,
+// and one data set per message ends messages at a template change rather than when full.
+TEST(GenJobs, DialectMessageHabitsAreTheSameForEveryJobs) {
+    for (const std::string dialect : {"cisco-iosxr-v9", "openbsd-pflow-v9", "openbsd-pflow-ipfix"}) {
+        SCOPED_TRACE(dialect);
+        expect_same_for_every_jobs("example-office", {"--duration", "1h", "--dialect", dialect});
+    }
 }
 
 TEST(GenJobs, ZeroJobsIsAUsageError) {
