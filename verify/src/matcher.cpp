@@ -58,7 +58,7 @@ std::uint64_t counter_key(std::uint64_t packets, std::uint64_t bytes) noexcept {
 }  // namespace
 
 unsigned index_bits_for(std::size_t records) noexcept {
-    // About one bucket per three records: a lookup scans a couple of 24-byte entries.
+    // About one bucket per three records: a lookup scans a couple of 8-byte entries.
     const auto width = static_cast<unsigned>(std::bit_width(records / 3 + 1));
     return std::clamp(width, 4u, 26u);
 }
@@ -67,15 +67,24 @@ KeySpec key_spec(FieldSet compare) noexcept {
     return KeySpec{compare.has(Field::sport) && compare.has(Field::dport), compare.has(Field::proto)};
 }
 
-std::uint64_t key_hash(const FlowRecord& r, KeySpec spec) noexcept {
+namespace {
+
+/// One definition for the collected records and the stored truth, which must hash alike.
+template <class Record>
+std::uint64_t key_hash_of(const Record& r, KeySpec spec) noexcept {
     std::uint64_t h = 0x1234567;
     h = add_address(h, r.src);
     h = add_address(h, r.dst);
-    if (spec.ports && !r.is_icmp())
+    const bool icmp = r.has(Field::proto) && (r.proto == 1 || r.proto == 58);
+    if (spec.ports && !icmp)
         h = add(h, (std::uint64_t{r.has(Field::sport) ? r.sport : 0u} << 16) | (r.has(Field::dport) ? r.dport : 0u));
     if (spec.proto) h = add(h, r.has(Field::proto) ? r.proto : 0x1FFu);
     return h;
 }
+
+}  // namespace
+
+std::uint64_t key_hash(const FlowRecord& r, KeySpec spec) noexcept { return key_hash_of(r, spec); }
 
 std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> domain, std::uint32_t sequence,
                            const core::IpAddress* exporter) noexcept {
@@ -89,6 +98,7 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
                     std::size_t block, const std::function<void(std::string_view, std::uint64_t, double)>& progress) {
     TruthSet t;
     t.path = path;
+    t.key_spec = spec;
     std::uint64_t seen = 0;
     // Workers parse, pack and hash the key of each record; this thread only appends.
     if (auto par = ParallelCsvReader::open(path, threads, ParallelCsvReader::Output::packed, min_parallel, block, 0,
@@ -99,6 +109,7 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
         double estimate_records = 0;
         std::vector<std::uint32_t> remap;
         std::vector<std::uint32_t>& hist = t.index_histogram;
+        std::vector<std::uint64_t> early;  // hashes of the records before the histogram is sized
         unsigned shift = 64;
         while (par->next(batch, first_line)) {
             if (!reserved && batch.packed.size() > 1000) {
@@ -107,13 +118,14 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
                                                                static_cast<double>(par->block_size()) *
                                                                static_cast<double>(batch.packed.size()) * 1.02);
                 t.records.reserve(estimate);
-                t.index.reserve(estimate);
+                t.key_tops.reserve(estimate);
                 estimate_records = static_cast<double>(estimate);
                 // The index's bucket histogram, counted here where this thread waits on the parsers.
                 t.index_bits = index_bits_for(estimate);
                 hist.assign(std::size_t{1} << t.index_bits, 0);
                 shift = 64 - t.index_bits;
-                for (const KeyEntry& e : t.index) ++hist[e.hash >> shift];
+                for (const std::uint64_t h : early) ++hist[h >> shift];
+                std::vector<std::uint64_t>().swap(early);
                 reserved = true;
             }
             // The block interned its addresses on its own: translate its ids into the store's.
@@ -126,8 +138,9 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
                 seen |= p.present;
                 const auto idx = static_cast<std::uint32_t>(t.records.size());
                 t.lines.add(idx, first_line + batch.line_in_block[i]);
-                t.index.push_back(KeyEntry{batch.hashes[i], p.has(Field::first_ms) ? p.first_ms : kNoTime, idx});
+                t.key_tops.push_back(static_cast<std::uint32_t>(batch.hashes[i] >> 32));
                 if (shift < 64) ++hist[batch.hashes[i] >> shift];
+                else early.push_back(batch.hashes[i]);
                 t.records.push_back(p);
             }
             if (progress)
@@ -141,9 +154,8 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
         FlowRecord r;
         while (reader->next(r)) {
             t.lines.add(t.records.size(), reader->place());
+            t.key_tops.push_back(static_cast<std::uint32_t>(key_hash(r, spec) >> 32));
             t.records.push_back(pack(r, t.addresses));
-            t.index.push_back(KeyEntry{key_hash(r, spec), r.has(Field::first_ms) ? r.first_ms : kNoTime,
-                                       static_cast<std::uint32_t>(t.records.size() - 1)});
             seen |= r.present.bits();
             if (progress && (t.records.size() & 0xFFFF) == 0) progress("truth", t.records.size(), -1.0);
         }
@@ -178,25 +190,25 @@ Matcher::Matcher(TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(std::mo
     result_.truth_records = truth_.records.size();
 
     const std::size_t n = truth_.records.size();
-    if (truth.index.size() == n) {
-        entries_ = std::move(truth.index);  // hashed and timed while loading
-    } else {
-        entries_.resize(n);
-        FlowRecord r;
-        for (std::size_t i = 0; i < n; ++i) {
-            unpack(truth_.records[i], truth_.addresses, r);
-            entries_[i] = Entry{key_hash(r), r.has(Field::first_ms) ? r.first_ms : kNoTime, static_cast<std::uint32_t>(i)};
-        }
+    // Index: entries bucketed by the top bits of their key hash (a counting sort, the histogram
+    // usually counted while loading), then each small bucket sorted by (hash, flow start);
+    // dir_ holds the bucket starts. Buckets average 2-4 entries. An entry keeps the top 32 bits
+    // of the hash, which loading kept for each record (4 bytes where the whole hash would
+    // double the index's memory while it is built): keys that agree in them share a group,
+    // and every scan of a group compares the keys themselves.
+    const KeySpec spec{key_ports_, key_proto_};
+    const bool loaded = truth.key_tops.size() == n && truth.key_spec.ports == spec.ports && truth.key_spec.proto == spec.proto;
+    std::vector<std::uint32_t> tops = std::move(truth.key_tops);
+    if (!loaded) {
+        tops.resize(n);
+        for (std::size_t i = 0; i < n; ++i) tops[i] = static_cast<std::uint32_t>(key_hash_of(truth_.records.key(i), spec) >> 32);
     }
-    // Index: entries bucketed by the top bits of their hash (one counting-sort pass, the
-    // histogram usually counted while loading), then each small bucket sorted by (hash, flow
-    // start); dir_ holds the bucket starts. Buckets average 2-4 entries.
     unsigned bits = truth.index_bits;
     std::vector<std::uint32_t> count = std::move(truth.index_histogram);
-    if (bits == 0 || count.size() != (std::size_t{1} << bits)) {
+    if (!loaded || bits == 0 || bits > 32 || count.size() != (std::size_t{1} << bits)) {
         bits = index_bits_for(n);
         count.assign(std::size_t{1} << bits, 0);
-        for (const Entry& e : entries_) ++count[e.hash >> (64 - bits)];
+        for (const std::uint32_t top : tops) ++count[top >> (32 - bits)];
     }
     dir_shift_ = 64 - bits;
     dir_.resize(count.size() + 1);
@@ -209,25 +221,29 @@ Matcher::Matcher(TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(std::mo
         }
         dir_.back() = pos;
     }
-    {
-        std::vector<Entry> sorted(n);
-        for (const Entry& e : entries_) sorted[count[e.hash >> dir_shift_]++] = e;
-        entries_.swap(sorted);
-    }
-    auto before = [](const Entry& x, const Entry& y) { return x.hash != y.hash ? x.hash < y.hash : x.first < y.first; };
+    index_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) index_[count[tops[i] >> (32 - bits)]++] = std::uint64_t{i} << 32 | tops[i];
+    std::vector<std::uint32_t>().swap(count);
+    std::vector<std::uint32_t>().swap(tops);
+    // Within a bucket, by hash, flow start and file order: the start is looked up in the truth
+    // store only for entries of equal hash (records of one key), which are few.
+    auto before = [this](std::uint64_t x, std::uint64_t y) {
+        const auto hx = static_cast<std::uint32_t>(x), hy = static_cast<std::uint32_t>(y);
+        if (hx != hy) return hx < hy;
+        const std::int64_t fx = truth_.records.first_or(x >> 32, kNoTime), fy = truth_.records.first_or(y >> 32, kNoTime);
+        return fx != fy ? fx < fy : x >> 32 < y >> 32;
+    };
     for (std::size_t b = 0; b + 1 < dir_.size(); ++b) {
-        const auto first = entries_.begin() + dir_[b], last = entries_.begin() + dir_[b + 1];
+        const auto first = index_.begin() + dir_[b], last = index_.begin() + dir_[b + 1];
         if (last - first < 2) continue;
-        if (last - first <= 16) {  // insertion sort: stable, so equal keys keep file order
+        if (last - first <= 16) {
             for (auto i = first + 1; i != last; ++i)
                 for (auto j = i; j != first && before(*j, *(j - 1)); --j) std::iter_swap(j, j - 1);
         } else {
-            std::stable_sort(first, last, before);
+            std::sort(first, last, before);
         }
     }
     state_.assign(n, kUnmatched);
-    skip_.resize(n + 1);
-    for (std::size_t i = 0; i <= n; ++i) skip_[i] = static_cast<std::uint32_t>(i);
 }
 
 // ------------------------------------------------------------------ keys and comparison
@@ -344,18 +360,21 @@ Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, F
 
 std::pair<std::size_t, std::size_t> Matcher::group(std::uint64_t hash) const noexcept {
     const std::size_t top = static_cast<std::size_t>(hash >> dir_shift_);
+    const auto low = static_cast<std::uint32_t>(hash >> 32);
     std::size_t b = dir_[top];
     const std::size_t e = dir_[top + 1];
-    while (b < e && entries_[b].hash != hash) ++b;
+    while (b < e && hash_at(b) != low) ++b;
     std::size_t g = b;
-    while (g < e && entries_[g].hash == hash) ++g;
+    while (g < e && hash_at(g) == low) ++g;
     return {b, g};
 }
 
+std::int64_t Matcher::first_at(std::size_t pos) const noexcept { return truth_.records.first_or(idx_at(pos), kNoTime); }
+
 std::pair<std::size_t, std::size_t> Matcher::window(std::size_t b, std::size_t e, const FlowRecord& c) const {
     if (!time_keyed_ || !c.has(Field::first_ms) || e - b < 2) return {b, e};
-    const auto begin = entries_.begin();
-    auto by_first = [](const Entry& x, std::int64_t v) { return x.first < v; };
+    const auto begin = index_.begin();
+    auto by_first = [this](std::uint64_t x, std::int64_t v) { return truth_.records.first_or(x >> 32, kNoTime) < v; };
     const auto lo = std::lower_bound(begin + static_cast<std::ptrdiff_t>(b), begin + static_cast<std::ptrdiff_t>(e),
                                      c.first_ms - window_before_, by_first);
     const auto hi = std::lower_bound(lo, begin + static_cast<std::ptrdiff_t>(e), c.first_ms + window_after_, by_first);
@@ -364,16 +383,20 @@ std::pair<std::size_t, std::size_t> Matcher::window(std::size_t b, std::size_t e
 
 std::size_t Matcher::find_unmatched(std::size_t pos) {
     // The usual case first: an unmatched entry costs one look at its state, not at skip_.
-    if (pos < entries_.size() && state_[entries_[pos].idx] == kUnmatched) return pos;
+    if (pos < index_.size() && state_[idx_at(pos)] == kUnmatched) return pos;
     // skip_ links are laid lazily: mark() only sets the state (it runs for every record, in
     // truth order, and a write to skip_ would miss the cache each time); the first scan that
     // meets a matched entry links past it, so repeated scans of a key stay linear.
-    const std::size_t n = entries_.size();
+    const std::size_t n = index_.size();
+    if (pos < n && skip_.empty()) {  // 4 bytes an entry, only once a scan meets a matched entry
+        skip_.resize(n + 1);
+        for (std::size_t i = 0; i <= n; ++i) skip_[i] = static_cast<std::uint32_t>(i);
+    }
     while (pos < n) {
         if (skip_[pos] != pos) {
             skip_[pos] = skip_[skip_[pos]];
             pos = skip_[pos];
-        } else if (state_[entries_[pos].idx] != kUnmatched) {
+        } else if (state_[idx_at(pos)] != kUnmatched) {
             skip_[pos] = static_cast<std::uint32_t>(pos + 1);
             ++pos;
         } else {
@@ -383,11 +406,11 @@ std::size_t Matcher::find_unmatched(std::size_t pos) {
     return n;
 }
 
-void Matcher::mark(std::size_t pos, State s) { state_[entries_[pos].idx] = s; }
+void Matcher::mark(std::size_t pos, State s) { state_[idx_at(pos)] = s; }
 
 const FlowRecord& Matcher::truth_at(std::size_t pos) {
     if (scratch_pos_ != pos) {
-        unpack(truth_.records[entries_[pos].idx], truth_.addresses, scratch_);
+        truth_.unpack(idx_at(pos), scratch_);
         scratch_pos_ = pos;
     }
     return scratch_;
@@ -418,13 +441,13 @@ void Matcher::offer_batch(const FlowRecord* recs, const std::uint32_t* line_in_b
             if (k + kAhead < end) __builtin_prefetch(&dir_[hashes_[j + kAhead] >> dir_shift_]);
             if (k + kAhead / 2 < end) {
                 const std::uint32_t b = dir_[hashes_[j + kAhead / 2] >> dir_shift_];
-                if (b < entries_.size()) __builtin_prefetch(&entries_[b]);
+                if (b < index_.size()) __builtin_prefetch(&index_[b]);
             }
             if (k + kAhead / 4 < end) {
                 const std::uint32_t b = dir_[hashes_[j + kAhead / 4] >> dir_shift_];
-                if (b < entries_.size()) {
-                    __builtin_prefetch(&truth_.records[entries_[b].idx]);
-                    __builtin_prefetch(&state_[entries_[b].idx]);
+                if (b < index_.size()) {
+                    __builtin_prefetch(truth_.records.address_of(idx_at(b)));
+                    __builtin_prefetch(&state_[idx_at(b)]);
                 }
             }
             offer_hashed(recs[k], first_line + line_in_block[k], &hashes_[j]);
@@ -451,7 +474,7 @@ void Matcher::offer_hashed(const FlowRecord& c, std::uint64_t line, const std::u
     // After a run of misses (records out of order) it is tried only now and then, since each
     // try costs a cache miss of its own.
     if (cursor_ < state_.size() && state_[cursor_] == kUnmatched && (cursor_misses_ < 8 || (++cursor_skips_ & 63) == 0)) {
-        unpack(truth_.records[cursor_], truth_.addresses, cursor_rec_);
+        truth_.unpack(cursor_, cursor_rec_);
         if (same_key(cursor_rec_, c)) {
             const Comparison cmp = compare(cursor_rec_, c, cfg_.compare);
             if (cmp.differ.empty() && cmp.dt == 0) {
@@ -485,7 +508,7 @@ void Matcher::offer_hashed(const FlowRecord& c, std::uint64_t line, const std::u
         }
         if (best != kNpos) {
             mark(best, kMatched);
-            cursor_ = entries_[best].idx + 1;
+            cursor_ = idx_at(best) + 1;
             ++result_.matched;
             ++result_.pairs;
             for (std::size_t i = 0; i < core::kFieldCount; ++i)
@@ -543,7 +566,7 @@ bool Matcher::try_duplicate(const Leftover& l, std::size_t b, std::size_t e) {
     std::size_t best = kNpos;
     std::int64_t best_dt = 0;
     for (std::size_t pos = lo; pos < hi; ++pos) {
-        if (state_[entries_[pos].idx] == kUnmatched) continue;
+        if (state_[idx_at(pos)] == kUnmatched) continue;
         const FlowRecord& t = truth_at(pos);
         if (!same_key(t, c)) continue;
         const Comparison cmp = compare(t, c, cfg_.compare);
@@ -553,12 +576,12 @@ bool Matcher::try_duplicate(const Leftover& l, std::size_t b, std::size_t e) {
         }
     }
     if (best == kNpos) return false;
-    const std::uint32_t idx = entries_[best].idx;
+    const std::uint32_t idx = idx_at(best);
     ++copies_[idx];
     ++result_.duplicated;
     if (result_.duplicated_examples.size() < cfg_.examples) {
         RecordExample ex;
-        ex.truth = unpack(truth_.records[idx], truth_.addresses);
+        ex.truth = truth_.unpack(idx);
         ex.truth_line = truth_.lines.line(idx);
         ex.collected = c;
         ex.collected_line = l.line;
@@ -627,22 +650,22 @@ bool Matcher::try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e)
         std::size_t start = b;
         if (time_keyed_ && c.has(Field::first_ms))
             start = static_cast<std::size_t>(
-                std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(b), entries_.begin() + static_cast<std::ptrdiff_t>(e),
-                                 c.first_ms, [](const Entry& x, std::int64_t v) { return x.first < v; }) -
-                entries_.begin());
+                std::lower_bound(index_.begin() + static_cast<std::ptrdiff_t>(b), index_.begin() + static_cast<std::ptrdiff_t>(e),
+                                 c.first_ms, [this](std::uint64_t x, std::int64_t v) { return truth_.records.first_or(x >> 32, kNoTime) < v; }) -
+                index_.begin());
         std::size_t after = find_unmatched(start);
         while (after < e && !same_key(truth_at(after), c)) after = find_unmatched(after + 1);
         if (after >= e) after = kNpos;
         std::size_t before = kNpos;
         for (std::size_t pos = start, steps = 0; pos > b && steps < 256; ++steps) {
             --pos;
-            if (state_[entries_[pos].idx] == kUnmatched && same_key(truth_at(pos), c)) {
+            if (state_[idx_at(pos)] == kUnmatched && same_key(truth_at(pos), c)) {
                 before = pos;
                 break;
             }
         }
         auto dist = [&](std::size_t pos) {
-            return c.has(Field::first_ms) && entries_[pos].first != kNoTime ? std::abs(entries_[pos].first - c.first_ms)
+            return c.has(Field::first_ms) && first_at(pos) != kNoTime ? std::abs(first_at(pos) - c.first_ms)
                                                                              : std::int64_t{0};
         };
         if (after != kNpos && (before == kNpos || dist(after) <= dist(before))) best = after;
@@ -650,7 +673,7 @@ bool Matcher::try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e)
         if (best == kNpos) return false;
         best_cmp = compare(truth_at(best), c, cfg_.compare);
     }
-    const std::uint32_t idx = entries_[best].idx;
+    const std::uint32_t idx = idx_at(best);
     const FlowRecord t = truth_at(best);
     mark(best, kAltered);
     record_altered(idx, t, l, best_cmp);
@@ -683,12 +706,12 @@ RecordsResult Matcher::finish() {
     std::vector<std::pair<std::uint64_t, std::uint32_t>> by_counters;
     const bool counters = cfg_.compare.has(Field::packets) && cfg_.compare.has(Field::bytes);
     if (counters && !rest.empty()) {
-        entry_pos_.resize(entries_.size());
-        for (std::size_t pos = 0; pos < entries_.size(); ++pos) entry_pos_[entries_[pos].idx] = static_cast<std::uint32_t>(pos);
+        entry_pos_.resize(index_.size());
+        for (std::size_t pos = 0; pos < index_.size(); ++pos) entry_pos_[idx_at(pos)] = static_cast<std::uint32_t>(pos);
         FlowRecord t;
         for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
             if (state_[idx] != kUnmatched) continue;
-            unpack(truth_.records[idx], truth_.addresses, t);
+            truth_.unpack(idx, t);
             if (!t.has(Field::packets) || !t.has(Field::bytes)) continue;
             by_counters.emplace_back(counter_key(expected_counter(t, Field::packets), expected_counter(t, Field::bytes)), idx);
         }
@@ -723,7 +746,7 @@ RecordsResult Matcher::finish() {
             }
         }
         if (best_pos != kNpos) {
-            const std::uint32_t idx = entries_[best_pos].idx;
+            const std::uint32_t idx = idx_at(best_pos);
             const FlowRecord t = truth_at(best_pos);
             mark(best_pos, kAltered);
             record_altered(idx, t, l, best_cmp);
@@ -751,7 +774,7 @@ RecordsResult Matcher::finish() {
         ++result_.missing;
         if (result_.missing_examples.size() < cfg_.examples) {
             RecordExample ex;
-            ex.truth = unpack(truth_.records[idx], truth_.addresses);
+            ex.truth = truth_.unpack(idx);
             ex.truth_line = truth_.lines.line(idx);
             result_.missing_examples.push_back(std::move(ex));
         }
@@ -810,7 +833,7 @@ std::vector<std::pair<core::IpAddress, core::IpAddress>> Matcher::infer_exporter
     };
     std::unordered_map<std::uint64_t, std::uint32_t> owner;  // flow hash -> truth exporter id (0: several)
     for (std::size_t i = 0; i < truth_.records.size() && i < kMaxTruth; ++i) {
-        const PackedRecord& p = truth_.records[i];
+        const PackedRecord p = truth_.records.get(i);
         if (p.exporter_id == 0) continue;
         const std::uint64_t h = hash_of(p.src, p.dst, std::uint64_t{p.sport} << 16 | p.dport, p.proto, [&](Field f) -> std::uint64_t {
             return f == Field::domain ? p.domain : f == Field::template_id ? p.template_id : f == Field::sequence ? p.sequence : p.version;
@@ -865,7 +888,7 @@ void Matcher::analyse_loss(RecordsResult& r) {
     std::size_t last_stream = ~std::size_t{0};
     std::tuple<std::uint32_t, std::uint32_t, std::uint8_t> last_key{};
     for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
-        const PackedRecord& p = truth_.records[idx];
+        const TruthStore::Meta p = truth_.records.meta(idx);
         if (!p.has(Field::sequence) || !p.has(Field::version)) continue;
         const auto key = std::make_tuple(p.exporter_id, p.has(Field::domain) ? p.domain : 0u, p.version);
         if (!(last_stream < streams.size() && key == last_key)) {
@@ -965,7 +988,7 @@ TimelineSlot& Matcher::timeline_slot(std::int64_t first_ms) {
 void Matcher::count_per_exporter(RecordsResult& r) {
     std::vector<ExporterCounts> by_id(truth_.addresses.size());
     for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
-        const PackedRecord& p = truth_.records[idx];
+        const TruthStore::Meta p = truth_.records.meta(idx);
         ExporterCounts& c = by_id[p.exporter_id];
         TimelineSlot* t = p.has(Field::first_ms) ? &timeline_slot(p.first_ms) : nullptr;
         ++c.truth;
@@ -986,8 +1009,9 @@ void Matcher::count_per_exporter(RecordsResult& r) {
         }
     }
     for (const auto& [idx, n] : copies_) {
-        by_id[truth_.records[idx].exporter_id].duplicated += n;
-        if (truth_.records[idx].has(Field::first_ms)) timeline_slot(truth_.records[idx].first_ms).duplicated += n;
+        const TruthStore::Meta p = truth_.records.meta(idx);
+        by_id[p.exporter_id].duplicated += n;
+        if (p.has(Field::first_ms)) timeline_slot(p.first_ms).duplicated += n;
     }
     r.timeline.reserve(timeline_.size());
     for (const auto& [start, slot] : timeline_) r.timeline.push_back(slot);

@@ -38,24 +38,26 @@ unsigned index_bits_for(std::size_t records) noexcept;
 /// one 5-tuple from several exporters share a group and are told apart when both carry it.
 std::uint64_t key_hash(const core::FlowRecord& r, KeySpec spec) noexcept;
 
-/// One truth record in the index: its key hash and flow start (the order within a key).
-struct KeyEntry {
-    std::uint64_t hash;
-    std::int64_t first;  ///< INT64_MIN if absent
-    std::uint32_t idx;
-};
-
 struct TruthSet {
     std::string path;
-    std::vector<PackedRecord> records;
-    /// Per record in file order, built while loading (the thread that stores records is idle
-    /// while the parsers work); the matcher sorts it into its index. May be empty.
-    std::vector<KeyEntry> index;
+    TruthStore records;
+    /// Per record, the top 32 bits of its key hash (of `key_spec`), and the index's bucket
+    /// histogram, computed while loading (the thread that stores records is idle while the
+    /// parsers work). The histogram may be empty.
+    KeySpec key_spec;
+    std::vector<std::uint32_t> key_tops;
     unsigned index_bits = 0;                     ///< bucket bits the histogram was counted for
     std::vector<std::uint32_t> index_histogram;  ///< entries per bucket (top index_bits of the hash)
     AddressTable addresses;
     LineMap lines;
     core::FieldSet seen;  ///< fields present in at least one record
+
+    core::FlowRecord unpack(std::size_t idx) const {
+        core::FlowRecord r;
+        records.unpack(idx, addresses, r);
+        return r;
+    }
+    void unpack(std::size_t idx, core::FlowRecord& r) const { records.unpack(idx, addresses, r); }
 };
 
 /// Loads a flowlab records CSV (in parallel from `min_parallel` bytes on, in blocks of
@@ -74,7 +76,7 @@ struct MatchConfig {
 
 class Matcher {
 public:
-    /// Takes truth.index (if filled) for its own.
+    /// Takes truth.key_tops and truth.index_histogram (if filled) for their own.
     Matcher(TruthSet& truth, MatchConfig cfg);
     /// Phase 1 for one collected record (line: where it came from, for reports).
     void offer(const core::FlowRecord& c, std::uint64_t line);
@@ -85,7 +87,6 @@ public:
     RecordsResult finish();
 
 private:
-    using Entry = KeyEntry;
     struct Comparison {
         core::FieldSet differ;
         core::FieldSet unchecked;
@@ -104,6 +105,7 @@ private:
     Comparison compare(const core::FlowRecord& t, const core::FlowRecord& c, core::FieldSet fields) const;
     const TimeRule& flow_rule(const core::FlowRecord& t, const core::FlowRecord& c) const noexcept;
     std::pair<std::size_t, std::size_t> group(std::uint64_t hash) const noexcept;
+    std::int64_t first_at(std::size_t pos) const noexcept;
     std::pair<std::size_t, std::size_t> window(std::size_t b, std::size_t e, const core::FlowRecord& c) const;
     std::size_t find_unmatched(std::size_t pos);
     void mark(std::size_t pos, State s);
@@ -126,7 +128,11 @@ private:
     bool time_keyed_ = false;
     std::int64_t window_before_ = 0, window_after_ = 0;
 
-    std::vector<Entry> entries_;
+    /// Per index position: truth index << 32 | the top 32 bits of the key hash (the directory
+    /// slot is their top bits); within a key by flow start, which the truth store answers.
+    std::vector<std::uint64_t> index_;
+    std::uint32_t idx_at(std::size_t pos) const noexcept { return static_cast<std::uint32_t>(index_[pos] >> 32); }
+    std::uint32_t hash_at(std::size_t pos) const noexcept { return static_cast<std::uint32_t>(index_[pos]); }
     std::vector<std::uint32_t> dir_;
     unsigned dir_shift_ = 64;
     std::vector<std::uint32_t> entry_pos_;   ///< truth index → entry position
