@@ -516,7 +516,19 @@ void Matcher::offer_hashed(const FlowRecord& c, std::uint64_t line, const std::u
             return;
         }
     }
-    leftovers_.push_back(Leftover{c, line, h});
+    // Kept packed until the stream ends: when little matches (a wrong exporter address, another
+    // run's data), every collected record waits here.
+    const auto k = static_cast<std::uint32_t>(left_lines_.size());
+    left_.push_back(pack(c, left_addresses_));
+    left_lines_.push_back(line);
+    left_hashes_.push_back(h);
+    if (!c.extra.empty()) left_extra_.emplace(k, c.extra);
+}
+
+Matcher::Leftover Matcher::leftover(std::size_t i) const {
+    Leftover l{left_.unpack_record(i, left_addresses_), left_lines_[i], left_hashes_[i]};
+    if (const auto it = left_extra_.find(static_cast<std::uint32_t>(i)); it != left_extra_.end()) l.rec.extra = it->second;
+    return l;
 }
 
 // ------------------------------------------------------------------ phases 2-4
@@ -682,19 +694,20 @@ bool Matcher::try_pair_same_key(const Leftover& l, std::size_t b, std::size_t e)
 
 RecordsResult Matcher::finish() {
     std::vector<std::size_t> pending, rest;
-    for (std::size_t i = 0; i < leftovers_.size(); ++i) {
-        const auto [b, e] = group(leftovers_[i].hash);
+    for (std::size_t i = 0; i < left_lines_.size(); ++i) {
+        const auto [b, e] = group(left_hashes_[i]);
         if (b == e) {
             rest.push_back(i);
             continue;
         }
-        if (cfg_.traits.sums_equal_records && try_merge(leftovers_[i], b, e)) continue;
-        if (try_duplicate(leftovers_[i], b, e)) continue;
+        const Leftover l = leftover(i);
+        if (cfg_.traits.sums_equal_records && try_merge(l, b, e)) continue;
+        if (try_duplicate(l, b, e)) continue;
         pending.push_back(i);
     }
     for (std::size_t i : pending) {
-        const auto [b, e] = group(leftovers_[i].hash);
-        if (!try_pair_same_key(leftovers_[i], b, e)) rest.push_back(i);
+        const auto [b, e] = group(left_hashes_[i]);
+        if (!try_pair_same_key(leftover(i), b, e)) rest.push_back(i);
     }
     std::sort(rest.begin(), rest.end());
 
@@ -718,7 +731,7 @@ RecordsResult Matcher::finish() {
         std::sort(by_counters.begin(), by_counters.end());
     }
     for (std::size_t i : rest) {
-        const Leftover& l = leftovers_[i];
+        const Leftover l = leftover(i);
         const FlowRecord& c = l.rec;
         std::size_t best_pos = kNpos;
         Comparison best_cmp;
@@ -763,8 +776,11 @@ RecordsResult Matcher::finish() {
         }
     }
     if (key_exporter_ && result_.matched == 0 && result_.truth_records > 0) result_.inferred_exporter_map = infer_exporter_map();
-    leftovers_.clear();
-    leftovers_.shrink_to_fit();
+    left_ = TruthStore();
+    left_addresses_ = AddressTable();
+    std::vector<std::uint64_t>().swap(left_lines_);
+    std::vector<std::uint64_t>().swap(left_hashes_);
+    left_extra_.clear();
 
     // Loss location reads the final states only: it runs beside the counting below.
     RecordsResult loss_part;
@@ -843,8 +859,8 @@ std::vector<std::pair<core::IpAddress, core::IpAddress>> Matcher::infer_exporter
     }
     std::map<core::IpAddress, std::map<std::uint32_t, std::uint64_t>> votes;
     std::map<core::IpAddress, std::uint64_t> seen;
-    for (std::size_t i = 0; i < leftovers_.size() && i < kMaxCollected; ++i) {
-        const core::FlowRecord& c = leftovers_[i].rec;
+    for (std::size_t i = 0; i < left_lines_.size() && i < kMaxCollected; ++i) {
+        const core::FlowRecord c = leftover(i).rec;
         if (!c.has(Field::exporter)) continue;
         ++seen[c.exporter];
         const std::uint64_t h = hash_of(c.src, c.dst, std::uint64_t{c.sport} << 16 | c.dport, c.proto,

@@ -141,7 +141,12 @@ private:
     std::unordered_map<std::uint32_t, std::uint32_t> copies_;
     std::vector<std::uint32_t> duplicate_example_idx_;
 
-    std::vector<Leftover> leftovers_;
+    /// Collected records phase 1 did not match, in collected order (see leftover()).
+    TruthStore left_;
+    AddressTable left_addresses_;
+    std::vector<std::uint64_t> left_lines_, left_hashes_;
+    std::unordered_map<std::uint32_t, std::vector<core::ExtraField>> left_extra_;
+    Leftover leftover(std::size_t i) const;
     std::size_t cursor_ = 0;  ///< truth index after the last record matched
     unsigned cursor_misses_ = 0;
     unsigned cursor_skips_ = 0;

@@ -252,6 +252,11 @@ public:
         r.vrf_out = table.name(x.vrf_out);
         r.extra.clear();
     }
+    core::FlowRecord unpack_record(std::size_t idx, const AddressTable& table) const {
+        core::FlowRecord r;
+        unpack(idx, table, r);
+        return r;
+    }
     /// What a flow key is made of, for hashing a stored record without unpacking it.
     struct Key {
         core::IpAddress src, dst;

@@ -212,14 +212,14 @@ void for_each_collected(detail::ParallelCsvReader* par, CollectedReader& reader,
 
 std::uint64_t estimate_peak_memory(Level level, std::uint64_t truth_bytes, std::uint64_t collected_bytes) noexcept {
     // Records level: the truth store, its key index and per-record state are held whole (about
-    // 82 bytes a record while the index is built, 17 more per IPv6 address; rows of 110 bytes
-    // and more: 0.8x the file at most); collected records stream through, with parse buffers
-    // and the unmatched ones kept (bounded by a fraction of the collected file). Totals: one
-    // entry per key, never more than the records.
-    constexpr std::uint64_t kBase = 64ull << 20;  // code, buffers, threads' parse blocks
-    const std::uint64_t truth = truth_bytes / 10 * 8;
-    const std::uint64_t collected = collected_bytes / 4;
-    return kBase + (level == Level::records ? truth + collected : truth / 2 + collected / 2);
+    // 82 bytes a record while the index is built, up to 98 while the records that did not match
+    // are resolved, 17 more per IPv6 address; rows of 110 bytes and more: 0.9x the file at
+    // most). Collected records stream through a few parsed blocks at a time; those that do not
+    // match at once wait, packed (80 bytes, up to 0.75x their rows when nothing matches).
+    // Totals: one entry per key, never more than the records.
+    if (level == Level::totals) return (64ull << 20) + truth_bytes / 10 * 9 + collected_bytes / 8;
+    constexpr std::uint64_t kBase = 192ull << 20;  // code, the parsed blocks in flight, threads
+    return kBase + truth_bytes / 10 * 9 + collected_bytes / 4 * 3;
 }
 
 std::uint64_t default_memory_limit() noexcept {
