@@ -26,6 +26,7 @@ struct DecodeOptions {
     std::string format = "csv";
     std::string output = "-";
     bool keep_extra = false;
+    bool no_elements = false;
     bool options = false;
     std::vector<std::string> registries;
     std::size_t show_errors = 5;
@@ -179,9 +180,9 @@ int run_decode(const DecodeOptions& o) {
         }
         records.clear();
         views.clear();
-        decoder.decode(datagram, records, jsonl && !o.options ? &views : nullptr);
+        decoder.decode(datagram, records, jsonl && !o.options && !o.no_elements ? &views : nullptr);
         if (o.options) continue;
-        if (jsonl) {
+        if (jsonl && !o.no_elements) {
             for (std::size_t i = 0; i < records.size(); ++i) writer.write(records[i], &views[i]);
         } else {
             for (const auto& r : records) writer.write(r);
@@ -234,6 +235,9 @@ void add_decode_command(CLI::App& root, Action& action) {
     cmd->add_flag("--keep-extra", o->keep_extra,
                   "also keep elements flowlab does not model as \"extra\" (raw hex) in JSON lines; every element is\n"
                   "shown by name under \"elements\" in JSON lines anyway");
+    cmd->add_flag("--no-elements", o->no_elements,
+                  "JSON lines without \"elements\": the records (and with --keep-extra their \"extra\") as\n"
+                  "`gen --truth-jsonl` writes truth/records.jsonl, to compare line by line");
     cmd->add_flag("--options", o->options,
                   "write the options data records (sampler, interface, VRF tables, exporter statistics) instead of\n"
                   "the flow records: one row per options record, one column per element name");

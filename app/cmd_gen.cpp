@@ -32,6 +32,7 @@ struct GenCommandOptions {
     std::string dialect;
     std::string shard;  ///< "I/N", empty: the whole run
     std::size_t jobs = 0;
+    bool truth_jsonl = false;
 };
 
 int run_gen_command(const GenCommandOptions& o) {
@@ -50,6 +51,7 @@ int run_gen_command(const GenCommandOptions& o) {
     if (o.packets_per_conversation) g.packet_budget.per_conversation = *o.packets_per_conversation;
     if (!o.shard.empty()) g.shard = gen::parse_shard(o.shard);
     g.jobs = o.jobs;
+    g.truth_jsonl = o.truth_jsonl;
     Console console("gen", o.progress);
     console.note(scenario.name + ": " + describe_estimate(estimate, g.memory_limit));
     const gen::GenSummary s = gen::run_gen(scenario, g, console.hooks());
@@ -118,6 +120,10 @@ void add_gen_command(CLI::App& root, Action& action) {
                     "With 2 or more the exporters are spread over N threads and the traffic source runs\n"
                     "ahead on its own (formatting and writing the files always has a thread of its own)")
         ->check(CLI::PositiveNumber);
+    cmd->add_flag("--truth-jsonl", o->truth_jsonl,
+                  "also write DIR/truth/records.jsonl: each truth record as `flowlab decode -f jsonl --keep-extra`\n"
+                  "writes it, with the elements outside the record model (values from the scenario, enterprise\n"
+                  "elements such as AppFlow's HTTP fields) as \"extra\"");
     add_progress_flags(cmd, o->progress);
     CLI::Option* key = cmd->add_option("--answer-key", o->answer_key,
                     "teachers: also write the lesson's answer key to FILE (default: DIR.answer-key.json beside the\n"

@@ -94,12 +94,122 @@ core::ExtraField encode_value(const FieldSpec& f, const detail::Node& v) {
     return out;
 }
 
+bool is_rule(const detail::Node& v) { return v.is_object(); }
+
+/// A value of field `f` as bytes (encode_value), NUL-terminated when asked (AppFlow's strings).
+std::vector<std::uint8_t> rule_value(const FieldSpec& f, const detail::Node& v, bool nul) {
+    std::vector<std::uint8_t> out = encode_value(f, v).value;
+    if (nul) out.push_back(0);
+    return out;
+}
+
+/// A "values" entry drawn per conversation (docs/scenario-format.md, "Per-record values"):
+/// {"choose": [v, ...] or [[v, weight], ...]} or {"range": [lo, hi]} or {"value": v}, with an
+/// optional "when" ({"protocol", "ports"}), "otherwise" and "nul_terminated".
+ValueRule parse_value_rule(const FieldSpec& f, const detail::Node& v) {
+    v.expect_object({"choose", "range", "value", "when", "otherwise", "nul_terminated"});
+    const int kinds = int(v.has("choose")) + int(v.has("range")) + int(v.has("value"));
+    if (kinds != 1) v.fail("give exactly one of \"choose\", \"range\" and \"value\"");
+    ValueRule r;
+    r.enterprise = f.enterprise;
+    r.id = f.id;
+    const bool variable = f.length == core::kVariableLength;
+    bool nul = false;
+    if (auto n = v.get("nul_terminated")) {
+        nul = n->boolean();
+        if (nul && !variable) n->fail("only variable-length fields are NUL-terminated (fixed ones are NUL-padded)");
+    }
+    if (auto c = v.get("choose")) {
+        const auto list = c->elements(1);
+        if (list.size() > 65536) c->fail("at most 65536 values to choose from");
+        const bool weighted = list.front().is_array();
+        std::uint64_t total = 0;
+        for (const auto& x : list) {
+            if (x.is_array() != weighted)
+                x.fail(weighted ? "expected [value, weight] like the first entry" : "expected a value like the first entry");
+            if (!weighted) {
+                r.choices.push_back(rule_value(f, x, nul));
+                continue;
+            }
+            const auto pair = x.elements();
+            if (pair.size() != 2) x.fail("expected [value, weight]");
+            r.choices.push_back(rule_value(f, pair[0], nul));
+            total += pair[1].integer(1, 1'000'000'000);
+            r.cumulative.push_back(total);
+        }
+    } else if (auto rg = v.get("range")) {
+        if (variable || f.length > 8) rg->fail("a range needs an integer field of 1 to 8 bytes");
+        const core::IeInfo* info = core::find_ie(f.enterprise, f.id);
+        if (info && (info->type == core::IeType::string || info->type == core::IeType::ipv4_address ||
+                     info->type == core::IeType::ipv6_address || info->type == core::IeType::mac_address))
+            rg->fail("a range needs an integer element; this one is " + std::string(core::ie_type_name(info->type)));
+        const auto ends = rg->elements();
+        if (ends.size() != 2) rg->fail("expected [lowest, highest]");
+        const std::uint64_t max = f.length >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * f.length)) - 1;
+        r.lo = ends[0].integer(0, max);
+        r.hi = ends[1].integer(r.lo, max);
+        r.length = f.length;
+    } else {
+        r.choices.push_back(rule_value(f, v.at("value"), nul));
+    }
+    if (auto w = v.get("when")) {
+        w->expect_object({"protocol", "ports"});
+        if (!w->has("protocol") && !w->has("ports")) w->fail("give \"protocol\" and/or \"ports\"");
+        if (auto pr = w->get("protocol")) {
+            if (pr->is_string()) {
+                const std::string name = pr->string();
+                if (name == "tcp") r.protocol = 6;
+                else if (name == "udp") r.protocol = 17;
+                else if (name == "icmp") r.protocol = 1;
+                else if (name == "icmpv6") r.protocol = 58;
+                else pr->fail("expected a protocol number or tcp, udp, icmp, icmpv6, got " + core::quote(name));
+            } else {
+                r.protocol = static_cast<std::uint8_t>(pr->integer(0, 255));
+            }
+        }
+        if (auto ps = w->get("ports")) {
+            if (ps->is_array()) {
+                for (const auto& x : ps->elements(1)) r.ports.push_back(static_cast<std::uint16_t>(x.integer(0, 65535)));
+            } else {
+                r.ports.push_back(static_cast<std::uint16_t>(ps->integer(0, 65535)));
+            }
+        }
+        if (auto o = v.get("otherwise")) r.otherwise = rule_value(f, *o, nul);
+        else if (variable) r.otherwise = nul ? std::vector<std::uint8_t>{0} : std::vector<std::uint8_t>{};
+        else r.otherwise.assign(f.length, 0);
+    } else if (v.has("otherwise")) {
+        v.fail_at("otherwise", "\"otherwise\" is the value of conversations that \"when\" does not match; give \"when\"");
+    }
+    return r;
+}
+
 /// Applies a "values" object to the templates given (those carrying a named element get it).
-/// Returns how many templates took each key; a key no template carries is an error.
-void apply_values(const detail::Node& values, core::Protocol p, std::vector<Template*> templates) {
+/// Objects are per-record rules (into `rules`; null: not allowed here); a constant or a rule
+/// replaces what an earlier layer gave the same element. A key no template carries is an error.
+void apply_values(const detail::Node& values, core::Protocol p, std::vector<Template*> templates,
+                  std::vector<ValueRule>* rules = nullptr, std::size_t data_templates = 0) {
     if (!values.is_object()) values.fail("expected an object of element: value, e.g. {\"forwardingStatus\": 64}");
     for (const auto& [key, v] : values.members()) {
         const FieldSpec f = value_key(key, p, v);
+        const auto same = [&](const auto& x) { return x.id == f.id && x.enterprise == f.enterprise; };
+        if (is_rule(v)) {
+            if (!rules) v.fail("values drawn per conversation go in the exporter's (or dialect's) \"values\", not a template's");
+            const FieldSpec* field = nullptr;
+            for (std::size_t k = 0; k < data_templates; ++k)
+                for (const FieldSpec& x : templates[k]->fields) {
+                    if (!same(x)) continue;
+                    if (field && field->length != x.length)
+                        v.fail("element \"" + key + "\" has different lengths in the templates (" + std::to_string(field->length) +
+                               " and " + std::to_string(x.length) + "); one rule cannot fit both");
+                    field = &x;
+                }
+            if (!field) v.fail("no data template here carries element \"" + key + "\" (options records have no conversation)");
+            ValueRule r = parse_value_rule(*field, v);
+            for (std::size_t k = 0; k < data_templates; ++k) std::erase_if(templates[k]->values, same);
+            std::erase_if(*rules, same);
+            rules->push_back(std::move(r));
+            continue;
+        }
         bool used = false;
         for (Template* t : templates) {
             for (const FieldSpec& field : t->fields) {
@@ -112,6 +222,7 @@ void apply_values(const detail::Node& values, core::Protocol p, std::vector<Temp
             }
         }
         if (!used) v.fail("no template here carries element \"" + key + "\"");
+        if (rules) std::erase_if(*rules, same);
     }
 }
 
@@ -197,20 +308,26 @@ bool options_carry(const Exporter& e, std::uint16_t id) {
 
 /// Why gen cannot fill data field `f` (empty when it can): the flow model carries the value,
 /// or the template holds a constant for it.
-std::string data_field_problem(const FieldSpec& f, const Template& t) {
+std::string data_field_problem(const FieldSpec& f, const Template& t, const std::vector<ValueRule>& rules) {
     const core::IeInfo* info = core::find_ie(f.enterprise, f.id);
     const std::string name = info ? std::string(info->qualified) + " (" + (f.enterprise ? std::to_string(f.enterprise) + ":" : "") +
                                         std::to_string(f.id) + ")"
                                   : "element " + (f.enterprise ? std::to_string(f.enterprise) + ":" : std::string()) + std::to_string(f.id);
+    const bool ruled = std::any_of(rules.begin(), rules.end(), [&](const ValueRule& r) { return r.id == f.id && r.enterprise == f.enterprise; });
+    if (ruled) {
+        if (info && info->role != IeRole::none && info->role != IeRole::padding && f.enterprise == 0)
+            return name + " is filled from the flow model; values drawn for it would be ignored";
+        return {};
+    }
     if (const core::ExtraField* c = core::find_value(t.values, f.id, f.enterprise)) {
         if (f.length != core::kVariableLength && c->value.size() != f.length) return name + ": the value has the wrong length";
         if (info && info->role != IeRole::none && info->role != IeRole::padding && f.enterprise == 0)
             return name + " is filled from the flow model; a constant value for it would be ignored";
         return {};
     }
-    const std::string no_value = name + ": gen has no value for it (the flow model does not carry it); give a constant in \"values\"";
+    const std::string no_value = name + ": gen has no value for it (the flow model does not carry it); give a constant or a rule in \"values\"";
     if (!info) return no_value;
-    if (f.length == core::kVariableLength) return name + ": variable length needs a constant in \"values\"";
+    if (f.length == core::kVariableLength) return name + ": variable length needs a constant or a rule in \"values\"";
     using core::Field;
     switch (info->role) {
         case IeRole::field:
@@ -303,6 +420,7 @@ void parse_wire_keys(const Node& n, Exporter& e, WireState& state) {
         v->expect_object({"v4", "v6", "icmp_v4", "icmp_v6"});
         if (!v->has("v4") && !v->has("v6")) v->fail("give at least one of \"v4\" and \"v6\"");
         for (std::size_t k = 0; k < 4; ++k) template_slot(e, k) = Template{};
+        e.value_rules.clear();  // like the constants, they belonged to the templates replaced
         for (std::size_t k = 0; k < 4; ++k) {
             if (auto t = v->get(kTemplateKeys[k])) template_slot(e, k) = parse_template(*t, p, false, state.templates[k]);
         }
@@ -331,10 +449,11 @@ void parse_wire_keys(const Node& n, Exporter& e, WireState& state) {
         std::vector<Template*> all;
         for (std::size_t k = 0; k < 4; ++k)
             if (!template_slot(e, k).fields.empty()) all.push_back(&template_slot(e, k));
+        const std::size_t data = all.size();
         if (e.options)
             for (auto& o : *e.options) all.push_back(&o.tmpl);
         if (all.empty()) v->fail("there are no templates to give values to");
-        apply_values(*v, p, all);
+        apply_values(*v, p, all, &e.value_rules, data);
     }
     // Options records hold only what the encoder can fill (checked once the values are in).
     if (n.has("options") || n.has("values")) {
@@ -399,7 +518,7 @@ void finish_wire(const Node& exporter, Exporter& e, const WireState& state) {
         const Template& t = template_slot(e, k);
         const TemplateOrigin& o = state.templates[k];
         for (std::size_t i = 0; i < t.fields.size(); ++i)
-            if (const std::string why = data_field_problem(t.fields[i], t); !why.empty())
+            if (const std::string why = data_field_problem(t.fields[i], t, e.value_rules); !why.empty())
                 throw ConfigError(o.file, i < o.field_pointers.size() ? o.field_pointers[i] : o.pointer, why);
     }
     // The time style the templates use (for the sysUptime wrap check and v5 rules).

@@ -158,8 +158,8 @@ public:
     /// (optional) the truth rows of what packets.pcap holds when a budget cuts it.
     OutputThread(core::PcapWriter& pcap, core::RecordWriter& records, ConversationWriter& convs,
                  std::vector<core::UdpEndpoint> sources, core::UdpEndpoint collector, PacketStream* packets = nullptr,
-                 ConversationWriter* packet_rows = nullptr)
-        : pcap_(pcap), records_(records), convs_(convs), packets_(packets), packet_rows_(packet_rows),
+                 ConversationWriter* packet_rows = nullptr, core::RecordWriter* records_jsonl = nullptr)
+        : pcap_(pcap), records_(records), convs_(convs), packets_(packets), packet_rows_(packet_rows), records_jsonl_(records_jsonl),
           sources_(std::move(sources)), ip_ids_(sources_.size(), 0), collector_(collector),
           pipe_([this](Batch& b) { write(b); }) {}
     OutputThread(const OutputThread&) = delete;
@@ -234,6 +234,8 @@ private:
                             std::span<const std::uint8_t>(b.bytes.data() + m.offset, m.length),
                             ip_ids_[m.exporter]++);
         for (const auto& r : b.records) records_.write(r);
+        if (records_jsonl_)
+            for (const auto& r : b.records) records_jsonl_->write(r);
         for (const auto& c : b.convs) convs_.write(c);
         for (std::size_t i = 0; i < b.npackets; ++i) packets_->add(b.packet_convs[i], b.packet_limits[i]);
         for (const auto& r : b.packet_rows) packet_rows_->write(r);
@@ -244,6 +246,7 @@ private:
     ConversationWriter& convs_;
     PacketStream* packets_;
     ConversationWriter* packet_rows_;
+    core::RecordWriter* records_jsonl_;
     std::vector<core::UdpEndpoint> sources_;
     std::vector<std::uint16_t> ip_ids_;  ///< next IPv4 identification per exporter
     core::UdpEndpoint collector_;
@@ -361,6 +364,7 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
     plan.default_if = e.default_if;
     if (e.next_hop) plan.next_hop = *e.next_hop;
     plan.export_delay_us = e.export_delay_us;
+    plan.value_rules = e.value_rules;
     return plan;
 }
 
@@ -375,6 +379,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     // packets.pcap numbers its IPv4 packets across all conversations: a shard's could not be
     // the unsharded file's.
     if (shard && options.packets) throw UsageError("--shard cannot be combined with --packets");
+    if (shard && options.truth_jsonl) throw UsageError("--shard cannot be combined with --truth-jsonl");
     const fs::path target = fs::path(options.output_dir).lexically_normal();
     if (target.empty()) throw UsageError("gen: the output directory (-o) is empty");
     std::error_code ec;
@@ -415,6 +420,15 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     records.set_tap([&](std::span<const std::uint8_t> b) { records_hash.update(b.data(), b.size()); });
     records.begin();
     ConversationWriter conversations(convs_file.get(), convs_hash, convs_path.string());
+    const fs::path records_jsonl_path = out_dir.path() / "truth" / "records.jsonl";
+    Sha256 records_jsonl_hash;
+    File records_jsonl_file;
+    std::optional<core::RecordWriter> records_jsonl;
+    if (options.truth_jsonl) {
+        records_jsonl_file = open_file(records_jsonl_path);
+        records_jsonl.emplace(records_jsonl_file.get(), core::RecordFormat::jsonl, records_jsonl_path.string());
+        records_jsonl->set_tap([&](std::span<const std::uint8_t> b) { records_jsonl_hash.update(b.data(), b.size()); });
+    }
 
     // packets.pcap: microsecond timestamps are the truth's resolution (and what most probes
     // and replay tools expect).
@@ -455,7 +469,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     std::int64_t written_first_ns = 0, written_last_ns = 0;
 
     OutputThread output(pcap, records, conversations, sources, collector, packet_stream ? &*packet_stream : nullptr,
-                        packet_rows ? &*packet_rows : nullptr);
+                        packet_rows ? &*packet_rows : nullptr, records_jsonl ? &*records_jsonl : nullptr);
     SimulationSinks sinks;
     AnswerKeyBuilder answer_key(scenario, source.start_us());
     sinks.conversation = [&](const Conversation& c) {
@@ -531,6 +545,10 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         close_file(packet_convs_file, packet_convs_path);
     }
 
+    if (records_jsonl) {
+        records_jsonl->flush();
+        close_file(records_jsonl_file, records_jsonl_path);
+    }
     records.flush();
     conversations.flush();
     close_file(records_file, records_path);
@@ -625,6 +643,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         {"truth/conversations.csv", convs_path, &convs_hash}};
     if (options.packets) written.emplace_back("packets.pcap", packets_path, &packets_hash);
     if (packet_rows_needed) written.emplace_back("truth/packet-conversations.csv", packet_convs_path, &packet_convs_hash);
+    if (records_jsonl) written.emplace_back("truth/records.jsonl", records_jsonl_path, &records_jsonl_hash);
     Json files = Json::object();
     for (const auto& [name, path, hash] : written) files[name] = {{"bytes", fs::file_size(path)}, {"sha256", hash->hex()}};
     m["files"] = files;

@@ -135,9 +135,11 @@ SimulationStats simulate(const std::vector<ExporterPlan>& plans, std::uint64_t s
         flush_due(t);
     };
     auto collect = [&](std::size_t e) {
-        for (auto& m : expired)
+        for (auto& m : expired) {
+            if (!plans[e].value_rules.empty()) apply_value_rules(plans[e].value_rules, seed, m.conversation, m.record);
             queue.push(std::make_unique<Pending>(
                 Pending{m.expire_us + plans[e].export_delay_us, seq++, e, std::move(m.record)}));
+        }
         expired.clear();
     };
 
@@ -250,7 +252,7 @@ struct KeyedMessage {
 class ExporterRun {
 public:
     ExporterRun(const ExporterPlan& plan, std::size_t index, std::uint64_t seed)
-        : plan_(plan), index_(index), cache_(plan.meter, seed ^ (0xA5A5A5A5ull * (index + 1))),
+        : plan_(plan), index_(index), seed_(seed), cache_(plan.meter, seed ^ (0xA5A5A5A5ull * (index + 1))),
           packetizer_(plan.exporter, [this](const core::EncodedMessage& m) { emit(m); }) {}
     ExporterRun(const ExporterRun&) = delete;
     ExporterRun& operator=(const ExporterRun&) = delete;
@@ -303,9 +305,11 @@ private:
     void advance_to(std::int64_t t) {
         for (std::int64_t at = cache_.next_event(); at <= t; at = cache_.next_event()) {
             cache_.advance(at, expired_);
-            for (auto& m : expired_)
+            for (auto& m : expired_) {
+                if (!plan_.value_rules.empty()) apply_value_rules(plan_.value_rules, seed_, m.conversation, m.record);
                 queue_.push(std::make_unique<Queued>(
                     Queued{m.expire_us + plan_.export_delay_us, at, seq_++, std::move(m.record)}));
+            }
             expired_.clear();
         }
     }
@@ -342,6 +346,7 @@ private:
 
     const ExporterPlan& plan_;
     std::size_t index_;
+    std::uint64_t seed_;  ///< the run's, for value_rules
     FlowCache cache_;
     core::Packetizer packetizer_;
     std::priority_queue<std::unique_ptr<Queued>, std::vector<std::unique_ptr<Queued>>, QueuedLater> queue_;

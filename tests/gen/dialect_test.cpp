@@ -414,12 +414,124 @@ const BadCase kBad[] = {
     {"exporter_packets_from_1_in_ipfix", "", R"({"protocol": "ipfix", "sequence": "packets_from_1"})",
      "/exporters/0/sequence", "\"packets_from_1\" is for NetFlow v9 only"},
     {"exporter_bad_sequence", "", R"({"protocol": "v9", "sequence": "flows"})", "/exporters/0/sequence", "expected \"rfc\""},
+    {"exporter_rule_in_template", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "5951:130:var"], "values": {"5951:130": {"choose": ["/"]}}}}})",
+     "/exporters/0/templates/v4/values/5951:130", "not a template's"},
+    {"exporter_rule_two_kinds", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "5951:129:4"]}}, "values": {"5951:129": {"choose": [1], "range": [1, 9]}}})",
+     "/exporters/0/values/5951:129", "exactly one of"},
+    {"exporter_rule_range_on_string", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "5951:130:var"]}}, "values": {"5951:130": {"range": [1, 9]}}})",
+     "/exporters/0/values/5951:130/range", "integer field"},
+    {"exporter_rule_range_too_wide", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "5951:193:1"]}}, "values": {"5951:193": {"range": [1, 300]}}})",
+     "/exporters/0/values/5951:193/range/1", "300"},
+    {"exporter_rule_otherwise_without_when", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "5951:130:var"]}}, "values": {"5951:130": {"value": "/", "otherwise": ""}}})",
+     "/exporters/0/values/5951:130/otherwise", "give \"when\""},
+    {"exporter_rule_mixed_weights", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "5951:130:var"]}}, "values": {"5951:130": {"choose": [["/a", 2], "/b"]}}})",
+     "/exporters/0/values/5951:130/choose/1", "[value, weight]"},
+    {"exporter_rule_zero_weight", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "5951:130:var"]}}, "values": {"5951:130": {"choose": [["/a", 0]]}}})",
+     "/exporters/0/values/5951:130/choose/0/1", "from 1 to"},
+    {"exporter_rule_nul_on_fixed", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "interfaceName:8"]}}, "values": {"interfaceName": {"value": "ge0", "nul_terminated": true}}})",
+     "/exporters/0/values/interfaceName/nul_terminated", "only variable-length"},
+    {"exporter_rule_bad_protocol", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "5951:130:var"]}}, "values": {"5951:130": {"value": "/", "when": {"protocol": "sctp"}}}})",
+     "/exporters/0/values/5951:130/when/protocol", "tcp, udp"},
+    {"exporter_rule_options_only", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address"]}}, "options": [{"id": 300, "scope": 1, "fields": ["observationDomainId", "interfaceName:16"]}], "values": {"interfaceName": {"choose": ["a", "b"]}}})",
+     "/exporters/0/values/interfaceName", "options records have no conversation"},
+    {"exporter_rule_for_model_field", "",
+     R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "ingressInterface"]}}, "values": {"ingressInterface": {"range": [1, 9]}}})",
+     "/exporters/0/templates/v4/fields/1", "filled from the flow model"},
     {"exporter_too_long_constant", "",
      R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "interfaceName:4"], "values": {"interfaceName": "GigabitEthernet0"}}}})",
      "/exporters/0/templates/v4/values/interfaceName", "longer than the field"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Files, BadDialect, ::testing::ValuesIn(kBad), [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// ---------------------------------------------------------------------------------------------
+// Values drawn per conversation, and the truth that carries them.
+
+/// The "extra" of a truth or decoded JSON line as element -> hex ("5951:130" -> "2f00").
+std::map<std::string, std::string> extras(const nlohmann::json& line) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : line.value("extra", nlohmann::json::array()))
+        out[std::to_string(e.at("enterprise").get<unsigned>()) + ":" + std::to_string(e.at("id").get<unsigned>())] =
+            e.at("hex").get<std::string>();
+    return out;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& path) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(path);
+    for (std::string l; std::getline(in, l);) out.push_back(nlohmann::json::parse(l));
+    return out;
+}
+
+std::string hex_of(const std::string& text) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : text) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+TEST(ValueRules, ChooseRangeAndWhen) {
+    // An exporter of its own with weighted choices, a range and a "when".
+    test::TempDir tmp;
+    write_scenario(tmp / "s.json", R"({"protocol": "ipfix", "templates": {
+        "v4": {"id": 300, "fields": ["sourceIPv4Address", "destinationIPv4Address", "sourceTransportPort", "destinationTransportPort",
+                                     "protocolIdentifier", "octetDeltaCount:8", "packetDeltaCount:8", "flowStartMilliseconds",
+                                     "flowEndMilliseconds", "5951:130:var", "5951:129:4", "5951:152:8"]},
+        "v6": {"id": 301, "fields": ["sourceIPv6Address", "destinationIPv6Address", "octetDeltaCount:8", "packetDeltaCount:8",
+                                     "flowStartMilliseconds", "flowEndMilliseconds", "5951:130:var"]}},
+      "values": {"5951:130": {"choose": [["/a", 3], ["/b", 1]], "when": {"protocol": "tcp", "ports": [443, 8080]}, "otherwise": "-"},
+                 "5951:129": {"range": [100, 199]},
+                 "5951:152": {"choose": ["web", "api"]}}})");
+    auto r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "30m", "--truth-jsonl"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run({test::flowlab_bin(), "decode", tmp / "g/exports.pcap", "-f", "jsonl", "--keep-extra", "--no-elements", "-o", tmp / "d.jsonl"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(sorted_lines(tmp / "g/truth/records.jsonl"), sorted_lines(tmp / "d.jsonl"));
+    EXPECT_EQ(sorted_lines(tmp / "g/truth/records.csv"), [&] {
+        r = run({test::flowlab_bin(), "decode", tmp / "g/exports.pcap", "-o", tmp / "d.csv"});
+        return sorted_lines(tmp / "d.csv");
+    }());
+    std::map<std::string, std::size_t> seen;
+    for (const auto& l : json_lines(tmp / "g/truth/records.jsonl")) {
+        if (l.at("template_id") != 300) continue;  // the other exporter's, and IPv6 (no port rule there)
+        const auto x = extras(l);
+        const bool web = l.at("proto") == 6 && (l.at("dport") == 443 || l.at("sport") == 443 || l.at("dport") == 8080 ||
+                                                l.at("sport") == 8080);
+        const std::string url = x.at("5951:130");
+        if (web) EXPECT_TRUE(url == hex_of("/a") || url == hex_of("/b")) << url;
+        else EXPECT_EQ(url, hex_of("-"));
+        ++seen[url];
+        const auto id = std::stoul(x.at("5951:129"), nullptr, 16);
+        EXPECT_GE(id, 100u);
+        EXPECT_LE(id, 199u);
+        // A fixed-length string is NUL-padded, as a constant would be.
+        EXPECT_TRUE(x.at("5951:152") == hex_of(std::string("web") + std::string(5, '\0')) ||
+                    x.at("5951:152") == hex_of(std::string("api") + std::string(5, '\0')));
+    }
+    // 3:1 weights: "/a" clearly ahead (binomial, hundreds of conversations).
+    EXPECT_GT(seen[hex_of("/a")], 2 * seen[hex_of("/b")]);
+    EXPECT_GT(seen[hex_of("/b")], 0u);
+}
+
+TEST(ValueRules, TruthJsonlIsRefusedWithShards) {
+    test::TempDir tmp;
+    const auto r = run({test::flowlab_bin(), "gen", "dual-stack", "-o", tmp / "g", "--duration", "1m", "--truth-jsonl", "--shard", "0/2"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--truth-jsonl"), std::string::npos) << r.err;
+}
 
 TEST(Dialects, SwitchKeepsTheDomainThatTellsExportersApart) {
     // Two exporters on one address and port, told apart by their domains (41 and 42): a

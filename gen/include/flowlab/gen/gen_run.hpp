@@ -50,6 +50,10 @@ struct GenOptions {
     std::string answer_key_file;
     /// Refuse a run whose estimated peak memory (check_run) exceeds this many bytes (0: no limit).
     std::uint64_t memory_limit = 0;
+    /// Also write truth/records.jsonl: every truth record as `flowlab decode -f jsonl --keep-extra`
+    /// writes it, the elements outside the record model (constants and per-conversation values
+    /// from the scenario, enterprise elements) as "extra". Not with `shard`.
+    bool truth_jsonl = false;
     /// Write only this shard's exporters (and conversations); cannot be combined with `packets`.
     std::optional<Shard> shard;
     /// Threads for simulating (0: one per hardware thread). 1 runs the traffic source and the

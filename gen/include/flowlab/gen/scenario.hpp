@@ -25,6 +25,7 @@
 #include "flowlab/gen/conversation.hpp"
 #include "flowlab/gen/distribution.hpp"
 #include "flowlab/gen/units.hpp"
+#include "flowlab/gen/value_rules.hpp"
 
 namespace flowlab::gen {
 
@@ -370,6 +371,8 @@ struct Exporter {
     bool one_data_set = false;
     core::V9Count v9_count = core::V9Count::records;
     core::SequenceHabit sequence = core::SequenceHabit::rfc;
+    /// Values drawn per conversation for elements of the data templates ("values" objects).
+    std::vector<ValueRule> value_rules;
 
     /// Whether the header carries sysUptime (v5, v9) or the records use it (time_style uptime).
     bool uses_uptime() const noexcept { return protocol != ExportProtocol::ipfix || time_style == TimeStyle::uptime; }

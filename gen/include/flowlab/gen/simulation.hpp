@@ -17,6 +17,7 @@
 #include "flowlab/gen/conversation.hpp"
 #include "flowlab/gen/meter.hpp"
 #include "flowlab/gen/units.hpp"
+#include "flowlab/gen/value_rules.hpp"
 
 namespace flowlab::gen {
 
@@ -37,6 +38,7 @@ struct ExporterPlan {
     core::IpAddress next_hop;      ///< next hop written into records (optional)
     std::int64_t export_delay_us = 0;           ///< from expiry to the export queue
     std::int64_t max_message_wait_us = 1'000'000;  ///< a partly filled message goes out after this
+    std::vector<ValueRule> value_rules;  ///< per-conversation values, drawn under the simulation's seed
 };
 
 /// Which conversations an exporter sees: those with the source or destination in one of its
