@@ -312,6 +312,16 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
         x.sampling_interval = e.sampling_rate;
         x.sampling_algorithm = e.sampling == SamplingMode::deterministic ? 1 : 2;
     }
+    if (!e.options && e.custom_templates) {
+        // flowlab's sampling options take the first id the data templates leave free
+        // (NetScaler AppFlow's data templates hold 258, the default).
+        const auto taken = [&](std::uint16_t v) {
+            for (const auto* t : {&x.template_v4, &x.template_v6, &x.template_v4_icmp, &x.template_v6_icmp})
+                if (!t->fields.empty() && t->id == v) return true;
+            return false;
+        };
+        while (taken(x.options_template_id)) ++x.options_template_id;
+    }
     if (e.options) {
         x.options = *e.options;
         // Sampling must be announced somewhere: in the records (34/50/305) or in an options

@@ -6,6 +6,8 @@
 /// the RFC count, and a separate test shows what tshark misses with the exporter's.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,81 @@ TEST(DialectInTshark, TsharkTrustsTheV9HeaderCount) {
     const auto c = test::compare_with_tshark(tmp / "g/exports.pcap", {"-d", "udp.port==2055,cflow"});
     EXPECT_GT(c.tshark_records, 0u);
     EXPECT_LT(c.tshark_records, c.flowlab_records);
+}
+
+/// Every part between separators, empty ones included ("a||" is three parts).
+std::vector<std::string> split(const std::string& text, char sep) {
+    std::vector<std::string> out(1);
+    for (char c : text) {
+        if (c == sep) out.emplace_back();
+        else out.back() += c;
+    }
+    return out;
+}
+
+/// The text of a NUL-terminated string element from its hex in the truth's "extra".
+std::string text_of_hex(const std::string& hex) {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        const char c = static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+        if (c == 0) break;
+        out += c;
+    }
+    return out;
+}
+
+TEST(AppFlowInTshark, HttpFieldsAreTheTruth) {
+    // tshark 4.0 names NetScaler's HTTP elements: each record's URL, method, host, user agent
+    // and transaction id as tshark reads them must be those of gen's truth, record by record
+    // (truth/records.jsonl is in the order of the datagrams).
+    FLOWLAB_REQUIRE_TOOL("tshark");
+    test::TempDir tmp;
+    const std::string out = tmp / "gen";
+    auto r = test::run({test::flowlab_bin(), "gen", "dual-stack", "-o", out, "--dialect", "citrix-netscaler-appflow", "--duration",
+                        "10m", "--truth-jsonl"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<std::pair<std::string, std::string>> fields = {
+        {"cflow.srcport", ""}, {"cflow.dstport", ""}, {"cflow.pie.netscaler.transaction-id", "5951:129"},
+        {"cflow.pie.netscaler.http-req-url", "5951:130"}, {"cflow.pie.netscaler.http-req-method", "5951:141"},
+        {"cflow.pie.netscaler.http-req-host", "5951:142"}, {"cflow.pie.netscaler.http-req-useragent", "5951:143"},
+        {"cflow.pie.netscaler.http-req-cookie", "5951:131"}};
+    std::vector<std::string> argv{"tshark", "-r", out + "/exports.pcap", "-d", "udp.port==2055,cflow", "-T", "fields",
+                                  "-E", "occurrence=a", "-E", "aggregator=|"};
+    for (const auto& f : fields) {
+        argv.push_back("-e");
+        argv.push_back(f.first);
+    }
+    r = test::run(argv);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::vector<std::string>> records;  // per record, the fields' values
+    for (const std::string& line : split(r.out, '\n')) {
+        const auto cells = split(line, '\t');
+        if (cells.empty() || cells[0].empty()) continue;  // a datagram of templates only
+        ASSERT_EQ(cells.size(), fields.size()) << line;
+        const std::size_t n = split(cells[0], '|').size();
+        for (std::size_t i = 0; i < n; ++i) records.emplace_back();
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            const auto values = split(cells[c], '|');
+            ASSERT_EQ(values.size(), n) << fields[c].first << " in " << line;
+            for (std::size_t i = 0; i < n; ++i) records[records.size() - n + i].push_back(values[i]);
+        }
+    }
+    std::ifstream in(out + "/truth/records.jsonl");
+    std::size_t k = 0, urls = 0;
+    for (std::string line; std::getline(in, line); ++k) {
+        ASSERT_LT(k, records.size()) << "tshark shows fewer records than the truth has";
+        const auto t = nlohmann::json::parse(line);
+        std::map<std::string, std::string> extra;
+        for (const auto& e : t.at("extra")) extra[std::to_string(e.at("enterprise").get<unsigned>()) + ":" + std::to_string(e.at("id").get<unsigned>())] = e.at("hex");
+        const auto& ts = records[k];
+        EXPECT_EQ(ts[0], std::to_string(t.at("sport").get<unsigned>())) << k;
+        EXPECT_EQ(ts[1], std::to_string(t.at("dport").get<unsigned>())) << k;
+        EXPECT_EQ(std::stoul(ts[2], nullptr, 16), std::stoul(extra.at("5951:129"), nullptr, 16)) << k;
+        for (std::size_t c = 3; c < fields.size(); ++c) EXPECT_EQ(ts[c], text_of_hex(extra.at(fields[c].second))) << fields[c].first << " record " << k;
+        if (!ts[3].empty()) ++urls;
+    }
+    EXPECT_EQ(k, records.size());
+    EXPECT_GT(urls, 10u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, DialectInTshark, ::testing::ValuesIn(test::dialect_names()),

@@ -483,6 +483,89 @@ std::string hex_of(const std::string& text) {
     return out;
 }
 
+TEST(AppFlow, HttpFieldsAreInTheTruthAndDecodeToIt) {
+    test::TempDir tmp;
+    const std::string out = tmp / "gen";
+    auto r = run({test::flowlab_bin(), "gen", "dual-stack", "-o", out, "--dialect", "citrix-netscaler-appflow", "--duration", "20m",
+                  "--truth-jsonl"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run({test::flowlab_bin(), "decode", out + "/exports.pcap", "-f", "jsonl", "--keep-extra", "--no-elements", "-o",
+             tmp / "decoded.jsonl"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto truth = sorted_lines(out + "/truth/records.jsonl");
+    ASSERT_GT(truth.size(), 20u);
+    EXPECT_EQ(truth, sorted_lines(tmp / "decoded.jsonl"));
+    // The manifest vouches for the file.
+    const auto manifest = nlohmann::json::parse(test::read_file(out + "/manifest.json"));
+    EXPECT_TRUE(manifest.at("files").contains("truth/records.jsonl"));
+
+    // HTTP conversations (TCP to 443 and 8080 in dual-stack) carry a URL, a method and a host
+    // from the dialect's lists, NUL-terminated; others (DNS) an empty string (a lone NUL).
+    const std::set<std::string> urls = {hex_of(std::string("/") + '\0'), hex_of(std::string("/index.html") + '\0'),
+                                        hex_of(std::string("/api/quotes?sym=ACME") + '\0'),
+                                        hex_of(std::string("/static/app.js") + '\0'), hex_of(std::string("/login") + '\0')};
+    std::size_t http = 0, other = 0;
+    std::map<std::string, std::map<std::string, std::string>> per_flow;  // 5-tuple -> values
+    for (const auto& l : json_lines(out + "/truth/records.jsonl")) {
+        const auto x = extras(l);
+        ASSERT_TRUE(x.count("5951:130") && x.count("5951:141") && x.count("5951:129")) << l.dump();
+        const bool is_http = l.at("proto") == 6 && (l.at("dport") == 443 || l.at("sport") == 443 || l.at("dport") == 8080 ||
+                                                    l.at("sport") == 8080);
+        if (is_http) {
+            ++http;
+            EXPECT_TRUE(urls.count(x.at("5951:130"))) << x.at("5951:130");
+            EXPECT_TRUE(x.at("5951:141") == hex_of(std::string("GET") + '\0') || x.at("5951:141") == hex_of(std::string("POST") + '\0'));
+        } else {
+            ++other;
+            EXPECT_EQ(x.at("5951:130"), "00");
+            EXPECT_EQ(x.at("5951:151"), "00000000");
+        }
+        // A conversation split into several records carries one set of values.
+        const std::string key = l.at("src").dump() + l.at("dst").dump() + l.at("sport").dump() + l.at("dport").dump() +
+                                l.at("proto").dump() + l.at("exporter").dump();
+        auto [it, fresh] = per_flow.emplace(key, x);
+        if (!fresh) {
+            for (const char* k : {"5951:129", "5951:130", "5951:143", "0:148"}) EXPECT_EQ(it->second.at(k), x.at(k)) << key;
+        }
+    }
+    EXPECT_GT(http, 10u);
+    EXPECT_GT(other, 0u);
+    EXPECT_LT(per_flow.size(), truth.size()) << "no conversation was split: the same-values check checked nothing";
+    // The drawn values differ between conversations.
+    std::set<std::string> transactions;
+    for (const auto& [k, x] : per_flow) transactions.insert(x.at("5951:129"));
+    EXPECT_GT(transactions.size(), per_flow.size() * 9 / 10);
+}
+
+TEST(AppFlow, SameBytesTwiceAndTheSameValuesForALongerRun) {
+    test::TempDir tmp;
+    for (const char* n : {"a", "b"}) {
+        const auto r = run({test::flowlab_bin(), "gen", "dual-stack", "-o", tmp / n, "--dialect", "citrix-netscaler-appflow",
+                            "--duration", "10m", "--truth-jsonl"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    EXPECT_EQ(test::read_file(tmp / "a/exports.pcap"), test::read_file(tmp / "b/exports.pcap"));
+    EXPECT_EQ(test::read_file(tmp / "a/truth/records.jsonl"), test::read_file(tmp / "b/truth/records.jsonl"));
+    // Values are keyed by conversation, not by the order records expire: a longer run (whose
+    // records interleave differently at the end) gives the early conversations the same values.
+    const auto r = run({test::flowlab_bin(), "gen", "dual-stack", "-o", tmp / "c", "--dialect", "citrix-netscaler-appflow",
+                        "--duration", "30m", "--truth-jsonl"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::map<std::string, std::string> first;
+    const auto key = [](const nlohmann::json& l) {
+        return l.at("src").dump() + l.at("sport").dump() + l.at("dst").dump() + l.at("first_ms").dump();
+    };
+    for (const auto& l : json_lines(tmp / "a/truth/records.jsonl")) first[key(l)] = l.dump();
+    std::size_t same = 0;
+    for (const auto& l : json_lines(tmp / "c/truth/records.jsonl"))
+        if (auto it = first.find(key(l)); it != first.end()) {
+            auto a = nlohmann::json::parse(it->second);
+            EXPECT_EQ(extras(a), extras(l)) << key(l);
+            ++same;
+        }
+    EXPECT_GT(same, first.size() / 2);
+}
+
 TEST(ValueRules, ChooseRangeAndWhen) {
     // An exporter of its own with weighted choices, a range and a "when".
     test::TempDir tmp;
@@ -524,6 +607,20 @@ TEST(ValueRules, ChooseRangeAndWhen) {
     // 3:1 weights: "/a" clearly ahead (binomial, hundreds of conversations).
     EXPECT_GT(seen[hex_of("/a")], 2 * seen[hex_of("/b")]);
     EXPECT_GT(seen[hex_of("/b")], 0u);
+}
+
+TEST(AppFlow, AnExportersConstantReplacesTheDialectsRule) {
+    test::TempDir tmp;
+    write_scenario(tmp / "s2.json", R"({"dialect": "citrix-netscaler-appflow", "values": {"5951:130": "/fixed"}})");
+    const auto r = run({test::flowlab_bin(), "gen", tmp / "s2.json", "-o", tmp / "g2", "--duration", "10m", "--truth-jsonl"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::size_t n = 0;
+    for (const auto& l : json_lines(tmp / "g2/truth/records.jsonl"))
+        if (l.at("exporter") == nlohmann::json::parse(test::read_file(tmp / "s2.json"))["exporters"][0]["address"]) {
+            EXPECT_EQ(extras(l).at("5951:130"), hex_of("/fixed"));
+            ++n;
+        }
+    EXPECT_GT(n, 0u);
 }
 
 TEST(ValueRules, TruthJsonlIsRefusedWithShards) {
