@@ -538,10 +538,11 @@ TEST(AppFlow, HttpFieldsAreInTheTruthAndDecodeToIt) {
 }
 
 TEST(AppFlow, SameBytesTwiceAndTheSameValuesForALongerRun) {
+    // Twice, once with the exporters on threads of their own and once on the main thread.
     test::TempDir tmp;
     for (const char* n : {"a", "b"}) {
         const auto r = run({test::flowlab_bin(), "gen", "dual-stack", "-o", tmp / n, "--dialect", "citrix-netscaler-appflow",
-                            "--duration", "10m", "--truth-jsonl"});
+                            "--duration", "10m", "--truth-jsonl", "-j", std::string(n) == "a" ? "2" : "1"});
         ASSERT_EQ(r.exit_code, 0) << r.err;
     }
     EXPECT_EQ(test::read_file(tmp / "a/exports.pcap"), test::read_file(tmp / "b/exports.pcap"));
