@@ -265,8 +265,8 @@ Matcher::Matcher(TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(std::mo
 std::uint64_t Matcher::key_hash(const FlowRecord& r) const noexcept { return detail::key_hash(r, KeySpec{key_ports_, key_proto_}); }
 
 bool Matcher::same_key(const FlowRecord& t, const FlowRecord& c) const noexcept {
-    if (key_exporter_ && t.has(Field::exporter) && c.has(Field::exporter) && t.exporter != c.exporter) return false;
-    if (t.src != c.src || t.dst != c.dst) return false;
+    if (key_exporter_ && t.has(Field::exporter) && c.has(Field::exporter) && !same_address(t.exporter, c.exporter)) return false;
+    if (!same_address(t.src, c.src) || !same_address(t.dst, c.dst)) return false;
     if (key_proto_ && (t.has(Field::proto) != c.has(Field::proto) || t.proto != c.proto)) return false;
     if (key_ports_ && !t.is_icmp()) {
         const unsigned ts = t.has(Field::sport) ? t.sport : 0u, td = t.has(Field::dport) ? t.dport : 0u;
@@ -308,10 +308,10 @@ Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, F
     auto check = [&](Field f, bool equal) {
         if ((both & bit(f)) && !equal) differ |= bit(f);
     };
-    check(Field::exporter, t.exporter == c.exporter);
+    check(Field::exporter, same_address(t.exporter, c.exporter));
     check(Field::domain, t.domain == c.domain);
-    check(Field::src, t.src == c.src);
-    check(Field::dst, t.dst == c.dst);
+    check(Field::src, same_address(t.src, c.src));
+    check(Field::dst, same_address(t.dst, c.dst));
     check(Field::sport, t.sport == c.sport);
     check(Field::dport, t.dport == c.dport);
     check(Field::proto, t.proto == c.proto);
@@ -332,7 +332,7 @@ Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, F
     check(Field::dst_as, t.dst_as == c.dst_as);
     check(Field::src_mask, t.src_mask == c.src_mask);
     check(Field::dst_mask, t.dst_mask == c.dst_mask);
-    check(Field::next_hop, t.next_hop == c.next_hop);
+    check(Field::next_hop, same_address(t.next_hop, c.next_hop));
     check(Field::icmp_type, t.icmp_type == c.icmp_type);
     check(Field::icmp_code, t.icmp_code == c.icmp_code);
     check(Field::end_reason, t.end_reason == c.end_reason);
@@ -342,8 +342,8 @@ Matcher::Comparison Matcher::compare(const FlowRecord& t, const FlowRecord& c, F
     check(Field::version, t.version == c.version);
     check(Field::sequence, t.sequence == c.sequence);
     check(Field::template_id, t.template_id == c.template_id);
-    check(Field::tunnel_src, t.tunnel_src == c.tunnel_src);
-    check(Field::tunnel_dst, t.tunnel_dst == c.tunnel_dst);
+    check(Field::tunnel_src, same_address(t.tunnel_src, c.tunnel_src));
+    check(Field::tunnel_dst, same_address(t.tunnel_dst, c.tunnel_dst));
     check(Field::in_if_name, t.in_if_name == c.in_if_name);
     check(Field::out_if_name, t.out_if_name == c.out_if_name);
     check(Field::vrf_in_id, t.vrf_in_id == c.vrf_in_id);
@@ -480,7 +480,8 @@ void Matcher::offer_hashed(const FlowRecord& c, std::uint64_t line, const std::u
         sequence_versions_[c.version] |= static_cast<std::uint8_t>(1u | (c.has(Field::domain) ? 2u : 0u));
     }
     if (c.has(Field::exporter) && collected_exporters_.size() < 16 &&
-        std::find(collected_exporters_.begin(), collected_exporters_.end(), c.exporter) == collected_exporters_.end())
+        std::none_of(collected_exporters_.begin(), collected_exporters_.end(),
+                     [&](const core::IpAddress& e) { return same_address(e, c.exporter); }))
         collected_exporters_.push_back(c.exporter);
 
     // Collectors mostly store records in the order they arrived, which is the truth's order:

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string_view>
 #include <unordered_map>
@@ -16,19 +17,29 @@
 
 namespace flowlab::verify::detail {
 
+/// IpAddress equality in two 8-byte comparisons: its == calls memcmp for the 16 bytes, and
+/// matching compares several addresses for every collected record.
+inline bool same_address(const core::IpAddress& x, const core::IpAddress& y) noexcept {
+    std::uint64_t a[2], b[2];
+    std::memcpy(a, x.bytes().data(), 16);
+    std::memcpy(b, y.bytes().data(), 16);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 && x.is_v4() == y.is_v4() && x.is_v6() == y.is_v6();
+}
+
 /// Interned addresses; id 0 is "no address".
 class AddressTable {
 public:
     AddressTable() { list_.emplace_back(); }
     std::uint32_t intern(const core::IpAddress& a) {
         if (!a.is_set()) return 0;
-        // Exporters and next hops are few: the last few ids answer most lookups.
-        for (std::uint32_t id : recent_)
-            if (id && list_[id] == a) return id;
+        // Exporters and next hops are few: a small table by hash answers most lookups with one
+        // comparison (a list of the last few, scanned, missed whenever there were more of them).
+        std::uint32_t& slot = recent_[(a.hash() * 0x9E3779B97F4A7C15ull) >> (64 - kRecentBits)];
+        if (slot && same_address(list_[slot], a)) return slot;
         auto [it, fresh] = ids_.try_emplace(a, static_cast<std::uint32_t>(list_.size()));
         if (fresh) list_.push_back(a);
-        recent_[next_recent_++ % recent_.size()] = it->second;
-        return it->second;
+        slot = it->second;
+        return slot;
     }
     const core::IpAddress& at(std::uint32_t id) const noexcept { return list_[id]; }
     std::size_t size() const noexcept { return list_.size(); }
@@ -47,8 +58,8 @@ private:
     std::unordered_map<std::string_view, std::uint32_t> name_ids_;
     std::vector<core::IpAddress> list_;
     std::unordered_map<core::IpAddress, std::uint32_t> ids_;
-    std::array<std::uint32_t, 8> recent_{};
-    std::size_t next_recent_ = 0;
+    static constexpr unsigned kRecentBits = 6;
+    std::array<std::uint32_t, std::size_t{1} << kRecentBits> recent_{};
 };
 
 struct PackedRecord {
