@@ -12,6 +12,7 @@
 #include "flowlab/core/ie_catalog.hpp"
 #include "flowlab/core/wire_writer.hpp"
 #include "json_node.hpp"
+#include "reference_model.hpp"
 
 namespace flowlab::gen {
 
@@ -603,14 +604,6 @@ struct Builder {
     }
 };
 
-struct SessionKey {
-    IpAddress exporter;
-    std::uint16_t port;
-    std::uint32_t domain;
-    std::uint32_t connection;
-    auto operator<=>(const SessionKey&) const = default;
-};
-
 }  // namespace
 
 namespace {
@@ -621,10 +614,6 @@ void write_header_v9_ipfix(std::vector<std::uint8_t>& b, Protocol p) {
 
 /// Applies the faults of the script to the built messages (before canaries are appended).
 void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faults, const std::string& file);
-
-/// The reference model: which records a correct decoder outputs, after faults.
-void compute_truth(std::vector<ScriptMessage>& msgs, Protocol p, Transport t, const std::string& file,
-                   const std::map<std::string, std::uint64_t>& template_layouts);
 
 }  // namespace
 
@@ -1066,7 +1055,8 @@ ExportScript build_export_script(const Json& script, const std::string& file, co
             msgs.push_back(std::move(m));
         }
     }
-    compute_truth(msgs, b.protocol, b.transport, file, layouts);
+    detail::ReferenceModel model(b.protocol, b.transport, file, layouts);
+    for (ScriptMessage& m : msgs) model.judge(m);
     return out;
 }
 
@@ -1109,18 +1099,7 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
             moves.push_back({from, after});
         } else if (kind == "truncate") {
             ScriptMessage& m = message();
-            const auto n = fn.at("bytes").integer(1, m.bytes.size() - 1);
-            m.bytes.resize(m.bytes.size() - n);
-            m.faults.push_back("truncated by " + std::to_string(n) + " bytes");
-            m.breaks_stream = true;
-            if (p == Protocol::ipfix) {
-                m.malformed = true;  // header length now exceeds the datagram (RFC 7011 9.1)
-            } else if (p == Protocol::v5) {
-                m.malformed = true;  // count needs more bytes than the datagram holds
-            } else {
-                for (auto& s : m.sets)
-                    if (s.offset + s.length > m.bytes.size()) s.broken = true;
-            }
+            detail::truncate_message(m, p, fn.at("bytes").integer(1, m.bytes.size() - 1));
         } else if (kind == "trailing") {
             ScriptMessage& m = message();
             const auto n = fn.at("bytes").integer(1, 60000);
@@ -1130,11 +1109,7 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
         } else if (kind == "message_length") {
             ScriptMessage& m = message();
             if (p != Protocol::ipfix) fn.fail("only IPFIX headers carry a length");
-            const auto v = fn.at("value").integer(0, 65535);
-            core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(v));
-            m.faults.push_back("header length " + std::to_string(v) + " for a " + std::to_string(m.bytes.size()) + "-byte datagram");
-            m.breaks_stream = true;
-            if (v != m.bytes.size()) m.malformed = true;
+            detail::set_message_length(m, static_cast<std::uint16_t>(fn.at("value").integer(0, 65535)));
         } else if (kind == "version") {
             ScriptMessage& m = message();
             const auto v = fn.at("value").integer(0, 65535);
@@ -1206,11 +1181,7 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
             }
         } else if (kind == "sequence") {
             ScriptMessage& m = message();
-            const auto v = fn.at("value").integer(0, 0xFFFFFFFFu);
-            const std::size_t at = p == Protocol::ipfix ? 8 : p == Protocol::v9 ? 12 : 16;
-            core::store_be32(m.bytes.data() + at, static_cast<std::uint32_t>(v));
-            for (auto& e : m.records) e.record.sequence = static_cast<std::uint32_t>(v);
-            m.faults.push_back("sequence number " + std::to_string(v));
+            detail::set_sequence(m, p, static_cast<std::uint32_t>(fn.at("value").integer(0, 0xFFFFFFFFu)));
         } else if (kind == "count") {
             ScriptMessage& m = message();
             if (p == Protocol::ipfix) fn.fail("IPFIX headers have no count");
@@ -1252,95 +1223,131 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
     msgs = std::move(out);
 }
 
-void compute_truth(std::vector<ScriptMessage>& msgs, Protocol p, Transport t, const std::string& file,
-                   const std::map<std::string, std::uint64_t>& template_layouts) {
-    // Session -> template id -> template name (layout) currently defined.
-    std::map<SessionKey, std::map<std::uint16_t, std::string>> state;
-    std::map<SessionKey, std::int64_t> system_init;
-    for (ScriptMessage& m : msgs) {
-        const SessionKey key{m.exporter, m.port, m.domain, t == Transport::tcp ? m.connection : 0};
-        if (p == Protocol::v5) {
-            for (auto& e : m.records) e.expect = m.malformed ? Expect::discard : m.lossy ? Expect::may_lose : Expect::keep;
+}  // namespace
+
+namespace detail {
+
+ReferenceModel::ReferenceModel(Protocol p, Transport t, std::string file, std::map<std::string, std::uint64_t> layouts)
+    : protocol_(p), transport_(t), file_(std::move(file)), layouts_(std::move(layouts)) {}
+
+void ReferenceModel::judge(ScriptMessage& m) {
+    const Protocol p = protocol_;
+    const Transport t = transport_;
+    const SessionKey key{m.exporter, m.port, m.domain, t == Transport::tcp ? m.connection : 0};
+    if (p == Protocol::v5) {
+        for (auto& e : m.records) e.expect = m.malformed ? Expect::discard : m.lossy ? Expect::may_lose : Expect::keep;
+        return;
+    }
+    if (m.malformed) {
+        // RFC 7011 9.1: discard the message; nothing in it counts (templates included).
+        for (auto& e : m.records) e.expect = Expect::discard;
+        return;
+    }
+    auto& defs = state_[key];
+    bool broken_seen = false;
+    std::size_t broken_at = m.sets.size();
+    for (std::size_t si = 0; si < m.sets.size(); ++si) {
+        SetInfo& s = m.sets[si];
+        if (s.broken && !broken_seen) {
+            broken_seen = true;
+            broken_at = si;
+        }
+        if (broken_seen) {
+            for (std::size_t r : s.records) m.records[r].expect = Expect::discard;
             continue;
         }
-        if (m.malformed) {
-            // RFC 7011 9.1: discard the message; nothing in it counts (templates included).
-            for (auto& e : m.records) e.expect = Expect::discard;
-            continue;
-        }
-        auto& defs = state[key];
-        bool broken_seen = false;
-        std::size_t broken_at = m.sets.size();
-        for (std::size_t si = 0; si < m.sets.size(); ++si) {
-            SetInfo& s = m.sets[si];
-            if (s.broken && !broken_seen) {
-                broken_seen = true;
-                broken_at = si;
-            }
-            if (broken_seen) {
-                for (std::size_t r : s.records) m.records[r].expect = Expect::discard;
-                continue;
-            }
-            switch (s.kind) {
-                case SetInfo::Kind::templates:
-                case SetInfo::Kind::options_templates:
-                    // RFC 7011 3.4.1 / RFC 3954 5.2: ids 0-255 are not template ids.
-                    for (std::size_t k = 0; k < s.templates.size(); ++k)
-                        if (s.template_ids[k] >= 256) defs[s.template_ids[k]] = s.templates[k];
-                    break;
-                case SetInfo::Kind::withdrawal:
-                    // RFC 7011 8.1 (TCP/SCTP) and 8.4 (UDP: MUST be ignored).
-                    if (t == Transport::tcp) {
-                        if (s.withdraw_all) defs.clear();
-                        for (auto id : s.template_ids) defs.erase(id);
-                    }
-                    break;
-                case SetInfo::Kind::data: {
-                    auto it = defs.find(s.id);
-                    Expect e = Expect::keep;
-                    if (s.id < 256) {
-                        e = Expect::discard;  // a reserved set id, not a data set (RFC 7011 3.3.2)
-                    } else if (it == defs.end()) {
-                        e = Expect::may_lose;  // RFC 7011 9.3 / RFC 3954 9: no template (yet)
-                    } else if (template_layouts.at(it->second) != template_layouts.at(s.templates.front())) {
-                        throw ConfigError(file, "",
-                                          m.label + ": data written with template \"" + s.templates.front() +
-                                              "\" arrives while id " + std::to_string(s.id) + " is defined as \"" + it->second +
-                                              "\": a correct decoder would read garbage, so the case has no truth");
-                    }
-                    if (e != Expect::discard && s.system_init_ms) system_init[key] = *s.system_init_ms;
-                    for (std::size_t r : s.records) {
-                        ExpectedRecord& x = m.records[r];
-                        x.expect = e;
-                        auto base = system_init.find(key);
-                        if (base == system_init.end()) continue;
-                        if (x.start_uptime) {
-                            x.record.first_ms = base->second + *x.start_uptime;
-                            x.record.present.set(Field::first_ms);
-                        }
-                        if (x.end_uptime) {
-                            x.record.last_ms = base->second + *x.end_uptime;
-                            x.record.present.set(Field::last_ms);
-                        }
-                    }
-                    break;
+        switch (s.kind) {
+            case SetInfo::Kind::templates:
+            case SetInfo::Kind::options_templates:
+                // RFC 7011 3.4.1 / RFC 3954 5.2: ids 0-255 are not template ids.
+                for (std::size_t k = 0; k < s.templates.size(); ++k)
+                    if (s.template_ids[k] >= 256) defs[s.template_ids[k]] = s.templates[k];
+                break;
+            case SetInfo::Kind::withdrawal:
+                // RFC 7011 8.1 (TCP/SCTP) and 8.4 (UDP: MUST be ignored).
+                if (t == Transport::tcp) {
+                    if (s.withdraw_all) defs.clear();
+                    for (auto id : s.template_ids) defs.erase(id);
                 }
-                case SetInfo::Kind::raw:
-                    for (std::size_t r : s.records) m.records[r].expect = Expect::discard;
-                    break;
+                break;
+            case SetInfo::Kind::data: {
+                auto it = defs.find(s.id);
+                Expect e = Expect::keep;
+                if (s.id < 256) {
+                    e = Expect::discard;  // a reserved set id, not a data set (RFC 7011 3.3.2)
+                } else if (it == defs.end()) {
+                    e = Expect::may_lose;  // RFC 7011 9.3 / RFC 3954 9: no template (yet)
+                } else if (layouts_.at(it->second) != layouts_.at(s.templates.front())) {
+                    throw ConfigError(file_, "",
+                                      m.label + ": data written with template \"" + s.templates.front() +
+                                          "\" arrives while id " + std::to_string(s.id) + " is defined as \"" + it->second +
+                                          "\": a correct decoder would read garbage, so the case has no truth");
+                }
+                if (e != Expect::discard && s.system_init_ms) system_init_[key] = *s.system_init_ms;
+                for (std::size_t r : s.records) {
+                    ExpectedRecord& x = m.records[r];
+                    x.expect = e;
+                    auto base = system_init_.find(key);
+                    if (base == system_init_.end()) continue;
+                    if (x.start_uptime) {
+                        x.record.first_ms = base->second + *x.start_uptime;
+                        x.record.present.set(Field::first_ms);
+                    }
+                    if (x.end_uptime) {
+                        x.record.last_ms = base->second + *x.end_uptime;
+                        x.record.present.set(Field::last_ms);
+                    }
+                }
+                break;
             }
+            case SetInfo::Kind::raw:
+                for (std::size_t r : s.records) m.records[r].expect = Expect::discard;
+                break;
         }
-        if (broken_seen && p == Protocol::v9) {
-            // RFC 3954 has no rule for a broken flowset: what came before it may be kept.
-            for (std::size_t si = 0; si < broken_at; ++si)
-                for (std::size_t r : m.sets[si].records)
-                    if (m.records[r].expect == Expect::keep) m.records[r].expect = Expect::may_lose;
-        }
-        for (SetInfo& s : m.sets)
-            if (s.has_forced)
-                for (std::size_t r : s.records) m.records[r].expect = s.forced;
+    }
+    if (broken_seen && p == Protocol::v9) {
+        // RFC 3954 has no rule for a broken flowset: what came before it may be kept.
+        for (std::size_t si = 0; si < broken_at; ++si)
+            for (std::size_t r : m.sets[si].records)
+                if (m.records[r].expect == Expect::keep) m.records[r].expect = Expect::may_lose;
+    }
+    for (SetInfo& s : m.sets)
+        if (s.has_forced)
+            for (std::size_t r : s.records) m.records[r].expect = s.forced;
+}
+
+std::size_t sequence_offset(Protocol p) noexcept { return p == Protocol::ipfix ? 8 : p == Protocol::v9 ? 12 : 16; }
+
+void truncate_message(ScriptMessage& m, Protocol p, std::size_t n) {
+    m.bytes.resize(m.bytes.size() - n);
+    m.faults.push_back("truncated by " + std::to_string(n) + " bytes");
+    m.breaks_stream = true;
+    if (p == Protocol::ipfix) {
+        m.malformed = true;  // header length now exceeds the datagram (RFC 7011 9.1)
+    } else if (p == Protocol::v5) {
+        m.malformed = true;  // count needs more bytes than the datagram holds
+    } else {
+        for (auto& s : m.sets)
+            if (s.offset + s.length > m.bytes.size()) s.broken = true;
     }
 }
+
+void set_message_length(ScriptMessage& m, std::uint16_t v) {
+    core::store_be16(m.bytes.data() + 2, v);
+    m.faults.push_back("header length " + std::to_string(v) + " for a " + std::to_string(m.bytes.size()) + "-byte datagram");
+    m.breaks_stream = true;
+    if (v != m.bytes.size()) m.malformed = true;
+}
+
+void set_sequence(ScriptMessage& m, Protocol p, std::uint32_t v) {
+    core::store_be32(m.bytes.data() + sequence_offset(p), v);
+    for (auto& e : m.records) e.record.sequence = v;
+    m.faults.push_back("sequence number " + std::to_string(v));
+}
+
+}  // namespace detail
+
+namespace {
 
 }  // namespace
 

@@ -1,0 +1,54 @@
+/// @brief The reference model of what a correct decoder outputs after faults, and the
+/// message-level faults themselves, shared by export scripts (conformance cases) and by
+/// `gen`'s fault stream.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "flowlab/gen/export_script.hpp"
+
+namespace flowlab::gen::detail {
+
+/// Judges messages one at a time, in sending order, keeping the decoder state a correct
+/// decoder keeps (templates per session, systemInitTimeMilliseconds): sets each record's
+/// `expect` from the RFC rules listed in export_script.hpp.
+class ReferenceModel {
+public:
+    /// `layouts`: template name -> a number that differs between different layouts (data that
+    /// arrives under a redefined template has no truth). `file` names the case in errors.
+    ReferenceModel(core::Protocol p, Transport t, std::string file, std::map<std::string, std::uint64_t> layouts = {});
+    /// Adds or replaces one template's layout number.
+    void layout(const std::string& name, std::uint64_t id) { layouts_[name] = id; }
+    /// Throws ConfigError when data arrives under a template redefined with another layout.
+    void judge(ScriptMessage& m);
+
+private:
+    struct SessionKey {
+        core::IpAddress exporter;
+        std::uint16_t port;
+        std::uint32_t domain;
+        std::uint32_t connection;
+        auto operator<=>(const SessionKey&) const = default;
+    };
+    core::Protocol protocol_;
+    Transport transport_;
+    std::string file_;
+    std::map<std::string, std::uint64_t> layouts_;
+    /// Session -> template id -> template name (layout) currently defined.
+    std::map<SessionKey, std::map<std::uint16_t, std::string>> state_;
+    std::map<SessionKey, std::int64_t> system_init_;
+};
+
+/// Header offset of the sequence number (v5 16, v9 12, IPFIX 8).
+std::size_t sequence_offset(core::Protocol p) noexcept;
+/// Cuts `n` bytes (0 < n < size) from the end and marks what a decoder can no longer use.
+void truncate_message(ScriptMessage& m, core::Protocol p, std::size_t n);
+/// IPFIX: writes `v` into the header's length; a length that disagrees with the datagram
+/// makes the message malformed (RFC 7011 9.1).
+void set_message_length(ScriptMessage& m, std::uint16_t v);
+/// Writes `v` as the header's sequence number and into every record's truth.
+void set_sequence(ScriptMessage& m, core::Protocol p, std::uint32_t v);
+
+}  // namespace flowlab::gen::detail
