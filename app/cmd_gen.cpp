@@ -33,11 +33,13 @@ struct GenCommandOptions {
     std::string shard;  ///< "I/N", empty: the whole run
     std::size_t jobs = 0;
     bool truth_jsonl = false;
+    std::vector<std::string> faults;  ///< --fault, after the scenario's own
 };
 
 int run_gen_command(const GenCommandOptions& o) {
     gen::Scenario scenario = gen::load_scenario(o.scenario, scenario_search_dirs());
     if (!o.dialect.empty()) scenario = gen::with_dialect(scenario, o.dialect);
+    for (const auto& f : o.faults) scenario.faults.push_back(gen::parse_fault_option(f, scenario));
     gen::GenOptions g;
     g.output_dir = o.output;
     g.source = o.run.source();
@@ -101,6 +103,11 @@ void add_gen_command(CLI::App& root, Action& action) {
     cmd->add_option("--seed", o->seed, "random seed (default: the scenario's)");
     cmd->add_option("--dialect", o->dialect,
                     "switch every exporter to this exporter dialect (see `flowlab scenarios dialects`) or dialect file");
+    cmd->add_option("--fault", o->faults,
+                    "apply a fault to the export stream (repeatable; after the scenario's \"faults\"):\n"
+                    "KIND[:KEY=VALUE,...], e.g. drop:exporter=edge,messages=10-20 or duplicate:every=50\n"
+                    "(docs/scenario-format.md lists the kinds and keys)")
+        ->take_all();
     o->run.add_to(cmd);
     auto* packets = cmd->add_flag("--packets", o->packets,
                   "also write DIR/packets.pcap, the packets of every conversation, for probes (softflowd, pmacctd, ...)");

@@ -24,6 +24,7 @@
 #include "flowlab/core/version.hpp"
 #include "flowlab/gen/answer_key.hpp"
 #include "flowlab/gen/conversation_pump.hpp"
+#include "flowlab/gen/faults.hpp"
 #include "flowlab/gen/packet_writer.hpp"
 #include "flowlab/gen/run_check.hpp"
 #include "flowlab/gen/sha256.hpp"
@@ -390,6 +391,10 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     // the unsharded file's.
     if (shard && options.packets) throw UsageError("--shard cannot be combined with --packets");
     if (shard && options.truth_jsonl) throw UsageError("--shard cannot be combined with --truth-jsonl");
+    // A fault's truth follows the whole stream of its exporter; the shards would each need
+    // their own may-lose and discard files, which merge does not join.
+    if (shard && !scenario.faults.empty()) throw UsageError("--shard cannot be combined with faults");
+    check_faults(scenario);
     const fs::path target = fs::path(options.output_dir).lexically_normal();
     if (target.empty()) throw UsageError("gen: the output directory (-o) is empty");
     std::error_code ec;
@@ -438,6 +443,25 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         records_jsonl_file = open_file(records_jsonl_path);
         records_jsonl.emplace(records_jsonl_file.get(), core::RecordFormat::jsonl, records_jsonl_path.string());
         records_jsonl->set_tap([&](std::span<const std::uint8_t> b) { records_jsonl_hash.update(b.data(), b.size()); });
+    }
+
+    // With faults: the records a correct decoder may lose, and those it must not output,
+    // beside records.csv (which then holds what it must output). Without, no such files.
+    const bool faulted = !scenario.faults.empty();
+    const fs::path may_lose_path = out_dir.path() / "truth" / "may-lose.csv";
+    const fs::path discard_path = out_dir.path() / "truth" / "discard.csv";
+    Sha256 may_lose_hash, discard_hash;
+    File may_lose_file, discard_file;
+    std::optional<core::RecordWriter> may_lose_records, discard_records;
+    if (faulted) {
+        may_lose_file = open_file(may_lose_path);
+        discard_file = open_file(discard_path);
+        may_lose_records.emplace(may_lose_file.get(), core::RecordFormat::csv, may_lose_path.string());
+        may_lose_records->set_tap([&](std::span<const std::uint8_t> b) { may_lose_hash.update(b.data(), b.size()); });
+        may_lose_records->begin();
+        discard_records.emplace(discard_file.get(), core::RecordFormat::csv, discard_path.string());
+        discard_records->set_tap([&](std::span<const std::uint8_t> b) { discard_hash.update(b.data(), b.size()); });
+        discard_records->begin();
     }
 
     // packets.pcap: microsecond timestamps are the truth's resolution (and what most probes
@@ -497,13 +521,22 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         ConversationRow row{c.id, c.activity, c.key, w.tcp_flags, w.packets, w.bytes, w.first_us, w.last_us};
         output.packets(c, n, &row);
     };
-    sinks.message = [&](std::size_t e, const core::EncodedMessage& m) {
-        if (!exporter_written(e)) return;
+    const auto write_message = [&](std::size_t e, const core::EncodedMessage& m) {
         ++summary.messages_written;
         summary.records_written += m.records.size();
         if (!written_first_ns) written_first_ns = m.export_ns;
         written_last_ns = m.export_ns;
         output.message(e, m);
+    };
+    std::optional<FaultStream> fault_stream;
+    if (faulted)
+        fault_stream.emplace(scenario, plans, source.start_us(),
+                             FaultStream::Sinks{write_message, [&](const core::FlowRecord& r) { may_lose_records->write(r); },
+                                                [&](const core::FlowRecord& r) { discard_records->write(r); }});
+    sinks.message = [&](std::size_t e, const core::EncodedMessage& m) {
+        if (!exporter_written(e)) return;
+        if (fault_stream) fault_stream->message(e, m);
+        else write_message(e, m);
     };
     const double span = static_cast<double>(source.end_us() - source.start_us());
     if (hooks.progress) {
@@ -542,6 +575,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
         return got;
     }, sinks, jobs);
     pump.reset();
+    if (fault_stream) fault_stream->finish();
     output.finish();
     if (packet_stream) {
         packet_stream->finish();
@@ -563,6 +597,12 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     conversations.flush();
     close_file(records_file, records_path);
     close_file(convs_file, convs_path);
+    if (faulted) {
+        may_lose_records->flush();
+        discard_records->flush();
+        close_file(may_lose_file, may_lose_path);
+        close_file(discard_file, discard_path);
+    }
     pcap.commit();
 
     // manifest.json: a pure function of (scenario, options, flowlab version) like every output.
@@ -622,6 +662,7 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
                              {"records_not_encodable", es.packetizer.rejected}});
     }
     m["exporters"] = exporters;
+    if (fault_stream) m["faults"] = fault_stream->report();
     if (options.packets) {
         const PacketBudget& b = options.packet_budget;
         const auto limit = [](std::uint64_t v) {
@@ -654,6 +695,10 @@ GenSummary run_gen(const Scenario& scenario, const GenOptions& options, const Ru
     if (options.packets) written.emplace_back("packets.pcap", packets_path, &packets_hash);
     if (packet_rows_needed) written.emplace_back("truth/packet-conversations.csv", packet_convs_path, &packet_convs_hash);
     if (records_jsonl) written.emplace_back("truth/records.jsonl", records_jsonl_path, &records_jsonl_hash);
+    if (faulted) {
+        written.emplace_back("truth/may-lose.csv", may_lose_path, &may_lose_hash);
+        written.emplace_back("truth/discard.csv", discard_path, &discard_hash);
+    }
     Json files = Json::object();
     for (const auto& [name, path, hash] : written) files[name] = {{"bytes", fs::file_size(path)}, {"sha256", hash->hex()}};
     m["files"] = files;

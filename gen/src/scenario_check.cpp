@@ -145,6 +145,7 @@ void check_model(const Scenario& s, Diagnostics& diag) {
     for (const Profile& p : s.profiles) diag.attempt([&] { check_profile(s, p); });
     for (std::size_t i = 0; i < s.activities.size(); ++i) diag.attempt([&] { check_activity(s, i); });
     check_exporters(s, diag);
+    diag.attempt([&] { check_faults(s); });
     // What depends on the span, for the file's own span: the same check every run passes.
     check_run(s, RunSpan::of(s, {}), diag);
 }

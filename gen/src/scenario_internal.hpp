@@ -71,4 +71,7 @@ Activity parse_activity(const Node& n, const Scenario& s, const Names& names);
 /// to `diag`, each naming the JSON pointer of the culprit.
 void check_model(const Scenario& s, Diagnostics& diag);
 
+/// One element of the scenario's `faults` list (faults.cpp); needs the exporters parsed.
+Fault parse_fault(const Node& n, const Scenario& s);
+
 }  // namespace flowlab::gen::detail

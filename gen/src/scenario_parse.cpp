@@ -278,7 +278,7 @@ public:
     void run() {
         const bool object = diag_.attempt([&] {
             root_.expect_object({"$schema", "name", "summary", "lesson", "seed", "time", "sites", "calendar", "networks",
-                                 "hosts", "profiles", "activities", "exporters", "collector"});
+                                 "hosts", "profiles", "activities", "exporters", "collector", "faults"});
         });
         if (!object) return;
         diag_.attempt([&] {
@@ -314,6 +314,11 @@ public:
                 s_.lesson->from_truth = from_truth(root_.at("lesson").at("answer"));
         });
         diag_.attempt([&] { collector(); });
+        if (auto list = root_.get("faults")) {
+            std::vector<Node> items;
+            if (diag_.attempt([&] { items = list->elements(); }))
+                for (const auto& n : items) diag_.attempt([&] { s_.faults.push_back(parse_fault(n, s_)); });
+        }
     }
 
 private:

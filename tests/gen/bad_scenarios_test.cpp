@@ -38,6 +38,8 @@ const BadCase kCases[] = {
     {"negative_median", "/activities/0/response/median", "expected a size in bytes", true},
     {"unknown_distribution", "/activities/0/request/dist", "unknown distribution \"gauss\"", true},
     {"v5_absolute_times", "/exporters/0/time_style", "sysUptime only", false},
+    {"fault_unknown_kind", "/faults/1/fault", "unknown fault \"smash\"", true},
+    {"fault_unknown_exporter", "/faults/0/exporter", "no exporter \"gateway\" (the scenario has gw)", false},
     {"scan_after_end", "/activities/1/start", "outside the scenario's span", false},
     {"duplicate_activity", "/activities/1/name", "duplicate activity name", false},
     {"no_common_family", "/activities/0/servers", "share no address family", false},

@@ -173,6 +173,28 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
     return t;
 }
 
+void append_optional_truth(TruthSet& t, const std::string& path) {
+    auto reader = open_collected(CollectedSpec{Tool::flowlab, path, "nfdump", {}});
+    if (reader->traits().format != CollectedFormat::flowlab_csv)
+        throw InputError(path, line_place(1), "truth must be flowlab CSV (truth/may-lose.csv as `flowlab gen` writes it)");
+    t.optional_from = static_cast<std::uint32_t>(t.records.size());
+    // The bucket histogram counted while loading covers the required records only: the
+    // matcher counts it again.
+    t.index_histogram.clear();
+    t.index_bits = 0;
+    FlowRecord r;
+    std::uint64_t seen = t.seen.bits();
+    while (reader->next(r)) {
+        t.lines.add(t.records.size(), reader->place());
+        t.key_tops.push_back(static_cast<std::uint32_t>(key_hash(r, t.key_spec) >> 32));
+        t.records.push_back(pack(r, t.addresses));
+        seen |= r.present.bits();
+    }
+    if (t.records.size() >= std::numeric_limits<std::uint32_t>::max())
+        throw InputError(path, "more than 4294967294 truth records: split the verification by exporter or time");
+    t.seen = FieldSet::from_bits(seen);
+}
+
 // ------------------------------------------------------------------ construction
 
 Matcher::Matcher(TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(std::move(cfg)) {
@@ -194,7 +216,8 @@ Matcher::Matcher(TruthSet& truth, MatchConfig cfg) : truth_(truth), cfg_(std::mo
     if (key_proto_) key.set(Field::proto);
     result_.key = key;
     result_.compared = cfg_.compare;
-    result_.truth_records = truth_.records.size();
+    result_.truth_records = truth_.required();
+    result_.may_lose_records = truth_.records.size() - truth_.required();
 
     const std::size_t n = truth_.records.size();
     // Index: entries bucketed by the top bits of their key hash (a counting sort, the histogram
@@ -800,7 +823,15 @@ RecordsResult Matcher::finish() {
     // Loss location reads the final states only: it runs beside the counting below.
     RecordsResult loss_part;
     std::thread loss_thread([&] { analyse_loss(loss_part); });
-    for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
+    for (std::uint32_t idx = truth_.required(); idx < truth_.records.size(); ++idx) {
+        if (state_[idx] == kUnmatched) {
+            ++result_.may_lose_missing;
+            continue;
+        }
+        ++result_.may_lose_received;
+        if (state_[idx] != kAltered) --result_.matched;
+    }
+    for (std::uint32_t idx = 0; idx < truth_.required(); ++idx) {
         if (state_[idx] != kUnmatched) continue;
         ++result_.missing;
         if (result_.missing_examples.size() < cfg_.examples) {
@@ -918,7 +949,7 @@ void Matcher::analyse_loss(RecordsResult& r) {
     std::unordered_map<std::uint64_t, std::uint32_t> message_ids;  // (stream, sequence) → index
     std::size_t last_stream = ~std::size_t{0};
     std::tuple<std::uint32_t, std::uint32_t, std::uint8_t> last_key{};
-    for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
+    for (std::uint32_t idx = 0; idx < truth_.required(); ++idx) {
         const TruthStore::Meta p = truth_.records.meta(idx);
         if (!p.has(Field::sequence) || !p.has(Field::version)) continue;
         const auto key = std::make_tuple(p.exporter_id, p.has(Field::domain) ? p.domain : 0u, p.version);
@@ -1018,7 +1049,7 @@ TimelineSlot& Matcher::timeline_slot(std::int64_t first_ms) {
 
 void Matcher::count_per_exporter(RecordsResult& r) {
     std::vector<ExporterCounts> by_id(truth_.addresses.size());
-    for (std::uint32_t idx = 0; idx < truth_.records.size(); ++idx) {
+    for (std::uint32_t idx = 0; idx < truth_.required(); ++idx) {
         const TruthStore::Meta p = truth_.records.meta(idx);
         ExporterCounts& c = by_id[p.exporter_id];
         TimelineSlot* t = p.has(Field::first_ms) ? &timeline_slot(p.first_ms) : nullptr;

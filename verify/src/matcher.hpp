@@ -13,7 +13,9 @@
 
 #include <array>
 #include <cstdint>
+#include <algorithm>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -58,6 +60,12 @@ struct TruthSet {
         return r;
     }
     void unpack(std::size_t idx, core::FlowRecord& r) const { records.unpack(idx, addresses, r); }
+    /// Records from this index on may be lost (truth/may-lose.csv of a faulted run): missing
+    /// ones are counted apart, received ones are not matches of the truth proper.
+    std::uint32_t optional_from = std::numeric_limits<std::uint32_t>::max();
+    std::uint32_t required() const noexcept {
+        return static_cast<std::uint32_t>(std::min<std::size_t>(records.size(), optional_from));
+    }
 };
 
 /// Loads a flowlab records CSV (in parallel from `min_parallel` bytes on, in blocks of
@@ -65,6 +73,10 @@ struct TruthSet {
 TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel = 8u << 20,
                     std::size_t block = 8u << 20,
                     const std::function<void(std::string_view, std::uint64_t, double)>& progress = {});
+
+/// Appends a faulted run's truth/may-lose.csv to `t` as its optional records (read serially:
+/// such files are small). Throws InputError/IoError.
+void append_optional_truth(TruthSet& t, const std::string& path);
 
 struct MatchConfig {
     core::FieldSet compare;

@@ -156,6 +156,10 @@ void text_records(std::string& out, const VerifyResult& v, const RecordsResult& 
     }
     line(altered);
     line("missing    " + std::to_string(r.missing));
+    if (r.may_lose_records)
+        line("may lose   " + std::to_string(r.may_lose_records) + " more records the faults let a decoder lose: " +
+             std::to_string(r.may_lose_received) + " received, " + std::to_string(r.may_lose_missing) +
+             " not (not counted as missing)");
     line("duplicated " + std::to_string(r.duplicated));
     line("unexpected " + std::to_string(r.unexpected));
     line("key        " + field_list(r.key));
@@ -313,6 +317,8 @@ json to_json(const VerifyResult& v) {
         json c = {{"truth", r.truth_records},       {"collected", r.collected_records}, {"matched", r.matched},
                   {"merged_records", r.merged_records}, {"merged_rows", r.merged_rows}, {"altered", r.altered},
                   {"missing", r.missing},           {"duplicated", r.duplicated},       {"unexpected", r.unexpected}};
+        if (r.may_lose_records)
+            c["may_lose"] = {{"records", r.may_lose_records}, {"received", r.may_lose_received}, {"missing", r.may_lose_missing}};
         j["counts"] = c;
         json by_field = json::object();
         for (std::size_t i = 0; i < core::kFieldCount; ++i)

@@ -125,6 +125,11 @@ static std::string truth_file(const std::string& dir, const std::string& name) {
 
 std::string truth_records_path(const std::string& truth_dir) { return truth_file(truth_dir, "records.csv"); }
 std::string truth_conversations_path(const std::string& truth_dir) { return truth_file(truth_dir, "conversations.csv"); }
+std::string truth_may_lose_path(const std::string& truth_dir) {
+    if (!is_dir(truth_dir)) return {};
+    const std::string p = truth_dir + "/truth/may-lose.csv";
+    return is_file(p) ? p : std::string();
+}
 
 namespace {
 
@@ -314,6 +319,8 @@ VerifyResult verify(const VerifyOptions& o, const RunHooks& hooks) {
         };
         detail::TruthSet truth =
             detail::load_truth(res.truth_path, threads, detail::key_spec(compare), 8u << 20, 8u << 20, progress);
+        if (const std::string may_lose = truth_may_lose_path(o.truth_dir); !may_lose.empty())
+            detail::append_optional_truth(truth, may_lose);
         truth_records = truth.records.size();
         phase("truth");
         detail::MatchConfig cfg;

@@ -24,6 +24,7 @@
 #include "flowlab/core/ip_address.hpp"
 #include "flowlab/gen/conversation.hpp"
 #include "flowlab/gen/distribution.hpp"
+#include "flowlab/gen/faults.hpp"
 #include "flowlab/gen/units.hpp"
 #include "flowlab/gen/value_rules.hpp"
 
@@ -426,6 +427,7 @@ struct Scenario {
     std::vector<Activity> activities;
     std::vector<Exporter> exporters;
     Collector collector;
+    std::vector<Fault> faults;  ///< applied to the export stream, in this order (faults.hpp)
 
     std::int64_t end_us() const noexcept { return start_us + duration_us; }
     std::size_t find_site(std::string_view n) const noexcept;

@@ -121,6 +121,9 @@ struct RecordsResult {
     std::uint64_t merged_records = 0;  ///< of which arrived summed with others into one row
     std::uint64_t merged_rows = 0;     ///< collected rows that were such sums
     std::uint64_t altered = 0, missing = 0, duplicated = 0, unexpected = 0;
+    /// A faulted run's truth/may-lose.csv: records a correct decoder may lose (not part of
+    /// truth_records, matched or missing); how many of them came and how many did not.
+    std::uint64_t may_lose_records = 0, may_lose_received = 0, may_lose_missing = 0;
     std::array<std::uint64_t, core::kFieldCount> altered_by_field{};
     core::FieldSet key;       ///< fields of the matching key
     core::FieldSet compared;  ///< fields compared
@@ -197,5 +200,7 @@ VerifyResult verify(const VerifyOptions& options, const RunHooks& hooks = {});
 /// Lower-level entry points (tests, `flowlab check`): the truth as a records CSV path.
 std::string truth_records_path(const std::string& truth_dir);
 std::string truth_conversations_path(const std::string& truth_dir);
+/// truth/may-lose.csv of a faulted gen run, or "" (no faults, or the truth is a file).
+std::string truth_may_lose_path(const std::string& truth_dir);
 
 }  // namespace flowlab::verify

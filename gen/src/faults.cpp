@@ -1,0 +1,549 @@
+/// @brief Faults on gen's export stream: parsing (scenario and --fault), selection, the
+/// message transformations, and the truth of the damaged stream from the reference model.
+#include "flowlab/gen/faults.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <deque>
+
+#include "flowlab/core/byte_io.hpp"
+#include "flowlab/core/decoder.hpp"
+#include "flowlab/core/error.hpp"
+#include "flowlab/core/excerpt.hpp"
+#include "flowlab/gen/scenario.hpp"
+#include "flowlab/gen/simulation.hpp"
+#include "reference_model.hpp"
+#include "scenario_internal.hpp"
+
+namespace flowlab::gen {
+
+using core::Protocol;
+
+namespace {
+
+struct KindInfo {
+    FaultKind kind;
+    std::string_view name;
+};
+constexpr KindInfo kKinds[] = {
+    {FaultKind::drop, "drop"},
+    {FaultKind::duplicate, "duplicate"},
+    {FaultKind::reorder, "reorder"},
+    {FaultKind::sequence_gap, "sequence_gap"},
+    {FaultKind::sequence_reset, "sequence_reset"},
+    {FaultKind::sequence_wrap, "sequence_wrap"},
+    {FaultKind::export_time_back, "export_time_back"},
+    {FaultKind::missing_template, "missing_template"},
+    {FaultKind::data_before_template, "data_before_template"},
+    {FaultKind::truncate, "truncate"},
+    {FaultKind::message_length, "message_length"},
+};
+
+std::string kind_list() {
+    std::string s;
+    for (const auto& k : kKinds) s += (s.empty() ? "" : ", ") + std::string(k.name);
+    return s;
+}
+
+/// The protocols a kind can damage (what it changes must exist in the message).
+bool applies_to(FaultKind k, Protocol p) noexcept {
+    switch (k) {
+        case FaultKind::missing_template:
+        case FaultKind::data_before_template: return p != Protocol::v5;
+        case FaultKind::message_length: return p == Protocol::ipfix;
+        default: return true;
+    }
+}
+
+Protocol protocol_of(ExportProtocol p) noexcept {
+    return p == ExportProtocol::v5 ? Protocol::v5 : p == ExportProtocol::v9 ? Protocol::v9 : Protocol::ipfix;
+}
+
+}  // namespace
+
+std::string_view to_string(FaultKind k) noexcept {
+    for (const auto& i : kKinds)
+        if (i.kind == k) return i.name;
+    return "?";
+}
+
+bool Fault::selects(std::uint64_t n, std::int64_t offset_us) const noexcept {
+    if (n < first || n > last || (n - first) % every != 0) return false;
+    if (from_us && offset_us < *from_us) return false;
+    if (to_us && offset_us >= *to_us) return false;
+    return true;
+}
+
+void Fault::fail(const std::string& what) const {
+    if (from_option) throw UsageError(origin + ": " + what);
+    throw ConfigError(origin, pointer, what);
+}
+
+namespace detail {
+
+Fault parse_fault(const Node& n, const Scenario& s) {
+    n.expect_object({"fault", "exporter", "messages", "every", "from", "to", "by", "note"}, {"fault"});
+    Fault f;
+    f.spec = n.json();
+    f.origin = n.file();
+    f.pointer = n.pointer();
+    const std::string kind = n.at("fault").string();
+    const auto k = std::find_if(std::begin(kKinds), std::end(kKinds), [&](const KindInfo& i) { return i.name == kind; });
+    if (k == std::end(kKinds)) n.at("fault").fail("unknown fault " + core::quote(kind) + " (expected one of " + kind_list() + ")");
+    f.kind = k->kind;
+    if (auto v = n.get("exporter")) {
+        const std::string name = v->string();
+        std::string names;
+        for (std::size_t i = 0; i < s.exporters.size(); ++i) {
+            if (s.exporters[i].name == name) f.exporter = i;
+            names += (names.empty() ? "" : ", ") + s.exporters[i].name;
+        }
+        if (!f.exporter) v->fail("no exporter " + core::quote(name) + " (the scenario has " + names + ")");
+    }
+    if (auto v = n.get("messages")) {
+        // "7", "7-9" or "7-": message numbers of the exporter's stream, from 1.
+        const std::string text = v->is_number() ? std::to_string(v->integer(1, UINT64_MAX)) : v->string();
+        const auto number = [&](std::string_view part, std::uint64_t& out) {
+            const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+            return !part.empty() && ec == std::errc{} && end == part.data() + part.size() && out >= 1;
+        };
+        const auto dash = text.find('-');
+        const bool ok = dash == std::string::npos
+                            ? number(text, f.first) && (f.last = f.first, true)
+                            : number(std::string_view(text).substr(0, dash), f.first) &&
+                                  (dash + 1 == text.size() || number(std::string_view(text).substr(dash + 1), f.last));
+        if (!ok) v->fail("expected message numbers (from 1) as \"N\", \"N-M\" or \"N-\", got " + v->shown());
+        if (f.last < f.first) v->fail("the range " + text + " is empty (its end is before its start)");
+    }
+    if (auto v = n.get("every")) f.every = v->integer(1, UINT64_MAX);
+    if (auto v = n.get("from")) f.from_us = v->duration();
+    if (auto v = n.get("to")) f.to_us = v->duration();
+    if (f.from_us && f.to_us && *f.to_us <= *f.from_us) n.fail_at("to", "the window ends before it starts (\"to\" <= \"from\")");
+    const auto by = n.get("by");
+    const auto no_amount = [&] {
+        if (by) by->fail("fault " + kind + " takes no \"by\"");
+    };
+    switch (f.kind) {
+        case FaultKind::drop:
+        case FaultKind::duplicate:
+        case FaultKind::sequence_reset:
+        case FaultKind::sequence_wrap:
+        case FaultKind::missing_template:
+        case FaultKind::data_before_template: no_amount(); break;
+        case FaultKind::reorder: f.by = by ? static_cast<std::int64_t>(by->integer(1, 1000)) : 1; break;
+        case FaultKind::sequence_gap: f.by = by ? static_cast<std::int64_t>(by->integer(1, 0xFFFFFFFFu)) : 1000; break;
+        case FaultKind::truncate: f.by = by ? static_cast<std::int64_t>(by->integer(1, 65535)) : 1; break;
+        case FaultKind::export_time_back:
+            f.by = by ? by->duration() : 60'000'000;
+            if (f.by <= 0 || f.by % 1'000'000 != 0)
+                (by ? *by : n).fail("expected whole seconds greater than zero: the headers carry seconds");
+            break;
+        case FaultKind::message_length: {
+            f.by = 1;
+            if (by) {
+                const double d = by->number(-65535, 65535);
+                if (d == 0 || std::floor(d) != d) by->fail("expected a whole number of bytes other than 0, got " + by->shown());
+                f.by = static_cast<std::int64_t>(d);
+            }
+            break;
+        }
+    }
+    if (auto v = n.get("note")) (void)v->string(true);
+    return f;
+}
+
+}  // namespace detail
+
+Fault parse_fault_option(std::string_view text, const Scenario& s) {
+    const std::string origin = "--fault " + core::quote(text);
+    const auto colon = text.find(':');
+    Json j = Json::object();
+    j["fault"] = std::string(text.substr(0, colon));
+    if (colon != std::string_view::npos) {
+        std::string_view rest = text.substr(colon + 1);
+        while (true) {
+            const auto comma = rest.find(',');
+            const std::string_view item = rest.substr(0, comma);
+            const auto eq = item.find('=');
+            if (eq == std::string_view::npos || eq == 0)
+                throw UsageError(origin + ": expected KIND[:KEY=VALUE[,KEY=VALUE...]], got " + core::quote(item) +
+                                 " where a KEY=VALUE belongs");
+            const std::string key(item.substr(0, eq));
+            const std::string value(item.substr(eq + 1));
+            if (j.contains(key)) throw UsageError(origin + ": " + key + " given twice");
+            // Whole numbers as numbers, everything else ("10-20", "5s", names) as text.
+            std::int64_t number = 0;
+            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+            if (!value.empty() && ec == std::errc{} && end == value.data() + value.size()) j[key] = number;
+            else j[key] = value;
+            if (comma == std::string_view::npos) break;
+            rest = rest.substr(comma + 1);
+        }
+    }
+    try {
+        const detail::Node n(j, "", origin);
+        Fault f = detail::parse_fault(n, s);
+        f.from_option = true;
+        return f;
+    } catch (const ConfigError& e) {
+        const std::string key = e.pointer().empty() ? "" : " (" + e.pointer().substr(1) + ")";
+        throw UsageError(origin + key + ": " + e.detail());
+    }
+}
+
+void check_faults(const Scenario& s) {
+    for (const Fault& f : s.faults) {
+        if (f.exporter) {
+            if (*f.exporter >= s.exporters.size()) f.fail("no such exporter");
+            const Exporter& e = s.exporters[*f.exporter];
+            if (!applies_to(f.kind, protocol_of(e.protocol)))
+                f.fail("fault " + std::string(to_string(f.kind)) + " does not apply to exporter " + e.name + " (" +
+                       std::string(to_string(e.protocol)) + ")");
+            continue;
+        }
+        const bool any = std::any_of(s.exporters.begin(), s.exporters.end(),
+                                     [&](const Exporter& e) { return applies_to(f.kind, protocol_of(e.protocol)); });
+        if (!any)
+            f.fail("fault " + std::string(to_string(f.kind)) + " applies to none of the scenario's exporters (" +
+                   (f.kind == FaultKind::message_length ? "it needs IPFIX" : "it needs NetFlow v9 or IPFIX") + ")");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+/// Finds where each data record of a message sits, keeping the templates as a decoder does.
+class RecordPlaces : public core::DecodeVisitor {
+public:
+    struct Place {
+        std::size_t offset;
+        bool uptime;  ///< v9 First/LastSwitched: relative to the header's sysUptime and time
+    };
+    std::vector<Place> flow;  ///< flow (not options) records in wire order
+    Protocol protocol = Protocol::ipfix;
+    void on_data_record(const core::Template& t, std::span<const core::FieldLocation> fields) override {
+        if (t.is_options() || fields.empty()) return;
+        flow.push_back({fields.front().offset, protocol == Protocol::v9 && (t.contains(21) || t.contains(22))});
+    }
+};
+
+/// The sets of a v9/IPFIX message as the reference model reads them.
+std::vector<SetInfo> describe_sets(const std::vector<std::uint8_t>& b, Protocol p, const RecordPlaces& places,
+                                   std::vector<std::size_t>& template_records) {
+    std::vector<SetInfo> sets;
+    template_records.clear();
+    std::size_t pos = p == Protocol::ipfix ? 16 : 20;
+    const std::uint16_t tmpl_id = p == Protocol::ipfix ? 2 : 0, opt_id = p == Protocol::ipfix ? 3 : 1;
+    std::size_t next_record = 0;
+    while (pos + 4 <= b.size()) {
+        SetInfo s;
+        s.offset = pos;
+        s.id = core::load_be16(b.data() + pos);
+        s.length = core::load_be16(b.data() + pos + 2);
+        if (s.length < 4 || pos + s.length > b.size()) break;  // the encoder writes none such
+        std::size_t count = 0;
+        if (s.id == tmpl_id || s.id == opt_id) {
+            s.kind = s.id == tmpl_id ? SetInfo::Kind::templates : SetInfo::Kind::options_templates;
+            std::size_t q = pos + 4;
+            const std::size_t end = pos + s.length;
+            while (q + 4 <= end) {
+                const std::uint16_t id = core::load_be16(b.data() + q);
+                if (id < 256) break;  // padding
+                std::size_t fields = 0, head = 4;
+                if (s.kind == SetInfo::Kind::templates) {
+                    fields = core::load_be16(b.data() + q + 2);
+                } else if (p == Protocol::ipfix) {
+                    fields = core::load_be16(b.data() + q + 2);
+                    head = 6;
+                } else {
+                    fields = (std::size_t{core::load_be16(b.data() + q + 2)} + core::load_be16(b.data() + q + 4)) / 4;
+                    head = 6;
+                }
+                q += head;
+                for (std::size_t i = 0; i < fields && q + 4 <= end; ++i) {
+                    const bool enterprise = p == Protocol::ipfix && (core::load_be16(b.data() + q) & 0x8000);
+                    q += enterprise ? 8 : 4;
+                }
+                s.template_ids.push_back(id);
+                s.templates.push_back(std::to_string(id));
+                ++count;
+            }
+        } else if (s.id >= 256) {
+            s.kind = SetInfo::Kind::data;
+            s.templates.push_back(std::to_string(s.id));
+            while (next_record < places.flow.size() && places.flow[next_record].offset < pos + s.length)
+                s.records.push_back(next_record++);
+        } else {
+            s.kind = SetInfo::Kind::raw;
+        }
+        template_records.push_back(count);
+        sets.push_back(std::move(s));
+        pos += sets.back().length;
+    }
+    return sets;
+}
+
+/// Rebuilds a message from its header and the sets in `order` (indexes into m.sets).
+void rebuild(ScriptMessage& m, Protocol p, const std::vector<std::size_t>& order) {
+    const std::size_t header = p == Protocol::ipfix ? 16 : 20;
+    std::vector<std::uint8_t> b(m.bytes.begin(), m.bytes.begin() + static_cast<std::ptrdiff_t>(header));
+    std::vector<SetInfo> sets;
+    for (std::size_t i : order) {
+        SetInfo s = m.sets[i];
+        const auto from = m.bytes.begin() + static_cast<std::ptrdiff_t>(s.offset);
+        s.offset = b.size();
+        b.insert(b.end(), from, from + static_cast<std::ptrdiff_t>(s.length));
+        sets.push_back(std::move(s));
+    }
+    m.bytes = std::move(b);
+    m.sets = std::move(sets);
+    if (p == Protocol::ipfix) core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(m.bytes.size()));
+}
+
+bool is_template_set(const SetInfo& s) noexcept {
+    return s.kind == SetInfo::Kind::templates || s.kind == SetInfo::Kind::options_templates;
+}
+
+}  // namespace
+
+struct FaultStream::Impl {
+    struct Held {
+        ScriptMessage m;
+        bool duplicate = false;
+        std::int64_t remaining = 0;
+    };
+    struct PerExporter {
+        Protocol protocol = Protocol::ipfix;
+        std::uint64_t messages = 0;
+        std::uint32_t sequence_shift = 0;  ///< added to every header sequence number from now on
+        core::Decoder decoder;
+        std::unique_ptr<detail::ReferenceModel> model;
+        std::deque<Held> held;
+    };
+    const Scenario& scenario;
+    std::int64_t start_us;
+    Sinks sinks;
+    std::vector<PerExporter> exporters;
+    std::vector<std::uint64_t> hits;  ///< per fault: messages it selected
+    std::uint64_t keep = 0, may_lose = 0, discard = 0, sent = 0, dropped = 0, copies = 0;
+    std::int64_t last_ns = 0;
+    std::vector<core::FlowRecord> kept;  ///< scratch: one message's kept records
+
+    Impl(const Scenario& s, const std::vector<ExporterPlan>& plans, std::int64_t start, Sinks k)
+        : scenario(s), start_us(start), sinks(std::move(k)), exporters(plans.size()), hits(s.faults.size(), 0) {
+        for (std::size_t e = 0; e < plans.size(); ++e) {
+            exporters[e].protocol = plans[e].exporter.protocol;
+            exporters[e].model = std::make_unique<detail::ReferenceModel>(plans[e].exporter.protocol, Transport::udp,
+                                                                          s.file);
+        }
+    }
+
+    void send(std::size_t e, ScriptMessage& m, std::int64_t ns, bool copy) {
+        PerExporter& x = exporters[e];
+        for (const SetInfo& s : m.sets)
+            for (const auto& name : s.templates) x.model->layout(name, static_cast<std::uint64_t>(std::stoul(name)));
+        x.model->judge(m);
+        kept.clear();
+        for (const ExpectedRecord& r : m.records) {
+            Expect ex = r.expect;
+            // A correct decoder outputs a copy as it came; whether it tells copies apart by
+            // sequence number is its own choice.
+            if (copy && ex == Expect::keep) ex = Expect::may_lose;
+            if (ex == Expect::keep) {
+                kept.push_back(r.record);
+                ++keep;
+            } else if (ex == Expect::may_lose) {
+                ++may_lose;
+                if (sinks.may_lose) sinks.may_lose(r.record);
+            } else {
+                ++discard;
+                if (sinks.discard) sinks.discard(r.record);
+            }
+        }
+        ++sent;
+        core::EncodedMessage out;
+        out.bytes = m.bytes;
+        out.export_ns = ns;
+        out.records = kept;
+        sinks.message(e, out);
+    }
+
+    void send_with_copy(std::size_t e, ScriptMessage& m, bool duplicate, std::int64_t ns) {
+        ScriptMessage copy;
+        if (duplicate) copy = m;
+        send(e, m, ns, false);
+        if (duplicate) {
+            ++copies;
+            send(e, copy, ns, true);
+        }
+    }
+
+    /// After a message of e went out: held messages whose wait is over follow it.
+    void release(std::size_t e, std::int64_t ns) {
+        auto& held = exporters[e].held;
+        for (auto& h : held) --h.remaining;
+        while (!held.empty() && held.front().remaining <= 0) {
+            Held h = std::move(held.front());
+            held.pop_front();
+            send_with_copy(e, h.m, h.duplicate, ns);
+        }
+    }
+
+    void message(std::size_t e, const core::EncodedMessage& em) {
+        PerExporter& x = exporters[e];
+        const Protocol p = x.protocol;
+        const std::uint64_t n = ++x.messages;
+        last_ns = std::max(last_ns, em.export_ns);
+        const std::int64_t offset_us = em.export_ns / 1000 - start_us;
+        const Exporter& ex = scenario.exporters[e];
+
+        ScriptMessage m;
+        m.bytes.assign(em.bytes.begin(), em.bytes.end());
+        m.exporter = ex.address;
+        m.port = ex.port;
+        m.domain = ex.domain;
+        m.export_ms = em.export_ns / 1'000'000;
+        m.label = "message " + std::to_string(n);
+        RecordPlaces places;
+        places.protocol = p;
+        std::vector<std::size_t> template_records;
+        if (p != Protocol::v5) {
+            std::vector<std::uint8_t> scratch = m.bytes;
+            x.decoder.visit(scratch, m.exporter, m.port, n, places);
+            m.sets = describe_sets(m.bytes, p, places, template_records);
+        }
+        m.records.reserve(em.records.size());
+        for (const core::FlowRecord& r : em.records) {
+            ExpectedRecord er;
+            er.record = r;
+            m.records.push_back(std::move(er));
+        }
+
+        bool drop = false, duplicate = false;
+        std::int64_t hold = 0;
+        const std::uint32_t seq = core::load_be32(m.bytes.data() + detail::sequence_offset(p));
+        for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
+            const Fault& f = scenario.faults[i];
+            if ((f.exporter && *f.exporter != e) || !applies_to(f.kind, p) || !f.selects(n, offset_us)) continue;
+            ++hits[i];
+            switch (f.kind) {
+                case FaultKind::drop: drop = true; break;
+                case FaultKind::duplicate: duplicate = true; break;
+                case FaultKind::reorder: hold = std::max(hold, f.by); break;
+                case FaultKind::sequence_gap: x.sequence_shift += static_cast<std::uint32_t>(f.by); break;
+                case FaultKind::sequence_reset: x.sequence_shift = 0u - seq; break;
+                case FaultKind::sequence_wrap: x.sequence_shift = 0xFFFFFFFFu - seq; break;
+                case FaultKind::export_time_back: move_export_time(m, p, places, f.by / 1000); break;
+                case FaultKind::missing_template: {
+                    std::vector<std::size_t> order;
+                    std::size_t removed = 0;
+                    for (std::size_t s = 0; s < m.sets.size(); ++s) {
+                        if (is_template_set(m.sets[s])) removed += template_records[s];
+                        else order.push_back(s);
+                    }
+                    std::vector<std::size_t> counts;
+                    for (std::size_t s : order) counts.push_back(template_records[s]);
+                    rebuild(m, p, order);
+                    template_records = std::move(counts);
+                    if (p == Protocol::v9) {
+                        // The v9 count covers template records too.
+                        const auto c = core::load_be16(m.bytes.data() + 2);
+                        core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(c - std::min<std::size_t>(c, removed)));
+                    }
+                    m.faults.push_back("templates left out");
+                    break;
+                }
+                case FaultKind::data_before_template: {
+                    std::vector<std::size_t> order, templates;
+                    for (std::size_t s = 0; s < m.sets.size(); ++s) (is_template_set(m.sets[s]) ? templates : order).push_back(s);
+                    std::vector<std::size_t> counts;
+                    order.insert(order.end(), templates.begin(), templates.end());
+                    for (std::size_t s : order) counts.push_back(template_records[s]);
+                    rebuild(m, p, order);
+                    template_records = std::move(counts);
+                    m.faults.push_back("templates after the data");
+                    break;
+                }
+                case FaultKind::truncate:
+                    detail::truncate_message(m, p, std::min<std::size_t>(static_cast<std::size_t>(f.by), m.bytes.size() - 1));
+                    break;
+                case FaultKind::message_length: {
+                    const auto v = std::clamp<std::int64_t>(static_cast<std::int64_t>(m.bytes.size()) + f.by, 0, 65535);
+                    detail::set_message_length(m, static_cast<std::uint16_t>(v));
+                    break;
+                }
+            }
+        }
+        if (x.sequence_shift != 0 && m.bytes.size() >= detail::sequence_offset(p) + 4)
+            detail::set_sequence(m, p, seq + x.sequence_shift);
+
+        if (drop) {
+            ++dropped;
+            for (const ExpectedRecord& r : m.records) {
+                ++discard;
+                if (sinks.discard) sinks.discard(r.record);
+            }
+        } else if (hold > 0) {
+            x.held.push_back({std::move(m), duplicate, hold});
+            return;  // not sent: does not count towards the wait of earlier held messages
+        } else {
+            send_with_copy(e, m, duplicate, em.export_ns);
+        }
+        if (!drop) release(e, em.export_ns);
+    }
+
+    /// Export time `back_ms` earlier in the header; a v5/v9 decoder derives flow times from it
+    /// and sysUptime, so those records' truth moves with it.
+    static void move_export_time(ScriptMessage& m, Protocol p, const RecordPlaces& places, std::int64_t back_ms) {
+        const std::size_t at = p == Protocol::ipfix ? 4 : 8;
+        const auto secs = core::load_be32(m.bytes.data() + at);
+        const auto back_s = static_cast<std::uint32_t>(back_ms / 1000);
+        core::store_be32(m.bytes.data() + at, secs - back_s);
+        for (std::size_t i = 0; i < m.records.size(); ++i) {
+            core::FlowRecord& r = m.records[i].record;
+            r.export_ms -= back_ms;
+            const bool relative = p == Protocol::v5 || (i < places.flow.size() && places.flow[i].uptime);
+            if (!relative) continue;
+            r.first_ms -= back_ms;
+            r.last_ms -= back_ms;
+        }
+        m.faults.push_back("export time " + std::to_string(back_ms / 1000) + " s back");
+    }
+
+    void finish() {
+        for (std::size_t e = 0; e < exporters.size(); ++e)
+            while (!exporters[e].held.empty()) {
+                Held h = std::move(exporters[e].held.front());
+                exporters[e].held.pop_front();
+                send_with_copy(e, h.m, h.duplicate, last_ns);
+            }
+    }
+};
+
+FaultStream::FaultStream(const Scenario& s, const std::vector<ExporterPlan>& plans, std::int64_t start_us, Sinks sinks)
+    : impl_(std::make_unique<Impl>(s, plans, start_us, std::move(sinks))) {}
+FaultStream::~FaultStream() = default;
+
+void FaultStream::message(std::size_t exporter, const core::EncodedMessage& m) { impl_->message(exporter, m); }
+void FaultStream::finish() { impl_->finish(); }
+
+Json FaultStream::report() const {
+    const Impl& x = *impl_;
+    Json faults = Json::array();
+    for (std::size_t i = 0; i < x.scenario.faults.size(); ++i) {
+        const Fault& f = x.scenario.faults[i];
+        faults.push_back({{"fault", f.spec},
+                          {"from", f.from_option ? f.origin : f.origin + " " + f.pointer},
+                          {"messages_hit", x.hits[i]}});
+    }
+    return {{"applied", faults},
+            {"messages_sent", x.sent},
+            {"messages_dropped", x.dropped},
+            {"copies_sent", x.copies},
+            {"records", {{"keep", x.keep}, {"may_lose", x.may_lose}, {"discard", x.discard}}},
+            {"truth", {{"keep", "truth/records.csv"}, {"may_lose", "truth/may-lose.csv"}, {"discard", "truth/discard.csv"}}}};
+}
+
+}  // namespace flowlab::gen

@@ -1,0 +1,385 @@
+/// @brief Faults on gen's export stream (`gen --fault`, a scenario's `faults`): for every kind,
+/// flowlab's decoder outputs every record the truth keeps and nothing beyond what it may lose;
+/// tshark agrees on an IPFIX run; verify honours the marks; faulted runs are reproducible; bad
+/// faults are refused with their place.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "interop_support.hpp"
+#include "test_support.hpp"
+
+namespace flowlab::test {
+namespace {
+
+using Bag = std::map<std::string, int>;  ///< CSV rows with their multiplicity
+
+std::vector<std::string> rows_of(const std::string& text) {
+    std::vector<std::string> rows;
+    std::istringstream in(text);
+    std::string line;
+    bool header = true;
+    while (std::getline(in, line)) {
+        if (header) {
+            header = false;
+            continue;
+        }
+        if (!line.empty()) rows.push_back(line);
+    }
+    return rows;
+}
+
+Bag bag_of(const std::vector<std::string>& rows) {
+    Bag b;
+    for (const auto& r : rows) ++b[r];
+    return b;
+}
+
+std::size_t size_of(const Bag& b) {
+    std::size_t n = 0;
+    for (const auto& [row, k] : b) n += static_cast<std::size_t>(k);
+    return n;
+}
+
+struct Truth {
+    Bag keep, may_lose, discard;
+};
+
+Truth truth_of(const std::string& dir) {
+    return {bag_of(rows_of(read_file(dir + "/truth/records.csv"))),
+            bag_of(rows_of(read_file_if_exists(dir + "/truth/may-lose.csv"))),
+            bag_of(rows_of(read_file_if_exists(dir + "/truth/discard.csv")))};
+}
+
+/// The superset rule: `out` holds every kept record (as often as the truth has it) and
+/// otherwise only records the truth lets a decoder lose; no record it must discard unless an
+/// identical one is also expected.
+void expect_within_truth(const Bag& out, const Truth& t, const std::string& what) {
+    for (const auto& [row, k] : t.keep) {
+        const auto it = out.find(row);
+        EXPECT_GE(it == out.end() ? 0 : it->second, k) << what << ": a kept record is missing: " << row;
+    }
+    for (const auto& [row, k] : out) {
+        const auto kept = t.keep.find(row);
+        const auto optional = t.may_lose.find(row);
+        const int allowed = (kept == t.keep.end() ? 0 : kept->second) + (optional == t.may_lose.end() ? 0 : optional->second);
+        EXPECT_LE(k, allowed) << what << ": a record the truth does not allow: " << row
+                              << (t.discard.count(row) ? " (it is in discard.csv)" : "");
+    }
+}
+
+RunResult gen(const std::string& scenario, const std::string& out, const std::vector<std::string>& faults,
+              const std::string& duration = "10m") {
+    std::vector<std::string> argv{flowlab_bin(), "gen", scenario, "-o", out, "--duration", duration, "--no-progress"};
+    for (const auto& f : faults) {
+        argv.push_back("--fault");
+        argv.push_back(f);
+    }
+    return run(argv);
+}
+
+std::string decode(const std::string& dir) {
+    const auto r = run({flowlab_bin(), "decode", dir + "/exports.pcap", "-f", "csv"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+}
+
+struct Case {
+    const char* scenario;  ///< dual-stack: NetFlow v9 and IPFIX; example-incidents: NetFlow v5
+    const char* fault;
+    /// What the fault must have done to the truth, against the run without it.
+    std::function<void(const Truth& faulted, const Truth& clean)> effect;
+    const char* duration = "10m";
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.scenario << " --fault " << c.fault; }
+
+class FaultKinds : public ::testing::TestWithParam<Case> {};
+
+const auto kept_all = [](const Truth& f, const Truth& c) { EXPECT_EQ(size_of(f.keep), size_of(c.keep)); };
+const auto changed_rows = [](const Truth& f, const Truth& c) {
+    EXPECT_EQ(size_of(f.keep), size_of(c.keep));
+    EXPECT_NE(f.keep, c.keep) << "the fault changed no record's header fields";
+    EXPECT_TRUE(f.may_lose.empty());
+    EXPECT_TRUE(f.discard.empty());
+};
+const auto some_discarded = [](const Truth& f, const Truth& c) {
+    EXPECT_FALSE(f.discard.empty());
+    EXPECT_EQ(size_of(f.keep) + size_of(f.may_lose) + size_of(f.discard), size_of(c.keep));
+};
+const auto some_may_be_lost = [](const Truth& f, const Truth& c) {
+    EXPECT_FALSE(f.may_lose.empty());
+    EXPECT_LT(size_of(f.keep), size_of(c.keep));
+    EXPECT_EQ(size_of(f.keep) + size_of(f.may_lose), size_of(c.keep));
+};
+const auto wraps = [](const Truth& f, const Truth& c) {
+    changed_rows(f, c);
+    const bool found = std::any_of(f.keep.begin(), f.keep.end(),
+                                   [](const auto& r) { return r.first.find(",4294967295,") != std::string::npos; });
+    EXPECT_TRUE(found) << "no record with sequence 2^32-1";
+};
+
+const Case kCases[] = {
+    {"dual-stack", "drop:messages=2-4", some_discarded},
+    {"dual-stack", "duplicate:every=3",
+     [](const Truth& f, const Truth& c) {
+         EXPECT_EQ(f.keep, c.keep);
+         EXPECT_FALSE(f.may_lose.empty());  // the copies
+     }},
+    {"dual-stack", "reorder:messages=1,by=2", some_may_be_lost},  // data ahead of its template
+    {"dual-stack", "sequence_gap:messages=3", changed_rows},
+    {"dual-stack", "sequence_reset:messages=4", changed_rows},
+    {"dual-stack", "sequence_wrap:messages=2", wraps},
+    {"dual-stack", "export_time_back:messages=2-5,by=3600s", changed_rows},
+    {"dual-stack", "missing_template",
+     [](const Truth& f, const Truth& c) {
+         EXPECT_TRUE(f.keep.empty());
+         EXPECT_EQ(size_of(f.may_lose), size_of(c.keep));
+     }},
+    // Never refreshed: building-a refreshes its templates every 20 messages, which takes more
+    // than 10 minutes.
+    {"dual-stack", "missing_template:exporter=building-a,messages=2-", kept_all, "2h"},
+    {"dual-stack", "data_before_template:messages=1", some_may_be_lost},
+    {"dual-stack", "truncate:messages=2,by=10", some_discarded},
+    {"dual-stack", "message_length:messages=2", some_discarded},
+    {"dual-stack", "drop:from=2m,to=4m", some_discarded},
+    {"example-incidents", "drop:messages=2-4", some_discarded},
+    {"example-incidents", "duplicate:messages=1", [](const Truth& f, const Truth&) { EXPECT_FALSE(f.may_lose.empty()); }},
+    {"example-incidents", "sequence_wrap:messages=2", wraps},
+    {"example-incidents", "export_time_back:messages=2,by=10s", changed_rows},
+    {"example-incidents", "truncate:messages=3,by=100", some_discarded},
+};
+
+TEST_P(FaultKinds, FlowlabDecodesWhatTheTruthKeepsAndNothingItForbids) {
+    const Case& c = GetParam();
+    TempDir dir;
+    const auto clean_run = gen(c.scenario, dir / "clean", {}, c.duration);
+    ASSERT_EQ(clean_run.exit_code, 0) << clean_run.err;
+    const auto r = gen(c.scenario, dir / "faulted", {c.fault}, c.duration);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const Truth clean = truth_of(dir / "clean");
+    const Truth faulted = truth_of(dir / "faulted");
+    ASSERT_FALSE(clean.keep.empty());
+    EXPECT_TRUE(read_file(dir / "clean/exports.pcap") != read_file(dir / "faulted/exports.pcap")) << "the fault changed nothing";
+    c.effect(faulted, clean);
+    expect_within_truth(bag_of(rows_of(decode(dir / "faulted"))), faulted, "flowlab decode");
+
+    const auto manifest = nlohmann::json::parse(read_file(dir / "faulted/manifest.json"));
+    ASSERT_TRUE(manifest.contains("faults"));
+    EXPECT_GT(manifest["faults"]["applied"][0]["messages_hit"].get<int>(), 0);
+    EXPECT_EQ(manifest["faults"]["records"]["keep"].get<std::size_t>(), size_of(faulted.keep));
+    EXPECT_EQ(manifest["faults"]["records"]["may_lose"].get<std::size_t>(), size_of(faulted.may_lose));
+    EXPECT_EQ(manifest["faults"]["records"]["discard"].get<std::size_t>(), size_of(faulted.discard));
+}
+
+INSTANTIATE_TEST_SUITE_P(Gen, FaultKinds, ::testing::ValuesIn(kCases));
+
+TEST(Faults, ARunWithoutFaultsHasNoFaultFilesAndAnEmptyListChangesNothing) {
+    TempDir dir;
+    ASSERT_EQ(gen("dual-stack", dir / "plain", {}).exit_code, 0);
+    EXPECT_FALSE(std::filesystem::exists(dir / "plain/truth/may-lose.csv"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "plain/truth/discard.csv"));
+    EXPECT_FALSE(nlohmann::json::parse(read_file(dir / "plain/manifest.json")).contains("faults"));
+
+    auto doc = nlohmann::ordered_json::parse(read_file(source_dir() + "/scenarios/dual-stack.json"));
+    doc["faults"] = nlohmann::ordered_json::array();
+    write_file(dir / "empty.json", doc.dump(2));
+    ASSERT_EQ(gen(dir / "empty.json", dir / "empty", {}).exit_code, 0);
+    EXPECT_TRUE(read_file(dir / "plain/exports.pcap") == read_file(dir / "empty/exports.pcap"));
+    EXPECT_EQ(read_file(dir / "plain/truth/records.csv"), read_file(dir / "empty/truth/records.csv"));
+}
+
+TEST(Faults, AFaultedRunIsTheSameBytesEveryTime) {
+    TempDir dir;
+    const std::vector<std::string> faults{"drop:every=5", "duplicate:messages=2", "reorder:messages=3-4",
+                                          "sequence_gap:messages=6,by=7", "truncate:messages=8"};
+    ASSERT_EQ(gen("dual-stack", dir / "a", faults).exit_code, 0);
+    ASSERT_EQ(gen("dual-stack", dir / "b", faults).exit_code, 0);
+    for (const char* f : {"exports.pcap", "truth/records.csv", "truth/may-lose.csv", "truth/discard.csv", "manifest.json"})
+        EXPECT_TRUE(read_file(dir / "a/" + f) == read_file(dir / "b/" + f)) << f;
+}
+
+TEST(Faults, TheScenarioListAndTheOptionAreOneVocabulary) {
+    TempDir dir;
+    auto doc = nlohmann::ordered_json::parse(read_file(source_dir() + "/scenarios/dual-stack.json"));
+    doc["faults"] = {{{"fault", "drop"}, {"exporter", "building-a"}, {"messages", "2-4"}},
+                     {{"fault", "sequence_gap"}, {"messages", 3}, {"by", 50}}};
+    write_file(dir / "faulted.json", doc.dump(2));
+    if (run({"python3", "-c", "import jsonschema"}).exit_code == 0) {
+        const auto schema = run({"python3", source_dir() + "/tests/gen/check_schema.py", source_dir() + "/scenarios/schema.json",
+                                 "--valid", dir / "faulted.json"});
+        EXPECT_EQ(schema.exit_code, 0) << schema.out << schema.err;
+    }
+    ASSERT_EQ(gen(dir / "faulted.json", dir / "file", {}).exit_code, 0);
+    ASSERT_EQ(gen("dual-stack", dir / "option", {"drop:exporter=building-a,messages=2-4", "sequence_gap:messages=3,by=50"})
+                  .exit_code,
+              0);
+    EXPECT_TRUE(read_file(dir / "file/exports.pcap") == read_file(dir / "option/exports.pcap"));
+    EXPECT_EQ(read_file(dir / "file/truth/discard.csv"), read_file(dir / "option/truth/discard.csv"));
+}
+
+TEST(Faults, VerifyLetsMayLoseRecordsGoAndCountsDiscardedOnesAsUnexpected) {
+    TempDir dir;
+    ASSERT_EQ(gen("dual-stack", dir / "run", {"duplicate:every=4", "drop:messages=2"}).exit_code, 0);
+    const Truth t = truth_of(dir / "run");
+    ASSERT_FALSE(t.may_lose.empty());
+    ASSERT_FALSE(t.discard.empty());
+    const std::string header = read_file(dir / "run/truth/records.csv").substr(0, read_file(dir / "run/truth/records.csv").find('\n') + 1);
+    auto write_rows = [&](const std::string& path, const std::vector<std::string>& rows) {
+        std::string text = header;
+        for (const auto& r : rows) text += r + "\n";
+        write_file(path, text);
+    };
+    const auto verify = [&](const std::string& collected) {
+        return run({flowlab_bin(), "verify", "--truth", dir / "run", "--collected", collected, "--no-progress"});
+    };
+    // Everything a decoder outputs: matches, the copies counted apart.
+    write_file(dir / "all.csv", decode(dir / "run"));
+    const auto full = verify(dir / "all.csv");
+    EXPECT_EQ(full.exit_code, 0) << full.out << full.err;
+    EXPECT_NE(full.out.find("may lose   " + std::to_string(size_of(t.may_lose))), std::string::npos) << full.out;
+    // Only what it must output: still a match, the may-lose records reported as not received.
+    std::vector<std::string> kept;
+    for (const auto& [row, k] : t.keep)
+        for (int i = 0; i < k; ++i) kept.push_back(row);
+    write_rows(dir / "kept.csv", kept);
+    const auto only_kept = verify(dir / "kept.csv");
+    EXPECT_EQ(only_kept.exit_code, 0) << only_kept.out;
+    EXPECT_NE(only_kept.out.find("0 received, " + std::to_string(size_of(t.may_lose)) + " not"), std::string::npos)
+        << only_kept.out;
+    // A record it must discard: a difference.
+    std::vector<std::string> with_discarded = kept;
+    with_discarded.push_back(t.discard.begin()->first);
+    write_rows(dir / "discarded.csv", with_discarded);
+    const auto bad = verify(dir / "discarded.csv");
+    EXPECT_EQ(bad.exit_code, 1) << bad.out;
+    EXPECT_NE(bad.out.find("unexpected 1"), std::string::npos) << bad.out;
+    // A kept record missing: still loss.
+    kept.pop_back();
+    write_rows(dir / "short.csv", kept);
+    EXPECT_EQ(verify(dir / "short.csv").exit_code, 1);
+}
+
+TEST(Faults, VerifyOfARunWithoutFaultsSaysNothingOfMayLose) {
+    TempDir dir;
+    ASSERT_EQ(gen("dual-stack", dir / "run", {}).exit_code, 0);
+    write_file(dir / "all.csv", decode(dir / "run"));
+    const auto r = run({flowlab_bin(), "verify", "--truth", dir / "run", "--collected", dir / "all.csv", "--no-progress"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out.find("may lose"), std::string::npos) << r.out;
+}
+
+TEST(Faults, BadFaultOptionsAreRefusedWithTheirText) {
+    TempDir dir;
+    const struct {
+        std::vector<std::string> faults;
+        const char* scenario;
+        const char* says;
+    } cases[] = {
+        {{"bogus"}, "dual-stack", "--fault \"bogus\" (fault): unknown fault \"bogus\""},
+        {{"drop:messages=0"}, "dual-stack", "--fault \"drop:messages=0\" (messages)"},
+        {{"drop:messages=5-2"}, "dual-stack", "is empty"},
+        {{"drop:mesages=2"}, "dual-stack", "mesages"},
+        {{"drop:exporter=nope"}, "dual-stack", "no exporter \"nope\""},
+        {{"drop:by=3"}, "dual-stack", "takes no \"by\""},
+        {{"drop:messages"}, "dual-stack", "KEY=VALUE"},
+        {{"export_time_back:by=1500ms"}, "dual-stack", "whole seconds"},
+        {{"message_length"}, "example-incidents", "applies to none of the scenario's exporters"},
+        {{"missing_template:exporter=building-a"}, "example-incidents", "no exporter"},
+    };
+    for (const auto& c : cases) {
+        const auto r = gen(c.scenario, dir / "out", c.faults);
+        EXPECT_EQ(r.exit_code, 2) << c.faults[0] << ": " << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << c.faults[0] << ": " << r.err;
+        EXPECT_FALSE(std::filesystem::exists(dir / "out")) << c.faults[0];
+    }
+}
+
+TEST(Faults, BadFaultsInAScenarioAreRefusedWithFileAndPath) {
+    TempDir dir;
+    const struct {
+        nlohmann::ordered_json fault;
+        const char* place;
+        const char* says;
+    } cases[] = {
+        {{{"fault", "smash"}}, "/faults/0/fault", "unknown fault"},
+        {{{"fault", "drop"}, {"exporter", "nope"}}, "/faults/0/exporter", "no exporter"},
+        {{{"fault", "drop"}, {"messages", "x"}}, "/faults/0/messages", "message numbers"},
+        {{{"fault", "reorder"}, {"by", 0}}, "/faults/0/by", ""},
+        {{{"fault", "drop"}, {"from", "5m"}, {"to", "1m"}}, "/faults/0/to", "ends before it starts"},
+        {{{"fault", "drop"}, {"every", 2}, {"extra", 1}}, "/faults/0", "extra"},
+        {{{"fault", "message_length"}, {"exporter", "building-a"}}, "/faults/0", "does not apply to exporter building-a"},
+    };
+    for (const auto& c : cases) {
+        auto doc = nlohmann::ordered_json::parse(read_file(source_dir() + "/scenarios/dual-stack.json"));
+        doc["faults"] = nlohmann::ordered_json::array({c.fault});
+        const std::string file = dir / "bad.json";
+        write_file(file, doc.dump(2));
+        const auto r = gen(file, dir / "out", {});
+        EXPECT_EQ(r.exit_code, 2) << c.fault.dump() << ": " << r.err;
+        EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find(c.place), std::string::npos) << c.fault.dump() << ": " << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << c.fault.dump() << ": " << r.err;
+        EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+    }
+}
+
+/// tshark keeps templates per exporter and domain across a capture and decodes each record it
+/// has a template for: on an IPFIX stream with message-level faults that is the RFC behaviour.
+TEST(FaultsPeer, TsharkDecodesAFaultedIpfixRunWithinTheTruth) {
+    FLOWLAB_REQUIRE_TOOL("tshark");
+    TempDir dir;
+    const auto r = gen("ddos", dir / "run",
+                       {"drop:messages=2", "duplicate:every=3", "reorder:messages=1", "sequence_wrap:messages=4",
+                        "data_before_template:messages=5-"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Compared on what both decoders show the same way: the key and the counters.
+    const auto key = [](const std::string& row, const std::vector<std::string>& header) {
+        std::vector<std::string> cols;
+        std::stringstream in(row);
+        for (std::string c; std::getline(in, c, ',');) cols.push_back(c);
+        std::string k;
+        for (const char* name : {"src", "dst", "sport", "dport", "proto", "packets", "bytes"}) {
+            const auto at = std::find(header.begin(), header.end(), name) - header.begin();
+            k += cols.at(static_cast<std::size_t>(at)) + " ";
+        }
+        return k;
+    };
+    std::vector<std::string> header;
+    {
+        std::stringstream in(read_file(dir / "run/truth/records.csv").substr(0, read_file(dir / "run/truth/records.csv").find('\n')));
+        for (std::string c; std::getline(in, c, ',');) header.push_back(c);
+    }
+    const Truth rows = truth_of(dir / "run");
+    Truth t;
+    for (const auto& [b, to] : {std::pair{&rows.keep, &t.keep}, {&rows.may_lose, &t.may_lose}, {&rows.discard, &t.discard}})
+        for (const auto& [row, k] : *b) (*to)[key(row, header)] += k;
+    ASSERT_FALSE(t.may_lose.empty());
+    ASSERT_FALSE(t.discard.empty());
+
+    const auto scenario = nlohmann::json::parse(read_file(source_dir() + "/scenarios/ddos.json"));
+    const auto port = scenario.contains("collector") && scenario["collector"].contains("port")
+                          ? scenario["collector"]["port"].get<std::uint16_t>()
+                          : std::uint16_t{4739};
+    interop::TsharkReader reader;
+    Bag out;
+    for (const auto& p : interop::run_tshark(dir / "run/exports.pcap", port)) {
+        const interop::TsharkMessage m = reader.read(p);
+        for (const auto& rec : m.records)
+            ++out[rec.src.to_string() + " " + rec.dst.to_string() + " " + std::to_string(rec.sport) + " " +
+                  std::to_string(rec.dport) + " " + std::to_string(rec.proto) + " " + std::to_string(rec.packets) + " " +
+                  std::to_string(rec.bytes) + " "];
+    }
+    expect_within_truth(out, t, "tshark");
+}
+
+}  // namespace
+}  // namespace flowlab::test
