@@ -33,6 +33,8 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::sequence_gap, "sequence_gap"},
     {FaultKind::sequence_reset, "sequence_reset"},
     {FaultKind::sequence_wrap, "sequence_wrap"},
+    {FaultKind::uptime_wrap, "uptime_wrap"},
+    {FaultKind::restart, "restart"},
     {FaultKind::export_time_back, "export_time_back"},
     {FaultKind::missing_template, "missing_template"},
     {FaultKind::data_before_template, "data_before_template"},
@@ -52,8 +54,19 @@ bool applies_to(FaultKind k, Protocol p) noexcept {
         case FaultKind::missing_template:
         case FaultKind::data_before_template: return p != Protocol::v5;
         case FaultKind::message_length: return p == Protocol::ipfix;
+        case FaultKind::uptime_wrap:
+        case FaultKind::restart: return p != Protocol::ipfix;  // IPFIX headers carry no sysUptime
         default: return true;
     }
+}
+
+bool moves_uptime(FaultKind k) noexcept { return k == FaultKind::uptime_wrap || k == FaultKind::restart; }
+
+/// For a fault that applies to none of the exporters: what it needs.
+std::string needs(FaultKind k) {
+    if (k == FaultKind::message_length) return "it needs IPFIX";
+    if (moves_uptime(k)) return "it needs NetFlow v5 or v9";
+    return "it needs NetFlow v9 or IPFIX";
 }
 
 Protocol protocol_of(ExportProtocol p) noexcept {
@@ -134,6 +147,17 @@ Fault parse_fault(const Node& n, const Scenario& s) {
         case FaultKind::reorder: f.by = by ? static_cast<std::int64_t>(by->integer(1, 1000)) : 1; break;
         case FaultKind::sequence_gap: f.by = by ? static_cast<std::int64_t>(by->integer(1, 0xFFFFFFFFu)) : 1000; break;
         case FaultKind::truncate: f.by = by ? static_cast<std::int64_t>(by->integer(1, 65535)) : 1; break;
+        case FaultKind::uptime_wrap:
+        case FaultKind::restart: {
+            // Kept in milliseconds, sysUptime's unit; it is 32 bits wide (49.7 days).
+            const bool wrap = f.kind == FaultKind::uptime_wrap;
+            const std::int64_t us = by ? by->duration() : (wrap ? 1'000'000 : 0);
+            f.by = us / 1000;
+            if (us % 1000 != 0 || f.by < (wrap ? 1 : 0) || f.by > 0xFFFFFFFFll)
+                (by ? *by : n).fail(std::string("expected whole milliseconds from ") + (wrap ? "1ms" : "0s") +
+                                    " to 49d (sysUptime counts milliseconds in 32 bits)");
+            break;
+        }
         case FaultKind::export_time_back:
             f.by = by ? by->duration() : 60'000'000;
             if (f.by <= 0 || f.by % 1'000'000 != 0)
@@ -206,7 +230,7 @@ void check_faults(const Scenario& s) {
                                      [&](const Exporter& e) { return applies_to(f.kind, protocol_of(e.protocol)); });
         if (!any)
             f.fail("fault " + std::string(to_string(f.kind)) + " applies to none of the scenario's exporters (" +
-                   (f.kind == FaultKind::message_length ? "it needs IPFIX" : "it needs NetFlow v9 or IPFIX") + ")");
+                   needs(f.kind) + ")");
     }
 }
 
@@ -220,12 +244,19 @@ public:
     struct Place {
         std::size_t offset;
         bool uptime;  ///< v9 First/LastSwitched: relative to the header's sysUptime and time
+        std::size_t first_switched = 0, last_switched = 0;  ///< their offsets (0: not in the record)
     };
     std::vector<Place> flow;  ///< flow (not options) records in wire order
     Protocol protocol = Protocol::ipfix;
     void on_data_record(const core::Template& t, std::span<const core::FieldLocation> fields) override {
         if (t.is_options() || fields.empty()) return;
-        flow.push_back({fields.front().offset, protocol == Protocol::v9 && (t.contains(21) || t.contains(22))});
+        Place place{fields.front().offset, protocol == Protocol::v9 && (t.contains(21) || t.contains(22))};
+        for (const auto& f : fields) {
+            if (f.spec->enterprise != 0 || f.length != 4) continue;
+            if (f.spec->id == 22) place.first_switched = f.offset;
+            if (f.spec->id == 21) place.last_switched = f.offset;
+        }
+        flow.push_back(place);
     }
 };
 
@@ -318,6 +349,7 @@ struct FaultStream::Impl {
         Protocol protocol = Protocol::ipfix;
         std::uint64_t messages = 0;
         std::uint32_t sequence_shift = 0;  ///< added to every header sequence number from now on
+        std::uint32_t uptime_shift = 0;    ///< ms added to sysUptime and the times relative to it
         core::Decoder decoder;
         std::unique_ptr<detail::ReferenceModel> model;
         std::deque<Held> held;
@@ -424,9 +456,28 @@ struct FaultStream::Impl {
         bool drop = false, duplicate = false;
         std::int64_t hold = 0;
         const std::uint32_t seq = core::load_be32(m.bytes.data() + detail::sequence_offset(p));
+        const auto selected = [&](const Fault& f) {
+            return (!f.exporter || *f.exporter == e) && applies_to(f.kind, p) && f.selects(n, offset_us);
+        };
+        // sysUptime first, on the message as built: the offsets of the times relative to it are
+        // known only before other faults move or cut its sets.
         for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
             const Fault& f = scenario.faults[i];
-            if ((f.exporter && *f.exporter != e) || !applies_to(f.kind, p) || !f.selects(n, offset_us)) continue;
+            if (!moves_uptime(f.kind) || !selected(f)) continue;
+            ++hits[i];
+            const std::uint32_t uptime = core::load_be32(m.bytes.data() + 4);
+            if (f.kind == FaultKind::uptime_wrap) {
+                x.uptime_shift = static_cast<std::uint32_t>(0x100000000ll - f.by) - uptime;
+            } else {
+                x.uptime_shift = static_cast<std::uint32_t>(f.by) - uptime;
+                x.sequence_shift = 0u - seq;
+                m.faults.push_back("exporter restarted");
+            }
+        }
+        if (x.uptime_shift != 0) shift_uptime(m, p, places, x.uptime_shift);
+        for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
+            const Fault& f = scenario.faults[i];
+            if (moves_uptime(f.kind) || !selected(f)) continue;
             ++hits[i];
             switch (f.kind) {
                 case FaultKind::drop: drop = true; break;
@@ -435,6 +486,8 @@ struct FaultStream::Impl {
                 case FaultKind::sequence_gap: x.sequence_shift += static_cast<std::uint32_t>(f.by); break;
                 case FaultKind::sequence_reset: x.sequence_shift = 0u - seq; break;
                 case FaultKind::sequence_wrap: x.sequence_shift = 0xFFFFFFFFu - seq; break;
+                case FaultKind::uptime_wrap:
+                case FaultKind::restart: break;  // above
                 case FaultKind::export_time_back: move_export_time(m, p, places, f.by / 1000); break;
                 case FaultKind::missing_template: {
                     std::vector<std::size_t> order;
@@ -510,6 +563,27 @@ struct FaultStream::Impl {
             r.last_ms -= back_ms;
         }
         m.faults.push_back("export time " + std::to_string(back_ms / 1000) + " s back");
+    }
+
+    /// Adds `shift` ms (mod 2^32) to sysUptime and to every time relative to it: the times a
+    /// decoder derives (modulo 2^32, nearest the export time) stay those of the truth.
+    static void shift_uptime(ScriptMessage& m, Protocol p, const RecordPlaces& places, std::uint32_t shift) {
+        const auto add = [&](std::size_t at) {
+            if (at + 4 <= m.bytes.size()) core::store_be32(m.bytes.data() + at, core::load_be32(m.bytes.data() + at) + shift);
+        };
+        add(4);
+        if (p == Protocol::v5) {
+            const std::size_t count = core::load_be16(m.bytes.data() + 2);
+            for (std::size_t i = 0; i < count; ++i) {
+                add(24 + 48 * i + 24);  // First
+                add(24 + 48 * i + 28);  // Last
+            }
+            return;
+        }
+        for (const auto& place : places.flow) {
+            if (place.first_switched != 0) add(place.first_switched);
+            if (place.last_switched != 0) add(place.last_switched);
+        }
     }
 
     void finish() {

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gen_output.hpp"
 #include "interop_support.hpp"
 #include "test_support.hpp"
 
@@ -120,6 +121,12 @@ const auto some_may_be_lost = [](const Truth& f, const Truth& c) {
     EXPECT_LT(size_of(f.keep), size_of(c.keep));
     EXPECT_EQ(size_of(f.keep) + size_of(f.may_lose), size_of(c.keep));
 };
+/// Only what the records do not carry changed (a decoder must see through it).
+const auto same_records = [](const Truth& f, const Truth& c) {
+    EXPECT_EQ(f.keep, c.keep);
+    EXPECT_TRUE(f.may_lose.empty());
+    EXPECT_TRUE(f.discard.empty());
+};
 const auto wraps = [](const Truth& f, const Truth& c) {
     changed_rows(f, c);
     const bool found = std::any_of(f.keep.begin(), f.keep.end(),
@@ -139,6 +146,8 @@ const Case kCases[] = {
     {"dual-stack", "sequence_reset:messages=4", changed_rows},
     {"dual-stack", "sequence_wrap:messages=2", wraps},
     {"dual-stack", "export_time_back:messages=2-5,by=3600s", changed_rows},
+    {"dual-stack", "uptime_wrap:exporter=building-a,messages=3", same_records},
+    {"dual-stack", "restart:exporter=building-a,messages=4", changed_rows},
     {"dual-stack", "missing_template",
      [](const Truth& f, const Truth& c) {
          EXPECT_TRUE(f.keep.empty());
@@ -155,6 +164,8 @@ const Case kCases[] = {
     {"example-incidents", "duplicate:messages=1", [](const Truth& f, const Truth&) { EXPECT_FALSE(f.may_lose.empty()); }},
     {"example-incidents", "sequence_wrap:messages=2", wraps},
     {"example-incidents", "export_time_back:messages=2,by=10s", changed_rows},
+    {"example-incidents", "uptime_wrap:messages=2,by=10ms", same_records},
+    {"example-incidents", "restart:messages=3", changed_rows},
     {"example-incidents", "truncate:messages=3,by=100", some_discarded},
 };
 
@@ -294,6 +305,10 @@ TEST(Faults, BadFaultOptionsAreRefusedWithTheirText) {
         {{"export_time_back:by=1500ms"}, "dual-stack", "whole seconds"},
         {{"message_length"}, "example-incidents", "applies to none of the scenario's exporters"},
         {{"missing_template:exporter=building-a"}, "example-incidents", "no exporter"},
+        {{"uptime_wrap:exporter=building-b"}, "dual-stack", "does not apply to exporter building-b (ipfix)"},
+        {{"uptime_wrap:by=0s"}, "dual-stack", "--fault \"uptime_wrap:by=0s\" (by): expected whole milliseconds from 1ms"},
+        {{"restart:by=50d"}, "example-incidents", "to 49d"},
+        {{"restart"}, "ddos", "applies to none of the scenario's exporters (it needs NetFlow v5 or v9)"},
     };
     for (const auto& c : cases) {
         const auto r = gen(c.scenario, dir / "out", c.faults);
@@ -317,6 +332,10 @@ TEST(Faults, BadFaultsInAScenarioAreRefusedWithFileAndPath) {
         {{{"fault", "drop"}, {"from", "5m"}, {"to", "1m"}}, "/faults/0/to", "ends before it starts"},
         {{{"fault", "drop"}, {"every", 2}, {"extra", 1}}, "/faults/0", "extra"},
         {{{"fault", "message_length"}, {"exporter", "building-a"}}, "/faults/0", "does not apply to exporter building-a"},
+        {{{"fault", "uptime_wrap"}, {"exporter", "building-b"}}, "/faults/0", "does not apply to exporter building-b (ipfix)"},
+        {{{"fault", "uptime_wrap"}, {"by", "1500us"}}, "/faults/0/by", "whole milliseconds from 1ms to 49d"},
+        {{{"fault", "restart"}, {"by", "50d"}}, "/faults/0/by", "whole milliseconds from 0s to 49d"},
+        {{{"fault", "restart"}, {"by", "soon"}}, "/faults/0/by", ""},
     };
     for (const auto& c : cases) {
         auto doc = nlohmann::ordered_json::parse(read_file(source_dir() + "/scenarios/dual-stack.json"));
@@ -329,6 +348,88 @@ TEST(Faults, BadFaultsInAScenarioAreRefusedWithFileAndPath) {
         EXPECT_NE(r.err.find(c.place), std::string::npos) << c.fault.dump() << ": " << r.err;
         EXPECT_NE(r.err.find(c.says), std::string::npos) << c.fault.dump() << ": " << r.err;
         EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+    }
+}
+
+std::uint32_t be32(const std::vector<std::uint8_t>& b, std::size_t at) {
+    return std::uint32_t{b.at(at)} << 24 | std::uint32_t{b.at(at + 1)} << 16 | std::uint32_t{b.at(at + 2)} << 8 | b.at(at + 3);
+}
+
+/// The export time a v5 or v9 header states, in ms (sysUptime counts up to it).
+std::int64_t header_ms(const std::vector<std::uint8_t>& b) {
+    const std::int64_t ms = std::int64_t{be32(b, 8)} * 1000;
+    return b.at(1) == 5 ? ms + be32(b, 12) / 1'000'000 : ms;
+}
+
+std::vector<Datagram> messages_of(const std::string& pcap, const std::string& address) {
+    for (auto& [source, datagrams] : datagrams_by_source(pcap))
+        if (source.first == address) return datagrams;
+    ADD_FAILURE() << "no datagram from " << address;
+    return {};
+}
+
+/// Truth rows of one exporter whose flow began before `ms` and was exported at or after it.
+std::size_t records_spanning(const std::string& dir, const std::string& address, std::int64_t ms) {
+    const auto all = lines(dir + "/truth/records.csv");
+    std::vector<std::string> header;
+    std::stringstream h(all.at(0));
+    for (std::string c; std::getline(h, c, ',');) header.push_back(c);
+    const auto column = [&](const char* name) {
+        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    const std::size_t first = column("first_ms"), exported = column("export_ms");
+    std::size_t n = 0;
+    for (std::size_t i = 1; i < all.size(); ++i) {
+        std::vector<std::string> cols;
+        std::stringstream in(all[i]);
+        for (std::string c; std::getline(in, c, ',');) cols.push_back(c);
+        if (cols.empty() || cols[0] != address) continue;
+        if (std::stoll(cols.at(first)) < ms && std::stoll(cols.at(exported)) >= ms) ++n;
+    }
+    return n;
+}
+
+/// sysUptime wraps (or restarts) where the fault says and keeps counting from there, and some
+/// records' flows span the wrap or began before the restart, so a decoder that gets the
+/// truth's flow times back has read their uptime fields modulo 2^32.
+TEST(Faults, UptimeWrapAndRestartMoveTheHeaderClockAndFlowsSpanIt) {
+    const struct {
+        const char* scenario;
+        const char* address;
+        std::size_t sequence_at;
+    } exporters[] = {{"dual-stack", "192.0.2.41", 12}, {"example-incidents", "192.0.2.254", 16}};
+    for (const auto& x : exporters) {
+        SCOPED_TRACE(x.scenario);
+        TempDir dir;
+        ASSERT_EQ(gen(x.scenario, dir / "wrap", {"uptime_wrap:messages=3,by=5s"}).exit_code, 0);
+        const auto wrapped = messages_of(dir / "wrap/exports.pcap", x.address);
+        ASSERT_GT(wrapped.size(), 4u);
+        EXPECT_EQ(be32(wrapped[2].payload, 4), 0xFFFFFFFFu - 4999u);
+        const std::int64_t wrap_ms = header_ms(wrapped[2].payload) + 5000;
+        for (std::size_t i = 2; i < wrapped.size(); ++i)
+            EXPECT_EQ(be32(wrapped[i].payload, 4), static_cast<std::uint32_t>(header_ms(wrapped[i].payload) - wrap_ms))
+                << "message " << i + 1;
+        EXPECT_GT(records_spanning(dir / "wrap", x.address, wrap_ms), 0u);
+        expect_within_truth(bag_of(rows_of(decode(dir / "wrap"))), truth_of(dir / "wrap"), "uptime_wrap");
+
+        ASSERT_EQ(gen(x.scenario, dir / "restart", {"restart:messages=3"}).exit_code, 0);
+        const auto restarted = messages_of(dir / "restart/exports.pcap", x.address);
+        ASSERT_GT(restarted.size(), 4u);
+        EXPECT_EQ(be32(restarted[2].payload, 4), 0u);  // the default: restarted at the export
+        EXPECT_EQ(be32(restarted[2].payload, x.sequence_at), 0u);
+        const std::int64_t boot_ms = header_ms(restarted[2].payload);
+        for (std::size_t i = 2; i < restarted.size(); ++i)
+            EXPECT_EQ(be32(restarted[i].payload, 4), static_cast<std::uint32_t>(header_ms(restarted[i].payload) - boot_ms))
+                << "message " << i + 1;
+        ASSERT_EQ(gen(x.scenario, dir / "clean", {}).exit_code, 0);
+        const auto clean = messages_of(dir / "clean/exports.pcap", x.address);
+        ASSERT_EQ(clean.size(), restarted.size());
+        for (std::size_t i = 2; i < restarted.size(); ++i)
+            EXPECT_EQ(be32(restarted[i].payload, x.sequence_at),
+                      be32(clean[i].payload, x.sequence_at) - be32(clean[2].payload, x.sequence_at))
+                << "message " << i + 1;
+        EXPECT_GT(records_spanning(dir / "restart", x.address, boot_ms), 0u);
+        expect_within_truth(bag_of(rows_of(decode(dir / "restart"))), truth_of(dir / "restart"), "restart");
     }
 }
 

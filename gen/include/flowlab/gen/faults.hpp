@@ -38,6 +38,8 @@ enum class FaultKind : std::uint8_t {
     sequence_gap,          ///< the sequence number jumps forward by `by` (and stays shifted)
     sequence_reset,        ///< the sequence number starts again from 0 (an exporter restart)
     sequence_wrap,         ///< this message carries sequence 2^32-1: the next ones wrap past 0
+    uptime_wrap,           ///< v5/v9: sysUptime here is 2^32 ms minus `by`: it wraps `by` later
+    restart,               ///< v5/v9: the exporter restarted: sequence from 0, sysUptime from `by`
     export_time_back,      ///< the header's export time is `by` earlier
     missing_template,      ///< template and options template sets left out of the message
     data_before_template,  ///< template sets moved behind the data sets of the message
@@ -53,7 +55,7 @@ struct Fault {
     std::uint64_t last = std::numeric_limits<std::uint64_t>::max();
     std::uint64_t every = 1;  ///< of the messages first..last, every Nth (first, first+N, ...)
     std::optional<std::int64_t> from_us, to_us;  ///< export-time window after the span start
-    std::int64_t by = 0;  ///< the kind's amount (messages, sequence numbers, µs, bytes)
+    std::int64_t by = 0;  ///< the kind's amount (messages, sequence numbers, µs, sysUptime ms, bytes)
     nlohmann::ordered_json spec;  ///< as written (scenario object, or --fault parsed into one)
     std::string origin;   ///< the scenario file, or "--fault TEXT"
     std::string pointer;  ///< JSON pointer in the scenario ("" for --fault)
