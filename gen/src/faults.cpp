@@ -500,8 +500,9 @@ struct FaultStream::Impl {
                     for (std::size_t s : order) counts.push_back(template_records[s]);
                     rebuild(m, p, order);
                     template_records = std::move(counts);
-                    if (p == Protocol::v9) {
-                        // The v9 count covers template records too.
+                    if (p == Protocol::v9 && ex.v9_count == core::V9Count::records) {
+                        // The RFC count covers template records too; a count of data records
+                        // only, or always 1, stays as the exporter writes it.
                         const auto c = core::load_be16(m.bytes.data() + 2);
                         core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(c - std::min<std::size_t>(c, removed)));
                     }

@@ -433,6 +433,41 @@ TEST(Faults, UptimeWrapAndRestartMoveTheHeaderClockAndFlowsSpanIt) {
     }
 }
 
+/// A v9 exporter that counts only data records in the header (softflowd) keeps that count when
+/// its templates are left out; one that counts every record (RFC 3954) loses theirs from it.
+TEST(Faults, MissingTemplatesKeepTheExportersV9Count) {
+    TempDir dir;
+    for (const char* dialect : {"softflowd-v9", ""}) {
+        SCOPED_TRACE(*dialect ? dialect : "RFC count");
+        std::vector<std::string> clean_argv{flowlab_bin(), "gen", "example-office", "-o", dir / "clean",
+                                            "--duration", "10m", "--no-progress"};
+        if (*dialect) clean_argv.insert(clean_argv.end(), {"--dialect", dialect});
+        auto faulted_argv = clean_argv;
+        faulted_argv[4] = dir / "faulted";
+        faulted_argv.insert(faulted_argv.end(), {"--fault", "missing_template:messages=1"});
+        const auto c = run(clean_argv), f = run(faulted_argv);
+        ASSERT_EQ(c.exit_code, 0) << c.err;
+        ASSERT_EQ(f.exit_code, 0) << f.err;
+        std::size_t compared = 0;
+        const auto clean = datagrams_by_source(dir / "clean/exports.pcap");
+        const auto faulted = datagrams_by_source(dir / "faulted/exports.pcap");
+        for (const auto& [source, messages] : clean) {
+            const auto& first = messages.at(0).payload;
+            if (first.at(1) != 9) continue;
+            const auto& damaged = faulted.at(source).at(0).payload;
+            ASSERT_LT(damaged.size(), first.size()) << "no template was left out";
+            const unsigned count = first.at(2) * 256u + first.at(3), left = damaged.at(2) * 256u + damaged.at(3);
+            if (*dialect) EXPECT_EQ(left, count) << source.first;
+            else EXPECT_LT(left, count) << source.first;
+            ++compared;
+        }
+        EXPECT_GT(compared, 0u);
+        expect_within_truth(bag_of(rows_of(decode(dir / "faulted"))), truth_of(dir / "faulted"), "flowlab decode");
+        std::filesystem::remove_all(dir / "clean");
+        std::filesystem::remove_all(dir / "faulted");
+    }
+}
+
 /// tshark keeps templates per exporter and domain across a capture and decodes each record it
 /// has a template for: on an IPFIX stream with message-level faults that is the RFC behaviour.
 TEST(FaultsPeer, TsharkDecodesAFaultedIpfixRunWithinTheTruth) {
