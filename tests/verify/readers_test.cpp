@@ -484,6 +484,13 @@ TEST(FlowlabCsv, FastCellsAgreeWithCore) {
     std::mt19937_64 rng(seed);
     const std::string header = core::csv_header();
     const detail::FlowlabColumns cols = detail::parse_flowlab_header(header, "test", 1);
+    ASSERT_TRUE(cols.canonical);  // flowlab's own order: the row parser specialised for it
+    // The same columns in reverse order go through the general row parser.
+    std::string reversed_header;
+    for (std::size_t i = core::kFieldCount; i-- > 0;)
+        reversed_header += std::string(core::field_name(static_cast<Field>(i))) + (i ? "," : "");
+    const detail::FlowlabColumns reversed = detail::parse_flowlab_header(reversed_header, "test", 1);
+    ASSERT_FALSE(reversed.canonical);
     const std::vector<std::string> edge = {"", "0", "00", "007", "255", "256", "65535", "65536", "4294967295",
                                            "4294967296", "18446744073709551615", "18446744073709551616",
                                            "9223372036854775807", "9223372036854775808", "-5", "12a", "1.5",
@@ -539,12 +546,52 @@ TEST(FlowlabCsv, FastCellsAgreeWithCore) {
         for (std::size_t i = 0; i < cells.size(); ++i)
             ref_ok = ref_ok && core::parse_field_text(static_cast<Field>(i), cells[i], ref);
         ASSERT_EQ(!err.has_value(), ref_ok) << line << "\n" << err.value_or("");
+        std::string reversed_line;
+        for (std::size_t i = cells.size(); i-- > 0;) reversed_line += cells[i] + (i ? "," : "");
+        FlowRecord general;
+        const auto general_err = detail::parse_flowlab_row(reversed, reversed_line, general);
+        ASSERT_EQ(!general_err.has_value(), ref_ok) << reversed_line << "\n" << general_err.value_or("");
         if (ref_ok) {
             ASSERT_EQ(fast, ref) << line;
+            ASSERT_EQ(general, ref) << reversed_line;
             ++compared;
         }
     }
     EXPECT_GT(compared, 9000u);
+}
+
+// Names may be quoted (RFC 4180) with commas and doubled quotes inside; the comma scan must
+// not end the cell at those commas, in flowlab's column order and in any other. Rows with too
+// few or too many cells name the count.
+TEST(FlowlabCsv, QuotedNamesAndColumnCounts) {
+    const std::string name = "\"Gi0/1, \"\"uplink\"\"\"";
+    std::vector<std::string> cells(core::kFieldCount);
+    cells[static_cast<std::size_t>(Field::exporter)] = "192.0.2.1";
+    cells[static_cast<std::size_t>(Field::in_if_name)] = name;
+    cells[static_cast<std::size_t>(Field::out_if_name)] = "\"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,0,1,2,3,4,5,6,7,8,9\"";
+    cells[static_cast<std::size_t>(Field::sampling_algorithm)] = "3";
+    FlowRecord ref;
+    for (std::size_t i = 0; i < cells.size(); ++i) ASSERT_TRUE(core::parse_field_text(static_cast<Field>(i), cells[i], ref)) << i;
+    EXPECT_EQ(ref.in_if_name, "Gi0/1, \"uplink\"");
+    std::string line, reversed_line, reversed_header;
+    for (std::size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + cells[i];
+    for (std::size_t i = cells.size(); i-- > 0;) {
+        reversed_line += cells[i] + (i ? "," : "");
+        reversed_header += std::string(core::field_name(static_cast<Field>(i))) + (i ? "," : "");
+    }
+    const auto cols = detail::parse_flowlab_header(core::csv_header(), "test", 1);
+    const auto reversed = detail::parse_flowlab_header(reversed_header, "test", 1);
+    FlowRecord a, b;
+    ASSERT_FALSE(detail::parse_flowlab_row(cols, line, a).has_value());
+    ASSERT_FALSE(detail::parse_flowlab_row(reversed, reversed_line, b).has_value());
+    EXPECT_EQ(a, ref);
+    EXPECT_EQ(b, ref);
+    FlowRecord r;
+    EXPECT_EQ(detail::parse_flowlab_row(cols, line + ",", r).value_or(""), "expected 37 columns, found more");
+    EXPECT_EQ(detail::parse_flowlab_row(cols, line.substr(0, line.rfind(',')), r).value_or(""), "expected 37 columns, found 36");
+    EXPECT_EQ(detail::parse_flowlab_row(cols, "192.0.2.1,7", r).value_or(""), "expected 37 columns, found 2");
+    EXPECT_EQ(detail::parse_flowlab_row(cols, "192.0.2.1,x" + line.substr(line.find(',', 10)), r).value_or(""),
+              "column 2 (domain): 'x' is not a number in range");
 }
 
 }  // namespace

@@ -129,7 +129,8 @@ void ParallelCsvReader::parse_block(std::uint64_t k, CsvBatch& out, std::vector<
     // its end (to finish the last line), growing until that line is complete.
     const std::uint64_t from = k == 0 ? lo : lo - 1;
     std::size_t want = static_cast<std::size_t>(hi - from) + (64u << 10);
-    buf.resize(want);
+    // Grown only (resize would write zeros over 8 MB for every block, to be read over at once).
+    if (buf.size() < want) buf.resize(want);
     std::size_t have = pread_full(fd_, buf.data(), want, from, path_);
     std::size_t p = 0;
     if (k > 0) {

@@ -26,6 +26,9 @@ struct FlowlabColumns {
         std::int64_t core::FlowRecord::*i64 = nullptr;
     };
     std::vector<Column> columns;
+    /// The columns are core::csv_header()'s, in its order (as flowlab writes them): rows are
+    /// parsed by code specialised for that order.
+    bool canonical = false;
 };
 
 /// Columns from a header line. Throws InputError for unknown or repeated names.
