@@ -1,9 +1,12 @@
 /// @brief The record matcher (see matcher.hpp for the algorithm).
 #include "matcher.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <thread>
 
@@ -100,6 +103,20 @@ std::uint64_t sequence_key(std::uint8_t version, std::optional<std::uint32_t> do
 
 // ------------------------------------------------------------------ truth loading
 
+/// Rows a regular file holds, estimated from the length of its first lines (2% over, as rows
+/// are alike); 0 for anything else (standard input, a pipe, a small or empty file).
+static std::size_t estimate_rows(const std::string& path) {
+    struct stat st;
+    if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (1 << 20)) return 0;
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> head(256u << 10);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    const auto lines = static_cast<std::size_t>(std::count(head.data(), head.data() + got, '\n'));
+    if (lines < 2) return 0;
+    return static_cast<std::size_t>(static_cast<double>(st.st_size) / static_cast<double>(got) * static_cast<double>(lines) * 1.02);
+}
+
 TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std::uint64_t min_parallel,
                     std::size_t block, const std::function<void(std::string_view, std::uint64_t, double)>& progress) {
     TruthSet t;
@@ -164,6 +181,12 @@ TruthSet load_truth(const std::string& path, unsigned threads, KeySpec spec, std
         auto reader = open_collected(CollectedSpec{Tool::flowlab, path, "nfdump", {}});
         if (reader->traits().format != CollectedFormat::flowlab_csv)
             throw InputError(path, line_place(1), "truth must be flowlab CSV (truth/records.csv as `flowlab gen` writes it)");
+        // Size the store from the file: growing it by doubling holds the old and the new array at
+        // once (1.1 GB at the peak for 10 M records against 0.9 GB with the parallel loader).
+        if (const std::size_t estimate = estimate_rows(path); estimate > 0) {
+            t.records.reserve(estimate);
+            t.key_tops.reserve(estimate);
+        }
         FlowRecord r;
         while (reader->next(r)) {
             t.lines.add(t.records.size(), reader->place());
