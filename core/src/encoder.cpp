@@ -32,6 +32,37 @@ std::size_t template_record_length(const Template& t, Protocol p) {
 
 }  // namespace
 
+OptionsTableFields options_table_fields(const Template& t, OptionsTable table) {
+    OptionsTableFields out;
+    if (table == OptionsTable::none) return out;
+    const bool interfaces = table == OptionsTable::interfaces;
+    const char* what = interfaces ? "an interface table" : "a VRF table";
+    const char* keys = interfaces ? "ingressInterface (10) or egressInterface (14)" : "ingressVRFID (234) or egressVRFID (235)";
+    const char* names = interfaces ? "interfaceName (82) or interfaceDescription (83)" : "VRFname (236)";
+    int key_count = 0, name_count = 0;
+    for (std::size_t i = t.scope_count; i < t.fields.size(); ++i) {
+        const FieldSpec& f = t.fields[i];
+        if (f.enterprise) continue;
+        const bool key = interfaces ? f.id == 10 || f.id == 14 : f.id == ie::ingressVRFID || f.id == 235;
+        const bool name = interfaces ? f.id == 82 || f.id == ie::interfaceDescription : f.id == ie::VRFname;
+        if (key) {
+            out.key = i;
+            ++key_count;
+        }
+        if (name) {
+            out.name = i;
+            ++name_count;
+        }
+    }
+    if (key_count != 1) out.problem = std::string(what) + " needs exactly one key field, " + keys + ", after its scope";
+    else if (name_count != 1) out.problem = std::string(what) + " needs exactly one name field, " + names + ", after its scope";
+    else if (t.fields[out.key].length < 1 || t.fields[out.key].length > 4)
+        out.problem = std::string(what) + "'s key field must be 1 to 4 bytes long";
+    else if (t.fields[out.name].length == kVariableLength || t.fields[out.name].length == 0)
+        out.problem = std::string(what) + "'s name field must have a fixed length (names are NUL-padded to it)";
+    return out;
+}
+
 std::string options_field_problem(const FieldSpec& f, bool scope, Protocol p, const std::vector<ExtraField>& values) {
     if (const ExtraField* c = find_value(values, f.id, f.enterprise)) {
         if (c->value.size() != f.length)
@@ -66,6 +97,9 @@ struct Packetizer::Impl {
     CompiledTemplate v4, v6, v4_icmp, v6_icmp;
     bool has_v4 = false, has_v6 = false, has_v4_icmp = false, has_v6_icmp = false;
     std::vector<CompiledTemplate> options;  // those sent (only_when_sampling ones only when sampling)
+    std::vector<OptionsSpec> option_specs;  // parallel to options: table kind and rows
+    std::vector<OptionsTableFields> option_table_fields;  // parallel to options
+    detail::OptionsTables names;            // the tables' names, joined into the truth as a decoder does
     bool options_system_init = false;       // an options record carries systemInitTimeMilliseconds
     bool options_sampling = false;          // an options record carries the sampling interval
     bool options_algorithm = false;         // ... and the algorithm
@@ -136,9 +170,23 @@ struct Packetizer::Impl {
             std::size_t set = 4;
             for (const auto& o : options) set += template_record_length(o.tmpl, p);
             n += pad(set);
-            for (const auto& o : options) n += pad(4 + o.min_length);
+            for (std::size_t k = 0; k < options.size(); ++k) {
+                const std::size_t rows = table_rows(k);
+                if (rows) n += pad(4 + rows * options[k].min_length);
+            }
         }
         return n;
+    }
+
+    /// Records of options template k: one, or a table's rows.
+    std::size_t table_rows(std::size_t k) const {
+        return option_specs[k].table == OptionsTable::none ? 1 : option_specs[k].rows.size();
+    }
+
+    /// Table rows that fit a message of their own with nothing else in it.
+    std::size_t rows_per_message(std::size_t k) const {
+        const std::size_t room = max_payload - header_length - 4 - (padding() ? 3 : 0);
+        return room / options[k].min_length;
     }
 
     bool padding() const {
@@ -196,7 +244,12 @@ struct Packetizer::Impl {
         }
         for (const CompiledTemplate* t : data_templates()) emit([&] { write_data_templates({t}); });
         for (const auto& o : options) emit([&] { write_options_templates({&o}); });
-        for (const auto& o : options) emit([&] { write_options_data(o); });
+        // A table larger than one message goes out in as many as it needs.
+        for (std::size_t k = 0; k < options.size(); ++k) {
+            const std::size_t rows = table_rows(k), per = rows_per_message(k);
+            for (std::size_t first = 0; first < rows; first += per)
+                emit([&] { write_options_data(k, first, std::min(per, rows - first)); });
+        }
     }
 
     void write_field_specs(ByteWriter& w, const Template& t) {
@@ -256,14 +309,37 @@ struct Packetizer::Impl {
         close_set(w);
     }
 
-    void write_options_data(const CompiledTemplate& o) {
+    /// Options data of template k: its one record, or rows [first, first + count) of its table.
+    void write_options_data(std::size_t k, std::size_t first, std::size_t count) {
+        if (count == 0) return;
+        const CompiledTemplate& o = options[k];
+        const bool table = option_specs[k].table != OptionsTable::none;
         ByteWriter w(buf);
         open_set(w, o.tmpl.id);
-        const std::size_t at = w.grow(o.min_length);
-        write_options_record(o.tmpl, w.at(at));
-        ++v9_count;
-        ++data_records;
+        for (std::size_t i = first; i < first + count; ++i) {
+            const std::size_t at = w.grow(o.min_length);
+            write_options_record(o.tmpl, w.at(at));
+            if (table) write_table_row(k, option_specs[k].rows[i], w.at(at));
+            ++v9_count;
+            ++data_records;
+        }
         close_set(w);
+    }
+
+    /// Overwrites a table record's key and name fields with the row's.
+    void write_table_row(std::size_t k, const OptionsTableRow& row, std::uint8_t* out) {
+        const Template& t = options[k].tmpl;
+        const OptionsTableFields& tf = option_table_fields[k];
+        std::size_t pos = 0;
+        for (std::size_t i = 0; i < t.fields.size(); ++i) {
+            const std::size_t len = t.fields[i].length;
+            if (i == tf.key) store_be_n(out + pos, row.index, len);
+            if (i == tf.name) {
+                std::memset(out + pos, 0, len);
+                std::memcpy(out + pos, row.name.data(), row.name.size());
+            }
+            pos += len;
+        }
     }
 
     void write_templates() {
@@ -272,7 +348,7 @@ struct Packetizer::Impl {
             std::vector<const CompiledTemplate*> list;
             for (const auto& o : options) list.push_back(&o);
             write_options_templates(list);
-            for (const auto& o : options) write_options_data(o);
+            for (std::size_t k = 0; k < options.size(); ++k) write_options_data(k, 0, table_rows(k));
         }
     }
 
@@ -425,6 +501,8 @@ struct Packetizer::Impl {
         for (std::size_t i = 0; i < partial_used; ++i) {
             PartialRecord& pr = partial[i];
             detail::finish_record(pr, pr.rec.template_id, ctx);
+            // The tables went out with the templates, before any data record that follows.
+            detail::join_names(names, pr.rec);
             truth.push_back(pr.rec);
         }
         ++stats.messages;
@@ -554,16 +632,42 @@ Packetizer::Packetizer(ExporterConfig config, Sink sink) : impl_(std::make_uniqu
                 if (!t.is_options()) throw ConfigError("", "", "options template " + std::to_string(t.id) + " has no scope field");
                 if (!ids.insert(t.id).second)
                     throw ConfigError("", "", "options template id " + std::to_string(t.id) + " is used by another template");
+                const OptionsTableFields tf = options_table_fields(t, spec.table);
+                if (!tf.problem.empty()) throw ConfigError("", "", "options template " + std::to_string(t.id) + ": " + tf.problem);
                 for (std::size_t i = 0; i < t.fields.size(); ++i) {
                     if (t.fields[i].length == kVariableLength)
                         throw ConfigError("", "", "options template " + std::to_string(t.id) + ": variable-length fields are not supported in options");
+                    if (spec.table != OptionsTable::none && (i == tf.key || i == tf.name)) continue;
                     if (const std::string why = options_field_problem(t.fields[i], i < t.scope_count, p, t.values); !why.empty())
                         throw ConfigError("", "", "options template " + std::to_string(t.id) + ": " + why);
+                }
+                std::set<std::uint32_t> indexes;
+                for (const OptionsTableRow& row : spec.rows) {
+                    if (spec.table == OptionsTable::none) break;
+                    const std::size_t key_len = t.fields[tf.key].length;
+                    if (key_len < 4 && row.index >> (8 * key_len))
+                        throw ConfigError("", "", "options template " + std::to_string(t.id) + ": index " + std::to_string(row.index) +
+                                                      " does not fit the " + std::to_string(key_len) + "-byte key field");
+                    if (row.name.size() > t.fields[tf.name].length)
+                        throw ConfigError("", "", "options template " + std::to_string(t.id) + ": name \"" + row.name + "\" is longer than the " +
+                                                      std::to_string(t.fields[tf.name].length) + "-byte name field");
+                    if (!indexes.insert(row.index).second)
+                        throw ConfigError("", "", "options template " + std::to_string(t.id) + ": index " + std::to_string(row.index) + " listed twice");
                 }
                 CompiledTemplate c;
                 bool has = false;
                 m.compile(t, c, has, "options");
                 m.options.push_back(std::move(c));
+                m.option_specs.push_back(spec);
+                m.option_table_fields.push_back(tf);
+                if (m.options.back().min_length + m.header_length + 4 + 3 > m.max_payload)
+                    throw ConfigError("", "", "options template " + std::to_string(t.id) + ": one record does not fit the payload");
+                for (const OptionsTableRow& row : spec.rows) {
+                    if (spec.table == OptionsTable::none) break;
+                    auto& map = spec.table == OptionsTable::interfaces ? m.names.interfaces : m.names.vrfs;
+                    // As the decoder reads the name back: up to the first NUL, interned.
+                    map[row.index] = intern_name(std::string_view(row.name).substr(0, row.name.find('\0')));
+                }
                 for (const auto& f : t.fields) {
                     if (f.enterprise) continue;
                     if (f.id == ie::systemInitTimeMilliseconds) m.options_system_init = true;
@@ -577,9 +681,16 @@ Packetizer::Packetizer(ExporterConfig config, Sink sink) : impl_(std::make_uniqu
             {
                 std::size_t largest = 0;
                 for (const CompiledTemplate* t : m.data_templates()) largest = std::max(largest, t->min_length);
-                const std::size_t need = m.config.template_placement == TemplatePlacement::with_data
-                                             ? m.header_length + m.templates_length() + 4 + largest + 3
-                                             : m.header_length + std::max(m.templates_length(), 4 + largest + 3);
+                std::size_t need = m.config.template_placement == TemplatePlacement::with_data
+                                       ? m.header_length + m.templates_length() + 4 + largest + 3
+                                       : m.header_length + std::max(m.templates_length(), 4 + largest + 3);
+                if (m.config.template_placement == TemplatePlacement::each_apart) {
+                    // Every template alone, and tables split over as many messages as they need.
+                    std::size_t one = 4 + largest + 3;
+                    for (const CompiledTemplate* t : m.data_templates()) one = std::max(one, m.pad(4 + template_record_length(t->tmpl, p)));
+                    for (const auto& o : m.options) one = std::max(one, m.pad(4 + template_record_length(o.tmpl, p)));
+                    need = m.header_length + one;
+                }
                 if (need > m.max_payload)
                     throw ConfigError("", "", "templates plus one record need " + std::to_string(need) +
                                                   " bytes, more than the " + std::to_string(m.max_payload) +

@@ -493,24 +493,26 @@ bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageCon
     if (p.has_sampling_algorithm && !r.has(Field::sampling_algorithm))
         r.set_number(Field::sampling_algorithm, p.sampling_algorithm);
     if (sampling_source) *sampling_source = source;
-    if (tables) {
-        if (!tables->interfaces.empty()) {
-            if (r.has(Field::in_if))
-                if (auto it = tables->interfaces.find(r.in_if); it != tables->interfaces.end())
-                    r.set_text(Field::in_if_name, it->second);
-            if (r.has(Field::out_if))
-                if (auto it = tables->interfaces.find(r.out_if); it != tables->interfaces.end())
-                    r.set_text(Field::out_if_name, it->second);
-        }
-        if (!tables->vrfs.empty()) {
-            if (r.has(Field::vrf_in_id))
-                if (auto it = tables->vrfs.find(r.vrf_in_id); it != tables->vrfs.end()) r.set_text(Field::vrf_in, it->second);
-            if (r.has(Field::vrf_out_id))
-                if (auto it = tables->vrfs.find(r.vrf_out_id); it != tables->vrfs.end())
-                    r.set_text(Field::vrf_out, it->second);
-        }
-    }
+    if (tables) join_names(*tables, r);
     return resolved;
+}
+
+void join_names(const OptionsTables& tables, FlowRecord& r) {
+    if (!tables.interfaces.empty()) {
+        if (r.has(Field::in_if))
+            if (auto it = tables.interfaces.find(r.in_if); it != tables.interfaces.end())
+                r.set_text(Field::in_if_name, it->second);
+        if (r.has(Field::out_if))
+            if (auto it = tables.interfaces.find(r.out_if); it != tables.interfaces.end())
+                r.set_text(Field::out_if_name, it->second);
+    }
+    if (!tables.vrfs.empty()) {
+        if (r.has(Field::vrf_in_id))
+            if (auto it = tables.vrfs.find(r.vrf_in_id); it != tables.vrfs.end()) r.set_text(Field::vrf_in, it->second);
+        if (r.has(Field::vrf_out_id))
+            if (auto it = tables.vrfs.find(r.vrf_out_id); it != tables.vrfs.end())
+                r.set_text(Field::vrf_out, it->second);
+    }
 }
 
 std::size_t record_size(const CompiledTemplate& t, const FlowRecord& r) {

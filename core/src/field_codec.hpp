@@ -151,6 +151,9 @@ struct OptionsTables {
     const Sampler* only_sampler() const noexcept;
 };
 
+/// Names `r`'s interfaces and VRFs (in_if_name, out_if_name, vrf_in, vrf_out) from `tables`.
+void join_names(const OptionsTables& tables, FlowRecord& r);
+
 /// How finish_record resolved a record's sampling.
 enum class SamplingSource : std::uint8_t { none, record, named, only, header, unknown_id };
 

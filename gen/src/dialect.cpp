@@ -227,7 +227,7 @@ void apply_values(const detail::Node& values, core::Protocol p, std::vector<Temp
 }
 
 Template parse_template(const detail::Node& n, core::Protocol p, bool options, detail::TemplateOrigin& origin) {
-    if (options) n.expect_object({"id", "scope", "fields", "values", "when"}, {"id", "scope", "fields"});
+    if (options) n.expect_object({"id", "scope", "fields", "values", "when", "names"}, {"id", "scope", "fields"});
     else n.expect_object({"id", "fields", "values"}, {"id", "fields"});
     Template t;
     t.id = static_cast<std::uint16_t>(n.at("id").integer(256, 65535));
@@ -432,6 +432,7 @@ void parse_wire_keys(const Node& n, Exporter& e, WireState& state) {
         if (e.protocol == ExportProtocol::v5) v->fail("NetFlow v5 has no options");
         std::vector<core::OptionsSpec> list;
         state.options.clear();
+        std::vector<TableNames> names;
         for (const auto& o : v->elements()) {
             core::OptionsSpec spec;
             state.options.emplace_back();
@@ -439,11 +440,22 @@ void parse_wire_keys(const Node& n, Exporter& e, WireState& state) {
             if (auto w = o.get("when")) {
                 const std::string when = w->string();
                 if (when == "sampling") spec.only_when_sampling = true;
-                else if (when != "always") w->fail("expected \"always\" or \"sampling\" (only when the exporter samples)");
+                else if (when == "interface_table") spec.table = core::OptionsTable::interfaces;
+                else if (when == "vrf_table") spec.table = core::OptionsTable::vrfs;
+                else if (when != "always")
+                    w->fail("expected \"always\", \"sampling\" (only when the exporter samples), \"interface_table\" (a record "
+                            "per interface) or \"vrf_table\" (a record per VRF), got " + core::quote(when));
+            }
+            if (const auto tf = core::options_table_fields(spec.tmpl, spec.table); !tf.problem.empty()) o.fail_at("fields", tf.problem);
+            names.emplace_back();
+            if (auto nm = o.get("names")) {
+                if (spec.table == core::OptionsTable::none) nm->fail("\"names\" belong to an interface or VRF table (\"when\": \"interface_table\" or \"vrf_table\")");
+                names.back() = parse_table_names(*nm, true);
             }
             list.push_back(std::move(spec));
         }
         e.options = std::move(list);
+        e.options_names = std::move(names);
     }
     if (auto v = n.get("values")) {
         std::vector<Template*> all;
@@ -459,9 +471,13 @@ void parse_wire_keys(const Node& n, Exporter& e, WireState& state) {
     if (n.has("options") || n.has("values")) {
         for (std::size_t k = 0; e.options && k < e.options->size(); ++k) {
             const Template& t = (*e.options)[k].tmpl;
-            for (std::size_t i = 0; i < t.fields.size(); ++i)
+            const core::OptionsTable table = (*e.options)[k].table;
+            const core::OptionsTableFields tf = core::options_table_fields(t, table);
+            for (std::size_t i = 0; i < t.fields.size(); ++i) {
+                if (table != core::OptionsTable::none && (i == tf.key || i == tf.name)) continue;  // the rows fill them
                 if (const std::string why = core::options_field_problem(t.fields[i], i < t.scope_count, p, t.values); !why.empty())
                     throw ConfigError(state.options[k].file, state.options[k].field_pointers[i], why);
+            }
         }
     }
     if (auto v = n.get("time_style")) {
@@ -477,6 +493,69 @@ void parse_wire_keys(const Node& n, Exporter& e, WireState& state) {
                 apply_time_style(template_slot(e, k), state.templates[k], e.time_style, e.protocol,
                                  options_carry(e, core::ie::systemInitTimeMilliseconds), v->pointer());
     }
+}
+
+TableNames parse_table_names(const Node& n, bool pattern) {
+    if (!n.is_object()) n.fail(pattern ? "expected an object of index: name, e.g. {\"1\": \"TenGigE0_0_1_0\", \"*\": \"GigabitEthernet0_0_0_{index}\"}"
+                                       : "expected an object of index: name, e.g. {\"1\": \"TenGigE0_0_1_0\"}");
+    TableNames out;
+    for (const auto& [key, v] : n.members()) {
+        const std::string name = v.string(true);
+        if (name.empty()) v.fail("a name cannot be empty (decoders read an empty name as none)");
+        for (const char c : name)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) v.fail("a name cannot hold control characters");
+        TableNames::Entry entry{name, v.file(), v.pointer()};
+        if (key == "*" && pattern) {
+            if (name.find("{index}") == std::string::npos) v.fail("a pattern needs \"{index}\" (names must differ per index)");
+            out.pattern = std::move(entry);
+            continue;
+        }
+        const bool digits = !key.empty() && key.size() <= 10 && key.find_first_not_of("0123456789") == std::string::npos;
+        const std::uint64_t index = digits ? std::stoull(key) : 0;
+        if (!digits || index > 0xFFFFFFFFu)
+            v.fail("expected an index (0 to 4294967295) as the key" + std::string(pattern ? " or \"*\" for the others" : "") +
+                   ", got " + core::quote(key));
+        out.by_index[static_cast<std::uint32_t>(index)] = std::move(entry);
+    }
+    return out;
+}
+
+std::vector<TableRow> table_rows(const Exporter& e, std::size_t k) {
+    const core::OptionsSpec& spec = e.options->at(k);
+    const bool interfaces = spec.table == core::OptionsTable::interfaces;
+    const TableNames& own = interfaces ? e.interface_names : e.vrf_names;
+    static const TableNames kNone;
+    const TableNames& table = k < e.options_names.size() ? e.options_names[k] : kNone;
+    std::set<std::uint32_t> indexes;
+    if (interfaces) {
+        for (const auto& o : e.observes) indexes.insert(o.if_index);
+        indexes.insert(e.default_if);
+        indexes.erase(0);
+    } else {
+        indexes.insert(0);
+    }
+    for (const auto& [index, entry] : own.by_index) indexes.insert(index);
+    std::vector<TableRow> out;
+    for (const std::uint32_t index : indexes) {
+        TableRow r;
+        r.row.index = index;
+        const TableNames::Entry* given = nullptr;
+        if (auto it = own.by_index.find(index); it != own.by_index.end()) given = &it->second;
+        else if (auto jt = table.by_index.find(index); jt != table.by_index.end()) given = &jt->second;
+        if (given) {
+            r.row.name = given->name;
+        } else {
+            const TableNames::Entry* p = own.pattern ? &*own.pattern : table.pattern ? &*table.pattern : nullptr;
+            std::string text = p ? p->name : interfaces ? "if{index}" : "vrf{index}";
+            std::size_t at = 0;
+            while ((at = text.find("{index}", at)) != std::string::npos) text.replace(at, 7, std::to_string(index));
+            r.row.name = std::move(text);
+            given = p;
+        }
+        if (given) r.file = given->file, r.pointer = given->pointer;
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 void apply_dialect(const Node& at, Exporter& e, WireState& state) {

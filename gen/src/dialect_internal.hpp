@@ -39,6 +39,22 @@ void parse_wire_keys(const Node& n, Exporter& e, WireState& state);
 /// such dialect, or in the dialect file when it is bad.
 void apply_dialect(const Node& at, Exporter& e, WireState& state);
 
+/// An object of index: name ("*": a pattern with "{index}", where `pattern` allows it), as in a
+/// table options entry's "names" and an exporter's "interface_names" / "vrf_names".
+TableNames parse_table_names(const Node& n, bool pattern);
+
+/// The rows of table options entry k of `e` (e.options has a table there), sorted by index:
+/// interfaces are the ones the exporter's records use (its observations' and default_if, but
+/// not 0, which says "no interface") and the ones it names; VRFs are 0 (flowlab's records
+/// carry VRF 0: the flow model has no VRFs) and the ones it names. A row's name is the
+/// exporter's, else the table's, else the exporter's pattern, the table's, or if{index} /
+/// vrf{index}. Each row comes with where its name was given (empty for the built-in pattern).
+struct TableRow {
+    core::OptionsTableRow row;
+    std::string file, pointer;
+};
+std::vector<TableRow> table_rows(const Exporter& e, std::size_t k);
+
 /// After all layers: every data field has a value gen can produce; throws ConfigError at the
 /// field's place otherwise. Derives e.time_style from the templates.
 void finish_wire(const Node& exporter, Exporter& e, const WireState& state);

@@ -28,6 +28,7 @@
 #include "flowlab/gen/packet_writer.hpp"
 #include "flowlab/gen/run_check.hpp"
 #include "flowlab/gen/sha256.hpp"
+#include "dialect_internal.hpp"
 
 namespace flowlab::gen {
 namespace fs = std::filesystem;
@@ -325,6 +326,9 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
     }
     if (e.options) {
         x.options = *e.options;
+        for (std::size_t k = 0; k < x.options.size(); ++k)
+            if (x.options[k].table != core::OptionsTable::none)
+                for (auto& r : detail::table_rows(e, k)) x.options[k].rows.push_back(std::move(r.row));
         // Sampling must be announced somewhere: in the records (34/50/305) or in an options
         // record; when the dialect's layout has neither, flowlab's sampling options go along.
         bool announced = false;

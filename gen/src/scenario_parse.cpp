@@ -627,7 +627,8 @@ private:
         n.expect_object({"name", "note", "protocol", "address", "port", "domain", "observes", "default_if",
                          "active_timeout", "inactive_timeout", "cache_size", "sampling", "mtu", "template_refresh",
                          "time_style", "boot", "export_delay", "next_hop", "dialect", "templates", "options", "values",
-                         "pad_sets", "max_message", "template_messages", "data_sets", "v9_count", "sequence"},
+                         "pad_sets", "max_message", "template_messages", "data_sets", "v9_count", "sequence",
+                         "interface_names", "vrf_names"},
                         {"name", "address", "observes"});
         Exporter e;
         e.name = n.at("name").name();
@@ -655,6 +656,13 @@ private:
         std::stable_sort(e.observes.begin(), e.observes.end(),
                          [](const Observation& a, const Observation& b) { return a.block.prefix > b.block.prefix; });
         if (auto v = n.get("default_if")) e.default_if = static_cast<std::uint32_t>(v->integer(0, 4294967295u));
+        if (auto v = n.get("interface_names")) {
+            e.interface_names = detail::parse_table_names(*v, true);
+            if (e.interface_names.by_index.contains(0))
+                v->fail_at("0", "ifIndex 0 says \"no interface\" (SNMP ifIndex values start at 1)");
+        }
+        if (auto v = n.get("vrf_names")) e.vrf_names = detail::parse_table_names(*v, true);
+        check_tables(n, e);
         if (auto v = n.get("active_timeout")) {
             e.active_timeout_us = v->duration();
             if (e.active_timeout_us < kUsPerSecond) v->fail("expected an active timeout of at least 1s");
@@ -670,6 +678,30 @@ private:
         if (auto v = n.get("export_delay")) e.export_delay_us = v->duration();
         if (auto v = n.get("next_hop")) e.next_hop = v->address();
         return e;
+    }
+
+    /// Every row of the exporter's interface and VRF tables fits its template's fields.
+    static void check_tables(const Node& n, const Exporter& e) {
+        for (std::size_t k = 0; e.options && k < e.options->size(); ++k) {
+            const core::OptionsSpec& spec = (*e.options)[k];
+            if (spec.table == core::OptionsTable::none) continue;
+            const core::OptionsTableFields tf = core::options_table_fields(spec.tmpl, spec.table);
+            const std::size_t key_len = spec.tmpl.fields[tf.key].length, name_len = spec.tmpl.fields[tf.name].length;
+            const char* what = spec.table == core::OptionsTable::interfaces ? "interface" : "VRF";
+            for (const auto& r : detail::table_rows(e, k)) {
+                std::string why;
+                if (key_len < 4 && r.row.index >> (8 * key_len))
+                    why = std::string(what) + " " + std::to_string(r.row.index) + " does not fit the " + std::to_string(key_len) +
+                          "-byte key field of options template " + std::to_string(spec.tmpl.id);
+                else if (r.row.name.size() > name_len)
+                    why = "the name \"" + r.row.name + "\" of " + what + " " + std::to_string(r.row.index) + " is " +
+                          std::to_string(r.row.name.size()) + " bytes, longer than the " + std::to_string(name_len) +
+                          "-byte name field of options template " + std::to_string(spec.tmpl.id);
+                if (why.empty()) continue;
+                if (!r.file.empty()) throw ConfigError(r.file, r.pointer, why);
+                n.fail(why);
+            }
+        }
     }
 
     static void sampling(const Node& v, Exporter& e) {

@@ -115,8 +115,8 @@ TEST(DecodeCli, AMalformedRegistryIsBadInputAndNothingIsWritten) {
 
 TEST(DecodeCli, OptionsWritesTheOptionsRecordsByElementName) {
     TempDir dir;
-    // IOS XR IPFIX announces systemInitTimeMilliseconds per exporter, and the sampled core its
-    // sampler, in options records.
+    // IOS XR IPFIX announces systemInitTimeMilliseconds per exporter, the sampled core its
+    // sampler, and each exporter its interface (258) and VRF (334) tables, in options records.
     const auto g = run({flowlab_bin(), "gen", "example-office", "--dialect", "cisco-iosxr-ipfix", "--duration", "10m",
                         "-o", dir / "g"});
     ASSERT_EQ(g.exit_code, 0) << g.err;
@@ -124,9 +124,30 @@ TEST(DecodeCli, OptionsWritesTheOptionsRecordsByElementName) {
     ASSERT_EQ(csv.exit_code, 0) << csv.err;
     const auto rows = csv_rows(dir / "options.csv",
                                "exporter,domain,version,sequence,template_id,export_ms,observationDomainId,"
-                               "systemInitTimeMilliseconds,samplerId,samplerRandomInterval,samplerMode,samplerName");
-    ASSERT_EQ(rows.size(), 3u);
-    EXPECT_TRUE(contains(csv.err, "3 options records written")) << csv.err;
+                               "systemInitTimeMilliseconds,ingressInterface,interfaceDescription,ingressVRFID,VRFname,"
+                               "samplerId,samplerRandomInterval,samplerMode,samplerName");
+    // 2 x 160, 1 sampler, interfaces 1-4 and 10-11 (example-office's ifIndexes), 2 x VRF 0.
+    ASSERT_EQ(rows.size(), 11u);
+    EXPECT_TRUE(contains(csv.err, "11 options records written")) << csv.err;
+    std::size_t interfaces = 0, vrfs = 0;
+    for (const auto& row : rows) {
+        std::vector<std::string> cells(1);
+        for (char c : row) {
+            if (c == ',') cells.emplace_back();
+            else cells.back() += c;
+        }
+        ASSERT_EQ(cells.size(), 16u) << row;
+        if (cells[4] == "258") {
+            EXPECT_EQ(cells[9], "GigabitEthernet0_0_0_" + cells[8]) << row;
+            ++interfaces;
+        }
+        if (cells[4] == "334") {
+            EXPECT_EQ(cells[10] + "," + cells[11], "0,default") << row;
+            ++vrfs;
+        }
+    }
+    EXPECT_EQ(interfaces, 6u);
+    EXPECT_EQ(vrfs, 2u);
 
     const Json manifest = Json::parse(read_file(dir / "g/manifest.json"));
     const Json& core = manifest["exporters"][1];

@@ -136,6 +136,55 @@ TEST(AppFlowInTshark, HttpFieldsAreTheTruth) {
     EXPECT_GT(urls, 10u);
 }
 
+TEST(IosXrTablesInTshark, IfDescAndVrfNameAreTheScenariosNames) {
+    // tshark's own reading of the interface (IF_DESC 83) and VRF (VRFname 236) options records
+    // of both IOS XR dialects: ifIndex -> name and VRF id -> name as the scenario gives them.
+    FLOWLAB_REQUIRE_TOOL("tshark");
+    const std::map<std::string, std::string> interfaces = {
+        {"1", "TenGigE0_0_1_0"}, {"2", "GigabitEthernet0_0_0_2"}, {"7", "Bundle-Ether7"}, {"9", "GigabitEthernet0_0_0_9"}};
+    const std::map<std::string, std::string> vrfs = {{"0", "default"}, {"5", "CUSTOMER-A"}};
+    for (const char* dialect : {"cisco-iosxr-v9", "cisco-iosxr-ipfix"}) {
+        test::TempDir tmp;
+        auto doc = nlohmann::ordered_json::parse(test::read_file(test::source_dir() + "/scenarios/dual-stack.json"));
+        doc.erase("$schema");
+        auto& e = doc["exporters"][0];
+        for (const char* k : {"protocol", "time_style", "template_refresh", "domain"}) e.erase(k);
+        e["dialect"] = dialect;
+        e["interface_names"] = {{"1", "TenGigE0_0_1_0"}, {"7", "Bundle-Ether7"}};
+        e["vrf_names"] = {{"5", "CUSTOMER-A"}};
+        test::write_file(tmp / "s.json", doc.dump(1));
+        auto r = test::run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "3m"});
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        // In a message, the tables' records come before any data record (the IPFIX dialect
+        // sends its tables with the templates in front of data): the first values pair up.
+        const auto table = [&](const char* key, const char* name) {
+            std::map<std::string, std::string> out;
+            const auto t = test::run({"tshark", "-r", tmp / "g/exports.pcap", "-d", "udp.port==2055,cflow", "-Y",
+                                      std::string(name) + " && ip.src==192.0.2.41", "-T", "fields", "-E", "occurrence=a",
+                                      "-E", "aggregator=|", "-e", key, "-e", name});
+            EXPECT_EQ(t.exit_code, 0) << t.err;
+            for (const std::string& line : split(t.out, '\n')) {
+                if (line.empty()) continue;
+                const auto cells = split(line, '\t');
+                if (cells.size() != 2) {
+                    ADD_FAILURE() << line;
+                    continue;
+                }
+                const auto keys = split(cells[0], '|'), names = split(cells[1], '|');
+                EXPECT_GE(keys.size(), names.size()) << line;
+                for (std::size_t i = 0; i < names.size() && i < keys.size(); ++i) {
+                    const auto [it, fresh] = out.emplace(keys[i], names[i]);
+                    EXPECT_EQ(it->second, names[i]) << dialect << ": " << key << " " << keys[i] << " named twice differently";
+                    (void)fresh;
+                }
+            }
+            return out;
+        };
+        EXPECT_EQ(table("cflow.inputint", "cflow.if_descr"), interfaces) << dialect;
+        EXPECT_EQ(table("cflow.ingress_vrfid", "cflow.vrfname"), vrfs) << dialect;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, DialectInTshark, ::testing::ValuesIn(test::dialect_names()),
                          [](const auto& param_info) { return test::dialect_test_name(param_info.param); });
 

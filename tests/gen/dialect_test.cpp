@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -450,6 +452,22 @@ const BadCase kBad[] = {
     {"exporter_too_long_constant", "",
      R"({"protocol": "ipfix", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "interfaceName:4"], "values": {"interfaceName": "GigabitEthernet0"}}}})",
      "/exporters/0/templates/v4/values/interfaceName", "longer than the field"},
+    {"dialect_table_without_name", R"({"name": "x", "source": "a public capture", "protocol": "v9", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address", "ingressInterface"]}}, "options": [{"id": 300, "scope": 1, "fields": ["system:4", "ingressInterface:4"], "when": "interface_table"}]})",
+     "", "/options/0/fields", "needs exactly one name field"},
+    {"dialect_unknown_table", R"({"name": "x", "source": "a public capture", "protocol": "v9", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address"]}}, "options": [{"id": 300, "scope": 1, "fields": ["system:4", "ingressVRFID:4", "VRFname:32"], "when": "vrfs"}]})",
+     "", "/options/0/when", "\"vrf_table\""},
+    {"dialect_names_without_table", R"({"name": "x", "source": "a public capture", "protocol": "v9", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address"]}}, "options": [{"id": 300, "scope": 1, "fields": ["system:4", "samplerId:2"], "names": {"1": "a"}}]})",
+     "", "/options/0/names", "belong to an interface or VRF table"},
+    {"dialect_pattern_without_index", R"({"name": "x", "source": "a public capture", "protocol": "v9", "templates": {"v4": {"id": 256, "fields": ["sourceIPv4Address"]}}, "options": [{"id": 300, "scope": 1, "fields": ["system:4", "ingressVRFID:4", "VRFname:32"], "when": "vrf_table", "names": {"*": "vrf"}}]})",
+     "", "/options/0/names/*", "{index}"},
+    {"exporter_interface_name_bad_index", "", R"({"dialect": "cisco-iosxr-v9", "interface_names": {"ge-1": "x"}})",
+     "/exporters/0/interface_names/ge-1", "expected an index"},
+    {"exporter_interface_zero", "", R"({"dialect": "cisco-iosxr-v9", "interface_names": {"0": "x"}})",
+     "/exporters/0/interface_names/0", "ifIndex 0"},
+    {"exporter_vrf_name_too_long", "", R"({"dialect": "cisco-iosxr-v9", "vrf_names": {"5": "A-VRF-NAME-LONGER-THAN-THIRTY-TWO-BYTES"}})",
+     "/exporters/0/vrf_names/5", "longer than the 32-byte name field of options template 334"},
+    {"exporter_interface_name_empty", "", R"({"dialect": "cisco-iosxr-ipfix", "interface_names": {"3": ""}})",
+     "/exporters/0/interface_names/3", "cannot be empty"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Files, BadDialect, ::testing::ValuesIn(kBad), [](const auto& param_info) { return std::string(param_info.param.name); });
@@ -674,6 +692,171 @@ TEST(Dialects, ExporterKeysOverrideTheDialect) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(sorted_lines(tmp / "g/truth/records.csv"), sorted_lines(tmp / "d.csv"));
     EXPECT_NE(test::read_file(tmp / "d.csv").find(",9,"), std::string::npos);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// IOS XR interface (256) and VRF (334) tables: options records per interface and per VRF.
+
+/// dual-stack's building-a (192.0.2.41; ifIndex 1, 2 and default_if 9) on an IOS XR dialect,
+/// naming interface 1, adding an interface (7) and a VRF (5) that no record uses.
+constexpr const char* kIosXrNames = R"("interface_names": {"1": "TenGigE0_0_1_0", "7": "Bundle-Ether7"},
+                                       "vrf_names": {"5": "CUSTOMER-A"})";
+const std::map<std::uint32_t, std::string> kIosXrInterfaces = {
+    {1, "TenGigE0_0_1_0"}, {2, "GigabitEthernet0_0_0_2"}, {7, "Bundle-Ether7"}, {9, "GigabitEthernet0_0_0_9"}};
+
+std::string ios_xr_run(const std::string& dialect, const test::TempDir& tmp) {
+    write_scenario(tmp / "s.json", std::string(R"({"dialect": ")") + dialect + "\", " + kIosXrNames + "}");
+    const auto r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "5m"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return tmp / "g";
+}
+
+/// Hex text to bytes; spaces and "|" (field separators in the expectations) are skipped.
+std::vector<std::uint8_t> unhex(const std::string& text) {
+    std::vector<std::uint8_t> out;
+    std::string digits;
+    for (char c : text)
+        if (std::isxdigit(static_cast<unsigned char>(c))) digits += c;
+    for (std::size_t i = 0; i + 1 < digits.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+    return out;
+}
+
+/// A name as the table carries it: its bytes, NUL-padded to the field's length, as hex.
+std::string padded_hex(const std::string& name, std::size_t length) {
+    std::string out;
+    static const char* digits = "0123456789abcdef";
+    for (std::size_t i = 0; i < length; ++i) {
+        const unsigned char c = i < name.size() ? static_cast<unsigned char>(name[i]) : 0;
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+std::string be32_hex(std::uint32_t v) {
+    char b[9];
+    std::snprintf(b, sizeof b, "%08x", v);
+    return b;
+}
+
+TEST(IosXrTables, V9OptionsTemplatesAndTablesByteByByte) {
+    test::TempDir tmp;
+    const std::string out = ios_xr_run("cisco-iosxr-v9", tmp);
+    // DIALECTS.md 2.1: options template set (id 1), template 256 / 334, scope System 4 (1 field,
+    // 4 bytes), option fields 8 bytes (2 fields), 2 bytes of padding to 24.
+    const auto tpl256 = unhex("0001 0018 | 0100 0004 0008 | 0001 0004 | 000a 0004 | 0053 0040 | 0000");
+    const auto tpl334 = unhex("0001 0018 | 014e 0004 0008 | 0001 0004 | 00ea 0004 | 00ec 0020 | 0000");
+    // Records of 72 bytes: System = the exporter's address, INPUT_SNMP, IF_DESC (64, NUL-padded).
+    std::string rows256 = "0100 " + be32_hex(4 + 72 * static_cast<std::uint32_t>(kIosXrInterfaces.size())).substr(4);
+    for (const auto& [index, name] : kIosXrInterfaces) rows256 += " | c0000229 " + be32_hex(index) + " " + padded_hex(name, 64);
+    // Records of 40 bytes: System, ingressVRFID, VRFname (32): VRF 0 ("default") and the named 5.
+    const std::string rows334 = "014e 0054 | c0000229 00000000 " + padded_hex("default", 32) + " | c0000229 00000005 " +
+                                padded_hex("CUSTOMER-A", 32);
+    core::PcapReader reader(out + "/exports.pcap");
+    core::UdpDatagram d;
+    std::map<std::string, int> seen;
+    std::vector<std::string> order;
+    for (std::uint64_t n = 1; reader.next_udp(d); ++n) {
+        if (d.src != *core::IpAddress::parse("192.0.2.41")) continue;
+        const std::vector<std::uint8_t> body(d.payload.begin() + 20, d.payload.end());
+        const std::uint16_t count = core::load_be16(d.payload.data() + 2);
+        std::string what;
+        if (body == tpl256) what = "template 256";
+        else if (body == tpl334) what = "template 334";
+        else if (body == unhex(rows256)) what = "table 256";
+        else if (body == unhex(rows334)) what = "table 334";
+        else if (core::load_be16(body.data()) == 256 || core::load_be16(body.data()) == 334)
+            ADD_FAILURE() << "message " << n << ": unexpected table bytes";
+        if (what.empty()) continue;
+        // Each alone in its message: count = its records (RFC 3954), as in the captures.
+        EXPECT_EQ(count, what == "table 256" ? kIosXrInterfaces.size() : what == "table 334" ? 2u : 1u) << what;
+        if (!seen[what]++) order.push_back(what);
+    }
+    // Sent with every template refresh (the first only in 5 minutes), in the dialect's order.
+    EXPECT_EQ(order, (std::vector<std::string>{"template 256", "template 334", "table 256", "table 334"}));
+    for (const auto& [what, times] : seen) EXPECT_EQ(times, 1) << what;
+}
+
+/// Records of exporter 192.0.2.41 in a flowlab CSV.
+std::vector<core::FlowRecord> building_a(const std::string& csv) {
+    std::vector<core::FlowRecord> out;
+    core::RecordCsvReader reader(csv);
+    for (core::FlowRecord x; reader.next(x);)
+        if (x.exporter == *core::IpAddress::parse("192.0.2.41")) out.push_back(x);
+    return out;
+}
+
+TEST(IosXrTables, DecodeJoinsTheNamesAndTheTruthSaysSo) {
+    for (const char* dialect : {"cisco-iosxr-v9", "cisco-iosxr-ipfix"}) {
+        test::TempDir tmp;
+        const std::string out = ios_xr_run(dialect, tmp);
+        const auto r = run({test::flowlab_bin(), "decode", out + "/exports.pcap", "-o", tmp / "d.csv"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto decoded = building_a(tmp / "d.csv");
+        ASSERT_GT(decoded.size(), 10u) << dialect;
+        std::set<std::uint32_t> used;
+        for (const auto& x : decoded) {
+            for (const auto& [index, name] : {std::pair{x.in_if, x.in_if_name}, std::pair{x.out_if, x.out_if_name}}) {
+                ASSERT_TRUE(kIosXrInterfaces.count(index)) << dialect << ": ifIndex " << index;
+                EXPECT_EQ(name, kIosXrInterfaces.at(index)) << dialect << ": ifIndex " << index;
+                used.insert(index);
+            }
+            // flowlab's records carry VRF 0, the table's "default".
+            EXPECT_EQ(x.vrf_in_id, 0u);
+            EXPECT_EQ(x.vrf_in, "default") << dialect;
+            EXPECT_EQ(x.vrf_out, "default") << dialect;
+        }
+        EXPECT_EQ(used, (std::set<std::uint32_t>{1, 2, 9})) << dialect;
+        // The truth carries the same names: a decoder that joins the tables outputs exactly it.
+        EXPECT_EQ(sorted_lines(out + "/truth/records.csv"), sorted_lines(tmp / "d.csv")) << dialect;
+        const auto truth = building_a(out + "/truth/records.csv");
+        ASSERT_EQ(truth.size(), decoded.size());
+        EXPECT_EQ(truth.front().in_if_name, kIosXrInterfaces.at(truth.front().in_if));
+    }
+}
+
+TEST(IosXrTables, NamesDefaultToTheDialectsPattern) {
+    // Without interface_names every interface is named by the dialect's "*" pattern.
+    test::TempDir tmp;
+    write_scenario(tmp / "s.json", R"({"dialect": "cisco-iosxr-v9"})");
+    auto r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "3m"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run({test::flowlab_bin(), "decode", tmp / "g/exports.pcap", "-o", tmp / "d.csv"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::set<std::string> names;
+    for (const auto& x : building_a(tmp / "d.csv")) names.insert(std::string(x.in_if_name));
+    EXPECT_EQ(names, (std::set<std::string>{"GigabitEthernet0_0_0_1", "GigabitEthernet0_0_0_2", "GigabitEthernet0_0_0_9"}));
+}
+
+TEST(IosXrTables, ALargeTableSpansMessages) {
+    // 40 interfaces of 72 bytes do not fit one 512-byte message: the table goes out in as
+    // many as it needs, each a set of whole records, and every name still reaches the decoder.
+    test::TempDir tmp;
+    std::string names = R"({"dialect": "cisco-iosxr-v9", "max_message": 512, "interface_names": {)";
+    for (int i = 1; i <= 40; ++i) names += (i > 1 ? ", \"" : "\"") + std::to_string(100 + i) + "\": \"Hu0_0_0_" + std::to_string(i) + "\"";
+    names += "}}";
+    write_scenario(tmp / "s.json", names);
+    auto r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "3m"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    core::PcapReader reader(tmp / "g/exports.pcap");
+    core::UdpDatagram d;
+    std::size_t rows = 0, messages = 0;
+    while (reader.next_udp(d)) {
+        if (d.src != *core::IpAddress::parse("192.0.2.41") || core::load_be16(d.payload.data() + 20) != 256) continue;
+        EXPECT_LE(d.payload.size(), 512u);
+        const std::size_t set = core::load_be16(d.payload.data() + 22);
+        EXPECT_EQ(set % 4, 0u);
+        EXPECT_EQ(set - 4 - (set - 4) / 72 * 72, 0u) << "whole records only";
+        EXPECT_EQ(core::load_be16(d.payload.data() + 2), (set - 4) / 72);
+        rows += (set - 4) / 72;
+        ++messages;
+    }
+    EXPECT_EQ(rows, 43u);  // the 40 named, and 1, 2, 9 that the records use
+    EXPECT_GE(messages, 7u);
+    r = run({test::flowlab_bin(), "decode", tmp / "g/exports.pcap", "-o", tmp / "d.csv"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(sorted_lines(tmp / "g/truth/records.csv"), sorted_lines(tmp / "d.csv"));
 }
 
 }  // namespace

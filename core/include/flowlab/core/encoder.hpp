@@ -31,10 +31,33 @@ namespace flowlab::core {
 /// before, flowActiveTimeout (36) / flowIdleTimeout (37) = the configured timeouts,
 /// exportProtocolVersion (214), exportTransportProtocol (215) = 17, paddingOctets (210) = 0,
 /// and any element given in the template's `values`.
+///
+/// A table (interface or VRF table, as IOS XR sends them) has one record per row instead: its
+/// key field (ingressInterface 10 / egressInterface 14, or ingressVRFID 234 / egressVRFID 235)
+/// holds the row's index and its name field (interfaceName 82 / interfaceDescription 83, or
+/// VRFname 236) the row's name, NUL-padded; the other fields are filled as above. Decoders join
+/// the names into the records that name the index, and so does the export truth.
+enum class OptionsTable : std::uint8_t { none, interfaces, vrfs };
+
+struct OptionsTableRow {
+    std::uint32_t index = 0;  ///< ifIndex or VRF id
+    std::string name;
+};
+
 struct OptionsSpec {
     Template tmpl;
     bool only_when_sampling = false;  ///< sent only when the exporter samples (sampling_interval > 1)
+    OptionsTable table = OptionsTable::none;
+    std::vector<OptionsTableRow> rows{};  ///< the table's records (table != none), in this order
 };
+
+/// The key and name fields of a table's template (indexes into tmpl.fields); an empty `problem`
+/// when the template has exactly one of each for its kind of table, else why not.
+struct OptionsTableFields {
+    std::size_t key = 0, name = 0;
+    std::string problem;
+};
+OptionsTableFields options_table_fields(const Template& t, OptionsTable table);
 
 /// Whether the encoder can fill field `f` of an options template (see OptionsSpec); an empty
 /// string if so, else why not.

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -338,6 +339,18 @@ struct Observation {
     std::uint32_t if_index = 0;
 };
 
+/// Names of an interface or VRF table ("names" of a table options entry, an exporter's
+/// "interface_names" / "vrf_names"): by index, and a pattern for the others where "{index}"
+/// stands for the index in decimal. Each entry remembers where it was given, for errors.
+struct TableNames {
+    struct Entry {
+        std::string name;
+        std::string file, pointer;
+    };
+    std::map<std::uint32_t, Entry> by_index;
+    std::optional<Entry> pattern;  ///< "*"
+};
+
 struct Exporter {
     std::string name;
     ExportProtocol protocol = ExportProtocol::ipfix;
@@ -364,6 +377,11 @@ struct Exporter {
     bool custom_templates = false;  ///< templates given (dialect or "templates"): only these families go out
     core::Template template_v4, template_v6, template_v4_icmp, template_v6_icmp;
     std::optional<std::vector<core::OptionsSpec>> options;  ///< absent: sampling options when sampling
+    /// Parallel to `options`: a table's own "names" (defaults of the dialect).
+    std::vector<TableNames> options_names;
+    /// The exporter's "interface_names" and "vrf_names": ahead of the tables' own names; the
+    /// indexes named here are in the tables even where no record uses them.
+    TableNames interface_names, vrf_names;
     bool pad_sets = true;            ///< v9: RFC 3954 padding; IPFIX: only when a dialect says so
     bool pad_sets_given = false;
     std::uint32_t max_message = 0;   ///< 0: the MTU decides
