@@ -1230,6 +1230,20 @@ namespace detail {
 ReferenceModel::ReferenceModel(Protocol p, Transport t, std::string file, std::map<std::string, std::uint64_t> layouts)
     : protocol_(p), transport_(t), file_(std::move(file)), layouts_(std::move(layouts)) {}
 
+void ReferenceModel::name_record(const Names& n, core::FlowRecord& r) {
+    const auto name = [&](const std::map<std::uint32_t, std::string_view>& table, Field id, Field text) {
+        r.set_text(text, {});
+        r.present.clear(text);
+        if (!r.has(id)) return;
+        const std::uint32_t index = static_cast<std::uint32_t>(r.number(id));
+        if (auto it = table.find(index); it != table.end()) r.set_text(text, it->second);
+    };
+    name(n.interfaces, Field::in_if, Field::in_if_name);
+    name(n.interfaces, Field::out_if, Field::out_if_name);
+    name(n.vrfs, Field::vrf_in_id, Field::vrf_in);
+    name(n.vrfs, Field::vrf_out_id, Field::vrf_out);
+}
+
 void ReferenceModel::judge(ScriptMessage& m) {
     const Protocol p = protocol_;
     const Transport t = transport_;
@@ -1284,9 +1298,15 @@ void ReferenceModel::judge(ScriptMessage& m) {
                                           "\": a correct decoder would read garbage, so the case has no truth");
                 }
                 if (e != Expect::discard && s.system_init_ms) system_init_[key] = *s.system_init_ms;
+                if (e == Expect::keep && track_names_) {
+                    Names& n = names_[key];
+                    for (const auto& [index, name] : s.interface_names) n.interfaces[index] = name;
+                    for (const auto& [index, name] : s.vrf_names) n.vrfs[index] = name;
+                }
                 for (std::size_t r : s.records) {
                     ExpectedRecord& x = m.records[r];
                     x.expect = e;
+                    if (track_names_) name_record(names_[key], x.record);
                     auto base = system_init_.find(key);
                     if (base == system_init_.end()) continue;
                     if (x.start_uptime) {

@@ -247,9 +247,41 @@ public:
         std::size_t first_switched = 0, last_switched = 0;  ///< their offsets (0: not in the record)
     };
     std::vector<Place> flow;  ///< flow (not options) records in wire order
+    /// Interface and VRF table records (options data naming an ifIndex or VRF id), in wire order.
+    struct TableRow {
+        std::size_t offset;
+        bool vrf;
+        std::uint32_t index;
+        std::string_view name;  ///< interned, up to the first NUL as the decoder reads it
+    };
+    std::vector<TableRow> rows;
     Protocol protocol = Protocol::ipfix;
+    const std::uint8_t* bytes = nullptr;  ///< the message being visited
     void on_data_record(const core::Template& t, std::span<const core::FieldLocation> fields) override {
-        if (t.is_options() || fields.empty()) return;
+        if (fields.empty()) return;
+        if (t.is_options()) {
+            std::optional<std::uint32_t> interface, vrf;
+            std::optional<std::string_view> if_name, vrf_name;
+            for (std::size_t i = t.scope_count; i < fields.size(); ++i) {
+                const auto& f = fields[i];
+                if (f.spec->enterprise != 0 || f.length == 0) continue;
+                const std::uint8_t* v = bytes + f.offset;
+                const auto text = [&] {
+                    const std::string s(reinterpret_cast<const char*>(v), f.length);
+                    return core::intern_name(std::string_view(s).substr(0, s.find('\0')));
+                };
+                switch (f.spec->id) {
+                    case 10: case 14: if (f.length <= 4) interface = static_cast<std::uint32_t>(core::load_be_n(v, f.length)); break;
+                    case 234: case 235: if (f.length <= 4) vrf = static_cast<std::uint32_t>(core::load_be_n(v, f.length)); break;
+                    case 82: case 83: if_name = text(); break;
+                    case 236: vrf_name = text(); break;
+                    default: break;
+                }
+            }
+            if (interface && if_name && !if_name->empty()) rows.push_back({fields.front().offset, false, *interface, *if_name});
+            if (vrf && vrf_name && !vrf_name->empty()) rows.push_back({fields.front().offset, true, *vrf, *vrf_name});
+            return;
+        }
         Place place{fields.front().offset, protocol == Protocol::v9 && (t.contains(21) || t.contains(22))};
         for (const auto& f : fields) {
             if (f.spec->enterprise != 0 || f.length != 4) continue;
@@ -306,6 +338,9 @@ std::vector<SetInfo> describe_sets(const std::vector<std::uint8_t>& b, Protocol 
             s.templates.push_back(std::to_string(s.id));
             while (next_record < places.flow.size() && places.flow[next_record].offset < pos + s.length)
                 s.records.push_back(next_record++);
+            for (const auto& row : places.rows)
+                if (row.offset >= pos && row.offset < pos + s.length)
+                    (row.vrf ? s.vrf_names : s.interface_names).emplace_back(row.index, row.name);
         } else {
             s.kind = SetInfo::Kind::raw;
         }
@@ -369,6 +404,8 @@ struct FaultStream::Impl {
             exporters[e].protocol = plans[e].exporter.protocol;
             exporters[e].model = std::make_unique<detail::ReferenceModel>(plans[e].exporter.protocol, Transport::udp,
                                                                           s.file);
+            for (const auto& o : plans[e].exporter.options)
+                if (o.table != core::OptionsTable::none) exporters[e].model->track_names();
         }
     }
 
@@ -440,9 +477,11 @@ struct FaultStream::Impl {
         m.label = "message " + std::to_string(n);
         RecordPlaces places;
         places.protocol = p;
+        places.bytes = nullptr;
         std::vector<std::size_t> template_records;
         if (p != Protocol::v5) {
             std::vector<std::uint8_t> scratch = m.bytes;
+            places.bytes = scratch.data();
             x.decoder.visit(scratch, m.exporter, m.port, n, places);
             m.sets = describe_sets(m.bytes, p, places, template_records);
         }

@@ -23,6 +23,9 @@ public:
     void layout(const std::string& name, std::uint64_t id) { layouts_[name] = id; }
     /// Throws ConfigError when data arrives under a template redefined with another layout.
     void judge(ScriptMessage& m);
+    /// Names interfaces and VRFs in the truth only from the tables a decoder received
+    /// (SetInfo::interface_names, vrf_names), replacing the names the records came with.
+    void track_names() { track_names_ = true; }
 
 private:
     struct SessionKey {
@@ -39,6 +42,12 @@ private:
     /// Session -> template id -> template name (layout) currently defined.
     std::map<SessionKey, std::map<std::uint16_t, std::string>> state_;
     std::map<SessionKey, std::int64_t> system_init_;
+    bool track_names_ = false;
+    struct Names {
+        std::map<std::uint32_t, std::string_view> interfaces, vrfs;
+    };
+    std::map<SessionKey, Names> names_;
+    static void name_record(const Names& n, core::FlowRecord& r);
 };
 
 /// Header offset of the sequence number (v5 16, v9 12, IPFIX 8).

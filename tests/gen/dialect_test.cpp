@@ -829,6 +829,31 @@ TEST(IosXrTables, NamesDefaultToTheDialectsPattern) {
     EXPECT_EQ(names, (std::set<std::string>{"GigabitEthernet0_0_0_1", "GigabitEthernet0_0_0_2", "GigabitEthernet0_0_0_9"}));
 }
 
+TEST(IosXrTables, ALostTableLosesItsNamesInTheTruth) {
+    // building-a's stream: 1-2 data templates, 3-4 options templates 256 and 334, 5-6 their
+    // tables. Without template 256 (missing_template on 3) or without the table (drop of 5)
+    // a decoder cannot name interfaces: the truth names none, VRFs still come from 334.
+    for (const char* fault : {R"({"fault": "missing_template", "exporter": "building-a", "messages": 3})",
+                              R"({"fault": "drop", "exporter": "building-a", "messages": 5})"}) {
+        test::TempDir tmp;
+        write_scenario(tmp / "s.json", std::string(R"({"dialect": "cisco-iosxr-v9", )") + kIosXrNames + "}");
+        auto doc = nlohmann::ordered_json::parse(test::read_file(tmp / "s.json"));
+        doc["faults"] = nlohmann::ordered_json::array({nlohmann::ordered_json::parse(fault)});
+        std::ofstream(tmp / "s.json") << doc.dump(1);
+        auto r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "5m"});
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        r = run({test::flowlab_bin(), "decode", tmp / "g/exports.pcap", "-o", tmp / "d.csv"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_EQ(sorted_lines(tmp / "g/truth/records.csv"), sorted_lines(tmp / "d.csv")) << fault;
+        const auto truth = building_a(tmp / "g/truth/records.csv");
+        ASSERT_GT(truth.size(), 10u) << fault;
+        for (const auto& x : truth) {
+            EXPECT_FALSE(x.has(core::Field::in_if_name) || x.has(core::Field::out_if_name)) << fault;
+            EXPECT_EQ(x.vrf_in, "default") << fault;
+        }
+    }
+}
+
 TEST(IosXrTables, ALargeTableSpansMessages) {
     // 40 interfaces of 72 bytes do not fit one 512-byte message: the table goes out in as
     // many as it needs, each a set of whole records, and every name still reaches the decoder.

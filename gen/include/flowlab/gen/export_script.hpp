@@ -81,6 +81,8 @@ struct SetInfo {
     bool broken = false;               ///< a fault made this set unusable (length, varlen ...)
     std::size_t varlen_prefix = 0;     ///< data sets: offset of the first variable-length prefix (0: none)
     std::optional<std::int64_t> system_init_ms;  ///< options data carrying systemInitTimeMilliseconds (160)
+    /// Options data of interface / VRF tables: index -> name (interned), as a decoder learns them.
+    std::vector<std::pair<std::uint32_t, std::string_view>> interface_names, vrf_names;
 };
 
 struct ScriptMessage {
