@@ -1129,10 +1129,7 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
             }
             if (v >= 4 && s.offset + v <= m.bytes.size())
                 fn.at("value").fail("a set length of " + std::to_string(v) + " stays inside the message; the fault is for lengths below 4 or past the message end");
-            core::store_be16(m.bytes.data() + s.offset + 2, static_cast<std::uint16_t>(v));
-            m.faults.push_back("set at byte " + std::to_string(s.offset) + " claims length " + std::to_string(v));
-            s.broken = true;
-            if (p == Protocol::ipfix) m.malformed = true;
+            detail::set_set_length(m, p, s, static_cast<std::uint16_t>(v));
         } else if (kind == "set_id") {
             ScriptMessage& m = message();
             SetInfo& s = set_of(m);
@@ -1148,23 +1145,12 @@ void apply_faults(std::vector<ScriptMessage>& msgs, Protocol p, const Node& faul
             const std::size_t smallest = s.kind == SetInfo::Kind::data ? s.min_record : 8;
             if (s.kind == SetInfo::Kind::data && n >= smallest)
                 fn.at("bytes").fail("RFC 7011 3.3.1: padding must be shorter than any record of the set (" + std::to_string(smallest) + " bytes)");
-            const std::size_t end = s.offset + s.length;
-            m.bytes.insert(m.bytes.begin() + static_cast<std::ptrdiff_t>(end), n, 0);
-            s.length += n;
-            core::store_be16(m.bytes.data() + s.offset + 2, static_cast<std::uint16_t>(s.length));
-            for (auto& o : m.sets)
-                if (o.offset > s.offset) o.offset += n;
-            fix_ipfix_length(m, p);
-            m.faults.push_back(std::to_string(n) + " padding bytes at the end of the set at byte " + std::to_string(s.offset));
+            detail::pad_set(m, p, static_cast<std::size_t>(&s - m.sets.data()), n);
         } else if (kind == "field_count") {
             ScriptMessage& m = message();
             SetInfo& s = set_of(m);
             if (s.kind != SetInfo::Kind::templates) fn.at("set").fail("field_count applies to a template set");
-            const auto v = fn.at("value").integer(1, 65535);
-            core::store_be16(m.bytes.data() + s.offset + 6, static_cast<std::uint16_t>(v));
-            m.faults.push_back("first template record claims " + std::to_string(v) + " fields");
-            s.broken = true;
-            if (p == Protocol::ipfix) m.malformed = true;
+            detail::set_field_count(m, p, s, static_cast<std::uint16_t>(fn.at("value").integer(1, 65535)));
         } else if (kind == "varlen_length") {
             ScriptMessage& m = message();
             SetInfo& s = set_of(m);
@@ -1336,6 +1322,14 @@ void ReferenceModel::judge(ScriptMessage& m) {
             for (std::size_t r : s.records) m.records[r].expect = s.forced;
 }
 
+const std::string* ReferenceModel::defined(const core::IpAddress& exporter, std::uint16_t port, std::uint32_t domain,
+                                           std::uint16_t id) const {
+    const auto session = state_.find(SessionKey{exporter, port, domain, 0});
+    if (session == state_.end()) return nullptr;
+    const auto it = session->second.find(id);
+    return it == session->second.end() ? nullptr : &it->second;
+}
+
 std::size_t sequence_offset(Protocol p) noexcept { return p == Protocol::ipfix ? 8 : p == Protocol::v9 ? 12 : 16; }
 
 void truncate_message(ScriptMessage& m, Protocol p, std::size_t n) {
@@ -1357,6 +1351,32 @@ void set_message_length(ScriptMessage& m, std::uint16_t v) {
     m.faults.push_back("header length " + std::to_string(v) + " for a " + std::to_string(m.bytes.size()) + "-byte datagram");
     m.breaks_stream = true;
     if (v != m.bytes.size()) m.malformed = true;
+}
+
+void set_set_length(ScriptMessage& m, Protocol p, SetInfo& s, std::uint16_t v) {
+    core::store_be16(m.bytes.data() + s.offset + 2, v);
+    m.faults.push_back("set at byte " + std::to_string(s.offset) + " claims length " + std::to_string(v));
+    s.broken = true;
+    if (p == Protocol::ipfix) m.malformed = true;
+}
+
+void pad_set(ScriptMessage& m, Protocol p, std::size_t index, std::size_t n) {
+    SetInfo& s = m.sets.at(index);
+    const std::size_t end = s.offset + s.length;
+    m.bytes.insert(m.bytes.begin() + static_cast<std::ptrdiff_t>(end), n, 0);
+    s.length += n;
+    core::store_be16(m.bytes.data() + s.offset + 2, static_cast<std::uint16_t>(s.length));
+    for (auto& o : m.sets)
+        if (o.offset > s.offset) o.offset += n;
+    fix_ipfix_length(m, p);
+    m.faults.push_back(std::to_string(n) + " padding bytes at the end of the set at byte " + std::to_string(s.offset));
+}
+
+void set_field_count(ScriptMessage& m, Protocol p, SetInfo& s, std::uint16_t v) {
+    core::store_be16(m.bytes.data() + s.offset + 6, v);
+    m.faults.push_back("first template record claims " + std::to_string(v) + " fields");
+    s.broken = true;
+    if (p == Protocol::ipfix) m.malformed = true;
 }
 
 void set_sequence(ScriptMessage& m, Protocol p, std::uint32_t v) {

@@ -26,6 +26,9 @@ public:
     /// Names interfaces and VRFs in the truth only from the tables a decoder received
     /// (SetInfo::interface_names, vrf_names), replacing the names the records came with.
     void track_names() { track_names_ = true; }
+    /// The template name a session defines for `id` now (UDP: connection 0), or null.
+    const std::string* defined(const core::IpAddress& exporter, std::uint16_t port, std::uint32_t domain,
+                               std::uint16_t id) const;
 
 private:
     struct SessionKey {
@@ -57,6 +60,15 @@ void truncate_message(ScriptMessage& m, core::Protocol p, std::size_t n);
 /// IPFIX: writes `v` into the header's length; a length that disagrees with the datagram
 /// makes the message malformed (RFC 7011 9.1).
 void set_message_length(ScriptMessage& m, std::uint16_t v);
+/// Writes `v` into the length field of set `s` (below 4, or past the message end): the set is
+/// broken; an IPFIX message with it is malformed (RFC 7011 9.1).
+void set_set_length(ScriptMessage& m, core::Protocol p, SetInfo& s, std::uint16_t v);
+/// Appends `n` zero bytes of padding to set `index` (RFC 7011 3.3.1, RFC 3954 5.3); the sets
+/// after it move, an IPFIX header length follows.
+void pad_set(ScriptMessage& m, core::Protocol p, std::size_t index, std::size_t n);
+/// Writes `v` as the field count of the first record of template set `s`: a count its set
+/// cannot hold breaks the set; an IPFIX message with it is malformed (RFC 7011 9.1).
+void set_field_count(ScriptMessage& m, core::Protocol p, SetInfo& s, std::uint16_t v);
 /// Writes `v` as the header's sequence number and into every record's truth.
 void set_sequence(ScriptMessage& m, core::Protocol p, std::uint32_t v);
 
