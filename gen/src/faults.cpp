@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <deque>
+#include <map>
+#include <set>
 
 #include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/decoder.hpp"
@@ -40,6 +42,15 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::data_before_template, "data_before_template"},
     {FaultKind::truncate, "truncate"},
     {FaultKind::message_length, "message_length"},
+    {FaultKind::template_withdraw, "template_withdraw"},
+    {FaultKind::template_redefine, "template_redefine"},
+    {FaultKind::template_reuse, "template_reuse"},
+    {FaultKind::template_refresh_never, "template_refresh_never"},
+    {FaultKind::zero_length_set, "zero_length_set"},
+    {FaultKind::short_set, "short_set"},
+    {FaultKind::set_length_past, "set_length_past"},
+    {FaultKind::padding, "padding"},
+    {FaultKind::field_count_large, "field_count_large"},
 };
 
 std::string kind_list() {
@@ -53,7 +64,16 @@ bool applies_to(FaultKind k, Protocol p) noexcept {
     switch (k) {
         case FaultKind::missing_template:
         case FaultKind::data_before_template: return p != Protocol::v5;
-        case FaultKind::message_length: return p == Protocol::ipfix;
+        case FaultKind::message_length:
+        case FaultKind::template_withdraw: return p == Protocol::ipfix;  // RFC 7011 8.1; v9 has no withdrawal
+        case FaultKind::template_redefine:
+        case FaultKind::template_reuse:
+        case FaultKind::template_refresh_never:
+        case FaultKind::zero_length_set:
+        case FaultKind::short_set:
+        case FaultKind::set_length_past:
+        case FaultKind::padding:
+        case FaultKind::field_count_large: return p != Protocol::v5;  // v5 has no sets
         case FaultKind::uptime_wrap:
         case FaultKind::restart: return p != Protocol::ipfix;  // IPFIX headers carry no sysUptime
         default: return true;
@@ -64,7 +84,7 @@ bool moves_uptime(FaultKind k) noexcept { return k == FaultKind::uptime_wrap || 
 
 /// For a fault that applies to none of the exporters: what it needs.
 std::string needs(FaultKind k) {
-    if (k == FaultKind::message_length) return "it needs IPFIX";
+    if (k == FaultKind::message_length || k == FaultKind::template_withdraw) return "it needs IPFIX";
     if (moves_uptime(k)) return "it needs NetFlow v5 or v9";
     return "it needs NetFlow v9 or IPFIX";
 }
@@ -143,7 +163,24 @@ Fault parse_fault(const Node& n, const Scenario& s) {
         case FaultKind::sequence_reset:
         case FaultKind::sequence_wrap:
         case FaultKind::missing_template:
-        case FaultKind::data_before_template: no_amount(); break;
+        case FaultKind::data_before_template:
+        case FaultKind::template_withdraw:
+        case FaultKind::template_redefine:
+        case FaultKind::template_refresh_never:
+        case FaultKind::zero_length_set: no_amount(); break;
+        case FaultKind::short_set:
+            f.by = by ? static_cast<std::int64_t>(by->integer(0, 65535)) : 2;
+            if (f.by < 1 || f.by > 3)
+                by->fail("expected a set length from 1 to 3 (shorter than the 4-byte set header; 0 is zero_length_set), got " +
+                         by->shown());
+            break;
+        case FaultKind::set_length_past:
+        case FaultKind::field_count_large: f.by = by ? static_cast<std::int64_t>(by->integer(1, 65535)) : 1; break;
+        case FaultKind::padding: f.by = by ? static_cast<std::int64_t>(by->integer(1, 65535)) : 3; break;
+        case FaultKind::template_reuse:
+            // The other observation domain; -1: the exporter's own plus one.
+            f.by = by ? static_cast<std::int64_t>(by->integer(0, 0xFFFFFFFFu)) : -1;
+            break;
         case FaultKind::reorder: f.by = by ? static_cast<std::int64_t>(by->integer(1, 1000)) : 1; break;
         case FaultKind::sequence_gap: f.by = by ? static_cast<std::int64_t>(by->integer(1, 0xFFFFFFFFu)) : 1000; break;
         case FaultKind::truncate: f.by = by ? static_cast<std::int64_t>(by->integer(1, 65535)) : 1; break;
@@ -224,8 +261,33 @@ void check_faults(const Scenario& s) {
             if (!applies_to(f.kind, protocol_of(e.protocol)))
                 f.fail("fault " + std::string(to_string(f.kind)) + " does not apply to exporter " + e.name + " (" +
                        std::string(to_string(e.protocol)) + ")");
-            continue;
         }
+        if (f.kind == FaultKind::template_reuse)
+            for (std::size_t i = 0; i < s.exporters.size(); ++i) {
+                const Exporter& e = s.exporters[i];
+                if ((f.exporter && *f.exporter != i) || !applies_to(f.kind, protocol_of(e.protocol))) continue;
+                // Options data (sampling, interface names) reach a collector per domain: the
+                // other domain would lack them, and the records decoded there would differ.
+                const bool options = e.options ? !e.options->empty() : e.sampling != SamplingMode::none;
+                if (options)
+                    f.fail("template_reuse cannot apply to exporter " + e.name +
+                           ": it sends options data (sampling or interface names) that the records depend on, "
+                           "and the other observation domain would not have them" +
+                           (f.exporter ? "" : " (choose an exporter with \"exporter\")"));
+            }
+        if (f.kind == FaultKind::template_reuse && f.by >= 0)
+            for (std::size_t i = 0; i < s.exporters.size(); ++i) {
+                const Exporter& e = s.exporters[i];
+                if ((!f.exporter || *f.exporter == i) && applies_to(f.kind, protocol_of(e.protocol)) &&
+                    e.domain == static_cast<std::uint32_t>(f.by))
+                {
+                    const std::string what = "template_reuse needs another observation domain than the exporter's own: " +
+                                             e.name + " exports domain " + std::to_string(e.domain);
+                    if (f.from_option) throw UsageError(f.origin + " (by): " + what);
+                    throw ConfigError(f.origin, f.pointer + "/by", what);
+                }
+            }
+        if (f.exporter) continue;
         const bool any = std::any_of(s.exporters.begin(), s.exporters.end(),
                                      [&](const Exporter& e) { return applies_to(f.kind, protocol_of(e.protocol)); });
         if (!any)
@@ -372,6 +434,120 @@ bool is_template_set(const SetInfo& s) noexcept {
     return s.kind == SetInfo::Kind::templates || s.kind == SetInfo::Kind::options_templates;
 }
 
+bool rewrites_layout(FaultKind k) noexcept { return k == FaultKind::template_redefine || k == FaultKind::template_reuse; }
+
+/// One record of a template or options template set, where it sits in the message.
+struct TemplateRecord {
+    std::uint16_t id = 0;
+    std::vector<core::FieldSpec> fields;  ///< template sets only (options: not read)
+    std::size_t offset = 0, length = 0;
+};
+
+/// The records of a template or options template set, up to its padding.
+std::vector<TemplateRecord> template_records_of(const std::vector<std::uint8_t>& b, const SetInfo& s, Protocol p) {
+    std::vector<TemplateRecord> out;
+    const std::size_t end = s.offset + s.length;
+    std::size_t q = s.offset + 4;
+    while (q + 4 <= end) {
+        TemplateRecord t;
+        t.id = core::load_be16(b.data() + q);
+        if (t.id < 256) break;  // padding
+        t.offset = q;
+        std::size_t fields = core::load_be16(b.data() + q + 2);
+        std::size_t head = 4;
+        if (s.kind == SetInfo::Kind::options_templates) {
+            head = 6;
+            if (p == Protocol::v9) fields = (fields + (q + 6 <= end ? core::load_be16(b.data() + q + 4) : 0)) / 4;
+        }
+        q += head;
+        for (std::size_t i = 0; i < fields && q + 4 <= end; ++i) {
+            core::FieldSpec f;
+            f.id = core::load_be16(b.data() + q);
+            f.length = core::load_be16(b.data() + q + 2);
+            q += 4;
+            if (p == Protocol::ipfix && (f.id & 0x8000) && q + 4 <= end) {
+                f.id &= 0x7FFF;
+                f.enterprise = core::load_be32(b.data() + q);
+                q += 4;
+            }
+            if (s.kind == SetInfo::Kind::templates) t.fields.push_back(f);
+        }
+        t.length = std::min(q, end) - t.offset;
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+void put16(std::vector<std::uint8_t>& b, std::size_t v) {
+    b.push_back(static_cast<std::uint8_t>(v >> 8));
+    b.push_back(static_cast<std::uint8_t>(v));
+}
+
+/// A template record (id, field count, field specifiers) as RFC 3954 5.2 / RFC 7011 3.4.1 write it.
+void put_template(std::vector<std::uint8_t>& b, std::uint16_t id, const std::vector<core::FieldSpec>& fields) {
+    put16(b, id);
+    put16(b, fields.size());
+    for (const auto& f : fields) {
+        put16(b, f.enterprise != 0 ? (f.id | 0x8000u) : f.id);
+        put16(b, f.length);
+        if (f.enterprise != 0) {
+            put16(b, f.enterprise >> 16);
+            put16(b, f.enterprise & 0xFFFFu);
+        }
+    }
+}
+
+/// The template's name for the reference model: the id, "r" for the reversed layout.
+std::string layout_name(std::uint16_t id, bool reversed) { return std::to_string(id) + (reversed ? "r" : ""); }
+std::uint64_t layout_number(const std::string& name) {
+    return std::stoul(name) + (name.back() == 'r' ? 0x10000u : 0u);
+}
+
+/// Rewrites one data record (at `at`, fields as the template lists them) with its fields in
+/// reverse order; returns its length (0: it runs past `end`, left as it is).
+std::size_t reverse_record(std::vector<std::uint8_t>& b, std::size_t at, std::size_t end, const std::vector<core::FieldSpec>& fields) {
+    std::vector<std::pair<std::size_t, std::size_t>> parts;  // offset, length
+    std::size_t q = at;
+    for (const auto& f : fields) {
+        std::size_t n = f.length;
+        if (f.length == core::kVariableLength) {
+            if (q + 1 > end) return 0;
+            n = b[q] < 255 ? 1 + b[q] : (q + 3 <= end ? 3 + core::load_be16(b.data() + q + 1) : end + 1);
+        }
+        if (q + n > end) return 0;
+        parts.emplace_back(q, n);
+        q += n;
+    }
+    std::vector<std::uint8_t> out;
+    out.reserve(q - at);
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(it->first),
+                   b.begin() + static_cast<std::ptrdiff_t>(it->first + it->second));
+    std::copy(out.begin(), out.end(), b.begin() + static_cast<std::ptrdiff_t>(at));
+    return q - at;
+}
+
+/// Inserts a set (bytes with its header) at offset `at` of the message, before set `index`.
+void insert_set(ScriptMessage& m, Protocol p, std::size_t index, std::size_t at, std::vector<std::uint8_t> bytes, SetInfo info,
+                std::vector<std::size_t>& template_records, std::size_t records) {
+    m.bytes.insert(m.bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin(), bytes.end());
+    for (auto& s : m.sets)
+        if (s.offset >= at) s.offset += bytes.size();
+    info.offset = at;
+    info.length = bytes.size();
+    m.sets.insert(m.sets.begin() + static_cast<std::ptrdiff_t>(index), std::move(info));
+    template_records.insert(template_records.begin() + static_cast<std::ptrdiff_t>(index), records);
+    if (p == Protocol::ipfix) core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(m.bytes.size()));
+}
+
+/// Adds `delta` to a v9 header count that counts every record (RFC 3954 5.1); a dialect that
+/// counts data records only, or writes 1, keeps its count.
+void recount_v9(ScriptMessage& m, Protocol p, core::V9Count style, std::ptrdiff_t delta) {
+    if (p != Protocol::v9 || style != core::V9Count::records) return;
+    const std::ptrdiff_t c = core::load_be16(m.bytes.data() + 2);
+    core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(std::clamp<std::ptrdiff_t>(c + delta, 0, 65535)));
+}
+
 }  // namespace
 
 struct FaultStream::Impl {
@@ -388,6 +564,9 @@ struct FaultStream::Impl {
         core::Decoder decoder;
         std::unique_ptr<detail::ReferenceModel> model;
         std::deque<Held> held;
+        /// Flow templates as the exporter defines them (before any fault), by id.
+        std::map<std::uint16_t, std::vector<core::FieldSpec>> templates;
+        std::set<std::uint16_t> sent_templates;  ///< template ids an earlier message carried
     };
     const Scenario& scenario;
     std::int64_t start_us;
@@ -397,6 +576,7 @@ struct FaultStream::Impl {
     std::uint64_t keep = 0, may_lose = 0, discard = 0, sent = 0, dropped = 0, copies = 0;
     std::int64_t last_ns = 0;
     std::vector<core::FlowRecord> kept;  ///< scratch: one message's kept records
+    bool layouts = false;                ///< some fault rewrites layouts: every message is checked
 
     Impl(const Scenario& s, const std::vector<ExporterPlan>& plans, std::int64_t start, Sinks k)
         : scenario(s), start_us(start), sinks(std::move(k)), exporters(plans.size()), hits(s.faults.size(), 0) {
@@ -407,12 +587,13 @@ struct FaultStream::Impl {
             for (const auto& o : plans[e].exporter.options)
                 if (o.table != core::OptionsTable::none) exporters[e].model->track_names();
         }
+        layouts = std::any_of(s.faults.begin(), s.faults.end(), [](const Fault& f) { return rewrites_layout(f.kind); });
     }
 
     void send(std::size_t e, ScriptMessage& m, std::int64_t ns, bool copy) {
         PerExporter& x = exporters[e];
         for (const SetInfo& s : m.sets)
-            for (const auto& name : s.templates) x.model->layout(name, static_cast<std::uint64_t>(std::stoul(name)));
+            for (const auto& name : s.templates) x.model->layout(name, layout_number(name));
         x.model->judge(m);
         kept.clear();
         for (const ExpectedRecord& r : m.records) {
@@ -440,6 +621,7 @@ struct FaultStream::Impl {
     }
 
     void send_with_copy(std::size_t e, ScriptMessage& m, bool duplicate, std::int64_t ns) {
+        if (layouts) ensure_layouts(e, m);  // before the copy: both carry what it adds
         ScriptMessage copy;
         if (duplicate) copy = m;
         send(e, m, ns, false);
@@ -514,9 +696,27 @@ struct FaultStream::Impl {
             }
         }
         if (x.uptime_shift != 0) shift_uptime(m, p, places, x.uptime_shift);
+        if (p != Protocol::v5)
+            for (const SetInfo& set : m.sets)
+                if (set.kind == SetInfo::Kind::templates)
+                    for (auto& t : template_records_of(m.bytes, set, p)) x.templates[t.id] = std::move(t.fields);
+        if (layouts && p != Protocol::v5) {
+            // Layout next, on the sets as built, before other faults move or cut them.
+            bool reversed = false;
+            std::uint32_t domain = ex.domain;
+            for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
+                const Fault& f = scenario.faults[i];
+                if (!rewrites_layout(f.kind) || !selected(f)) continue;
+                ++hits[i];
+                reversed = true;
+                if (f.kind == FaultKind::template_reuse)
+                    domain = f.by >= 0 ? static_cast<std::uint32_t>(f.by) : ex.domain + 1;
+            }
+            relayout(m, x, p, ex, reversed, domain);
+        }
         for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
             const Fault& f = scenario.faults[i];
-            if (moves_uptime(f.kind) || !selected(f)) continue;
+            if (moves_uptime(f.kind) || rewrites_layout(f.kind) || !selected(f)) continue;
             ++hits[i];
             switch (f.kind) {
                 case FaultKind::drop: drop = true; break;
@@ -559,6 +759,41 @@ struct FaultStream::Impl {
                     m.faults.push_back("templates after the data");
                     break;
                 }
+                case FaultKind::template_redefine:
+                case FaultKind::template_reuse: break;  // above
+                case FaultKind::template_withdraw: withdraw(m, x, template_records); break;
+                case FaultKind::template_refresh_never: refresh_never(m, x, p, ex, template_records); break;
+                case FaultKind::zero_length_set:
+                case FaultKind::short_set:
+                case FaultKind::set_length_past: {
+                    SetInfo* set = first_data_set(m, x);
+                    if (!set) break;
+                    std::size_t v = f.kind == FaultKind::zero_length_set ? 0 : static_cast<std::size_t>(f.by);
+                    if (f.kind == FaultKind::set_length_past) v = std::min<std::size_t>(m.bytes.size() - set->offset + v, 65535);
+                    detail::set_set_length(m, p, *set, static_cast<std::uint16_t>(v));
+                    break;
+                }
+                case FaultKind::padding: {
+                    SetInfo* set = first_data_set(m, x);
+                    if (!set) break;
+                    const std::size_t smallest = core::Template{set->id, x.templates.at(set->id), 0, {}}.min_record_length();
+                    if (static_cast<std::size_t>(f.by) >= smallest)
+                        f.fail("padding of " + std::to_string(f.by) + " bytes is not shorter than the smallest record (" +
+                               std::to_string(smallest) + " bytes) of template " + std::to_string(set->id) + " in message " +
+                               std::to_string(n) + " of exporter " + ex.name +
+                               ": RFC 7011 3.3.1 forbids it, and a collector would read it as a record");
+                    detail::pad_set(m, p, static_cast<std::size_t>(set - m.sets.data()), static_cast<std::size_t>(f.by));
+                    break;
+                }
+                case FaultKind::field_count_large: {
+                    const auto set = std::find_if(m.sets.begin(), m.sets.end(),
+                                                  [](const SetInfo& t) { return t.kind == SetInfo::Kind::templates; });
+                    if (set == m.sets.end()) break;
+                    // More field specifiers (4 bytes at least) than the rest of the set holds.
+                    const std::size_t room = (set->length - 8) / 4;
+                    detail::set_field_count(m, p, *set, static_cast<std::uint16_t>(std::min<std::size_t>(room + f.by, 65535)));
+                    break;
+                }
                 case FaultKind::truncate:
                     detail::truncate_message(m, p, std::min<std::size_t>(static_cast<std::size_t>(f.by), m.bytes.size() - 1));
                     break;
@@ -569,6 +804,8 @@ struct FaultStream::Impl {
                 }
             }
         }
+        for (const SetInfo& set : m.sets)
+            if (is_template_set(set)) x.sent_templates.insert(set.template_ids.begin(), set.template_ids.end());
         if (x.sequence_shift != 0 && m.bytes.size() >= detail::sequence_offset(p) + 4)
             detail::set_sequence(m, p, seq + x.sequence_shift);
 
@@ -585,6 +822,167 @@ struct FaultStream::Impl {
             send_with_copy(e, m, duplicate, em.export_ns);
         }
         if (!drop) release(e, em.export_ns);
+    }
+
+    /// Writes the message's flow templates and their data with the fields in reverse order
+    /// (`reversed`), from observation domain `domain`; names each layout for the reference model.
+    static void relayout(ScriptMessage& m, PerExporter& x, Protocol p, const Exporter& ex, bool reversed, std::uint32_t domain) {
+        if (domain != ex.domain) {
+            core::store_be32(m.bytes.data() + (p == Protocol::ipfix ? 12 : 16), domain);
+            m.domain = domain;
+            for (auto& r : m.records) r.record.domain = domain;
+            m.faults.push_back("sent by observation domain " + std::to_string(domain));
+        }
+        if (!reversed) return;
+        m.faults.push_back("templates and data with the fields in reverse order");
+        for (SetInfo& set : m.sets) {
+            if (set.kind == SetInfo::Kind::templates) {
+                set.templates.clear();
+                set.template_ids.clear();
+                for (const auto& t : template_records_of(m.bytes, set, p)) {
+                    std::vector<std::uint8_t> b;
+                    put_template(b, t.id, {t.fields.rbegin(), t.fields.rend()});
+                    std::copy(b.begin(), b.end(), m.bytes.begin() + static_cast<std::ptrdiff_t>(t.offset));
+                    set.template_ids.push_back(t.id);
+                    set.templates.push_back(layout_name(t.id, true));
+                }
+                continue;
+            }
+            if (set.kind != SetInfo::Kind::data) continue;
+            const auto t = x.templates.find(set.id);
+            if (t == x.templates.end()) continue;  // options data, or a template never seen
+            std::size_t at = set.offset + 4;
+            for (std::size_t k = 0; k < set.records.size(); ++k) {
+                const std::size_t n = reverse_record(m.bytes, at, set.offset + set.length, t->second);
+                if (n == 0) break;
+                at += n;
+            }
+            set.templates.assign(1, layout_name(set.id, true));
+        }
+    }
+
+    /// Just before a message goes out (after reordering): where a data set's layout is not the
+    /// one the reference model's session holds at that point (a change of layout, a domain that
+    /// never defined it), a template set defining it goes in front, as an exporter that changes
+    /// a template sends it before the data. A message a collector discards whole needs none.
+    void ensure_layouts(std::size_t e, ScriptMessage& m) {
+        PerExporter& x = exporters[e];
+        const Protocol p = x.protocol;
+        const Exporter& ex = scenario.exporters[e];
+        if (p == Protocol::v5 || m.malformed) return;
+        std::map<std::uint16_t, std::string> here;  // defined earlier in this message
+        std::vector<std::pair<std::uint16_t, std::string>> needed;
+        for (const SetInfo& set : m.sets) {
+            if (set.broken) break;
+            if (set.kind == SetInfo::Kind::templates)
+                for (std::size_t k = 0; k < set.template_ids.size(); ++k) here[set.template_ids[k]] = set.templates[k];
+            if (set.kind != SetInfo::Kind::data || set.templates.empty() || x.templates.count(set.id) == 0) continue;
+            const std::string& name = set.templates.front();
+            const auto local = here.find(set.id);
+            const std::string* held =
+                local != here.end() ? &local->second : x.model->defined(m.exporter, m.port, m.domain, set.id);
+            if (held ? *held == name : m.domain == ex.domain) continue;
+            here[set.id] = name;
+            needed.emplace_back(set.id, name);
+        }
+        if (needed.empty()) return;
+        std::vector<std::uint8_t> b{0, 0, 0, 0};
+        core::store_be16(b.data(), p == Protocol::ipfix ? 2 : 0);
+        SetInfo info;
+        info.kind = SetInfo::Kind::templates;
+        info.id = p == Protocol::ipfix ? 2 : 0;
+        for (const auto& [id, name] : needed) {
+            const auto& fields = x.templates.at(id);
+            put_template(b, id, name.back() == 'r' ? std::vector<core::FieldSpec>(fields.rbegin(), fields.rend()) : fields);
+            info.template_ids.push_back(id);
+            info.templates.push_back(name);
+        }
+        core::store_be16(b.data() + 2, static_cast<std::uint16_t>(b.size()));
+        std::vector<std::size_t> counts(m.sets.size(), 0);
+        insert_set(m, p, 0, p == Protocol::ipfix ? 16 : 20, std::move(b), std::move(info), counts, needed.size());
+        recount_v9(m, p, ex.v9_count, static_cast<std::ptrdiff_t>(needed.size()));
+        m.faults.push_back("template set added for the layout");
+    }
+
+    /// The first data set of a flow template the exporter defined (set faults leave options
+    /// data alone: their layout is not tracked), or null.
+    static SetInfo* first_data_set(ScriptMessage& m, const PerExporter& x) {
+        for (SetInfo& s : m.sets)
+            if (s.kind == SetInfo::Kind::data && x.templates.count(s.id) != 0) return &s;
+        return nullptr;
+    }
+
+    /// IPFIX: a withdrawal (RFC 7011 8.1: the template id with field count 0) of every flow
+    /// template the exporter has defined, after the message's data. Over UDP a collector must
+    /// ignore it (RFC 7011 8.4), so the records that follow keep their template.
+    static void withdraw(ScriptMessage& m, PerExporter& x, std::vector<std::size_t>& template_records) {
+        if (x.templates.empty()) return;
+        std::vector<std::uint8_t> b{0, 2, 0, 0};
+        SetInfo info;
+        info.kind = SetInfo::Kind::withdrawal;
+        info.id = 2;
+        for (const auto& [id, fields] : x.templates) {
+            put_template(b, id, {});
+            info.template_ids.push_back(id);
+            info.templates.push_back(std::to_string(id));
+        }
+        core::store_be16(b.data() + 2, static_cast<std::uint16_t>(b.size()));
+        insert_set(m, Protocol::ipfix, m.sets.size(), m.bytes.size(), std::move(b), std::move(info), template_records, 0);
+        m.faults.push_back("templates withdrawn");
+    }
+
+    /// Leaves out the template and options template records whose id an earlier message of the
+    /// exporter already carried (a set left without records goes with them).
+    static void refresh_never(ScriptMessage& m, PerExporter& x, Protocol p, const Exporter& ex,
+                              std::vector<std::size_t>& template_records) {
+        std::vector<std::uint8_t> b(m.bytes.begin(), m.bytes.begin() + (p == Protocol::ipfix ? 16 : 20));
+        std::vector<SetInfo> sets;
+        std::vector<std::size_t> counts;
+        std::size_t removed = 0;
+        for (std::size_t si = 0; si < m.sets.size(); ++si) {
+            SetInfo set = m.sets[si];
+            const auto from = m.bytes.begin() + static_cast<std::ptrdiff_t>(set.offset);
+            if (!is_template_set(set)) {
+                set.offset = b.size();
+                b.insert(b.end(), from, from + static_cast<std::ptrdiff_t>(set.length));
+                sets.push_back(std::move(set));
+                counts.push_back(template_records[si]);
+                continue;
+            }
+            std::vector<std::uint8_t> body;
+            SetInfo kept = set;
+            kept.templates.clear();
+            kept.template_ids.clear();
+            const auto records = template_records_of(m.bytes, set, p);
+            for (std::size_t k = 0; k < records.size(); ++k) {
+                const auto& t = records[k];
+                if (x.sent_templates.count(t.id) != 0) {
+                    ++removed;
+                    continue;
+                }
+                const auto at = m.bytes.begin() + static_cast<std::ptrdiff_t>(t.offset);
+                body.insert(body.end(), at, at + static_cast<std::ptrdiff_t>(t.length));
+                kept.template_ids.push_back(t.id);
+                kept.templates.push_back(k < set.templates.size() ? set.templates[k] : std::to_string(t.id));
+            }
+            if (kept.template_ids.empty()) continue;
+            // v9 flowsets end on a 32-bit boundary (RFC 3954 5.3); the padding is zeros.
+            while (p == Protocol::v9 && (body.size() + 4) % 4 != 0) body.push_back(0);
+            kept.offset = b.size();
+            kept.length = body.size() + 4;
+            b.insert(b.end(), from, from + 2);
+            put16(b, kept.length);
+            b.insert(b.end(), body.begin(), body.end());
+            counts.push_back(kept.template_ids.size());
+            sets.push_back(std::move(kept));
+        }
+        if (removed == 0) return;
+        m.bytes = std::move(b);
+        m.sets = std::move(sets);
+        template_records = std::move(counts);
+        if (p == Protocol::ipfix) core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(m.bytes.size()));
+        recount_v9(m, p, ex.v9_count, -static_cast<std::ptrdiff_t>(removed));
+        m.faults.push_back(std::to_string(removed) + " template records not refreshed");
     }
 
     /// Export time `back_ms` earlier in the header; a v5/v9 decoder derives flow times from it

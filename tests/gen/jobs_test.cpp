@@ -100,7 +100,10 @@ TEST(GenJobs, FaultsAreTheSameForEveryJobs) {
         {"--duration", "20m", "--fault", "drop:every=7", "--fault", "duplicate:every=5", "--fault",
          "reorder:messages=3,by=2", "--fault", "sequence_gap:messages=4", "--fault", "restart:messages=6", "--fault",
          "uptime_wrap:messages=9", "--fault", "data_before_template:messages=1", "--fault", "truncate:messages=8",
-         "--fault", "export_time_back:messages=10,by=5s"});
+         "--fault", "export_time_back:messages=10,by=5s", "--fault", "template_redefine:messages=5,every=6", "--fault",
+         "template_reuse:exporter=edge,messages=11", "--fault", "template_withdraw:messages=2", "--fault",
+         "template_refresh_never:messages=12-", "--fault", "short_set:messages=13", "--fault", "padding:messages=14",
+         "--fault", "set_length_past:messages=15", "--fault", "field_count_large:messages=16"});
     ASSERT_EQ(files.size(), kFiles.size());
     // Enough to compare: some records may be lost, some must be discarded.
     EXPECT_GT(std::count(files[6].begin(), files[6].end(), '\n'), 1);

@@ -45,6 +45,15 @@ enum class FaultKind : std::uint8_t {
     data_before_template,  ///< template sets moved behind the data sets of the message
     truncate,              ///< the last `by` bytes cut off
     message_length,        ///< IPFIX: `by` added to the header's length field
+    template_withdraw,     ///< IPFIX: a withdrawal of the exporter's templates after the data (UDP: ignored)
+    template_redefine,     ///< the message's templates and data in another layout (fields reversed)
+    template_reuse,        ///< sent by observation domain `by` with the template ids in another layout
+    template_refresh_never,  ///< template records an earlier message already carried are left out
+    zero_length_set,       ///< the first data set's length field says 0
+    short_set,             ///< the first data set's length is `by` (1-3): shorter than a set header
+    set_length_past,       ///< the first data set's length reaches `by` bytes past the message end
+    padding,               ///< `by` zero bytes of padding at the end of the first data set
+    field_count_large,     ///< the first template record claims `by` more fields than its set holds
 };
 std::string_view to_string(FaultKind k) noexcept;
 
@@ -55,7 +64,7 @@ struct Fault {
     std::uint64_t last = std::numeric_limits<std::uint64_t>::max();
     std::uint64_t every = 1;  ///< of the messages first..last, every Nth (first, first+N, ...)
     std::optional<std::int64_t> from_us, to_us;  ///< export-time window after the span start
-    std::int64_t by = 0;  ///< the kind's amount (messages, sequence numbers, µs, sysUptime ms, bytes)
+    std::int64_t by = 0;  ///< the kind's amount (messages, sequence numbers, µs, sysUptime ms, bytes, domain)
     nlohmann::ordered_json spec;  ///< as written (scenario object, or --fault parsed into one)
     std::string origin;   ///< the scenario file, or "--fault TEXT"
     std::string pointer;  ///< JSON pointer in the scenario ("" for --fault)
