@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -246,6 +247,25 @@ TEST(Faults, TheScenarioListAndTheOptionAreOneVocabulary) {
               0);
     EXPECT_TRUE(read_file(dir / "file/exports.pcap") == read_file(dir / "option/exports.pcap"));
     EXPECT_EQ(read_file(dir / "file/truth/discard.csv"), read_file(dir / "option/truth/discard.csv"));
+}
+
+/// The schema's list of fault kinds is the one gen accepts (its refusal of an unknown kind
+/// lists them).
+TEST(Faults, TheSchemaKnowsEveryKindGenAccepts) {
+    TempDir dir;
+    const auto r = gen("dual-stack", dir / "out", {"bogus"});
+    ASSERT_EQ(r.exit_code, 2);
+    const auto from = r.err.find("expected one of ");
+    ASSERT_NE(from, std::string::npos) << r.err;
+    const auto list = r.err.substr(from + 16, r.err.find(')', from) - from - 16);
+    std::set<std::string> accepted;
+    std::stringstream in(list);
+    for (std::string k; std::getline(in, k, ',');) accepted.insert(k.substr(k.find_first_not_of(' ')));
+    const auto schema = nlohmann::json::parse(read_file(source_dir() + "/scenarios/schema.json"));
+    std::set<std::string> listed;
+    for (const auto& k : schema.at("$defs").at("fault").at("properties").at("fault").at("enum")) listed.insert(k.get<std::string>());
+    EXPECT_GE(accepted.size(), 13u);
+    EXPECT_EQ(listed, accepted);
 }
 
 TEST(Faults, VerifyLetsMayLoseRecordsGoAndCountsDiscardedOnesAsUnexpected) {
