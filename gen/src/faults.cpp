@@ -51,7 +51,15 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::set_length_past, "set_length_past"},
     {FaultKind::padding, "padding"},
     {FaultKind::field_count_large, "field_count_large"},
+    {FaultKind::unknown_element, "unknown_element"},
+    {FaultKind::enterprise_element, "enterprise_element"},
+    {FaultKind::varlen_3byte, "varlen_3byte"},
 };
+
+/// RFC 5612's documentation PEN: no decoder knows its elements.
+constexpr std::uint32_t kExamplePen = 32473;
+/// An IANA element number that is not assigned; carries varlen_3byte's value.
+constexpr std::uint16_t kUnassignedVarlen = 32001;
 
 std::string kind_list() {
     std::string s;
@@ -65,7 +73,10 @@ bool applies_to(FaultKind k, Protocol p) noexcept {
         case FaultKind::missing_template:
         case FaultKind::data_before_template: return p != Protocol::v5;
         case FaultKind::message_length:
-        case FaultKind::template_withdraw: return p == Protocol::ipfix;  // RFC 7011 8.1; v9 has no withdrawal
+        case FaultKind::template_withdraw:  // RFC 7011 8.1; v9 has no withdrawal
+        case FaultKind::enterprise_element:
+        case FaultKind::varlen_3byte: return p == Protocol::ipfix;  // v9 has no PEN and no variable length
+        case FaultKind::unknown_element:
         case FaultKind::template_redefine:
         case FaultKind::template_reuse:
         case FaultKind::template_refresh_never:
@@ -84,7 +95,9 @@ bool moves_uptime(FaultKind k) noexcept { return k == FaultKind::uptime_wrap || 
 
 /// For a fault that applies to none of the exporters: what it needs.
 std::string needs(FaultKind k) {
-    if (k == FaultKind::message_length || k == FaultKind::template_withdraw) return "it needs IPFIX";
+    if (k == FaultKind::message_length || k == FaultKind::template_withdraw || k == FaultKind::enterprise_element ||
+        k == FaultKind::varlen_3byte)
+        return "it needs IPFIX";
     if (moves_uptime(k)) return "it needs NetFlow v5 or v9";
     return "it needs NetFlow v9 or IPFIX";
 }
@@ -177,6 +190,15 @@ Fault parse_fault(const Node& n, const Scenario& s) {
         case FaultKind::set_length_past:
         case FaultKind::field_count_large: f.by = by ? static_cast<std::int64_t>(by->integer(1, 65535)) : 1; break;
         case FaultKind::padding: f.by = by ? static_cast<std::int64_t>(by->integer(1, 65535)) : 3; break;
+        case FaultKind::unknown_element: {
+            f.by = by ? static_cast<std::int64_t>(by->integer(1, 32767)) : 32000;
+            if (const core::IeInfo* known = core::find_ie(static_cast<std::uint16_t>(f.by)))
+                (by ? *by : n).fail("element " + std::to_string(f.by) + " is " + std::string(known->name) +
+                                    ", which a decoder knows; choose an unassigned number");
+            break;
+        }
+        case FaultKind::enterprise_element: f.by = by ? static_cast<std::int64_t>(by->integer(1, 32767)) : 1; break;
+        case FaultKind::varlen_3byte: f.by = by ? static_cast<std::int64_t>(by->integer(0, 1000)) : 5; break;
         case FaultKind::template_reuse:
             // The other observation domain; -1: the exporter's own plus one.
             f.by = by ? static_cast<std::int64_t>(by->integer(0, 0xFFFFFFFFu)) : -1;
@@ -434,7 +456,46 @@ bool is_template_set(const SetInfo& s) noexcept {
     return s.kind == SetInfo::Kind::templates || s.kind == SetInfo::Kind::options_templates;
 }
 
-bool rewrites_layout(FaultKind k) noexcept { return k == FaultKind::template_redefine || k == FaultKind::template_reuse; }
+bool rewrites_layout(FaultKind k) noexcept {
+    return k == FaultKind::template_redefine || k == FaultKind::template_reuse || k == FaultKind::unknown_element ||
+           k == FaultKind::enterprise_element || k == FaultKind::varlen_3byte;
+}
+
+/// An element a fault adds to templates and records: its specifier and each record's value.
+struct Extra {
+    core::FieldSpec spec;
+    std::vector<std::uint8_t> value;
+};
+
+Extra extra_of(const Fault& f) {
+    Extra x;
+    const auto id = static_cast<std::uint16_t>(f.by);
+    switch (f.kind) {
+        case FaultKind::unknown_element: x = {{id, 4, 0}, {0xDE, 0xAD, 0xBE, 0xEF}}; break;
+        case FaultKind::enterprise_element: x = {{id, 4, kExamplePen}, {0xCA, 0xFE, 0xF0, 0x0D}}; break;
+        default: {
+            // RFC 7011 7: the 3-byte form (255, then 16 bits) is allowed for any length.
+            x.spec = {kUnassignedVarlen, core::kVariableLength, 0};
+            x.value = {255, static_cast<std::uint8_t>(f.by >> 8), static_cast<std::uint8_t>(f.by & 0xFF)};
+            for (std::int64_t i = 0; i < f.by; ++i) x.value.push_back(static_cast<std::uint8_t>('a' + i % 26));
+        }
+    }
+    return x;
+}
+
+/// A layout of the exporter's templates that faults write: fields reversed, elements added.
+struct Variant {
+    bool reversed = false;
+    std::vector<Extra> extras;
+    std::uint64_t number = 0;  ///< tells layouts apart for the reference model
+
+    std::vector<core::FieldSpec> fields(const std::vector<core::FieldSpec>& own) const {
+        std::vector<core::FieldSpec> out = own;
+        if (reversed) std::reverse(out.begin(), out.end());
+        for (const auto& e : extras) out.push_back(e.spec);
+        return out;
+    }
+};
 
 /// One record of a template or options template set, where it sits in the message.
 struct TemplateRecord {
@@ -497,15 +558,18 @@ void put_template(std::vector<std::uint8_t>& b, std::uint16_t id, const std::vec
     }
 }
 
-/// The template's name for the reference model: the id, "r" for the reversed layout.
-std::string layout_name(std::uint16_t id, bool reversed) { return std::to_string(id) + (reversed ? "r" : ""); }
-std::uint64_t layout_number(const std::string& name) {
-    return std::stoul(name) + (name.back() == 'r' ? 0x10000u : 0u);
+/// The template's name for the reference model: the id, then the variant ("" as the exporter
+/// writes it; "r" reversed, "x3" with fault 3's element, ...).
+std::string layout_name(std::uint16_t id, const std::string& variant) { return std::to_string(id) + variant; }
+std::string variant_of(const std::string& name) {
+    const auto digits = name.find_first_not_of("0123456789");
+    return digits == std::string::npos ? std::string() : name.substr(digits);
 }
 
-/// Rewrites one data record (at `at`, fields as the template lists them) with its fields in
-/// reverse order; returns its length (0: it runs past `end`, left as it is).
-std::size_t reverse_record(std::vector<std::uint8_t>& b, std::size_t at, std::size_t end, const std::vector<core::FieldSpec>& fields) {
+/// Writes one data record (at `at`, fields as the template lists them) in a variant's layout
+/// to `out`; returns its length in `b` (0: it runs past `end`, nothing written).
+std::size_t rewrite_record(const std::vector<std::uint8_t>& b, std::size_t at, std::size_t end,
+                           const std::vector<core::FieldSpec>& fields, const Variant& v, std::vector<std::uint8_t>& out) {
     std::vector<std::pair<std::size_t, std::size_t>> parts;  // offset, length
     std::size_t q = at;
     for (const auto& f : fields) {
@@ -518,12 +582,10 @@ std::size_t reverse_record(std::vector<std::uint8_t>& b, std::size_t at, std::si
         parts.emplace_back(q, n);
         q += n;
     }
-    std::vector<std::uint8_t> out;
-    out.reserve(q - at);
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
-        out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(it->first),
-                   b.begin() + static_cast<std::ptrdiff_t>(it->first + it->second));
-    std::copy(out.begin(), out.end(), b.begin() + static_cast<std::ptrdiff_t>(at));
+    if (v.reversed) std::reverse(parts.begin(), parts.end());
+    for (const auto& [o, n] : parts)
+        out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(o), b.begin() + static_cast<std::ptrdiff_t>(o + n));
+    for (const auto& e : v.extras) out.insert(out.end(), e.value.begin(), e.value.end());
     return q - at;
 }
 
@@ -577,6 +639,7 @@ struct FaultStream::Impl {
     std::int64_t last_ns = 0;
     std::vector<core::FlowRecord> kept;  ///< scratch: one message's kept records
     bool layouts = false;                ///< some fault rewrites layouts: every message is checked
+    std::map<std::string, Variant> variants;  ///< by name suffix; "" is the exporter's own
 
     Impl(const Scenario& s, const std::vector<ExporterPlan>& plans, std::int64_t start, Sinks k)
         : scenario(s), start_us(start), sinks(std::move(k)), exporters(plans.size()), hits(s.faults.size(), 0) {
@@ -588,12 +651,14 @@ struct FaultStream::Impl {
                 if (o.table != core::OptionsTable::none) exporters[e].model->track_names();
         }
         layouts = std::any_of(s.faults.begin(), s.faults.end(), [](const Fault& f) { return rewrites_layout(f.kind); });
+        variants[""] = Variant{};
     }
 
     void send(std::size_t e, ScriptMessage& m, std::int64_t ns, bool copy) {
         PerExporter& x = exporters[e];
         for (const SetInfo& s : m.sets)
-            for (const auto& name : s.templates) x.model->layout(name, layout_number(name));
+            for (const auto& name : s.templates)
+                x.model->layout(name, std::stoul(name) + 0x10000u * variants.at(variant_of(name)).number);
         x.model->judge(m);
         kept.clear();
         for (const ExpectedRecord& r : m.records) {
@@ -702,17 +767,28 @@ struct FaultStream::Impl {
                     for (auto& t : template_records_of(m.bytes, set, p)) x.templates[t.id] = std::move(t.fields);
         if (layouts && p != Protocol::v5) {
             // Layout next, on the sets as built, before other faults move or cut them.
-            bool reversed = false;
+            Variant v;
+            std::string extras;
             std::uint32_t domain = ex.domain;
             for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
                 const Fault& f = scenario.faults[i];
                 if (!rewrites_layout(f.kind) || !selected(f)) continue;
                 ++hits[i];
-                reversed = true;
+                if (f.kind == FaultKind::template_redefine || f.kind == FaultKind::template_reuse) {
+                    v.reversed = true;
+                } else {
+                    v.extras.push_back(extra_of(f));
+                    extras += "x" + std::to_string(i);
+                }
                 if (f.kind == FaultKind::template_reuse)
                     domain = f.by >= 0 ? static_cast<std::uint32_t>(f.by) : ex.domain + 1;
             }
-            relayout(m, x, p, ex, reversed, domain);
+            const std::string name = (v.reversed ? "r" : "") + extras;
+            if (variants.count(name) == 0) {
+                v.number = variants.size();
+                variants[name] = v;
+            }
+            relayout(m, x, p, ex, name, domain);
         }
         for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
             const Fault& f = scenario.faults[i];
@@ -760,7 +836,10 @@ struct FaultStream::Impl {
                     break;
                 }
                 case FaultKind::template_redefine:
-                case FaultKind::template_reuse: break;  // above
+                case FaultKind::template_reuse:
+                case FaultKind::unknown_element:
+                case FaultKind::enterprise_element:
+                case FaultKind::varlen_3byte: break;  // above
                 case FaultKind::template_withdraw: withdraw(m, x, template_records); break;
                 case FaultKind::template_refresh_never: refresh_never(m, x, p, ex, template_records); break;
                 case FaultKind::zero_length_set:
@@ -824,41 +903,68 @@ struct FaultStream::Impl {
         if (!drop) release(e, em.export_ns);
     }
 
-    /// Writes the message's flow templates and their data with the fields in reverse order
-    /// (`reversed`), from observation domain `domain`; names each layout for the reference model.
-    static void relayout(ScriptMessage& m, PerExporter& x, Protocol p, const Exporter& ex, bool reversed, std::uint32_t domain) {
+    /// Writes the message's flow templates and their data in the layout `variant` names, from
+    /// observation domain `domain`; names each layout for the reference model.
+    void relayout(ScriptMessage& m, PerExporter& x, Protocol p, const Exporter& ex, const std::string& variant,
+                  std::uint32_t domain) const {
         if (domain != ex.domain) {
             core::store_be32(m.bytes.data() + (p == Protocol::ipfix ? 12 : 16), domain);
             m.domain = domain;
             for (auto& r : m.records) r.record.domain = domain;
             m.faults.push_back("sent by observation domain " + std::to_string(domain));
         }
-        if (!reversed) return;
-        m.faults.push_back("templates and data with the fields in reverse order");
-        for (SetInfo& set : m.sets) {
-            if (set.kind == SetInfo::Kind::templates) {
+        if (variant.empty()) return;
+        const Variant& v = variants.at(variant);
+        if (v.reversed) m.faults.push_back("templates and data with the fields in reverse order");
+        for (const auto& e : v.extras) m.faults.push_back("element " + std::to_string(e.spec.id) + " added");
+        const std::size_t header = p == Protocol::ipfix ? 16 : 20;
+        std::vector<std::uint8_t> b(m.bytes.begin(), m.bytes.begin() + static_cast<std::ptrdiff_t>(header));
+        std::vector<SetInfo> sets;
+        for (const SetInfo& old : m.sets) {
+            SetInfo set = old;
+            const auto from = m.bytes.begin() + static_cast<std::ptrdiff_t>(old.offset);
+            const std::size_t end = old.offset + old.length;
+            std::vector<std::uint8_t> body;
+            const auto t = x.templates.find(old.id);
+            if (old.kind == SetInfo::Kind::templates) {
                 set.templates.clear();
                 set.template_ids.clear();
-                for (const auto& t : template_records_of(m.bytes, set, p)) {
-                    std::vector<std::uint8_t> b;
-                    put_template(b, t.id, {t.fields.rbegin(), t.fields.rend()});
-                    std::copy(b.begin(), b.end(), m.bytes.begin() + static_cast<std::ptrdiff_t>(t.offset));
-                    set.template_ids.push_back(t.id);
-                    set.templates.push_back(layout_name(t.id, true));
+                for (const auto& r : template_records_of(m.bytes, old, p)) {
+                    put_template(body, r.id, v.fields(r.fields));
+                    set.template_ids.push_back(r.id);
+                    set.templates.push_back(layout_name(r.id, variant));
                 }
+            } else if (old.kind == SetInfo::Kind::data && t != x.templates.end()) {
+                std::size_t at = old.offset + 4;
+                for (std::size_t k = 0; k < old.records.size(); ++k) {
+                    const std::size_t n = rewrite_record(m.bytes, at, end, t->second, v, body);
+                    if (n == 0) break;
+                    at += n;
+                }
+                // What followed the records (padding) stays, as long as it was; v9 pads anew below.
+                if (p != Protocol::v9 || !ex.pad_sets)
+                    body.insert(body.end(), m.bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                                m.bytes.begin() + static_cast<std::ptrdiff_t>(end));
+                set.templates.assign(1, layout_name(old.id, variant));
+            } else {
+                set.offset = b.size();
+                b.insert(b.end(), from, from + static_cast<std::ptrdiff_t>(old.length));
+                sets.push_back(std::move(set));
                 continue;
             }
-            if (set.kind != SetInfo::Kind::data) continue;
-            const auto t = x.templates.find(set.id);
-            if (t == x.templates.end()) continue;  // options data, or a template never seen
-            std::size_t at = set.offset + 4;
-            for (std::size_t k = 0; k < set.records.size(); ++k) {
-                const std::size_t n = reverse_record(m.bytes, at, set.offset + set.length, t->second);
-                if (n == 0) break;
-                at += n;
-            }
-            set.templates.assign(1, layout_name(set.id, true));
+            // v9 flowsets end on a 32-bit boundary (RFC 3954 5.3) where the exporter pads them.
+            if (p == Protocol::v9 && ex.pad_sets)
+                while ((body.size() + 4) % 4 != 0) body.push_back(0);
+            set.offset = b.size();
+            set.length = body.size() + 4;
+            b.insert(b.end(), from, from + 2);
+            put16(b, set.length);
+            b.insert(b.end(), body.begin(), body.end());
+            sets.push_back(std::move(set));
         }
+        m.bytes = std::move(b);
+        m.sets = std::move(sets);
+        if (p == Protocol::ipfix) core::store_be16(m.bytes.data() + 2, static_cast<std::uint16_t>(m.bytes.size()));
     }
 
     /// Just before a message goes out (after reordering): where a data set's layout is not the
@@ -893,7 +999,7 @@ struct FaultStream::Impl {
         info.id = p == Protocol::ipfix ? 2 : 0;
         for (const auto& [id, name] : needed) {
             const auto& fields = x.templates.at(id);
-            put_template(b, id, name.back() == 'r' ? std::vector<core::FieldSpec>(fields.rbegin(), fields.rend()) : fields);
+            put_template(b, id, variants.at(variant_of(name)).fields(fields));
             info.template_ids.push_back(id);
             info.templates.push_back(name);
         }

@@ -172,6 +172,10 @@ const Case kCases[] = {
     {"dual-stack", "set_length_past:messages=2-3", some_discarded},
     {"dual-stack", "padding:messages=2-4,by=3", same_records},  // shorter than any record: allowed
     {"dual-stack", "field_count_large:messages=1", some_discarded},
+    // A decoder skips what it does not know by its length and keeps the rest of the record.
+    {"dual-stack", "unknown_element:messages=2-4", same_records},
+    {"dual-stack", "enterprise_element:messages=2,by=7", same_records},
+    {"dual-stack", "varlen_3byte:messages=2-3,by=300", same_records},
     {"example-incidents", "drop:messages=2-4", some_discarded},
     {"example-incidents", "duplicate:messages=1", [](const Truth& f, const Truth&) { EXPECT_FALSE(f.may_lose.empty()); }},
     {"example-incidents", "sequence_wrap:messages=2", wraps},
@@ -347,6 +351,9 @@ TEST(Faults, BadFaultOptionsAreRefusedWithTheirText) {
         {{"template_reuse"}, "example-office", "cannot apply to exporter core-v9: it sends options data"},
         {{"short_set:by=0"}, "dual-stack", "expected a set length from 1 to 3"},
         {{"padding:by=0"}, "dual-stack", "(by): expected an integer from 1 to 65535"},
+        {{"unknown_element:by=8"}, "dual-stack", "(by): element 8 is sourceIPv4Address, which a decoder knows"},
+        {{"enterprise_element:exporter=building-a"}, "dual-stack", "does not apply to exporter building-a (v9)"},
+        {{"varlen_3byte"}, "example-incidents", "applies to none of the scenario's exporters (it needs IPFIX)"},
     };
     for (const auto& c : cases) {
         const auto r = gen(c.scenario, dir / "out", c.faults);
@@ -763,6 +770,63 @@ TEST(Faults, SetFaultsWriteTheLengthTheyName) {
     expect_within_truth(bag_of(rows_of(decode(dir / "f"))), truth_of(dir / "f"), "padding and field count");
 }
 
+/// unknown_element, enterprise_element and varlen_3byte add their element to every template of
+/// the messages they select and its value to every record; the next message defines the
+/// exporter's own layout again.
+TEST(Faults, ElementFaultsAddTheElementToTemplatesAndRecords) {
+    TempDir dir;
+    ASSERT_EQ(gen("dual-stack", dir / "clean", {}).exit_code, 0);
+    const struct {
+        const char* fault;
+        const char* address;
+        const char* spec;                   ///< as templates_of shows it
+        std::vector<std::uint8_t> value;    ///< the start of each record's value
+        std::size_t bytes;                  ///< added to each record
+    } cases[] = {
+        {"unknown_element:messages=2,by=31000", "192.0.2.41", "31000/4", {0xDE, 0xAD, 0xBE, 0xEF}, 4},
+        {"unknown_element:messages=2", "192.0.2.42", "32000/4", {0xDE, 0xAD, 0xBE, 0xEF}, 4},
+        {"enterprise_element:messages=2,by=9", "192.0.2.42", "9/4/32473", {0xCA, 0xFE, 0xF0, 0x0D}, 4},
+        {"varlen_3byte:messages=2,by=2", "192.0.2.42", "32001/65535", {0xFF, 0x00, 0x02, 'a', 'b'}, 5},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.fault);
+        std::filesystem::remove_all(dir / "f");
+        ASSERT_EQ(gen("dual-stack", dir / "f", {c.fault}).exit_code, 0);
+        const auto clean = messages_of(dir / "clean/exports.pcap", c.address);
+        const auto faulted = messages_of(dir / "f/exports.pcap", c.address);
+        ASSERT_EQ(clean.size(), faulted.size());
+        const auto defined = all_templates(clean);
+        const auto& b = faulted[1].payload;
+        const auto second = templates_of(b);
+        const auto ids = data_sets_of(b);
+        ASSERT_FALSE(ids.empty());
+        for (std::uint16_t id : ids) {
+            if (!defined.count(id)) continue;  // options data
+            ASSERT_EQ(second.count(id), 1u) << "message 2 has data of template " << id << " without defining it";
+            auto expected = defined.at(id);
+            expected.push_back(c.spec);
+            EXPECT_EQ(second.at(id), expected) << "template " << id;
+        }
+        // Every record ends in the value: find it as often as the data sets hold records.
+        std::size_t found = 0;
+        for (std::size_t i = 0; i + c.value.size() <= b.size(); ++i)
+            if (std::equal(c.value.begin(), c.value.end(), b.begin() + static_cast<std::ptrdiff_t>(i))) ++found;
+        EXPECT_GT(found, 0u);
+        EXPECT_GE(b.size(), clean[1].payload.size() + found * c.bytes);
+        if (b.at(1) == 10) {
+            EXPECT_EQ(be16(b, 2), b.size());
+        }
+        // Message 3 is the exporter's own layout again, defined before its data.
+        const auto third = templates_of(faulted[2].payload);
+        for (std::uint16_t id : data_sets_of(faulted[2].payload))
+            if (defined.count(id) && second.count(id)) {
+                ASSERT_EQ(third.count(id), 1u) << "template " << id;
+                EXPECT_EQ(third.at(id), defined.at(id));
+            }
+        expect_within_truth(bag_of(rows_of(decode(dir / "f"))), truth_of(dir / "f"), c.fault);
+    }
+}
+
 /// Padding a set with as many bytes as its smallest record is not padding (RFC 7011 3.3.1): a
 /// collector would read a record of zeros. gen refuses it, naming the fault and the message.
 TEST(Faults, PaddingAsLongAsARecordIsRefused) {
@@ -843,6 +907,18 @@ TEST(FaultsPeer, TsharkFollowsReusedTemplatesAndIgnoresWithdrawals) {
     TempDir dir;
     const auto r = gen("ddos", dir / "run",
                        {"template_reuse:messages=3-4,by=99", "template_refresh_never", "template_withdraw:messages=5"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_tshark_within_truth(dir / "run", false);
+}
+
+/// tshark skips an element it does not know (IANA or enterprise) by its length, also one of
+/// variable length in the 3-byte form, and decodes the rest of each record. On every message,
+/// so that the first definition has them: tshark does not replace a template redefined over
+/// UDP (conformance case 1.4).
+TEST(FaultsPeer, TsharkSkipsUnknownElements) {
+    FLOWLAB_REQUIRE_TOOL("tshark");
+    TempDir dir;
+    const auto r = gen("ddos", dir / "run", {"unknown_element", "enterprise_element", "varlen_3byte:by=260"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     expect_tshark_within_truth(dir / "run", false);
 }

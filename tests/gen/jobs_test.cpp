@@ -103,7 +103,8 @@ TEST(GenJobs, FaultsAreTheSameForEveryJobs) {
          "--fault", "export_time_back:messages=10,by=5s", "--fault", "template_redefine:messages=5,every=6", "--fault",
          "template_reuse:exporter=edge,messages=11", "--fault", "template_withdraw:messages=2", "--fault",
          "template_refresh_never:messages=12-", "--fault", "short_set:messages=13", "--fault", "padding:messages=14",
-         "--fault", "set_length_past:messages=15", "--fault", "field_count_large:messages=16"});
+         "--fault", "set_length_past:messages=15", "--fault", "field_count_large:messages=16",
+         "--fault", "unknown_element:messages=17", "--fault", "varlen_3byte:messages=18-19"});
     ASSERT_EQ(files.size(), kFiles.size());
     // Enough to compare: some records may be lost, some must be discarded.
     EXPECT_GT(std::count(files[6].begin(), files[6].end(), '\n'), 1);

@@ -54,6 +54,9 @@ enum class FaultKind : std::uint8_t {
     set_length_past,       ///< the first data set's length reaches `by` bytes past the message end
     padding,               ///< `by` zero bytes of padding at the end of the first data set
     field_count_large,     ///< the first template record claims `by` more fields than its set holds
+    unknown_element,       ///< element `by` (unknown to decoders) added to the templates and records
+    enterprise_element,    ///< IPFIX: element `by` of PEN 32473 added to the templates and records
+    varlen_3byte,          ///< IPFIX: a variable-length element of `by` bytes in the 3-byte length form
 };
 std::string_view to_string(FaultKind k) noexcept;
 
