@@ -532,7 +532,8 @@ std::vector<TableRow> table_rows(const Exporter& e, std::size_t k) {
         indexes.insert(e.default_if);
         indexes.erase(0);
     } else {
-        indexes.insert(0);
+        indexes.insert(0);  // default_if, and every network without a "vrf"
+        for (const auto& o : e.observes) indexes.insert(o.vrf);
     }
     for (const auto& [index, entry] : own.by_index) indexes.insert(index);
     std::vector<TableRow> out;

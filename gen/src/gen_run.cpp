@@ -374,7 +374,7 @@ ExporterPlan make_exporter_plan(const Scenario& s, std::size_t index, std::int64
     plan.meter.sampling_interval = e.sampling_rate;
     for (const auto& o : e.observes) {
         const Network& n = s.networks[o.network];
-        plan.observes.push_back(ObservedNetwork{o.block, o.if_index, n.asn.value_or(0)});
+        plan.observes.push_back(ObservedNetwork{o.block, o.if_index, n.asn.value_or(0), o.vrf});
     }
     plan.default_if = e.default_if;
     if (e.next_hop) plan.next_hop = *e.next_hop;

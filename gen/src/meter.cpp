@@ -171,6 +171,8 @@ struct FlowCache::Impl {
         r.set_number(Field::last_ms, static_cast<std::uint64_t>(core::floor_div(acc.last_us, 1000)));
         r.set_number(Field::in_if, s.obs.in_if);
         r.set_number(Field::out_if, s.obs.out_if);
+        r.set_number(Field::vrf_in_id, s.obs.vrf_in);
+        r.set_number(Field::vrf_out_id, s.obs.vrf_out);
         r.set_number(Field::src_mask, s.obs.src_mask);
         r.set_number(Field::dst_mask, s.obs.dst_mask);
         r.set_number(Field::src_as, s.obs.src_as);

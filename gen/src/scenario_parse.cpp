@@ -645,11 +645,12 @@ private:
             obs.fail("the exporter observes no network; list at least one {\"network\": NAME, \"if\": N} it sees");
         std::set<std::size_t> seen;
         for (const auto& o : list) {
-            o.expect_object({"network", "if"}, {"network"});
+            o.expect_object({"network", "if", "vrf"}, {"network"});
             Observation ob;
             ob.network = names_.lookup(Names::network, o.at("network"));
             ob.block = s_.networks[ob.network].cidr;
             if (auto v = o.get("if")) ob.if_index = static_cast<std::uint32_t>(v->integer(0, 4294967295u));
+            if (auto v = o.get("vrf")) ob.vrf = static_cast<std::uint32_t>(v->integer(0, 4294967295u));
             if (!seen.insert(ob.network).second) o.at("network").fail("network listed twice");
             e.observes.push_back(ob);
         }

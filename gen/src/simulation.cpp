@@ -54,6 +54,8 @@ std::optional<FlowContext> observe(const ExporterPlan& plan, const ConversationK
     FlowContext o;
     o.in_if = s ? s->if_index : plan.default_if;
     o.out_if = d ? d->if_index : plan.default_if;
+    o.vrf_in = s ? s->vrf : 0;  // default_if is in VRF 0
+    o.vrf_out = d ? d->vrf : 0;
     o.src_mask = static_cast<std::uint8_t>(s ? s->block.prefix : 0);
     o.dst_mask = static_cast<std::uint8_t>(d ? d->block.prefix : 0);
     o.src_as = s ? s->as_number : 0;

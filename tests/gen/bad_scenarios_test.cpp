@@ -26,6 +26,8 @@ const BadCase kCases[] = {
     {"negative_rate", "/activities/0/rate", "expected a rate of events", true},
     {"cidr_too_small", "/hosts/pcs/count", "is too small: 20 hosts", false},
     {"exporter_observes_nothing", "/exporters/0/observes", "observes no network", true},
+    {"exporter_vrf_not_a_number", "/exporters/0/observes/0/vrf", "expected an integer from 0 to 4294967295, got \"blue\"", true},
+    {"exporter_vrf_out_of_range", "/exporters/0/observes/1/vrf", "expected an integer from 0 to 4294967295, got 4294967296", true},
     {"bad_duration_unit", "/time/duration", "unknown unit \"x\"", true},
     {"unknown_pool", "/activities/0/servers", "unknown host pool \"webfarm\"", false},
     {"missing_exporters", "/exporters", "required key is missing", true},

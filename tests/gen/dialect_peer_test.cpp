@@ -8,7 +8,9 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -182,6 +184,61 @@ TEST(IosXrTablesInTshark, IfDescAndVrfNameAreTheScenariosNames) {
         };
         EXPECT_EQ(table("cflow.inputint", "cflow.if_descr"), interfaces) << dialect;
         EXPECT_EQ(table("cflow.ingress_vrfid", "cflow.vrfname"), vrfs) << dialect;
+    }
+}
+
+TEST(IosXrTablesInTshark, IngressAndEgressVrfIdsAreTheScenariosVrfs) {
+    // building-a's networks in VRFs 10 (a4, a6: "RED") and 20 (printers): tshark reads each data
+    // record's ingressVRFID / egressVRFID (234 / 235) as the truth's vrf_in_id / vrf_out_id, in
+    // export order, and the VRF table (334) as 0, 10 and 20 with their names.
+    FLOWLAB_REQUIRE_TOOL("tshark");
+    for (const char* dialect : {"cisco-iosxr-v9", "cisco-iosxr-ipfix"}) {
+        test::TempDir tmp;
+        auto doc = nlohmann::ordered_json::parse(test::read_file(test::source_dir() + "/scenarios/dual-stack.json"));
+        doc.erase("$schema");
+        auto& e = doc["exporters"][0];
+        for (const char* k : {"protocol", "time_style", "template_refresh", "domain"}) e.erase(k);
+        e["dialect"] = dialect;
+        e["observes"] = nlohmann::ordered_json::parse(R"([{"network": "a4", "if": 1, "vrf": 10}, {"network": "a6", "if": 1, "vrf": 10},
+                                                          {"network": "printers", "if": 2, "vrf": 20}])");
+        e["vrf_names"] = {{"10", "RED"}};
+        test::write_file(tmp / "s.json", doc.dump(1));
+        auto r = test::run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "5m", "--truth-jsonl"});
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        // Per message: the table's 234 values come first (tables precede data in a message),
+        // then one per data record; 235 only in data records, so the last ones pair up.
+        const auto t = test::run({"tshark", "-r", tmp / "g/exports.pcap", "-d", "udp.port==2055,cflow", "-Y",
+                                  "ip.src==192.0.2.41 && cflow.ingress_vrfid", "-T", "fields", "-E", "occurrence=a",
+                                  "-E", "aggregator=|", "-e", "cflow.ingress_vrfid", "-e", "cflow.egress_vrfid", "-e",
+                                  "cflow.vrfname"});
+        ASSERT_EQ(t.exit_code, 0) << t.err;
+        std::vector<std::pair<std::string, std::string>> seen;
+        std::map<std::string, std::string> table;
+        for (const std::string& line : split(t.out, '\n')) {
+            if (line.empty()) continue;
+            auto cells = split(line, '\t');
+            cells.resize(3);
+            const auto ins = split(cells[0], '|');
+            const auto outs = cells[1].empty() ? std::vector<std::string>{} : split(cells[1], '|');
+            const auto names = cells[2].empty() ? std::vector<std::string>{} : split(cells[2], '|');
+            ASSERT_EQ(ins.size(), names.size() + outs.size()) << line;
+            for (std::size_t i = 0; i < names.size(); ++i) table[ins[i]] = names[i];
+            for (std::size_t i = 0; i < outs.size(); ++i) seen.emplace_back(ins[names.size() + i], outs[i]);
+        }
+        EXPECT_EQ(table, (std::map<std::string, std::string>{{"0", "default"}, {"10", "RED"}, {"20", "vrf20"}})) << dialect;
+        std::vector<std::pair<std::string, std::string>> truth;  // in the order of the datagrams
+        std::set<std::string> vrfs;
+        std::ifstream in(tmp / "g/truth/records.jsonl");
+        for (std::string l; std::getline(in, l);) {
+            const auto x = nlohmann::json::parse(l);
+            if (x.at("exporter") != "192.0.2.41") continue;
+            truth.emplace_back(std::to_string(x.at("vrf_in_id").get<unsigned>()), std::to_string(x.at("vrf_out_id").get<unsigned>()));
+            vrfs.insert(truth.back().first);
+            vrfs.insert(truth.back().second);
+        }
+        EXPECT_EQ(vrfs, (std::set<std::string>{"0", "10", "20"})) << dialect;
+        EXPECT_GT(truth.size(), 10u) << dialect;
+        EXPECT_EQ(seen, truth) << dialect;
     }
 }
 

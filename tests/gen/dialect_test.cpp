@@ -816,6 +816,52 @@ TEST(IosXrTables, DecodeJoinsTheNamesAndTheTruthSaysSo) {
     }
 }
 
+/// building-a with its networks in two VRFs: a4 and a6 in 10 ("RED"), printers in 20 (named by
+/// the dialect's pattern), everything else (default_if 9) in VRF 0.
+constexpr const char* kTwoVrfs = R"("observes": [{"network": "a4", "if": 1, "vrf": 10}, {"network": "a6", "if": 1, "vrf": 10},
+                                                 {"network": "printers", "if": 2, "vrf": 20}],
+                                    "vrf_names": {"10": "RED"})";
+const std::map<std::uint32_t, std::string> kTwoVrfNames = {{0, "default"}, {10, "RED"}, {20, "vrf20"}};
+
+/// The VRF of the interface towards `a`, by the scenario's networks (longest prefix first).
+std::uint32_t vrf_of(const core::IpAddress& a) {
+    if (gen::parse_cidr("10.60.1.0/24").contains(a) || gen::parse_cidr("2001:db8:60:1::/64").contains(a)) return 10;
+    if (gen::parse_cidr("10.60.3.0/24").contains(a)) return 20;
+    return 0;
+}
+
+TEST(IosXrTables, RecordsCarryTheVrfsOfTheirNetworks) {
+    for (const char* dialect : {"cisco-iosxr-v9", "cisco-iosxr-ipfix"}) {
+        test::TempDir tmp;
+        write_scenario(tmp / "s.json", std::string(R"({"dialect": ")") + dialect + "\", " + kTwoVrfs + "}");
+        auto r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "5m"});
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        r = run({test::flowlab_bin(), "decode", tmp / "g/exports.pcap", "-o", tmp / "d.csv"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        // A decoder reads the VRF ids and joins the names exactly as the truth says.
+        EXPECT_EQ(sorted_lines(tmp / "g/truth/records.csv"), sorted_lines(tmp / "d.csv")) << dialect;
+        const auto decoded = building_a(tmp / "d.csv");
+        ASSERT_GT(decoded.size(), 10u) << dialect;
+        std::set<std::uint32_t> in, out;
+        for (const auto& x : decoded) {
+            ASSERT_TRUE(x.has(core::Field::vrf_in_id) && x.has(core::Field::vrf_out_id)) << dialect;
+            EXPECT_EQ(x.vrf_in_id, vrf_of(x.src)) << dialect << ": " << x.src.to_string();
+            EXPECT_EQ(x.vrf_out_id, vrf_of(x.dst)) << dialect << ": " << x.dst.to_string();
+            EXPECT_EQ(x.vrf_in, kTwoVrfNames.at(x.vrf_in_id)) << dialect;
+            EXPECT_EQ(x.vrf_out, kTwoVrfNames.at(x.vrf_out_id)) << dialect;
+            in.insert(x.vrf_in_id);
+            out.insert(x.vrf_out_id);
+        }
+        EXPECT_TRUE(in.count(10) && in.count(0) && out.count(10) && out.count(0)) << dialect;
+        EXPECT_TRUE(in.count(20) || out.count(20)) << dialect;
+        // The same output with the exporters' work spread over threads.
+        r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "j", "--duration", "5m", "-j", "3"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        for (const char* f : {"exports.pcap", "truth/records.csv"})
+            EXPECT_EQ(test::read_file(tmp / (std::string("g/") + f)), test::read_file(tmp / (std::string("j/") + f))) << dialect << ": " << f;
+    }
+}
+
 TEST(IosXrTables, NamesDefaultToTheDialectsPattern) {
     // Without interface_names every interface is named by the dialect's "*" pattern.
     test::TempDir tmp;

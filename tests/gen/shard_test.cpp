@@ -213,9 +213,9 @@ TEST(GenShard, BadValuesAreUsageErrors) {
 
 TEST(GenShard, AConversationBelongsToTheFirstExporterThatObservesIt) {
     std::vector<ExporterPlan> plans(3);
-    plans[0].observes.push_back({parse_cidr("10.2.0.0/16"), 1, 0});
-    plans[1].observes.push_back({parse_cidr("10.1.0.0/16"), 1, 0});
-    plans[2].observes.push_back({parse_cidr("10.0.0.0/8"), 1, 0});
+    plans[0].observes.push_back({parse_cidr("10.2.0.0/16"), 1, 0, 0});
+    plans[1].observes.push_back({parse_cidr("10.1.0.0/16"), 1, 0, 0});
+    plans[2].observes.push_back({parse_cidr("10.0.0.0/8"), 1, 0, 0});
     const auto owner = [&](const char* src, const char* dst) {
         ConversationKey k;
         k.src = parse_address(src);

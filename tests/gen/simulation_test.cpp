@@ -64,8 +64,8 @@ std::vector<ExporterPlan> make_plans() {
     plans[0].source_port = 50001;
     plans[0].meter.active_timeout_us = 60 * kSecond;
     plans[0].meter.inactive_timeout_us = 15 * kSecond;
-    plans[0].observes.push_back({parse_cidr("10.0.0.0/16"), 3, 64512});
-    plans[0].observes.push_back({parse_cidr("2001:db8::/32"), 4, 64512});
+    plans[0].observes.push_back({parse_cidr("10.0.0.0/16"), 3, 64512, 0});
+    plans[0].observes.push_back({parse_cidr("2001:db8::/32"), 4, 64512, 0});
     plans[0].default_if = 1;
     plans[0].export_delay_us = 500'000;
     plans[1] = plans[0];

@@ -51,6 +51,8 @@ enum class EndReason : std::uint8_t { idle = 1, active = 2, end_of_flow = 3, for
 struct FlowContext {
     std::uint32_t in_if = 0;
     std::uint32_t out_if = 0;
+    std::uint32_t vrf_in = 0;
+    std::uint32_t vrf_out = 0;
     std::uint8_t src_mask = 0;
     std::uint8_t dst_mask = 0;
     std::uint32_t src_as = 0;

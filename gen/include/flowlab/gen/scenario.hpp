@@ -337,6 +337,7 @@ struct Observation {
     std::size_t network = 0;
     Cidr block;
     std::uint32_t if_index = 0;
+    std::uint32_t vrf = 0;  ///< VRF of the interface towards the network (ingressVRFID / egressVRFID)
 };
 
 /// Names of an interface or VRF table ("names" of a table options entry, an exporter's

@@ -26,6 +26,7 @@ struct ObservedNetwork {
     Cidr block;
     std::uint32_t if_index = 0;  ///< interface towards this network
     std::uint32_t as_number = 0;
+    std::uint32_t vrf = 0;  ///< VRF of the interface towards this network
 };
 
 struct ExporterPlan {
@@ -34,7 +35,7 @@ struct ExporterPlan {
     std::uint16_t source_port = 0;  ///< UDP source port of its exports
     MeterConfig meter;
     std::vector<ObservedNetwork> observes;
-    std::uint32_t default_if = 0;  ///< interface towards everything not in `observes`
+    std::uint32_t default_if = 0;  ///< interface towards everything not in `observes` (in VRF 0)
     core::IpAddress next_hop;      ///< next hop written into records (optional)
     std::int64_t export_delay_us = 0;           ///< from expiry to the export queue
     std::int64_t max_message_wait_us = 1'000'000;  ///< a partly filled message goes out after this
