@@ -476,7 +476,9 @@ Extra extra_of(const Fault& f) {
         default: {
             // RFC 7011 7: the 3-byte form (255, then 16 bits) is allowed for any length.
             x.spec = {kUnassignedVarlen, core::kVariableLength, 0};
-            x.value = {255, static_cast<std::uint8_t>(f.by >> 8), static_cast<std::uint8_t>(f.by & 0xFF)};
+            core::ByteWriter w(x.value);
+            w.u8(255);
+            w.u16(static_cast<std::uint16_t>(f.by));
             for (std::int64_t i = 0; i < f.by; ++i) x.value.push_back(static_cast<std::uint8_t>('a' + i % 26));
         }
     }
@@ -539,10 +541,7 @@ std::vector<TemplateRecord> template_records_of(const std::vector<std::uint8_t>&
     return out;
 }
 
-void put16(std::vector<std::uint8_t>& b, std::size_t v) {
-    b.push_back(static_cast<std::uint8_t>(v >> 8));
-    b.push_back(static_cast<std::uint8_t>(v));
-}
+void put16(std::vector<std::uint8_t>& b, std::size_t v) { core::ByteWriter(b).u16(static_cast<std::uint16_t>(v)); }
 
 /// A template record (id, field count, field specifiers) as RFC 3954 5.2 / RFC 7011 3.4.1 write it.
 void put_template(std::vector<std::uint8_t>& b, std::uint16_t id, const std::vector<core::FieldSpec>& fields) {

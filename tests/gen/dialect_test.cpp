@@ -735,9 +735,10 @@ std::string padded_hex(const std::string& name, std::size_t length) {
 }
 
 std::string be32_hex(std::uint32_t v) {
-    char b[9];
-    std::snprintf(b, sizeof b, "%08x", v);
-    return b;
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (int shift = 28; shift >= 0; shift -= 4) out += digits[(v >> shift) & 15];
+    return out;
 }
 
 TEST(IosXrTables, V9OptionsTemplatesAndTablesByteByByte) {

@@ -11,15 +11,13 @@
 #include <utility>
 #include <vector>
 
+#include "flowlab/core/byte_io.hpp"
 #include "flowlab/core/error.hpp"
 #include "flowlab/core/record_format.hpp"
 #include "flowlab_csv.hpp"
 #include "json_scanner.hpp"
 #include "readers.hpp"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace flowlab::verify::detail {
 
@@ -226,21 +224,23 @@ constexpr unsigned digit_value(char c) noexcept { return static_cast<unsigned>(s
     return true;
 }
 
-/// A bit per comma in the 64 bytes at p.
+/// A bit per comma in the 64 bytes at p, eight bytes to a word (SWAR): portable C++ where
+/// intrinsics would tie the build to one CPU (scripts/check_portable.py), and exact: a byte's
+/// high bit is set only where the byte was a comma (no carry runs from one byte into the next),
+/// and the multiplication gathers the eight high bits into one byte without carries.
 inline std::uint64_t commas64(const char* p) noexcept {
-#if defined(__SSE2__)
-    const __m128i comma = _mm_set1_epi8(',');
+    constexpr std::uint64_t kCommas = 0x2C2C2C2C2C2C2C2Cull;
+    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full;
+    constexpr std::uint64_t kGather = 0x8040201008040201ull;
     std::uint64_t m = 0;
-    for (unsigned i = 0; i < 4; ++i) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-        m |= std::uint64_t{static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)))} << (16 * i);
+    for (unsigned i = 0; i < 8; ++i) {
+        // Read big-endian, the first byte is the word's top byte; kGather puts it at bit 0.
+        const std::uint64_t w = core::load_be64(reinterpret_cast<const std::uint8_t*>(p) + 8 * i);
+        const std::uint64_t x = w ^ kCommas;  // a comma byte becomes 0
+        const std::uint64_t zero_high = ~(((x & kLow7) + kLow7) | x) & ~kLow7;
+        m |= (((zero_high >> 7) * kGather) >> 56) << (8 * i);
     }
     return m;
-#else
-    std::uint64_t m = 0;
-    for (unsigned i = 0; i < 64; ++i) m |= std::uint64_t{p[i] == ','} << i;
-    return m;
-#endif
 }
 
 /// The commas of a line in order, found 64 bytes at a time (a bit per byte): each cell's end
