@@ -526,7 +526,7 @@ TEST(FlowlabCsv, FastCellsAgreeWithCore) {
                 }
                 continue;
             }
-            const auto pick = rng() % 4;
+            const auto pick = rng() % 6;
             if (pick == 0) {
                 c = edge[rng() % edge.size()];
             } else if (pick == 1) {
@@ -534,23 +534,52 @@ TEST(FlowlabCsv, FastCellsAgreeWithCore) {
             } else if (pick == 2) {
                 c = std::to_string(rng() % 256) + "." + std::to_string(rng() % 300) + "." + std::to_string(rng() % 256) + "." +
                     std::to_string(rng() % 256);
-            } else {
+            } else if (pick == 3) {
                 c = std::string(1 + rng() % 20, static_cast<char>('0' + rng() % 10));
+            } else {
+                // A number or a dotted quad with one byte replaced or added: the byte that ends a
+                // run of digits is then not a comma (neighbours of '0'-'9' and of ',', bytes
+                // with the high bit set), anywhere in a word or across two.
+                static constexpr char kOdd[] = {'/', ':', '+', '-', '.', ' ', '+', '\x80', '\xb0', '\xac', '\xff', 'a', '\t'};
+                c = pick == 4 ? std::to_string(rng() >> (rng() % 64))
+                              : std::to_string(rng() % 256) + "." + std::to_string(rng() % 256) + "." +
+                                    std::to_string(rng() % 256) + "." + std::to_string(rng() % 256);
+                const char odd = kOdd[rng() % sizeof kOdd];
+                const std::size_t at = rng() % (c.size() + 1);
+                if (rng() % 2 == 0 && at < c.size()) c[at] = odd;
+                else c.insert(at, 1, odd);
             }
         }
         std::string line;
         for (std::size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + cells[i];
         FlowRecord fast, ref;
         const auto err = detail::parse_flowlab_row(cols, line, fast);
+        // The message names the first cell (left to right) that core refuses.
+        std::string ref_err, ref_reversed_err;
+        const auto refusal = [&](std::size_t column, std::size_t i) {
+            const auto f = static_cast<Field>(i);
+            return "column " + std::to_string(column + 1) + " (" + std::string(core::field_name(f)) + "): '" +
+                   cells[i].substr(0, 60) + "' is not " +
+                   (core::is_address_field(f) ? "an IPv4 or IPv6 address" : "a number in range");
+        };
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            FlowRecord scratch;
+            if (!core::parse_field_text(static_cast<Field>(i), cells[i], scratch)) {
+                if (ref_err.empty()) ref_err = refusal(i, i);
+                ref_reversed_err = refusal(cells.size() - 1 - i, i);  // the last refused is the first in reverse
+            }
+        }
         bool ref_ok = true;
         for (std::size_t i = 0; i < cells.size(); ++i)
             ref_ok = ref_ok && core::parse_field_text(static_cast<Field>(i), cells[i], ref);
         ASSERT_EQ(!err.has_value(), ref_ok) << line << "\n" << err.value_or("");
+        ASSERT_EQ(err.value_or(""), ref_err) << line;
         std::string reversed_line;
         for (std::size_t i = cells.size(); i-- > 0;) reversed_line += cells[i] + (i ? "," : "");
         FlowRecord general;
         const auto general_err = detail::parse_flowlab_row(reversed, reversed_line, general);
         ASSERT_EQ(!general_err.has_value(), ref_ok) << reversed_line << "\n" << general_err.value_or("");
+        ASSERT_EQ(general_err.value_or(""), ref_reversed_err) << reversed_line;
         if (ref_ok) {
             ASSERT_EQ(fast, ref) << line;
             ASSERT_EQ(general, ref) << reversed_line;

@@ -101,58 +101,88 @@ FlowlabColumns parse_flowlab_header(std::string_view line, const std::string& fi
 
 namespace {
 
-// The fast path of a cell: decimal numbers and dotted-quad IPv4 addresses, parsed once the
-// comma scan has found the cell's end, and written straight into the record's members. Anything
-// else (IPv6, negative times, names, 17 digits or more, out-of-range values) falls back to
+// The fast path of a cell: decimal numbers and dotted-quad IPv4 addresses, parsed in one pass
+// that also finds the cell's end (no separate comma scan, no second look at the cell), and
+// written straight into the record's members. Anything else (IPv6, negative times, names,
+// 17 digits or more, out-of-range values, a cell not ended by a comma) falls back to
 // core::parse_field_text, which decides, so the accepted grammar is exactly core's. This runs
 // for every row of truth and collected files, tens of millions of times.
+//
+// Words are read big-endian through core's load_be64 (portable: no intrinsics, no host byte
+// order; scripts/check_portable.py), so the first byte of the text is the word's top byte and a
+// count of leading zeros finds the first flagged byte.
 
-/// Eight ASCII digits (already minus '0', most significant first in memory) to their value.
-[[gnu::always_inline]] inline std::uint64_t eight_digits(std::uint64_t v) noexcept {
-    v = (v & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
-    v = (v & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
-    return (v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32;
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHigh = 0x80 * kOnes;
+constexpr std::uint64_t kLow7 = 0x7F * kOnes;
+
+[[gnu::always_inline]] inline std::uint64_t word_at(const char* p) noexcept {
+    return core::load_be64(reinterpret_cast<const std::uint8_t*>(p));
 }
 
-/// True if any of the 8 bytes of t (after t ^= '0' in each byte) is not a decimal digit.
-[[gnu::always_inline]] inline bool any_non_digit(std::uint64_t t) noexcept {
-    // A byte is not a digit when t > 9: t + 0x76 sets bit 7 for 10..0x89, t's own bit 7 covers
-    // the rest. A carry out of a byte only happens for bytes already flagged.
-    return (((t + 0x7676767676767676ULL) | t) & 0x8080808080808080ULL) != 0;
+/// The high bit of each byte of t (a word of text with '0' taken out of each byte: t = w ^ 0x30...)
+/// that was not a decimal digit. Exact: a byte's low seven bits plus 0x76 reach bit 7 when they
+/// are 10 or more and never carry into the next byte; bytes of 0x80 and up are flagged by their
+/// own high bit.
+[[gnu::always_inline]] inline std::uint64_t non_digits(std::uint64_t t) noexcept {
+    return (((t & kLow7) + 0x76 * kOnes) | t) & kHigh;
 }
 
-/// The cell [p, p + n) as a decimal number of 1 to 16 digits; false for anything else (the
-/// slow path decides). The cell's length is known (the comma scan found its end), so there is
-/// no search for the end: eight bytes at a time (SWAR) where 16 bytes of the line remain from
-/// p (it never reads past the line), a byte loop otherwise.
-[[gnu::always_inline]] inline bool cell_decimal(const char* p, std::size_t n, const char* limit, std::uint64_t& v) noexcept {
-    if (n == 0 || n > 16) return false;
-    if (limit - p >= 16) {
-        std::uint64_t w;
-        std::memcpy(&w, p, 8);
-        w ^= 0x3030303030303030ULL;
-        if (n <= 8) {
-            w <<= 8 * (8 - n);  // the digits to the top: the bytes shifted in are leading zeros
-            if (any_non_digit(w)) return false;
-            v = eight_digits(w);
-            return true;
+/// The high bit of each comma byte of w. Exact, for the same reason.
+[[gnu::always_inline]] inline std::uint64_t comma_bytes(std::uint64_t w) noexcept {
+    const std::uint64_t x = w ^ (std::uint64_t{','} * kOnes);  // a comma byte becomes 0
+    return ~(((x & kLow7) + kLow7) | x) & kHigh;
+}
+
+/// Index of the first flagged byte of a non-zero mask of high bits.
+[[gnu::always_inline]] inline unsigned first_byte(std::uint64_t m) noexcept {
+    return static_cast<unsigned>(std::countl_zero(m)) / 8;
+}
+
+/// Up to eight digit values (0-9, one a byte, the last digit in the lowest byte, zero bytes
+/// above the first) to their value: pairs, then fours, then eights, one multiplication each
+/// (x * (B + m) >> s adds the more significant half times m to the less significant one; every
+/// partial sum stays below its lane's limit, so no carries cross lanes).
+[[gnu::always_inline]] inline std::uint64_t digits_value(std::uint64_t x) noexcept {
+    x = (x * 0x10A >> 8) & 0x00FF00FF00FF00FFULL;             // 256 + 10
+    x = (x * 0x10064 >> 16) & 0x0000FFFF0000FFFFULL;          // 65536 + 100
+    return x * 0x100002710ULL >> 32;                          // 2^32 + 10000
+}
+
+/// The cell at p (before the line's end e) as a decimal number of 1 to 16 digits ended by a
+/// comma or e: returns its end, or nullptr for anything else (the slow path decides). Eight
+/// bytes at a time where 16 bytes of the line remain from p (it never reads past the line), a
+/// byte loop otherwise.
+[[gnu::always_inline]] inline const char* cell_number(const char* p, const char* e, std::uint64_t& v) noexcept {
+    constexpr std::uint64_t kZeros = std::uint64_t{'0'} * kOnes;
+    if (e - p >= 16) {
+        const std::uint64_t t = word_at(p) ^ kZeros;
+        const std::uint64_t nd = non_digits(t);
+        if (nd != 0) {
+            const unsigned n = first_byte(nd);
+            if (n == 0 || p[n] != ',') return nullptr;
+            v = digits_value(t >> (64 - 8 * n));
+            return p + n;
         }
-        std::uint64_t w2;
-        std::memcpy(&w2, p + 8, 8);
-        w2 = (w2 ^ 0x3030303030303030ULL) << (8 * (16 - n));
-        if (any_non_digit(w) || any_non_digit(w2)) return false;
-        static constexpr std::uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-        v = eight_digits(w) * kPow10[n - 8] + eight_digits(w2);
-        return true;
+        const std::uint64_t t2 = word_at(p + 8) ^ kZeros;
+        const std::uint64_t nd2 = non_digits(t2);
+        if (nd2 == 0) return nullptr;  // 17 digits or more
+        const unsigned n2 = first_byte(nd2);
+        if (p[8 + n2] != ',') return nullptr;
+        static constexpr std::uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+        v = digits_value(t) * kPow10[n2] + (n2 ? digits_value(t2 >> (64 - 8 * n2)) : 0);
+        return p + 8 + n2;
     }
     std::uint64_t x = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const unsigned d = static_cast<unsigned char>(p[i]) - unsigned{'0'};
-        if (d > 9) return false;
+    const char* q = p;
+    for (; q != e && q - p <= 16; ++q) {
+        const unsigned d = static_cast<unsigned char>(*q) - unsigned{'0'};
+        if (d > 9) break;
         x = x * 10 + d;
     }
+    if (q == p || q - p > 16 || (q != e && *q != ',')) return nullptr;
     v = x;
-    return true;
+    return q;
 }
 
 /// A character's value as a decimal digit: more than 9 if it is not one.
@@ -176,122 +206,56 @@ constexpr unsigned digit_value(char c) noexcept { return static_cast<unsigned>(s
     return p;
 }
 
-/// The cell [p, e) as a dotted-quad IPv4 address in canonical form.
-[[gnu::always_inline]] inline bool fast_v4(const char* p, const char* e, std::uint32_t& out) noexcept {
+/// The cell at p (before e) as a dotted-quad IPv4 address in canonical form ended by a comma
+/// or e: returns its end, or nullptr.
+[[gnu::always_inline]] inline const char* cell_v4(const char* p, const char* e, std::uint32_t& out) noexcept {
     unsigned a, b, c, d;
     if (!(p = octet(p, e, a)) || p == e || *p++ != '.' || !(p = octet(p, e, b)) || p == e || *p++ != '.' ||
-        !(p = octet(p, e, c)) || p == e || *p++ != '.' || !(p = octet(p, e, d)) || p != e)
-        return false;
+        !(p = octet(p, e, c)) || p == e || *p++ != '.' || !(p = octet(p, e, d)) || (p != e && *p != ','))
+        return nullptr;
     out = a << 24 | b << 16 | c << 8 | d;
-    return true;
+    return p;
 }
 
-/// Fast path for the non-empty cell [p, e) of a number or address column: true if it set the
-/// member (and the field's bit in `present`), false to use the slow path.
-[[gnu::always_inline]] inline bool fast_cell(const FlowlabColumns::Column& c, const char* p, const char* e, const char* limit, core::FlowRecord& r,
-                      std::uint64_t& present) noexcept {
+/// The first comma at or after p, or e: eight bytes a word.
+inline const char* find_comma(const char* p, const char* e) noexcept {
+    for (; e - p >= 8; p += 8)
+        if (const std::uint64_t m = comma_bytes(word_at(p))) return p + first_byte(m);
+    while (p != e && *p != ',') ++p;
+    return p;
+}
+
+/// Stores a number in the column's member if it fits there.
+[[gnu::always_inline]] inline bool store_number(const FlowlabColumns::Column& c, std::uint64_t v, core::FlowRecord& r) noexcept {
     using Kind = FlowlabColumns::Kind;
-    if (c.kind == Kind::address) {
-        std::uint32_t a;
-        if (!fast_v4(p, e, a)) return false;
-        r.*(c.address) = core::IpAddress::v4(a);
-    } else {
-        std::uint64_t v;
-        if (!cell_decimal(p, static_cast<std::size_t>(e - p), limit, v)) return false;
-        switch (c.kind) {
-            case Kind::u8:
-                if (v > 0xFFu) return false;
-                r.*(c.u8) = static_cast<std::uint8_t>(v);
-                break;
-            case Kind::u16:
-                if (v > 0xFFFFu) return false;
-                r.*(c.u16) = static_cast<std::uint16_t>(v);
-                break;
-            case Kind::u32:
-                if (v > 0xFFFFFFFFu) return false;
-                r.*(c.u32) = static_cast<std::uint32_t>(v);
-                break;
-            case Kind::u64: r.*(c.u64) = v; break;
-            case Kind::i64:
-                if (v > static_cast<std::uint64_t>(INT64_MAX)) return false;
-                r.*(c.i64) = static_cast<std::int64_t>(v);
-                break;
-            case Kind::address:
-            case Kind::text: return false;
-        }
+    switch (c.kind) {
+        case Kind::u8:
+            if (v > 0xFFu) return false;
+            r.*(c.u8) = static_cast<std::uint8_t>(v);
+            return true;
+        case Kind::u16:
+            if (v > 0xFFFFu) return false;
+            r.*(c.u16) = static_cast<std::uint16_t>(v);
+            return true;
+        case Kind::u32:
+            if (v > 0xFFFFFFFFu) return false;
+            r.*(c.u32) = static_cast<std::uint32_t>(v);
+            return true;
+        case Kind::u64: r.*(c.u64) = v; return true;
+        case Kind::i64:
+            if (v > static_cast<std::uint64_t>(INT64_MAX)) return false;
+            r.*(c.i64) = static_cast<std::int64_t>(v);
+            return true;
+        case Kind::address:
+        case Kind::text: return false;
     }
-    present |= std::uint64_t{1} << static_cast<unsigned>(c.field);
-    return true;
+    return false;
 }
-
-/// A bit per comma in the 64 bytes at p, eight bytes to a word (SWAR): portable C++ where
-/// intrinsics would tie the build to one CPU (scripts/check_portable.py), and exact: a byte's
-/// high bit is set only where the byte was a comma (no carry runs from one byte into the next),
-/// and the multiplication gathers the eight high bits into one byte without carries.
-inline std::uint64_t commas64(const char* p) noexcept {
-    constexpr std::uint64_t kCommas = 0x2C2C2C2C2C2C2C2Cull;
-    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full;
-    constexpr std::uint64_t kGather = 0x8040201008040201ull;
-    std::uint64_t m = 0;
-    for (unsigned i = 0; i < 8; ++i) {
-        // Read big-endian, the first byte is the word's top byte; kGather puts it at bit 0.
-        const std::uint64_t w = core::load_be64(reinterpret_cast<const std::uint8_t*>(p) + 8 * i);
-        const std::uint64_t x = w ^ kCommas;  // a comma byte becomes 0
-        const std::uint64_t zero_high = ~(((x & kLow7) + kLow7) | x) & ~kLow7;
-        m |= (((zero_high >> 7) * kGather) >> 56) << (8 * i);
-    }
-    return m;
-}
-
-/// The commas of a line in order, found 64 bytes at a time (a bit per byte): each cell's end
-/// is a count of trailing zeros instead of a byte-by-byte search. Every cell but the last ends
-/// at a comma, so the row parser takes them one per column.
-class CommaScan {
-public:
-    explicit CommaScan(std::string_view line) noexcept : s_(line.data()), n_(line.size()) { load(0); }
-    /// Position of the next comma, or the line's length when there is none.
-    [[gnu::always_inline]] std::size_t pop() noexcept {
-        while (mask_ == 0)
-            if (!load(base_ + 64)) return n_;
-        const std::size_t q = base_ + static_cast<std::size_t>(std::countr_zero(mask_));
-        mask_ &= mask_ - 1;
-        return q;
-    }
-    /// The next comma at or after p (past a quoted cell's own commas).
-    std::size_t pop_from(std::size_t p) noexcept {
-        std::size_t q = pop();
-        while (q < p) q = pop();
-        return q;
-    }
-
-private:
-    [[gnu::always_inline]] bool load(std::size_t at) noexcept {
-        if (at >= n_ && at != 0) return false;
-        base_ = at;
-        if (n_ - at >= 64) {
-            mask_ = commas64(s_ + at);
-        } else {
-            char tail[64] = {};
-            std::memcpy(tail, s_ + at, n_ - at);
-            mask_ = commas64(tail);
-        }
-        return true;
-    }
-    const char* s_;
-    std::size_t n_, base_ = 0;
-    std::uint64_t mask_ = 0;
-};
-
-}  // namespace
-
-namespace {
 
 struct RowState {
-    explicit RowState(std::string_view line) noexcept : s(line.data()), len(line.size()), commas(line) {}
-    const char* s;
-    std::size_t len;
-    CommaScan commas;
-    std::size_t p = 0;          ///< start of the current cell
+    explicit RowState(std::string_view line) noexcept : p(line.data()), e(line.data() + line.size()) {}
+    const char* p;              ///< start of the current cell
+    const char* e;              ///< end of the line
     std::uint64_t present = 0;  ///< the fast path's fields, set in the record once at the end
 };
 
@@ -300,28 +264,38 @@ struct RowState {
 /// its kind and member are known where the code is compiled.
 [[gnu::always_inline]] inline bool parse_cell(const FlowlabColumns::Column& col, std::size_t c, std::size_t n, RowState& st,
                                               core::FlowRecord& r, std::optional<std::string>& err) {
-    const std::size_t p = st.p;
-    std::size_t q;
-    if (col.kind == FlowlabColumns::Kind::text && p < st.len && st.s[p] == '"') {
-        // RFC 4180 quoted name: commas inside belong to it; "" is a quote.
-        q = p + 1;
-        for (; q < st.len; ++q) {
-            if (st.s[q] != '"') continue;
-            if (q + 1 < st.len && st.s[q + 1] == '"') {
-                ++q;
-                continue;
-            }
-            ++q;
-            break;
-        }
-        q = st.commas.pop_from(q);
-    } else {
-        q = st.commas.pop();
+    using Kind = FlowlabColumns::Kind;
+    const char* const p = st.p;
+    const char* const e = st.e;
+    const char* q = nullptr;
+    if (p == e || *p == ',') {
+        q = p;  // empty: absent, the member keeps its default
+    } else if (col.kind == Kind::address) {
+        std::uint32_t a;
+        if ((q = cell_v4(p, e, a))) r.*(col.address) = core::IpAddress::v4(a);
+    } else if (col.kind != Kind::text) {
+        std::uint64_t v;
+        if ((q = cell_number(p, e, v)) && !store_number(col, v, r)) q = nullptr;
     }
-    if (q != p &&
-        !(col.kind != FlowlabColumns::Kind::text && fast_cell(col, st.s + p, st.s + q, st.s + st.len, r, st.present))) {
+    if (q && q != p) {
+        st.present |= std::uint64_t{1} << static_cast<unsigned>(col.field);
+    } else if (!q) {
+        const char* from = p;
+        if (col.kind == Kind::text && *p == '"') {
+            // RFC 4180 quoted name: commas inside belong to it; "" is a quote.
+            for (from = p + 1; from != e; ++from) {
+                if (*from != '"') continue;
+                if (from + 1 != e && from[1] == '"') {
+                    ++from;
+                    continue;
+                }
+                ++from;
+                break;
+            }
+        }
+        q = find_comma(from, e);
         const Field f = col.field;
-        const std::string_view cell(st.s + p, q - p);
+        const std::string_view cell(p, static_cast<std::size_t>(q - p));
         if (!core::parse_field_text(f, cell, r)) {
             err = "column " + std::to_string(c + 1) + " (" + std::string(core::field_name(f)) + "): '" +
                   std::string(cell.substr(0, 60)) + "' is not " +
@@ -330,12 +304,12 @@ struct RowState {
         }
     }
     if (c + 1 == n) {
-        if (q < st.len) {
+        if (q != e) {
             err = "expected " + std::to_string(n) + " columns, found more";
             return false;
         }
     } else {
-        if (q == st.len) {
+        if (q == e) {
             err = "expected " + std::to_string(n) + " columns, found " + std::to_string(c + 1);
             return false;
         }
