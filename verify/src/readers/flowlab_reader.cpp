@@ -116,7 +116,9 @@ constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
 constexpr std::uint64_t kHigh = 0x80 * kOnes;
 constexpr std::uint64_t kLow7 = 0x7F * kOnes;
 
-[[gnu::always_inline]] inline std::uint64_t word_at(const char* p) noexcept {
+// flatten: the row parser is too large for GCC to inline load_be64 into it on its own, and a
+// call per word costs more than the word's work.
+[[gnu::always_inline, gnu::flatten]] inline std::uint64_t word_at(const char* p) noexcept {
     return core::load_be64(reinterpret_cast<const std::uint8_t*>(p));
 }
 
@@ -149,72 +151,90 @@ constexpr std::uint64_t kLow7 = 0x7F * kOnes;
     return x * 0x100002710ULL >> 32;                          // 2^32 + 10000
 }
 
-/// The cell at p (before the line's end e) as a decimal number of 1 to 16 digits ended by a
-/// comma or e: returns its end, or nullptr for anything else (the slow path decides). Eight
-/// bytes at a time where 16 bytes of the line remain from p (it never reads past the line), a
-/// byte loop otherwise.
-[[gnu::always_inline]] inline const char* cell_number(const char* p, const char* e, std::uint64_t& v) noexcept {
-    constexpr std::uint64_t kZeros = std::uint64_t{'0'} * kOnes;
-    if (e - p >= 16) {
-        const std::uint64_t t = word_at(p) ^ kZeros;
-        const std::uint64_t nd = non_digits(t);
-        if (nd != 0) {
-            const unsigned n = first_byte(nd);
-            if (n == 0 || p[n] != ',') return nullptr;
-            v = digits_value(t >> (64 - 8 * n));
-            return p + n;
-        }
-        const std::uint64_t t2 = word_at(p + 8) ^ kZeros;
-        const std::uint64_t nd2 = non_digits(t2);
-        if (nd2 == 0) return nullptr;  // 17 digits or more
-        const unsigned n2 = first_byte(nd2);
-        if (p[8 + n2] != ',') return nullptr;
-        static constexpr std::uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
-        v = digits_value(t) * kPow10[n2] + (n2 ? digits_value(t2 >> (64 - 8 * n2)) : 0);
-        return p + 8 + n2;
-    }
+/// The cell at p (before the line's end e, not empty) as a decimal number of 1 to 16 digits
+/// ended by a comma or e: returns its end, or nullptr for anything else (the slow path
+/// decides). A digit at a time: cheaper than a word for the short numbers of most columns
+/// (ports, protocol, masks, interfaces: one to five digits).
+[[gnu::always_inline]] inline const char* cell_number_bytes(const char* p, const char* e, std::uint64_t& v) noexcept {
+    // One bound for both limits: the line's end and a 17th digit (too many for the fast path).
+    const char* const lim = e - p > 17 ? p + 17 : e;
     std::uint64_t x = 0;
     const char* q = p;
-    for (; q != e && q - p <= 16; ++q) {
+    do {
         const unsigned d = static_cast<unsigned char>(*q) - unsigned{'0'};
         if (d > 9) break;
         x = x * 10 + d;
-    }
-    if (q == p || q - p > 16 || (q != e && *q != ',')) return nullptr;
+    } while (++q != lim);
+    // The cell is not empty, so q == p means a non-digit first, which is not a comma.
+    if ((q != e && *q != ',') || q - p > 16 || q == p) return nullptr;
     v = x;
     return q;
+}
+
+/// The same, eight bytes a word where 16 bytes of the line remain from p (it never reads past
+/// the line): for the long numbers (times of 13 digits, byte counts).
+[[gnu::always_inline]] inline const char* cell_number_words(const char* p, const char* e, std::uint64_t& v) noexcept {
+    constexpr std::uint64_t kZeros = std::uint64_t{'0'} * kOnes;
+    if (e - p < 16) return cell_number_bytes(p, e, v);
+    const std::uint64_t t = word_at(p) ^ kZeros;
+    const std::uint64_t nd = non_digits(t);
+    if (nd != 0) {
+        const unsigned n = first_byte(nd);
+        if (n == 0 || p[n] != ',') return nullptr;
+        v = digits_value(t >> (64 - 8 * n));
+        return p + n;
+    }
+    const std::uint64_t t2 = word_at(p + 8) ^ kZeros;
+    const std::uint64_t nd2 = non_digits(t2);
+    if (nd2 == 0) return nullptr;  // 17 digits or more
+    const unsigned n2 = first_byte(nd2);
+    if (p[8 + n2] != ',') return nullptr;
+    static constexpr std::uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+    v = digits_value(t) * kPow10[n2] + (n2 ? digits_value(t2 >> (64 - 8 * n2)) : 0);
+    return p + 8 + n2;
 }
 
 /// A character's value as a decimal digit: more than 9 if it is not one.
 constexpr unsigned digit_value(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c)) - unsigned{'0'}; }
 
 /// One part of a dotted quad at p (before e): 1 to 3 digits, no leading zero, at most 255.
-/// Returns the end of its digits, or nullptr.
+/// Returns the end of its digits, or nullptr. Bounded false: the caller knows that 16 bytes of
+/// the line remain from the address's start (a dotted quad and its comma take at most 16), so
+/// the end of the line need not be checked byte by byte.
+template <bool Bounded>
 [[gnu::always_inline]] inline const char* octet(const char* p, const char* e, unsigned& v) noexcept {
-    if (p == e || (v = digit_value(*p)) > 9) return nullptr;
-    if (++p == e) return p;
+    if ((Bounded && p == e) || (v = digit_value(*p)) > 9) return nullptr;
+    if (Bounded && ++p == e) return p;
+    if (!Bounded) ++p;
     const unsigned d1 = digit_value(*p);
     if (d1 > 9) return p;
     if (v == 0) return nullptr;  // a leading zero
     v = v * 10 + d1;
-    if (++p == e) return p;
+    if (Bounded && ++p == e) return p;
+    if (!Bounded) ++p;
     const unsigned d2 = digit_value(*p);
     if (d2 > 9) return p;
     v = v * 10 + d2;
     ++p;
-    if (v > 255 || (p != e && digit_value(*p) <= 9)) return nullptr;
+    if (v > 255 || ((!Bounded || p != e) && digit_value(*p) <= 9)) return nullptr;
+    return p;
+}
+
+template <bool Bounded>
+[[gnu::always_inline]] inline const char* dotted_quad(const char* p, const char* e, std::uint32_t& out) noexcept {
+    unsigned a, b, c, d;
+    if (!(p = octet<Bounded>(p, e, a)) || (Bounded && p == e) || *p++ != '.' || !(p = octet<Bounded>(p, e, b)) ||
+        (Bounded && p == e) || *p++ != '.' || !(p = octet<Bounded>(p, e, c)) || (Bounded && p == e) || *p++ != '.' ||
+        !(p = octet<Bounded>(p, e, d)) || (p != e && *p != ','))
+        return nullptr;
+    out = a << 24 | b << 16 | c << 8 | d;
     return p;
 }
 
 /// The cell at p (before e) as a dotted-quad IPv4 address in canonical form ended by a comma
 /// or e: returns its end, or nullptr.
 [[gnu::always_inline]] inline const char* cell_v4(const char* p, const char* e, std::uint32_t& out) noexcept {
-    unsigned a, b, c, d;
-    if (!(p = octet(p, e, a)) || p == e || *p++ != '.' || !(p = octet(p, e, b)) || p == e || *p++ != '.' ||
-        !(p = octet(p, e, c)) || p == e || *p++ != '.' || !(p = octet(p, e, d)) || (p != e && *p != ','))
-        return nullptr;
-    out = a << 24 | b << 16 | c << 8 | d;
-    return p;
+    return e - p >= 16 ? dotted_quad<false>(p, e, out) : dotted_quad<true>(p, e, out);
 }
 
 /// The first comma at or after p, or e: eight bytes a word.
@@ -275,7 +295,8 @@ struct RowState {
         if ((q = cell_v4(p, e, a))) r.*(col.address) = core::IpAddress::v4(a);
     } else if (col.kind != Kind::text) {
         std::uint64_t v;
-        if ((q = cell_number(p, e, v)) && !store_number(col, v, r)) q = nullptr;
+        q = col.kind == Kind::u64 || col.kind == Kind::i64 ? cell_number_words(p, e, v) : cell_number_bytes(p, e, v);
+        if (q && !store_number(col, v, r)) q = nullptr;
     }
     if (q && q != p) {
         st.present |= std::uint64_t{1} << static_cast<unsigned>(col.field);
