@@ -476,8 +476,42 @@ TEST(NfdumpDirectory, RunsNfdumpAndReportsItsFailure) {
 namespace flowlab::verify::testing {
 namespace {
 
-// The flowlab CSV row parser takes shortcuts (eight digits at a time, dotted quads inline);
-// core::parse_field_text is the reference grammar. Random and edge-case cells, fixed seed.
+// IPv6 text as flowlab writes it (RFC 5952) when valid, else in any of the forms inet_pton
+// weighs: groups of 1 to 5 hexadecimal digits in either case, 6 to 9 of them, "::" anywhere,
+// twice, or ":::", a lone leading or trailing ':', a dotted IPv4 tail, a stray character.
+std::string random_v6(std::mt19937_64& rng, bool valid) {
+    std::uint8_t b[16];
+    for (auto& x : b) x = rng() % 3 == 0 ? 0 : static_cast<std::uint8_t>(rng());
+    if (valid) {
+        std::string t = core::IpAddress::v6_bytes(b).to_string();
+        if (rng() % 4 == 0)
+            for (char& ch : t) ch = static_cast<char>(ch >= 'a' && ch <= 'f' ? ch - 'a' + 'A' : ch);
+        return t;
+    }
+    static constexpr char kHex[] = "0123456789abcdefABCDEF";
+    std::string t;
+    const std::size_t groups = 6 + rng() % 4;
+    const std::size_t gap = rng() % (groups + 2);  // where "::" goes (none past the end)
+    for (std::size_t g = 0; g < groups; ++g) {
+        if (g == gap) t += rng() % 8 == 0 ? ":::" : "::";
+        else if (g) t += ':';
+        const std::size_t n = 1 + rng() % (rng() % 8 == 0 ? 5 : 4);
+        for (std::size_t i = 0; i < n; ++i) t += kHex[rng() % (sizeof kHex - 1)];
+    }
+    switch (rng() % 10) {
+        case 0: t = ":" + t; break;
+        case 1: t += ":"; break;
+        case 2: t += "::"; break;
+        case 3: t = t.substr(0, t.rfind(':') + 1) + "192.0.2." + std::to_string(rng() % 300); break;
+        case 4: t[rng() % t.size()] = "g. -x"[rng() % 5]; break;
+        case 5: t = "::" + t.substr(t.find(':') + 1); break;
+        default: break;
+    }
+    return t;
+}
+
+// The flowlab CSV row parser takes shortcuts (eight digits at a time, dotted quads and IPv6
+// inline); core::parse_field_text is the reference grammar. Random and edge-case cells, fixed seed.
 TEST(FlowlabCsv, FastCellsAgreeWithCore) {
     const std::uint64_t seed = 424242;
     fmt::print("cell seed {}\n", seed);
@@ -508,6 +542,8 @@ TEST(FlowlabCsv, FastCellsAgreeWithCore) {
                 const auto pick = rng() % 8;
                 if (pick == 0) {
                     c.clear();
+                } else if (core::is_address_field(f) && pick == 2) {
+                    c = random_v6(rng, true);
                 } else if (core::is_address_field(f)) {
                     c = pick == 1 ? "2001:db8::" + std::to_string(rng() % 9999)
                                   : std::to_string(rng() % 256) + "." + std::to_string(rng() % 256) + "." +
@@ -526,9 +562,11 @@ TEST(FlowlabCsv, FastCellsAgreeWithCore) {
                 }
                 continue;
             }
-            const auto pick = rng() % 6;
+            const auto pick = rng() % 7;
             if (pick == 0) {
                 c = edge[rng() % edge.size()];
+            } else if (pick == 5) {
+                c = random_v6(rng, false);
             } else if (pick == 1) {
                 c = std::to_string(rng() >> (rng() % 64));
             } else if (pick == 2) {
@@ -536,7 +574,7 @@ TEST(FlowlabCsv, FastCellsAgreeWithCore) {
                     std::to_string(rng() % 256);
             } else if (pick == 3) {
                 c = std::string(1 + rng() % 20, static_cast<char>('0' + rng() % 10));
-            } else {
+            } else if (pick == 4 || pick == 6) {
                 // A number or a dotted quad with one byte replaced or added: the byte that ends a
                 // run of digits is then not a comma (neighbours of '0'-'9' and of ',', bytes
                 // with the high bit set), anywhere in a word or across two.
