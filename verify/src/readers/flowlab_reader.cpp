@@ -156,6 +156,21 @@ constexpr std::uint64_t kLow7 = 0x7F * kOnes;
 /// decides). A digit at a time: cheaper than a word for the short numbers of most columns
 /// (ports, protocol, masks, interfaces: one to five digits).
 [[gnu::always_inline]] inline const char* cell_number_bytes(const char* p, const char* e, std::uint64_t& v) noexcept {
+    if (e - p > 2) {
+        // One and two digits, the most common lengths, without the loop's bookkeeping.
+        const unsigned d0 = static_cast<unsigned char>(p[0]) - unsigned{'0'};
+        const unsigned d1 = static_cast<unsigned char>(p[1]) - unsigned{'0'};
+        if (d0 > 9) return nullptr;
+        if (d1 > 9) {
+            if (p[1] != ',') return nullptr;
+            v = d0;
+            return p + 1;
+        }
+        if (p[2] == ',') {
+            v = d0 * 10 + d1;
+            return p + 2;
+        }
+    }
     // One bound for both limits: the line's end and a 17th digit (too many for the fast path).
     const char* const lim = e - p > 17 ? p + 17 : e;
     std::uint64_t x = 0;
