@@ -116,9 +116,7 @@ constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
 constexpr std::uint64_t kHigh = 0x80 * kOnes;
 constexpr std::uint64_t kLow7 = 0x7F * kOnes;
 
-// flatten: the row parser is too large for GCC to inline load_be64 into it on its own, and a
-// call per word costs more than the word's work.
-[[gnu::always_inline, gnu::flatten]] inline std::uint64_t word_at(const char* p) noexcept {
+[[gnu::always_inline]] inline std::uint64_t word_at(const char* p) noexcept {
     return core::load_be64(reinterpret_cast<const std::uint8_t*>(p));
 }
 
