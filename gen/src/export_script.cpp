@@ -1259,6 +1259,9 @@ void ReferenceModel::judge(ScriptMessage& m) {
         switch (s.kind) {
             case SetInfo::Kind::templates:
             case SetInfo::Kind::options_templates:
+                // RFC 7011 3.4.2.2: without a scope the template cannot be used; nothing says it
+                // replaces or withdraws what the session held for its id.
+                if (s.no_scope) break;
                 // RFC 7011 3.4.1 / RFC 3954 5.2: ids 0-255 are not template ids.
                 for (std::size_t k = 0; k < s.templates.size(); ++k)
                     if (s.template_ids[k] >= 256) defs[s.template_ids[k]] = s.templates[k];
@@ -1377,6 +1380,28 @@ void set_field_count(ScriptMessage& m, Protocol p, SetInfo& s, std::uint16_t v) 
     m.faults.push_back("first template record claims " + std::to_string(v) + " fields");
     s.broken = true;
     if (p == Protocol::ipfix) m.malformed = true;
+}
+
+void set_scope_zero(ScriptMessage& m, Protocol p, SetInfo& s) {
+    std::uint8_t* b = m.bytes.data();
+    const std::size_t end = s.offset + s.length;
+    std::size_t q = s.offset + 4, n = 0;
+    while (q + 6 <= end && core::load_be16(b + q) >= 256) {  // below 256: padding
+        if (p == Protocol::ipfix) {
+            const std::size_t count = core::load_be16(b + q + 2);
+            core::store_be16(b + q + 4, 0);
+            q += 6;
+            for (std::size_t i = 0; i < count && q + 4 <= end; ++i) q += (core::load_be16(b + q) & 0x8000) ? 8 : 4;
+        } else {
+            const std::size_t scope = core::load_be16(b + q + 2), option = core::load_be16(b + q + 4);
+            core::store_be16(b + q + 2, 0);
+            core::store_be16(b + q + 4, static_cast<std::uint16_t>(scope + option));
+            q += 6 + scope + option;
+        }
+        ++n;
+    }
+    s.no_scope = true;
+    m.faults.push_back(std::to_string(n) + " options template records declare no scope");
 }
 
 void set_sequence(ScriptMessage& m, Protocol p, std::uint32_t v) {

@@ -54,6 +54,7 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::unknown_element, "unknown_element"},
     {FaultKind::enterprise_element, "enterprise_element"},
     {FaultKind::varlen_3byte, "varlen_3byte"},
+    {FaultKind::options_scope_zero, "options_scope_zero"},
 };
 
 /// RFC 5612's documentation PEN: no decoder knows its elements.
@@ -84,7 +85,8 @@ bool applies_to(FaultKind k, Protocol p) noexcept {
         case FaultKind::short_set:
         case FaultKind::set_length_past:
         case FaultKind::padding:
-        case FaultKind::field_count_large: return p != Protocol::v5;  // v5 has no sets
+        case FaultKind::field_count_large:
+        case FaultKind::options_scope_zero: return p != Protocol::v5;  // v5 has no sets
         case FaultKind::uptime_wrap:
         case FaultKind::restart: return p != Protocol::ipfix;  // IPFIX headers carry no sysUptime
         default: return true;
@@ -104,6 +106,44 @@ std::string needs(FaultKind k) {
 
 Protocol protocol_of(ExportProtocol p) noexcept {
     return p == ExportProtocol::v5 ? Protocol::v5 : p == ExportProtocol::v9 ? Protocol::v9 : Protocol::ipfix;
+}
+
+bool samples(const Exporter& e) noexcept { return e.sampling != SamplingMode::none && e.sampling_rate > 1; }
+
+/// Whether the exporter sends an options template: its own or its dialect's ("when":
+/// "sampling" only when it samples), else flowlab's sampling options when it samples.
+bool sends_options(const Exporter& e) noexcept {
+    if (!e.options) return samples(e);
+    return std::any_of(e.options->begin(), e.options->end(),
+                       [&](const core::OptionsSpec& o) { return !o.only_when_sampling || samples(e); });
+}
+
+/// What the exporter's records take from options data beyond interface and VRF names (the
+/// only options data whose loss the fault stream's truth follows), or "" for nothing.
+std::string untracked_options(const Exporter& e) {
+    if (!e.options) return samples(e) ? "the sampling interval" : "";
+    for (const auto& o : *e.options) {
+        if (o.only_when_sampling && !samples(e)) continue;
+        for (const auto& f : o.tmpl.fields) {
+            if (f.enterprise != 0) continue;
+            // 160 is the base of IPFIX flowStart/EndSysUpTime; v9 times count from the header.
+            if (f.id == core::ie::systemInitTimeMilliseconds && e.protocol == ExportProtocol::ipfix)
+                return "systemInitTimeMilliseconds (160)";
+            const core::IeInfo* info = core::find_ie(f.id);
+            if (!info) continue;
+            switch (info->role) {
+                case core::IeRole::sampling:
+                case core::IeRole::sampling_space:
+                case core::IeRole::sampling_size:
+                case core::IeRole::sampling_population:
+                case core::IeRole::sampling_probability:
+                case core::IeRole::sampling_algorithm:
+                    return "the sampling interval (" + std::string(info->name) + ", element " + std::to_string(f.id) + ")";
+                default: break;
+            }
+        }
+    }
+    return "";
 }
 
 }  // namespace
@@ -180,7 +220,8 @@ Fault parse_fault(const Node& n, const Scenario& s) {
         case FaultKind::template_withdraw:
         case FaultKind::template_redefine:
         case FaultKind::template_refresh_never:
-        case FaultKind::zero_length_set: no_amount(); break;
+        case FaultKind::zero_length_set:
+        case FaultKind::options_scope_zero: no_amount(); break;
         case FaultKind::short_set:
             f.by = by ? static_cast<std::int64_t>(by->integer(0, 65535)) : 2;
             if (f.by < 1 || f.by > 3)
@@ -275,6 +316,39 @@ Fault parse_fault_option(std::string_view text, const Scenario& s) {
     }
 }
 
+namespace {
+
+/// options_scope_zero needs options templates to damage, and records whose truth follows what
+/// a decoder then cannot learn: interface and VRF names, not a sampling interval or 160.
+void check_scope_zero(const Scenario& s, const Fault& f) {
+    const auto fail = [&](const std::string& what) {
+        if (!f.exporter) f.fail(what);
+        if (f.from_option) throw UsageError(f.origin + " (exporter): " + what);
+        throw ConfigError(f.origin, f.pointer + "/exporter", what);
+    };
+    bool any = false;
+    for (std::size_t i = 0; i < s.exporters.size(); ++i) {
+        const Exporter& e = s.exporters[i];
+        if ((f.exporter && *f.exporter != i) || !applies_to(f.kind, protocol_of(e.protocol))) continue;
+        if (!sends_options(e)) {
+            if (f.exporter)
+                fail("options_scope_zero needs an exporter that sends an options template; " + e.name +
+                     " sends none (no \"options\", from itself or its dialect, and no sampling)");
+            continue;
+        }
+        any = true;
+        if (const std::string why = untracked_options(e); !why.empty())
+            fail("options_scope_zero cannot apply to exporter " + e.name + ": its records take " + why +
+                 " from options data, and the truth of a faulted run follows only interface and VRF names" +
+                 (f.exporter ? "" : " (choose an exporter with \"exporter\")"));
+    }
+    if (!any && !f.exporter)
+        f.fail("fault options_scope_zero applies to none of the scenario's exporters (it needs a NetFlow v9 or IPFIX "
+               "exporter that sends an options template)");
+}
+
+}  // namespace
+
 void check_faults(const Scenario& s) {
     for (const Fault& f : s.faults) {
         if (f.exporter) {
@@ -309,6 +383,7 @@ void check_faults(const Scenario& s) {
                     throw ConfigError(f.origin, f.pointer + "/by", what);
                 }
             }
+        if (f.kind == FaultKind::options_scope_zero) check_scope_zero(s, f);
         if (f.exporter) continue;
         const bool any = std::any_of(s.exporters.begin(), s.exporters.end(),
                                      [&](const Exporter& e) { return applies_to(f.kind, protocol_of(e.protocol)); });
@@ -872,6 +947,11 @@ struct FaultStream::Impl {
                     detail::set_field_count(m, p, *set, static_cast<std::uint16_t>(std::min<std::size_t>(room + f.by, 65535)));
                     break;
                 }
+                case FaultKind::options_scope_zero:
+                    for (SetInfo& set : m.sets)
+                        if (set.kind == SetInfo::Kind::options_templates && !set.template_ids.empty())
+                            detail::set_scope_zero(m, p, set);
+                    break;
                 case FaultKind::truncate:
                     detail::truncate_message(m, p, std::min<std::size_t>(static_cast<std::size_t>(f.by), m.bytes.size() - 1));
                     break;

@@ -69,6 +69,12 @@ void pad_set(ScriptMessage& m, core::Protocol p, std::size_t index, std::size_t 
 /// Writes `v` as the field count of the first record of template set `s`: a count its set
 /// cannot hold breaks the set; an IPFIX message with it is malformed (RFC 7011 9.1).
 void set_field_count(ScriptMessage& m, core::Protocol p, SetInfo& s, std::uint16_t v);
+/// Makes every record of options template set `s` declare no scope (IPFIX: scope field count
+/// 0; v9: scope length 0, its fields counted in the option length, so the record keeps its
+/// extent). RFC 7011 3.4.2.2 says the count MUST NOT be zero: such a template cannot be used,
+/// and a decoder keeps what it held for the id. RFC 3954 6.1 has no rule for a scope length
+/// of 0; the model reads it as IPFIX's, as flowlab's decoder does.
+void set_scope_zero(ScriptMessage& m, core::Protocol p, SetInfo& s);
 /// Writes `v` as the header's sequence number and into every record's truth.
 void set_sequence(ScriptMessage& m, core::Protocol p, std::uint32_t v);
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -354,6 +355,14 @@ TEST(Faults, BadFaultOptionsAreRefusedWithTheirText) {
         {{"unknown_element:by=8"}, "dual-stack", "(by): element 8 is sourceIPv4Address, which a decoder knows"},
         {{"enterprise_element:exporter=building-a"}, "dual-stack", "does not apply to exporter building-a (v9)"},
         {{"varlen_3byte"}, "example-incidents", "applies to none of the scenario's exporters (it needs IPFIX)"},
+        {{"options_scope_zero:exporter=building-b"}, "dual-stack",
+         "--fault \"options_scope_zero:exporter=building-b\" (exporter): options_scope_zero needs an exporter that sends an "
+         "options template; building-b sends none"},
+        {{"options_scope_zero"}, "dual-stack", "applies to none of the scenario's exporters (it needs a NetFlow v9 or IPFIX exporter that sends an options template)"},
+        {{"options_scope_zero"}, "example-incidents", "applies to none of the scenario's exporters (it needs a NetFlow v9 or IPFIX"},
+        // The sampling interval reaches a decoder in options data the truth does not follow.
+        {{"options_scope_zero"}, "example-office", "cannot apply to exporter core-v9: its records take the sampling interval"},
+        {{"options_scope_zero:by=1"}, "dual-stack", "takes no \"by\""},
     };
     for (const auto& c : cases) {
         const auto r = gen(c.scenario, dir / "out", c.faults);
@@ -381,6 +390,9 @@ TEST(Faults, BadFaultsInAScenarioAreRefusedWithFileAndPath) {
         {{{"fault", "uptime_wrap"}, {"by", "1500us"}}, "/faults/0/by", "whole milliseconds from 1ms to 49d"},
         {{{"fault", "restart"}, {"by", "50d"}}, "/faults/0/by", "whole milliseconds from 0s to 49d"},
         {{{"fault", "restart"}, {"by", "soon"}}, "/faults/0/by", ""},
+        {{{"fault", "options_scope_zero"}, {"exporter", "building-a"}}, "/faults/0/exporter",
+         "options_scope_zero needs an exporter that sends an options template; building-a sends none"},
+        {{{"fault", "options_scope_zero"}}, "/faults/0", "it needs a NetFlow v9 or IPFIX exporter that sends an options template"},
     };
     for (const auto& c : cases) {
         auto doc = nlohmann::ordered_json::parse(read_file(source_dir() + "/scenarios/dual-stack.json"));
@@ -413,22 +425,37 @@ std::vector<Datagram> messages_of(const std::string& pcap, const std::string& ad
     return {};
 }
 
+/// truth/records.csv of a run as columns: the header, then each row's cells (as many as the header).
+struct TruthTable {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+
+    explicit TruthTable(const std::string& dir) {
+        const auto all = lines(dir + "/truth/records.csv");
+        header = split(all.at(0));
+        for (std::size_t i = 1; i < all.size(); ++i) {
+            rows.push_back(split(all[i]));
+            rows.back().resize(header.size());
+        }
+    }
+    std::size_t column(std::string_view name) const {
+        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    }
+    static std::vector<std::string> split(const std::string& line) {
+        std::vector<std::string> cols;
+        std::stringstream in(line);
+        for (std::string c; std::getline(in, c, ',');) cols.push_back(c);
+        return cols;
+    }
+};
+
 /// Truth rows of one exporter whose flow began before `ms` and was exported at or after it.
 std::size_t records_spanning(const std::string& dir, const std::string& address, std::int64_t ms) {
-    const auto all = lines(dir + "/truth/records.csv");
-    std::vector<std::string> header;
-    std::stringstream h(all.at(0));
-    for (std::string c; std::getline(h, c, ',');) header.push_back(c);
-    const auto column = [&](const char* name) {
-        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
-    };
-    const std::size_t first = column("first_ms"), exported = column("export_ms");
+    const TruthTable t(dir);
+    const std::size_t first = t.column("first_ms"), exported = t.column("export_ms");
     std::size_t n = 0;
-    for (std::size_t i = 1; i < all.size(); ++i) {
-        std::vector<std::string> cols;
-        std::stringstream in(all[i]);
-        for (std::string c; std::getline(in, c, ',');) cols.push_back(c);
-        if (cols.empty() || cols[0] != address) continue;
+    for (const auto& cols : t.rows) {
+        if (cols[0] != address) continue;
         if (std::stoll(cols.at(first)) < ms && std::stoll(cols.at(exported)) >= ms) ++n;
     }
     return n;
@@ -827,6 +854,152 @@ TEST(Faults, ElementFaultsAddTheElementToTemplatesAndRecords) {
     }
 }
 
+/// dual-stack with interface and VRF tables: building-a (v9) on the IOS XR dialect (options
+/// templates 256 and 334, each alone in a message, then their tables), building-b (IPFIX,
+/// absolute times) with tables of its own sent with its templates; `faults` if not empty.
+void write_tables_scenario(const std::string& path, const nlohmann::ordered_json& faults) {
+    auto doc = nlohmann::ordered_json::parse(read_file(source_dir() + "/scenarios/dual-stack.json"));
+    doc.erase("$schema");
+    auto& a = doc["exporters"][0];
+    for (const char* k : {"protocol", "time_style", "template_refresh", "domain"}) a.erase(k);
+    a["dialect"] = "cisco-iosxr-v9";
+    doc["exporters"][1]["options"] = nlohmann::ordered_json::parse(R"([
+        {"id": 300, "scope": 1, "fields": ["observationDomainId", "ingressInterface:4", "interfaceName:32"], "when": "interface_table"},
+        {"id": 301, "scope": 1, "fields": ["observationDomainId", "ingressVRFID:4", "VRFname:32"], "when": "vrf_table"}])");
+    if (!faults.empty()) doc["faults"] = faults;
+    write_file(path, doc.dump(1));
+}
+
+/// The message with every options template record declaring no scope, as RFC 7011 3.4.2.2
+/// (IPFIX: scope field count) and RFC 3954 6.1 (v9: scope length, the option length then
+/// covering every field) lay the record out; counts the records in `changed`.
+std::vector<std::uint8_t> without_scope(std::vector<std::uint8_t> b, std::size_t& changed) {
+    const bool ipfix = b.at(1) == 10;
+    for (const auto& s : sets_of(b)) {
+        if (s.id != (ipfix ? 3 : 1)) continue;
+        for (std::size_t q = s.offset + 4; q + 6 <= s.offset + s.length && be16(b, q) >= 256; ++changed) {
+            if (ipfix) {
+                const std::size_t fields = be16(b, q + 2);
+                b.at(q + 4) = b.at(q + 5) = 0;
+                q += 6;
+                for (std::size_t i = 0; i < fields; ++i) q += (b.at(q) & 0x80) ? 8 : 4;
+            } else {
+                const std::size_t scope = be16(b, q + 2), option = be16(b, q + 4);
+                b.at(q + 2) = b.at(q + 3) = 0;
+                b.at(q + 4) = static_cast<std::uint8_t>((scope + option) >> 8);
+                b.at(q + 5) = static_cast<std::uint8_t>((scope + option) & 0xFF);
+                q += 6 + scope + option;
+            }
+        }
+    }
+    return b;
+}
+
+/// The truth's rows with the name columns (joined from options tables) emptied.
+Bag without_names(const std::string& dir) {
+    const TruthTable t(dir);
+    Bag out;
+    for (const auto& cols : t.rows) {
+        std::string row;
+        for (std::size_t k = 0; k < cols.size(); ++k) {
+            const std::string& h = t.header[k];
+            const bool name = h == "in_if_name" || h == "out_if_name" || h == "vrf_in" || h == "vrf_out";
+            row += (k ? "," : "") + (name ? std::string() : cols[k]);
+        }
+        ++out[row];
+    }
+    return out;
+}
+
+/// How many truth rows of `address` name their input interface and their input VRF.
+std::pair<std::size_t, std::size_t> named_rows(const std::string& dir, const std::string& address) {
+    const TruthTable t(dir);
+    const std::size_t if_name = t.column("in_if_name"), vrf = t.column("vrf_in");
+    std::size_t interfaces = 0, vrfs = 0;
+    for (const auto& cols : t.rows) {
+        if (cols[0] != address) continue;
+        interfaces += !cols[if_name].empty();
+        vrfs += !cols[vrf].empty();
+    }
+    return {interfaces, vrfs};
+}
+
+/// options_scope_zero: every options template record of the selected messages declares no
+/// scope and nothing else changes; a decoder cannot use those templates (RFC 7011 3.4.2.2), so
+/// the tables under them name nothing, while every flow record is still kept.
+TEST(Faults, OptionsScopeZeroDeclaresNoScopeAndTheTablesNameNothing) {
+    TempDir dir;
+    write_tables_scenario(dir / "clean.json", {});
+    write_tables_scenario(dir / "faulted.json", {{{"fault", "options_scope_zero"}}});
+    ASSERT_EQ(gen(dir / "clean.json", dir / "clean", {}, "5m").exit_code, 0);
+    const auto r = gen(dir / "faulted.json", dir / "faulted", {}, "5m");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* address : {"192.0.2.41", "192.0.2.42"}) {
+        SCOPED_TRACE(address);
+        const auto clean = messages_of(dir / "clean/exports.pcap", address);
+        const auto faulted = messages_of(dir / "faulted/exports.pcap", address);
+        ASSERT_EQ(clean.size(), faulted.size());
+        std::size_t changed = 0;
+        for (std::size_t i = 0; i < clean.size(); ++i)
+            EXPECT_TRUE(faulted[i].payload == without_scope(clean[i].payload, changed)) << "message " << i + 1;
+        EXPECT_GE(changed, 2u) << "no options template damaged";
+        // The clean run names interfaces and VRFs from the tables; the faulted truth nothing.
+        const auto [interfaces, vrfs] = named_rows(dir / "clean", address);
+        EXPECT_GT(interfaces, 10u);
+        if (std::string(address) == "192.0.2.41") {
+            EXPECT_GT(vrfs, 10u);  // building-b's records carry no VRF
+        }
+        EXPECT_EQ(named_rows(dir / "faulted", address), (std::pair<std::size_t, std::size_t>{0, 0}));
+    }
+    // IOS XR's interface table template 256 (DIALECTS.md 2.1): scope System (4 bytes) moved into
+    // the option length.
+    const std::vector<std::uint8_t> tpl256{
+        0x00, 0x01, 0x00, 0x18,              // options template flowset, 24 bytes
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x0c,  // template 256, scope length 0, option length 12
+        0x00, 0x01, 0x00, 0x04,              // System, 4
+        0x00, 0x0a, 0x00, 0x04,              // INPUT_SNMP, 4
+        0x00, 0x53, 0x00, 0x40,              // IF_DESC, 64
+        0x00, 0x00};                         // padding
+    const auto v9 = messages_of(dir / "faulted/exports.pcap", "192.0.2.41");
+    EXPECT_TRUE(std::any_of(v9.begin(), v9.end(), [&](const Datagram& d) {
+        return std::vector<std::uint8_t>(d.payload.begin() + 20, d.payload.end()) == tpl256;
+    }));
+    // The flow records are those of the clean run without the names.
+    const Truth faulted = truth_of(dir / "faulted");
+    EXPECT_TRUE(faulted.may_lose.empty());
+    EXPECT_TRUE(faulted.discard.empty());
+    EXPECT_EQ(faulted.keep, without_names(dir / "faulted"));
+    EXPECT_EQ(without_names(dir / "faulted"), without_names(dir / "clean"));
+    const Bag decoded = bag_of(rows_of(decode(dir / "faulted")));
+    expect_within_truth(decoded, faulted, "flowlab decode");
+    EXPECT_EQ(size_of(decoded), size_of(faulted.keep));
+    const auto manifest = nlohmann::json::parse(read_file(dir / "faulted/manifest.json"));
+    EXPECT_GT(manifest["faults"]["applied"][0]["messages_hit"].get<int>(), 0);
+}
+
+/// The fault on the message of one options template (IOS XR's interface table, 256) loses
+/// that table's names only; the VRF table (334) still names the VRFs. Where the id was already
+/// defined (the refresh at 30 minutes), the decoder keeps that definition: nothing is lost.
+TEST(Faults, OptionsScopeZeroLosesOnlyWhatTheTemplateWouldHaveDefined) {
+    TempDir dir;
+    write_tables_scenario(dir / "one.json", {{{"fault", "options_scope_zero"}, {"exporter", "building-a"}, {"messages", 3}}});
+    ASSERT_EQ(gen(dir / "one.json", dir / "one", {}, "5m").exit_code, 0);
+    const auto [interfaces, vrfs] = named_rows(dir / "one", "192.0.2.41");
+    EXPECT_EQ(interfaces, 0u);
+    EXPECT_GT(vrfs, 10u);
+    EXPECT_GT(named_rows(dir / "one", "192.0.2.42").first, 10u);  // another exporter
+    const Bag decoded = bag_of(rows_of(decode(dir / "one")));
+    EXPECT_EQ(decoded, truth_of(dir / "one").keep);
+
+    write_tables_scenario(dir / "clean.json", {});
+    write_tables_scenario(dir / "late.json", {{{"fault", "options_scope_zero"}, {"from", "1m"}}});
+    ASSERT_EQ(gen(dir / "clean.json", dir / "clean", {}, "35m").exit_code, 0);
+    ASSERT_EQ(gen(dir / "late.json", dir / "late", {}, "35m").exit_code, 0);
+    EXPECT_TRUE(read_file(dir / "clean/exports.pcap") != read_file(dir / "late/exports.pcap")) << "no refresh damaged";
+    EXPECT_EQ(read_file(dir / "clean/truth/records.csv"), read_file(dir / "late/truth/records.csv"));
+    EXPECT_EQ(bag_of(rows_of(decode(dir / "late"))), truth_of(dir / "late").keep);
+}
+
 /// Padding a set with as many bytes as its smallest record is not padding (RFC 7011 3.3.1): a
 /// collector would read a record of zeros. gen refuses it, naming the fault and the message.
 TEST(Faults, PaddingAsLongAsARecordIsRefused) {
@@ -933,6 +1106,16 @@ TEST(FaultsPeer, TsharkOnBrokenSetLengthsAndPadding) {
                         "padding:messages=5-7,by=2"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_FALSE(truth_of(dir / "run").discard.empty());
+    expect_tshark_within_truth(dir / "run", false);
+}
+
+/// tshark reads options templates without a scope in v9 and IPFIX and still decodes every
+/// flow record beside them.
+TEST(FaultsPeer, TsharkKeepsTheFlowRecordsBesideOptionsTemplatesWithoutScope) {
+    FLOWLAB_REQUIRE_TOOL("tshark");
+    TempDir dir;
+    write_tables_scenario(dir / "s.json", {{{"fault", "options_scope_zero"}}});
+    ASSERT_EQ(gen(dir / "s.json", dir / "run", {}, "5m").exit_code, 0);
     expect_tshark_within_truth(dir / "run", false);
 }
 

@@ -112,6 +112,15 @@ TEST(GenJobs, FaultsAreTheSameForEveryJobs) {
     EXPECT_NE(files[3].find("\"faults\""), std::string::npos);
 }
 
+/// options_scope_zero follows which options templates a decoder could use, message by message.
+TEST(GenJobs, OptionsScopeZeroIsTheSameForEveryJobs) {
+    const auto files = expect_same_for_every_jobs(
+        "dual-stack", {"--duration", "20m", "--dialect", "cisco-iosxr-v9", "--fault", "options_scope_zero:messages=3",
+                       "--fault", "drop:messages=6-,every=5"});
+    ASSERT_EQ(files.size(), kFiles.size());
+    EXPECT_NE(files[3].find("options_scope_zero"), std::string::npos);
+}
+
 TEST(GenJobs, ZeroJobsIsAUsageError) {
     test::TempDir tmp;
     const auto r = test::run({test::flowlab_bin(), "gen", "trading-floor", "-o", tmp / "out", "-j", "0"});

@@ -79,6 +79,9 @@ struct SetInfo {
     Expect forced = Expect::keep;      ///< "expect" written in the case for this set
     bool has_forced = false;
     bool broken = false;               ///< a fault made this set unusable (length, varlen ...)
+    /// Options templates: a fault made their records declare no scope (RFC 7011 3.4.2.2; v9
+    /// read the same way): a decoder cannot use them, so they define nothing.
+    bool no_scope = false;
     std::size_t varlen_prefix = 0;     ///< data sets: offset of the first variable-length prefix (0: none)
     std::optional<std::int64_t> system_init_ms;  ///< options data carrying systemInitTimeMilliseconds (160)
     /// Options data of interface / VRF tables: index -> name (interned), as a decoder learns them.

@@ -57,6 +57,7 @@ enum class FaultKind : std::uint8_t {
     unknown_element,       ///< element `by` (unknown to decoders) added to the templates and records
     enterprise_element,    ///< IPFIX: element `by` of PEN 32473 added to the templates and records
     varlen_3byte,          ///< IPFIX: a variable-length element of `by` bytes in the 3-byte length form
+    options_scope_zero,    ///< its options templates declare no scope (IPFIX scope count 0, v9 scope length 0)
 };
 std::string_view to_string(FaultKind k) noexcept;
 
