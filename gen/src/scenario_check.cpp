@@ -126,9 +126,12 @@ void check_exporters(const Scenario& s, Diagnostics& diag) {
                 fail("time_style", "NetFlow v5 records carry times as sysUptime only; use \"uptime\" or leave it out");
             if (e.domain > 0xFFFF) fail("domain", "v5 has engine_type and engine_id (8 bits each): at most 65535");
             if (e.default_if > 0xFFFF) fail("default_if", "v5 carries 16-bit interface indexes: at most 65535");
-            for (std::size_t k = 0; k < e.observes.size(); ++k) {
-                if (e.observes[k].if_index > 0xFFFF)
-                    fail("observes", "v5 carries 16-bit interface indexes: at most 65535");
+            for (const Observation& o : e.observes) {
+                const std::string at = "observes/" + std::to_string(o.entry);
+                if (o.if_index > 0xFFFF) fail(at + "/if", "v5 carries 16-bit interface indexes: at most 65535");
+                if (o.vrf_given)
+                    fail(at + "/vrf", "NetFlow v5 records have no VRF field; leave \"vrf\" out, or export v9 or IPFIX "
+                                      "(ingressVRFID/egressVRFID)");
             }
             if (e.sampling_rate > 0x3FFF) fail("sampling/rate", "v5 carries a 14-bit sampling interval: at most 16383");
         } else if (e.template_refresh_packets == 0 && e.template_refresh_interval_us == 0) {

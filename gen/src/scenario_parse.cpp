@@ -642,15 +642,20 @@ private:
         const auto obs = n.at("observes");
         const auto list = obs.elements();
         if (list.empty())
-            obs.fail("the exporter observes no network; list at least one {\"network\": NAME, \"if\": N} it sees");
+            obs.fail("the exporter observes no network; list at least one {\"network\": NAME, \"if\": N} it sees "
+                     "(\"vrf\": ID optional, the VRF of that interface)");
         std::set<std::size_t> seen;
         for (const auto& o : list) {
             o.expect_object({"network", "if", "vrf"}, {"network"});
             Observation ob;
+            ob.entry = e.observes.size();
             ob.network = names_.lookup(Names::network, o.at("network"));
             ob.block = s_.networks[ob.network].cidr;
             if (auto v = o.get("if")) ob.if_index = static_cast<std::uint32_t>(v->integer(0, 4294967295u));
-            if (auto v = o.get("vrf")) ob.vrf = static_cast<std::uint32_t>(v->integer(0, 4294967295u));
+            if (auto v = o.get("vrf")) {
+                ob.vrf = static_cast<std::uint32_t>(v->integer(0, 4294967295u));
+                ob.vrf_given = true;
+            }
             if (!seen.insert(ob.network).second) o.at("network").fail("network listed twice");
             e.observes.push_back(ob);
         }

@@ -25,7 +25,7 @@ const BadCase kCases[] = {
     {"unknown_key", "/activities/0/sise", "unknown key \"sise\"", true},
     {"negative_rate", "/activities/0/rate", "expected a rate of events", true},
     {"cidr_too_small", "/hosts/pcs/count", "is too small: 20 hosts", false},
-    {"exporter_observes_nothing", "/exporters/0/observes", "observes no network", true},
+    {"exporter_observes_nothing", "/exporters/0/observes", "observes no network; list at least one {\"network\": NAME, \"if\": N} it sees (\"vrf\": ID optional", true},
     {"exporter_vrf_not_a_number", "/exporters/0/observes/0/vrf", "expected an integer from 0 to 4294967295, got \"blue\"", true},
     {"exporter_vrf_out_of_range", "/exporters/0/observes/1/vrf", "expected an integer from 0 to 4294967295, got 4294967296", true},
     {"bad_duration_unit", "/time/duration", "unknown unit \"x\"", true},
@@ -40,6 +40,9 @@ const BadCase kCases[] = {
     {"negative_median", "/activities/0/response/median", "expected a size in bytes", true},
     {"unknown_distribution", "/activities/0/request/dist", "unknown distribution \"gauss\"", true},
     {"v5_absolute_times", "/exporters/0/time_style", "sysUptime only", false},
+    // The entry as written: "observes" is kept sorted by prefix length (dmz's /25 first).
+    {"v5_vrf_unexpected", "/exporters/0/observes/1/vrf", "NetFlow v5 records have no VRF field; leave \"vrf\" out", false},
+    {"v5_interface_too_large", "/exporters/0/observes/1/if", "v5 carries 16-bit interface indexes: at most 65535", false},
     {"fault_unknown_kind", "/faults/1/fault", "unknown fault \"smash\"", true},
     {"fault_unknown_exporter", "/faults/0/exporter", "no exporter \"gateway\" (the scenario has gw)", false},
     {"fault_withdraw_v9", "/faults/0", "fault template_withdraw does not apply to exporter gw (v9)", false},

@@ -338,6 +338,8 @@ struct Observation {
     Cidr block;
     std::uint32_t if_index = 0;
     std::uint32_t vrf = 0;  ///< VRF of the interface towards the network (ingressVRFID / egressVRFID)
+    bool vrf_given = false; ///< "vrf" written (NetFlow v5 has no field for it)
+    std::size_t entry = 0;  ///< its index in the exporter's "observes" (kept sorted by prefix length)
 };
 
 /// Names of an interface or VRF table ("names" of a table options entry, an exporter's
