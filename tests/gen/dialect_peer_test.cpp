@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dialects.hpp"
+#include "ios_xr_scenario.hpp"
 #include "test_support.hpp"
 #include "tshark_elements.hpp"
 
@@ -147,16 +148,8 @@ TEST(IosXrTablesInTshark, IfDescAndVrfNameAreTheScenariosNames) {
     const std::map<std::string, std::string> vrfs = {{"0", "default"}, {"5", "CUSTOMER-A"}};
     for (const char* dialect : {"cisco-iosxr-v9", "cisco-iosxr-ipfix"}) {
         test::TempDir tmp;
-        auto doc = nlohmann::ordered_json::parse(test::read_file(test::source_dir() + "/scenarios/dual-stack.json"));
-        doc.erase("$schema");
-        auto& e = doc["exporters"][0];
-        for (const char* k : {"protocol", "time_style", "template_refresh", "domain"}) e.erase(k);
-        e["dialect"] = dialect;
-        e["interface_names"] = {{"1", "TenGigE0_0_1_0"}, {"7", "Bundle-Ether7"}};
-        e["vrf_names"] = {{"5", "CUSTOMER-A"}};
-        test::write_file(tmp / "s.json", doc.dump(1));
-        auto r = test::run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "3m"});
-        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        test::ios_xr_run(dialect, tmp, test::kIosXrNames, "3m");
+        if (::testing::Test::HasFailure()) return;
         // In a message, the tables' records come before any data record (the IPFIX dialect
         // sends its tables with the templates in front of data): the first values pair up.
         const auto table = [&](const char* key, const char* name) {
@@ -194,17 +187,8 @@ TEST(IosXrTablesInTshark, IngressAndEgressVrfIdsAreTheScenariosVrfs) {
     FLOWLAB_REQUIRE_TOOL("tshark");
     for (const char* dialect : {"cisco-iosxr-v9", "cisco-iosxr-ipfix"}) {
         test::TempDir tmp;
-        auto doc = nlohmann::ordered_json::parse(test::read_file(test::source_dir() + "/scenarios/dual-stack.json"));
-        doc.erase("$schema");
-        auto& e = doc["exporters"][0];
-        for (const char* k : {"protocol", "time_style", "template_refresh", "domain"}) e.erase(k);
-        e["dialect"] = dialect;
-        e["observes"] = nlohmann::ordered_json::parse(R"([{"network": "a4", "if": 1, "vrf": 10}, {"network": "a6", "if": 1, "vrf": 10},
-                                                          {"network": "printers", "if": 2, "vrf": 20}])");
-        e["vrf_names"] = {{"10", "RED"}};
-        test::write_file(tmp / "s.json", doc.dump(1));
-        auto r = test::run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "5m", "--truth-jsonl"});
-        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        test::ios_xr_run(dialect, tmp, test::kTwoVrfs, "5m", {"--truth-jsonl"});
+        if (::testing::Test::HasFailure()) return;
         // Per message: the table's 234 values come first (tables precede data in a message),
         // then one per data record; 235 only in data records, so the last ones pair up.
         const auto t = test::run({"tshark", "-r", tmp / "g/exports.pcap", "-d", "udp.port==2055,cflow", "-Y",

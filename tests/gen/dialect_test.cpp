@@ -26,13 +26,18 @@
 #include "flowlab/gen/sha256.hpp"
 #include "flowlab/gen/units.hpp"
 #include "dialects.hpp"
+#include "ios_xr_scenario.hpp"
 #include "test_support.hpp"
 
 namespace flowlab {
 namespace {
 
 namespace fs = std::filesystem;
+using test::ios_xr_run;
+using test::kIosXrNames;
+using test::kTwoVrfs;
 using test::run;
+using test::write_scenario;
 
 std::vector<std::string> sorted_lines(const std::string& path) {
     std::ifstream in(path);
@@ -338,16 +343,6 @@ TEST(Dialects, UnknownNameIsAUsageError) {
 
 // ---------------------------------------------------------------------------------------------
 // Bad dialect files and bad templates: exit 2, naming the file, the JSON path and the reason.
-
-/// A scenario (dual-stack) whose first exporter gets `patch` merged in; written to `path`.
-void write_scenario(const std::string& path, const std::string& patch) {
-    auto doc = nlohmann::ordered_json::parse(test::read_file(test::source_dir() + "/scenarios/dual-stack.json"));
-    doc.erase("$schema");
-    auto& e = doc["exporters"][0];
-    for (const char* k : {"protocol", "time_style", "template_refresh", "domain"}) e.erase(k);
-    e.merge_patch(nlohmann::ordered_json::parse(patch));
-    std::ofstream(path) << doc.dump(1);
-}
 
 struct BadCase {
     const char* name;
@@ -698,19 +693,9 @@ TEST(Dialects, ExporterKeysOverrideTheDialect) {
 // ---------------------------------------------------------------------------------------------
 // IOS XR interface (256) and VRF (334) tables: options records per interface and per VRF.
 
-/// dual-stack's building-a (192.0.2.41; ifIndex 1, 2 and default_if 9) on an IOS XR dialect,
-/// naming interface 1, adding an interface (7) and a VRF (5) that no record uses.
-constexpr const char* kIosXrNames = R"("interface_names": {"1": "TenGigE0_0_1_0", "7": "Bundle-Ether7"},
-                                       "vrf_names": {"5": "CUSTOMER-A"})";
+/// building-a's interfaces as kIosXrNames and the IOS XR dialects' pattern name them.
 const std::map<std::uint32_t, std::string> kIosXrInterfaces = {
     {1, "TenGigE0_0_1_0"}, {2, "GigabitEthernet0_0_0_2"}, {7, "Bundle-Ether7"}, {9, "GigabitEthernet0_0_0_9"}};
-
-std::string ios_xr_run(const std::string& dialect, const test::TempDir& tmp) {
-    write_scenario(tmp / "s.json", std::string(R"({"dialect": ")") + dialect + "\", " + kIosXrNames + "}");
-    const auto r = run({test::flowlab_bin(), "gen", tmp / "s.json", "-o", tmp / "g", "--duration", "5m"});
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    return tmp / "g";
-}
 
 /// Hex text to bytes; spaces and "|" (field separators in the expectations) are skipped.
 std::vector<std::uint8_t> unhex(const std::string& text) {
@@ -817,11 +802,6 @@ TEST(IosXrTables, DecodeJoinsTheNamesAndTheTruthSaysSo) {
     }
 }
 
-/// building-a with its networks in two VRFs: a4 and a6 in 10 ("RED"), printers in 20 (named by
-/// the dialect's pattern), everything else (default_if 9) in VRF 0.
-constexpr const char* kTwoVrfs = R"("observes": [{"network": "a4", "if": 1, "vrf": 10}, {"network": "a6", "if": 1, "vrf": 10},
-                                                 {"network": "printers", "if": 2, "vrf": 20}],
-                                    "vrf_names": {"10": "RED"})";
 const std::map<std::uint32_t, std::string> kTwoVrfNames = {{0, "default"}, {10, "RED"}, {20, "vrf20"}};
 
 /// The VRF of the interface towards `a`, by the scenario's networks (longest prefix first).
