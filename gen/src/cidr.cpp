@@ -77,20 +77,6 @@ core::IpAddress Cidr::at(std::uint64_t offset) const noexcept {
     return core::IpAddress::v6_bytes(b.data());
 }
 
-bool Cidr::contains(const core::IpAddress& a) const noexcept {
-    if (a.is_v4() != is_v4() || !a.is_set()) return false;
-    const auto& x = a.bytes();
-    const auto& n = network.bytes();
-    int bit = 0;
-    for (; bit + 8 <= prefix; bit += 8)
-        if (x[static_cast<std::size_t>(bit / 8)] != n[static_cast<std::size_t>(bit / 8)]) return false;
-    if (bit < prefix) {
-        const auto mask = static_cast<std::uint8_t>(0xFFu << (8 - (prefix - bit)));
-        if ((x[static_cast<std::size_t>(bit / 8)] & mask) != (n[static_cast<std::size_t>(bit / 8)] & mask)) return false;
-    }
-    return true;
-}
-
 std::uint64_t Cidr::offset_of(const core::IpAddress& a) const noexcept {
     if (is_v4()) return a.v4_value() - network.v4_value();
     const auto& x = a.bytes();

@@ -4,8 +4,60 @@
 
 #include "flowlab/gen/units.hpp"
 
+#include <array>
+#include <random>
+
 namespace flowlab::gen {
 namespace {
+
+// contains() compares whole words; a bit-by-bit reading of the block is the reference, for
+// every prefix length of both families, addresses that differ from the network in exactly
+// one bit (each position) and random ones, and the other family.
+TEST(Cidr, ContainsMatchesBitByBitForEveryPrefix) {
+    const auto reference = [](const Cidr& c, const core::IpAddress& a) {
+        if (a.is_v4() != c.is_v4() || !a.is_set()) return false;
+        for (int bit = 0; bit < c.prefix; ++bit) {
+            const auto i = static_cast<std::size_t>(bit / 8);
+            const unsigned m = 0x80u >> (bit % 8);
+            if ((a.bytes()[i] & m) != (c.network.bytes()[i] & m)) return false;
+        }
+        return true;
+    };
+    std::mt19937_64 rng(1414);  // fixed seed
+    int checked = 0, inside = 0;
+    for (const bool v6 : {false, true}) {
+        const int bits = v6 ? 128 : 32;
+        for (int prefix = 0; prefix <= bits; ++prefix) {
+            std::array<std::uint8_t, 16> net{};
+            for (auto& b : net) b = static_cast<std::uint8_t>(rng());
+            for (int bit = prefix; bit < bits; ++bit) net[static_cast<std::size_t>(bit / 8)] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+            Cidr c;
+            c.network = v6 ? core::IpAddress::v6_bytes(net.data()) : core::IpAddress::v4_bytes(net.data());
+            c.prefix = prefix;
+            std::vector<core::IpAddress> probes = {c.network, v6 ? parse_address("10.0.0.1") : parse_address("2001:db8::1"),
+                                                   core::IpAddress{}};
+            for (int flip = 0; flip < bits; ++flip) {
+                std::array<std::uint8_t, 16> a = net;
+                a[static_cast<std::size_t>(flip / 8)] ^= static_cast<std::uint8_t>(0x80u >> (flip % 8));
+                probes.push_back(v6 ? core::IpAddress::v6_bytes(a.data()) : core::IpAddress::v4_bytes(a.data()));
+            }
+            for (int k = 0; k < 8; ++k) {
+                std::array<std::uint8_t, 16> a{};
+                for (auto& b : a) b = static_cast<std::uint8_t>(rng());
+                probes.push_back(v6 ? core::IpAddress::v6_bytes(a.data()) : core::IpAddress::v4_bytes(a.data()));
+            }
+            for (const auto& a : probes) {
+                const bool want = reference(c, a);
+                EXPECT_EQ(c.contains(a), want) << a.to_string() << " in " << c.network.to_string() << "/" << prefix;
+                ++checked;
+                inside += want;
+            }
+        }
+    }
+    // Both answers occur often (each prefix has its network inside and most flips outside).
+    EXPECT_GT(inside, 300);
+    EXPECT_GT(checked - inside, 10000);
+}
 
 TEST(Cidr, ParseCapacityAndAddresses) {
     const Cidr c = parse_cidr("10.1.0.0/24");

@@ -57,7 +57,18 @@ struct Cidr {
     std::uint64_t host_capacity() const noexcept;
     /// The address at `offset` from the network address (offset < size()).
     core::IpAddress at(std::uint64_t offset) const noexcept;
-    bool contains(const core::IpAddress& a) const noexcept;
+    /// Inline and by whole words: gen asks it for both ends of every conversation at every
+    /// exporter's every observed block (a fifth of the simulation loop when it went byte by byte).
+    bool contains(const core::IpAddress& a) const noexcept {
+        if (a.is_v4() != is_v4() || !a.is_set()) return false;
+        if (prefix <= 0) return true;
+        const std::uint8_t* x = a.bytes().data();
+        const std::uint8_t* n = network.bytes().data();
+        if (is_v4()) return ((core::load_be32(x) ^ core::load_be32(n)) >> (32 - prefix)) == 0;
+        const std::uint64_t hi = core::load_be64(x) ^ core::load_be64(n);
+        if (prefix <= 64) return (hi >> (64 - prefix)) == 0;
+        return hi == 0 && ((core::load_be64(x + 8) ^ core::load_be64(n + 8)) >> (128 - prefix)) == 0;
+    }
     /// Offset of a (which must be contained) from the network address, saturated at 2^64 - 1.
     std::uint64_t offset_of(const core::IpAddress& a) const noexcept;
     std::string to_string() const;
