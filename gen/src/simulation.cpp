@@ -26,23 +26,59 @@ const ObservedNetwork* best_match(const ExporterPlan& plan, const core::IpAddres
     return best;
 }
 
-struct Pending {
-    std::int64_t export_us;
-    std::uint64_t seq;
-    std::size_t exporter;
-    core::FlowRecord record;
+/// Records waiting for their export time, first by (export time, sequence). The records stay
+/// in recycled slots and the heap orders small handles: a heap of one allocation per record
+/// was a tenth of the simulation loop. `Tag` is what the caller keeps beside each record.
+template <class Tag>
+class ExportQueue {
+public:
+    bool empty() const noexcept { return heap_.empty(); }
+    std::int64_t next_export_us() const noexcept { return heap_.top().export_us; }
+    void push(std::int64_t export_us, std::uint64_t seq, Tag tag, core::FlowRecord&& record) {
+        std::uint32_t slot;
+        if (free_.empty()) {
+            slot = static_cast<std::uint32_t>(slots_.size());
+            slots_.emplace_back();
+        } else {
+            slot = free_.back();
+            free_.pop_back();
+        }
+        slots_[slot].tag = tag;
+        slots_[slot].record = std::move(record);
+        heap_.push(Handle{export_us, seq, slot});
+    }
+    /// Takes the first record out and calls use(export_us, tag, record); returns what use does.
+    template <class Use>
+    bool pop(Use&& use) {
+        const Handle h = heap_.top();
+        heap_.pop();
+        const bool r = use(h.export_us, slots_[h.slot].tag, slots_[h.slot].record);
+        free_.push_back(h.slot);
+        return r;
+    }
+
+private:
+    struct Handle {
+        std::int64_t export_us;
+        std::uint64_t seq;
+        std::uint32_t slot;
+        bool operator>(const Handle& o) const noexcept {
+            return export_us != o.export_us ? export_us > o.export_us : seq > o.seq;
+        }
+    };
+    struct Slot {
+        Tag tag{};
+        core::FlowRecord record;
+    };
+    std::priority_queue<Handle, std::vector<Handle>, std::greater<>> heap_;
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> free_;
 };
 /// A time at which one exporter has something due; ordered by time, then exporter.
 struct Due {
     std::int64_t at;
     std::size_t exporter;
     auto operator<=>(const Due&) const = default;
-};
-
-struct PendingLater {
-    bool operator()(const std::unique_ptr<Pending>& a, const std::unique_ptr<Pending>& b) const noexcept {
-        return a->export_us != b->export_us ? a->export_us > b->export_us : a->seq > b->seq;
-    }
 };
 
 }  // namespace
@@ -91,7 +127,7 @@ SimulationStats simulate(const std::vector<ExporterPlan>& plans, std::uint64_t s
     }
     if (n == 0) min_delay = 0;
 
-    std::priority_queue<std::unique_ptr<Pending>, std::vector<std::unique_ptr<Pending>>, PendingLater> queue;
+    ExportQueue<std::size_t> queue;  // tag: the exporter
     std::uint64_t seq = 0;
     std::vector<MeteredRecord> expired;
 
@@ -124,36 +160,46 @@ SimulationStats simulate(const std::vector<ExporterPlan>& plans, std::uint64_t s
     };
     // Hands every queued record due at or before t to its packetizer.
     auto release = [&](std::int64_t t) {
-        while (!queue.empty() && queue.top()->export_us <= t) {
-            std::unique_ptr<Pending> p = std::move(const_cast<std::unique_ptr<Pending>&>(queue.top()));
-            queue.pop();
-            flush_due(p->export_us);
-            const std::size_t e = p->exporter;
-            const std::uint64_t before = emitted[e];
-            const bool was_open = packetizers[e].pending();
-            if (!packetizers[e].add(p->record, p->export_us * 1000)) continue;
-            if (!was_open || emitted[e] != before) open_message(e, p->export_us);
+        while (!queue.empty() && queue.next_export_us() <= t) {
+            queue.pop([&](std::int64_t export_us, std::size_t e, const core::FlowRecord& record) {
+                flush_due(export_us);
+                const std::uint64_t before = emitted[e];
+                const bool was_open = packetizers[e].pending();
+                if (!packetizers[e].add(record, export_us * 1000)) return false;
+                if (!was_open || emitted[e] != before) open_message(e, export_us);
+                return true;
+            });
         }
         flush_due(t);
     };
     auto collect = [&](std::size_t e) {
         for (auto& m : expired) {
             if (!plans[e].value_rules.empty()) apply_value_rules(plans[e].value_rules, seed, m.conversation, m.record);
-            queue.push(std::make_unique<Pending>(
-                Pending{m.expire_us + plans[e].export_delay_us, seq++, e, std::move(m.record)}));
+            queue.push(m.expire_us + plans[e].export_delay_us, seq++, e, std::move(m.record));
         }
         expired.clear();
     };
 
     // The caches' next events as a heap of (time, exporter), for the same reason as the
     // deadlines; an entry is stale once its cache's next event is another.
+    // `queued[e]` is a time at which an entry of e is in the heap (kNever: none known), so
+    // that an unchanged next event is not pushed again: most operations leave it as it was,
+    // and every such duplicate cost a push and a pop.
     std::priority_queue<Due, std::vector<Due>, std::greater<>> events;
+    std::vector<std::int64_t> queued(n, kNever);
     auto schedule = [&](std::size_t e) {
         const std::int64_t t = caches[e].next_event();
-        if (t != kNever) events.push({t, e});
+        if (t == kNever || t == queued[e]) return;
+        events.push({t, e});
+        queued[e] = t;
+    };
+    auto pop_event = [&] {
+        const Due d = events.top();
+        events.pop();
+        if (queued[d.exporter] == d.at) queued[d.exporter] = kNever;
     };
     auto next_cache_event = [&] {
-        while (!events.empty() && caches[events.top().exporter].next_event() != events.top().at) events.pop();
+        while (!events.empty() && caches[events.top().exporter].next_event() != events.top().at) pop_event();
         return events.empty() ? kNever : events.top().at;
     };
     std::size_t in_flight = 0;  // conversations in every cache, kept up to date per operation
@@ -171,7 +217,7 @@ SimulationStats simulate(const std::vector<ExporterPlan>& plans, std::uint64_t s
             due.clear();
             while (!events.empty() && events.top().at == t_cache) {
                 const std::size_t e = events.top().exporter;
-                events.pop();
+                pop_event();
                 if (caches[e].next_event() == t_cache && (due.empty() || due.back() != e)) due.push_back(e);
             }
             for (const std::size_t e : due) {
@@ -292,25 +338,12 @@ public:
     const core::Packetizer& packetizer() const noexcept { return packetizer_; }
 
 private:
-    struct Queued {
-        std::int64_t export_us;
-        std::int64_t event_us;
-        std::uint64_t seq;
-        core::FlowRecord record;
-    };
-    struct QueuedLater {
-        bool operator()(const std::unique_ptr<Queued>& a, const std::unique_ptr<Queued>& b) const noexcept {
-            return a->export_us != b->export_us ? a->export_us > b->export_us : a->seq > b->seq;
-        }
-    };
-
     void advance_to(std::int64_t t) {
         for (std::int64_t at = cache_.next_event(); at <= t; at = cache_.next_event()) {
             cache_.advance(at, expired_);
             for (auto& m : expired_) {
                 if (!plan_.value_rules.empty()) apply_value_rules(plan_.value_rules, seed_, m.conversation, m.record);
-                queue_.push(std::make_unique<Queued>(
-                    Queued{m.expire_us + plan_.export_delay_us, at, seq_++, std::move(m.record)}));
+                queue_.push(m.expire_us + plan_.export_delay_us, seq_++, at, std::move(m.record));
             }
             expired_.clear();
         }
@@ -324,15 +357,16 @@ private:
         pending_since_ = kNever;
     }
     void release(std::int64_t t) {
-        while (!queue_.empty() && queue_.top()->export_us <= t) {
-            std::unique_ptr<Queued> p = std::move(const_cast<std::unique_ptr<Queued>&>(queue_.top()));
-            queue_.pop();
-            flush_due(p->export_us);
-            op_ = {p->export_us, 1, p->event_us, index_, 0};
-            const std::uint64_t before = emitted_;
-            const bool was_open = packetizer_.pending();
-            if (!packetizer_.add(p->record, p->export_us * 1000)) continue;
-            if (!was_open || emitted_ != before) pending_since_ = p->export_us;
+        while (!queue_.empty() && queue_.next_export_us() <= t) {
+            queue_.pop([&](std::int64_t export_us, std::int64_t event_us, const core::FlowRecord& record) {
+                flush_due(export_us);
+                op_ = {export_us, 1, event_us, index_, 0};
+                const std::uint64_t before = emitted_;
+                const bool was_open = packetizer_.pending();
+                if (!packetizer_.add(record, export_us * 1000)) return false;
+                if (!was_open || emitted_ != before) pending_since_ = export_us;
+                return true;
+            });
         }
         flush_due(t);
     }
@@ -351,7 +385,7 @@ private:
     std::uint64_t seed_;  ///< the run's, for value_rules
     FlowCache cache_;
     core::Packetizer packetizer_;
-    std::priority_queue<std::unique_ptr<Queued>, std::vector<std::unique_ptr<Queued>>, QueuedLater> queue_;
+    ExportQueue<std::int64_t> queue_;  ///< tag: the time of the cache event that expired the record
     std::vector<MeteredRecord> expired_;
     std::uint64_t seq_ = 0;
     std::int64_t pending_since_ = kNever;  ///< first record of the open message
