@@ -158,32 +158,46 @@ struct FlowCache::Impl {
         m.expire_us = expire_at;
         m.conversation = c.id;
         core::FlowRecord& r = m.record;
-        r.set_address(Field::src, c.key.src);
-        r.set_address(Field::dst, c.key.dst);
-        r.set_number(Field::sport, c.key.sport);
-        r.set_number(Field::dport, c.key.dport);
-        r.set_number(Field::proto, c.key.proto);
-        r.set_number(Field::tos, c.key.tos);
-        r.set_number(Field::tcp_flags, c.key.proto == 6 ? acc.flags : 0);
-        r.set_number(Field::packets, acc.packets);
-        r.set_number(Field::bytes, acc.bytes);
-        r.set_number(Field::first_ms, static_cast<std::uint64_t>(core::floor_div(acc.first_us, 1000)));
-        r.set_number(Field::last_ms, static_cast<std::uint64_t>(core::floor_div(acc.last_us, 1000)));
-        r.set_number(Field::in_if, s.obs.in_if);
-        r.set_number(Field::out_if, s.obs.out_if);
-        r.set_number(Field::vrf_in_id, s.obs.vrf_in);
-        r.set_number(Field::vrf_out_id, s.obs.vrf_out);
-        r.set_number(Field::src_mask, s.obs.src_mask);
-        r.set_number(Field::dst_mask, s.obs.dst_mask);
-        r.set_number(Field::src_as, s.obs.src_as);
-        r.set_number(Field::dst_as, s.obs.dst_as);
-        if (s.obs.next_hop.is_set()) r.set_address(Field::next_hop, s.obs.next_hop);
+        // The members directly and the presence bits at once, rather than set_number's switch
+        // per field: this runs once per record of every exporter.
+        static constexpr core::FieldSet kAlways{
+            Field::src,     Field::dst,    Field::sport,    Field::dport,     Field::proto,    Field::tos,
+            Field::tcp_flags, Field::packets, Field::bytes, Field::first_ms,  Field::last_ms,  Field::in_if,
+            Field::out_if,  Field::vrf_in_id, Field::vrf_out_id, Field::src_mask, Field::dst_mask, Field::src_as,
+            Field::dst_as,  Field::icmp_type, Field::icmp_code, Field::end_reason};
+        core::FieldSet present = kAlways;
+        r.src = c.key.src;
+        r.dst = c.key.dst;
+        r.sport = c.key.sport;
+        r.dport = c.key.dport;
+        r.proto = c.key.proto;
+        r.tos = c.key.tos;
+        r.tcp_flags = c.key.proto == 6 ? acc.flags : 0;
+        r.packets = acc.packets;
+        r.bytes = acc.bytes;
+        r.first_ms = core::floor_div(acc.first_us, 1000);
+        r.last_ms = core::floor_div(acc.last_us, 1000);
+        r.in_if = s.obs.in_if;
+        r.out_if = s.obs.out_if;
+        r.vrf_in_id = s.obs.vrf_in;
+        r.vrf_out_id = s.obs.vrf_out;
+        r.src_mask = s.obs.src_mask;
+        r.dst_mask = s.obs.dst_mask;
+        r.src_as = s.obs.src_as;
+        r.dst_as = s.obs.dst_as;
+        if (s.obs.next_hop.is_set()) {
+            r.next_hop = s.obs.next_hop;
+            present.set(Field::next_hop);
+        }
         const bool icmp = c.key.proto == 1 || c.key.proto == 58;
-        r.set_number(Field::icmp_type, icmp ? c.key.dport >> 8 : 0);
-        r.set_number(Field::icmp_code, icmp ? c.key.dport & 0xFF : 0);
-        r.set_number(Field::end_reason, static_cast<std::uint64_t>(reason));
-        if (cfg.sampling != MeterSampling::none && cfg.sampling_interval > 1)
-            r.set_number(Field::sampling_interval, cfg.sampling_interval);
+        r.icmp_type = static_cast<std::uint8_t>(icmp ? c.key.dport >> 8 : 0);
+        r.icmp_code = static_cast<std::uint8_t>(icmp ? c.key.dport & 0xFF : 0);
+        r.end_reason = static_cast<std::uint8_t>(reason);
+        if (cfg.sampling != MeterSampling::none && cfg.sampling_interval > 1) {
+            r.sampling_interval = cfg.sampling_interval;
+            present.set(Field::sampling_interval);
+        }
+        r.present = present;
         ++stats.records;
         stats.packets += acc.packets;
         stats.bytes += acc.bytes;
