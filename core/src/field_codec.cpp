@@ -95,6 +95,34 @@ inline void store_address(FlowRecord& r, const FieldOp& op, const IpAddress& a) 
     r.present.set(op.field);
 }
 
+/// FlowRecord::number without its switch: the member at its offset, widened (signed times
+/// give their two's-complement bits, as number() does).
+inline std::uint64_t load_number(const FlowRecord& r, const FieldOp& op) noexcept {
+    const auto* at = reinterpret_cast<const unsigned char*>(&r) + op.member_offset;
+    const auto as = [at](auto x) -> std::uint64_t {
+        std::memcpy(&x, at, sizeof x);
+        return x;
+    };
+    switch (op.member_width) {
+        case 1: return as(std::uint8_t{});
+        case 2: return as(std::uint16_t{});
+        case 4: return as(std::uint32_t{});
+        case 8: return as(std::uint64_t{});
+        default: return r.number(op.field);  // not a numeric column: number() says 0
+    }
+}
+
+/// store_be_n with the usual widths unrolled (the loop is per byte).
+inline void store_be_width(std::uint8_t* p, std::uint64_t v, std::size_t len) noexcept {
+    switch (len) {
+        case 1: p[0] = static_cast<std::uint8_t>(v); break;
+        case 2: store_be16(p, static_cast<std::uint16_t>(v)); break;
+        case 4: store_be32(p, static_cast<std::uint32_t>(v)); break;
+        case 8: store_be64(p, v); break;
+        default: store_be_n(p, v, len); break;
+    }
+}
+
 /// load_be_n with the usual widths unrolled (the loop is per byte).
 inline std::uint64_t load_be_width(const std::uint8_t* v, std::size_t len) noexcept {
     switch (len) {
@@ -542,7 +570,7 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
             v = max_for(len);
             ++clamped;
         }
-        store_be_n(out + pos, v, len);
+        store_be_width(out + pos, v, len);
     };
     for (const FieldOp& op : t.ops) {
         const std::size_t len = op.length;
@@ -561,7 +589,7 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
             continue;
         }
         switch (op.op) {
-            case Op::number: put_uint(r.has(op.field) ? r.number(op.field) : 0, len); break;
+            case Op::number: put_uint(r.has(op.field) ? load_number(r, op) : 0, len); break;
             case Op::address4: {
                 const IpAddress* a = r.address(op.field);
                 if (a && a->is_v4()) std::memcpy(out + pos, a->bytes().data(), 4);
