@@ -115,17 +115,95 @@ char* put_json_text(char* p, std::string_view s) noexcept {
     return p;
 }
 
+/// What a RecordWriter remembers from one CSV row to the next, because consecutive rows
+/// repeat much of it: IPv6 addresses (the same hosts recur; RFC 5952 text costs a few hundred
+/// instructions an address) and the leading digits of the epoch-millisecond times (rows come
+/// in time order). Each entry holds exactly what IpAddress::format or put_decimal wrote for
+/// its key, so the rows are the same with or without it.
+}  // namespace
+
+class detail::CsvMemo {
+public:
+    /// a.format(p) for an IPv6 address. Copies a fixed 40 bytes (the longest IPv6 text is
+    /// 39): every address column has kAddressText + 1 bytes of room in csv_bound.
+    char* v6(char* p, const IpAddress& a) noexcept {
+        std::uint64_t hi, lo;
+        std::memcpy(&hi, a.bytes().data(), 8);
+        std::memcpy(&lo, a.bytes().data() + 8, 8);
+        const std::uint64_t h = hi * 0x9E3779B97F4A7C15ull ^ lo * 0xC2B2AE3D27D4EB4Full;
+        V6Slot& s = v6_[h >> (64 - kV6Bits)];
+        if (s.length == 0 || s.hi != hi || s.lo != lo) {
+            s.hi = hi;
+            s.lo = lo;
+            s.length = static_cast<std::uint8_t>(a.format(s.text));
+        }
+        std::memcpy(p, s.text, kV6Copy);
+        return p + s.length;
+    }
+    /// put_decimal(p, ms) for the time column `column` (0..2): the digits above the last five
+    /// are remembered per column. Copies a fixed 24 bytes (20 digits at most): every numeric
+    /// column has more room than that in csv_bound.
+    char* time(char* p, std::size_t column, std::int64_t ms) noexcept {
+        if (ms < static_cast<std::int64_t>(kTimeSplit)) return put_decimal(p, ms);
+        const auto v = static_cast<std::uint64_t>(ms);
+        const std::uint64_t head = v / kTimeSplit;
+        const auto tail = static_cast<unsigned>(v - head * kTimeSplit);
+        TimeSlot& s = times_[column];
+        if (head != s.head) {
+            s.head = head;
+            s.length = static_cast<std::uint8_t>(put_decimal(s.text, head) - s.text);
+        }
+        std::memcpy(p, s.text, sizeof s.text);
+        p += s.length;
+        // The last five digits, with their leading zeros.
+        *p++ = static_cast<char>('0' + tail / 10000);
+        std::memcpy(p, detail::kDigitPairs + 2 * (tail / 100 % 100), 2);
+        std::memcpy(p + 2, detail::kDigitPairs + 2 * (tail % 100), 2);
+        return p + 4;
+    }
+
+private:
+    static constexpr unsigned kV6Bits = 8;
+    static constexpr std::size_t kV6Copy = 40;
+    static constexpr std::uint64_t kTimeSplit = 100000;
+    struct V6Slot {
+        std::uint64_t hi = 0, lo = 0;
+        char text[kAddressText] = {};
+        std::uint8_t length = 0;  ///< 0: empty
+    };
+    struct TimeSlot {
+        std::uint64_t head = ~std::uint64_t{0};  ///< no time has this head
+        char text[24] = {};
+        std::uint8_t length = 0;
+    };
+    static_assert(kV6Copy <= kAddressText, "the slot holds the copy, an address column has room for it");
+    static_assert(sizeof(TimeSlot::text) <= kAddressText + 1, "a numeric column's room covers the copy");
+    V6Slot v6_[std::size_t{1} << kV6Bits];
+    TimeSlot times_[3];
+};
+
+namespace {
+using detail::CsvMemo;
+
 /// Writes one CSV row at p (room: csv_bound(r)) and returns its end.
 ///
 /// One statement per column over the members, in column order, rather than a loop over
 /// Field through FlowRecord::number(): the per-column switch and call were a fifth of
 /// decode's CSV time. record_format_test checks the row against the generic accessors for
 /// every column, so a column added to Field without a line here fails there.
-char* format_csv(char* p, const FlowRecord& r) noexcept {
+/// `memo` (optional) remembers texts from earlier rows.
+char* format_csv(char* p, const FlowRecord& r, CsvMemo* memo = nullptr) noexcept {
     const std::uint64_t present = r.present.bits();
     auto has = [present](Field f) { return (present >> static_cast<unsigned>(f)) & 1u; };
     auto address = [&](Field f, const IpAddress& a) {
-        if (has(f)) p += a.format(p);
+        if (has(f)) {
+            if (memo && a.is_v6()) p = memo->v6(p, a);
+            else p += a.format(p);
+        }
+        *p++ = ',';
+    };
+    auto time = [&](Field f, std::size_t column, std::int64_t ms) {
+        if (has(f)) p = memo ? memo->time(p, column, ms) : put_decimal(p, ms);
         *p++ = ',';
     };
     auto number = [&](Field f, auto v) {
@@ -147,8 +225,8 @@ char* format_csv(char* p, const FlowRecord& r) noexcept {
     number(Field::tcp_flags, r.tcp_flags);
     number(Field::packets, r.packets);
     number(Field::bytes, r.bytes);
-    number(Field::first_ms, r.first_ms);
-    number(Field::last_ms, r.last_ms);
+    time(Field::first_ms, 0, r.first_ms);
+    time(Field::last_ms, 1, r.last_ms);
     number(Field::in_if, r.in_if);
     number(Field::out_if, r.out_if);
     number(Field::src_as, r.src_as);
@@ -163,7 +241,7 @@ char* format_csv(char* p, const FlowRecord& r) noexcept {
     number(Field::version, r.version);
     number(Field::sequence, r.sequence);
     number(Field::template_id, r.template_id);
-    number(Field::export_ms, r.export_ms);
+    time(Field::export_ms, 2, r.export_ms);
     address(Field::tunnel_src, r.tunnel_src);
     address(Field::tunnel_dst, r.tunnel_dst);
     text(Field::in_if_name, r.in_if_name);
@@ -297,7 +375,8 @@ void append_json_line(std::string& out, const FlowRecord& r) {
 // RecordWriter
 
 RecordWriter::RecordWriter(std::FILE* out, RecordFormat format, std::string name_for_errors)
-    : out_(out), format_(format), name_(std::move(name_for_errors)), buf_(kWriteBuffer) {}
+    : out_(out), format_(format), name_(std::move(name_for_errors)), buf_(kWriteBuffer),
+      memo_(format == RecordFormat::csv ? std::make_unique<CsvMemo>() : nullptr) {}
 
 RecordWriter::~RecordWriter() {
     // Best effort for a writer dropped without flush() (e.g. while an error propagates);
@@ -321,7 +400,7 @@ void RecordWriter::write(const FlowRecord& r) {
         if (need > buf_.size()) buf_.resize(need);  // a record with very large extras
     }
     char* p = buf_.data() + used_;
-    char* end = format_ == RecordFormat::csv ? format_csv(p, r) : format_json(p, r);
+    char* end = format_ == RecordFormat::csv ? format_csv(p, r, memo_.get()) : format_json(p, r);
     used_ += static_cast<std::size_t>(end - p);
     ++written_;
 }

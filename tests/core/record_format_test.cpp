@@ -224,6 +224,43 @@ TEST(RecordFormat, CsvRowMatchesTheColumnAccessors) {
     EXPECT_EQ(row, reference_csv_row(all));
 }
 
+// RecordWriter remembers IPv6 texts and the leading digits of the times from row to row
+// (CsvMemo). Rows that repeat a few hundred addresses (more than its slots, so entries are
+// replaced) and times that stay within, cross and jump between memo boundaries must still be
+// exactly the column-by-column reference.
+TEST(RecordFormat, CsvWriterRowsWithRepeatedAddressesAndTimes) {
+    SCOPED_TRACE("seed " + std::to_string(kSeed));
+    std::mt19937_64 rng(kSeed);
+    std::vector<IpAddress> pool;
+    for (int i = 0; i < 700; ++i) pool.push_back(random_address(rng));
+    const std::int64_t edges[] = {0, 1, 99'999, 100'000, 100'001, 199'999, 200'000, -1, -100'000, INT64_MIN,
+                                  INT64_MAX, 1'709'546'399'999, 1'709'546'400'000};
+    std::vector<FlowRecord> records;
+    std::int64_t t = 1'709'546'400'000;
+    for (int n = 0; n < 60000; ++n) {
+        FlowRecord r = random_record(rng);
+        for (Field f : {Field::src, Field::dst, Field::exporter, Field::next_hop})
+            if (rng() % 4) r.set_address(f, pool[rng() % (rng() % 8 ? 40 : pool.size())]);
+        t += static_cast<std::int64_t>(rng() % 3000);  // rows in time order, a few ms to s apart
+        for (Field f : {Field::first_ms, Field::last_ms, Field::export_ms}) {
+            const std::int64_t v = rng() % 10 == 0 ? edges[rng() % std::size(edges)] : t - static_cast<std::int64_t>(rng() % 200'000);
+            if (rng() % 6) r.set_number(f, static_cast<std::uint64_t>(v));
+        }
+        records.push_back(r);
+    }
+    TempDir dir;
+    write_records(dir / "r.csv", RecordFormat::csv, records);
+    std::string expected = csv_header() + "\n";
+    for (const auto& r : records) expected += reference_csv_row(r);
+    const std::string got = test::read_file(dir / "r.csv");
+    ASSERT_EQ(got.size(), expected.size());
+    if (got != expected) {
+        std::size_t at = 0;
+        while (got[at] == expected[at]) ++at;
+        FAIL() << "first difference at byte " << at << ": " << got.substr(at > 80 ? at - 80 : 0, 160);
+    }
+}
+
 // The decimal writer behind the CSV and JSON writers: exactly std::to_chars's text.
 TEST(DecimalText, MatchesToCharsAtTheEdges) {
     auto text = [](auto v) {

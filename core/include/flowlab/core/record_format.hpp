@@ -21,6 +21,10 @@ enum class RecordFormat { csv, jsonl };
 /// The CSV header line (no newline): the field names in column order, comma-separated.
 std::string csv_header();
 
+namespace detail {
+class CsvMemo;
+}
+
 /// Buffered writer of records to a stdio stream. Throws IoError if the stream fails.
 class RecordWriter {
 public:
@@ -53,6 +57,7 @@ private:
     std::uint64_t written_ = 0;
     ByteTap tap_;
     std::string line_;
+    std::unique_ptr<detail::CsvMemo> memo_;  ///< CSV: texts remembered from earlier rows
 };
 
 /// Appends one record as a CSV row (with newline) to out.
