@@ -1287,6 +1287,8 @@ void ReferenceModel::judge(ScriptMessage& m) {
                                           "\": a correct decoder would read garbage, so the case has no truth");
                 }
                 if (e != Expect::discard && s.system_init_ms) system_init_[key] = *s.system_init_ms;
+                if (e == Expect::keep && track_sampling_ && s.sampling_options) sampling_known_.insert(key);
+                const bool no_rate = track_sampling_ && s.rate_from_options && !sampling_known_.contains(key);
                 if (e == Expect::keep && track_names_) {
                     Names& n = names_[key];
                     for (const auto& [index, name] : s.interface_names) n.interfaces[index] = name;
@@ -1296,6 +1298,12 @@ void ReferenceModel::judge(ScriptMessage& m) {
                     ExpectedRecord& x = m.records[r];
                     x.expect = e;
                     if (track_names_) name_record(names_[key], x.record);
+                    if (no_rate) {
+                        x.record.sampling_interval = 0;
+                        x.record.sampling_algorithm = 0;
+                        x.record.present.clear(Field::sampling_interval);
+                        x.record.present.clear(Field::sampling_algorithm);
+                    }
                     auto base = system_init_.find(key);
                     if (base == system_init_.end()) continue;
                     if (x.start_uptime) {

@@ -118,30 +118,16 @@ bool sends_options(const Exporter& e) noexcept {
                        [&](const core::OptionsSpec& o) { return !o.only_when_sampling || samples(e); });
 }
 
-/// What the exporter's records take from options data beyond interface and VRF names (the
-/// only options data whose loss the fault stream's truth follows), or "" for nothing.
+/// What the exporter's records take from options data beyond interface and VRF names and the
+/// sampling rate (the options data whose loss the fault stream's truth follows), or "".
 std::string untracked_options(const Exporter& e) {
-    if (!e.options) return samples(e) ? "the sampling interval" : "";
+    if (!e.options) return "";
     for (const auto& o : *e.options) {
         if (o.only_when_sampling && !samples(e)) continue;
-        for (const auto& f : o.tmpl.fields) {
-            if (f.enterprise != 0) continue;
+        for (const auto& f : o.tmpl.fields)
             // 160 is the base of IPFIX flowStart/EndSysUpTime; v9 times count from the header.
-            if (f.id == core::ie::systemInitTimeMilliseconds && e.protocol == ExportProtocol::ipfix)
+            if (f.enterprise == 0 && f.id == core::ie::systemInitTimeMilliseconds && e.protocol == ExportProtocol::ipfix)
                 return "systemInitTimeMilliseconds (160)";
-            const core::IeInfo* info = core::find_ie(f.id);
-            if (!info) continue;
-            switch (info->role) {
-                case core::IeRole::sampling:
-                case core::IeRole::sampling_space:
-                case core::IeRole::sampling_size:
-                case core::IeRole::sampling_population:
-                case core::IeRole::sampling_probability:
-                case core::IeRole::sampling_algorithm:
-                    return "the sampling interval (" + std::string(info->name) + ", element " + std::to_string(f.id) + ")";
-                default: break;
-            }
-        }
     }
     return "";
 }
@@ -339,7 +325,7 @@ void check_scope_zero(const Scenario& s, const Fault& f) {
         any = true;
         if (const std::string why = untracked_options(e); !why.empty())
             fail("options_scope_zero cannot apply to exporter " + e.name + ": its records take " + why +
-                 " from options data, and the truth of a faulted run follows only interface and VRF names" +
+                 " from options data, and the truth of a faulted run follows only interface and VRF names and sampling rates" +
                  (f.exporter ? "" : " (choose an exporter with \"exporter\")"));
     }
     if (!any && !f.exporter)
@@ -404,6 +390,7 @@ public:
         std::size_t offset;
         bool uptime;  ///< v9 First/LastSwitched: relative to the header's sysUptime and time
         std::size_t first_switched = 0, last_switched = 0;  ///< their offsets (0: not in the record)
+        bool rate_from_options = false;  ///< no rate element of its own (see gives_rate)
     };
     std::vector<Place> flow;  ///< flow (not options) records in wire order
     /// Interface and VRF table records (options data naming an ifIndex or VRF id), in wire order.
@@ -414,11 +401,28 @@ public:
         std::string_view name;  ///< interned, up to the first NUL as the decoder reads it
     };
     std::vector<TableRow> rows;
+    std::vector<std::size_t> sampling_rows;  ///< offsets of options records that give a rate
     Protocol protocol = Protocol::ipfix;
+    /// An element from which a decoder derives a sampling rate (core's field codec roles).
+    static bool gives_rate(const core::FieldSpec& f) {
+        if (f.enterprise != 0) return false;
+        const core::IeInfo* info = core::find_ie(f.id);
+        if (!info) return false;
+        switch (info->role) {
+            case core::IeRole::sampling:
+            case core::IeRole::sampling_space:
+            case core::IeRole::sampling_size:
+            case core::IeRole::sampling_population:
+            case core::IeRole::sampling_probability: return true;
+            default: return false;
+        }
+    }
     const std::uint8_t* bytes = nullptr;  ///< the message being visited
     void on_data_record(const core::Template& t, std::span<const core::FieldLocation> fields) override {
         if (fields.empty()) return;
         if (t.is_options()) {
+            if (std::any_of(fields.begin(), fields.end(), [](const core::FieldLocation& f) { return gives_rate(*f.spec); }))
+                sampling_rows.push_back(fields.front().offset);
             std::optional<std::uint32_t> interface, vrf;
             std::optional<std::string_view> if_name, vrf_name;
             for (std::size_t i = t.scope_count; i < fields.size(); ++i) {
@@ -442,6 +446,8 @@ public:
             return;
         }
         Place place{fields.front().offset, protocol == Protocol::v9 && (t.contains(21) || t.contains(22))};
+        place.rate_from_options =
+            std::none_of(fields.begin(), fields.end(), [](const core::FieldLocation& f) { return gives_rate(*f.spec); });
         for (const auto& f : fields) {
             if (f.spec->enterprise != 0 || f.length != 4) continue;
             if (f.spec->id == 22) place.first_switched = f.offset;
@@ -495,8 +501,12 @@ std::vector<SetInfo> describe_sets(const std::vector<std::uint8_t>& b, Protocol 
         } else if (s.id >= 256) {
             s.kind = SetInfo::Kind::data;
             s.templates.push_back(std::to_string(s.id));
-            while (next_record < places.flow.size() && places.flow[next_record].offset < pos + s.length)
+            while (next_record < places.flow.size() && places.flow[next_record].offset < pos + s.length) {
+                if (places.flow[next_record].rate_from_options) s.rate_from_options = true;
                 s.records.push_back(next_record++);
+            }
+            s.sampling_options = std::any_of(places.sampling_rows.begin(), places.sampling_rows.end(),
+                                             [&](std::size_t at) { return at >= pos && at < pos + s.length; });
             for (const auto& row : places.rows)
                 if (row.offset >= pos && row.offset < pos + s.length)
                     (row.vrf ? s.vrf_names : s.interface_names).emplace_back(row.index, row.name);
@@ -723,6 +733,7 @@ struct FaultStream::Impl {
                                                                           s.file);
             for (const auto& o : plans[e].exporter.options)
                 if (o.table != core::OptionsTable::none) exporters[e].model->track_names();
+            exporters[e].model->track_sampling();
         }
         layouts = std::any_of(s.faults.begin(), s.faults.end(), [](const Fault& f) { return rewrites_layout(f.kind); });
         variants[""] = Variant{};

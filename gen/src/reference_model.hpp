@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "flowlab/gen/export_script.hpp"
@@ -26,6 +27,10 @@ public:
     /// Names interfaces and VRFs in the truth only from the tables a decoder received
     /// (SetInfo::interface_names, vrf_names), replacing the names the records came with.
     void track_names() { track_names_ = true; }
+    /// Gives records that take their sampling rate from options data (SetInfo::rate_from_options)
+    /// a rate only once the session received sampling options; the exporter's sampler is
+    /// fixed for the run, so the rate a decoder learns is the one the records came with.
+    void track_sampling() { track_sampling_ = true; }
     /// The template name a session defines for `id` now (UDP: connection 0), or null.
     const std::string* defined(const core::IpAddress& exporter, std::uint16_t port, std::uint32_t domain,
                                std::uint16_t id) const;
@@ -46,6 +51,8 @@ private:
     std::map<SessionKey, std::map<std::uint16_t, std::string>> state_;
     std::map<SessionKey, std::int64_t> system_init_;
     bool track_names_ = false;
+    bool track_sampling_ = false;
+    std::set<SessionKey> sampling_known_;
     struct Names {
         std::map<std::uint32_t, std::string_view> interfaces, vrfs;
     };

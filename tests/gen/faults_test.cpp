@@ -360,8 +360,6 @@ TEST(Faults, BadFaultOptionsAreRefusedWithTheirText) {
          "options template; building-b sends none"},
         {{"options_scope_zero"}, "dual-stack", "applies to none of the scenario's exporters (it needs a NetFlow v9 or IPFIX exporter that sends an options template)"},
         {{"options_scope_zero"}, "example-incidents", "applies to none of the scenario's exporters (it needs a NetFlow v9 or IPFIX"},
-        // The sampling interval reaches a decoder in options data the truth does not follow.
-        {{"options_scope_zero"}, "example-office", "cannot apply to exporter core-v9: its records take the sampling interval"},
         {{"options_scope_zero:by=1"}, "dual-stack", "takes no \"by\""},
     };
     for (const auto& c : cases) {
@@ -975,6 +973,55 @@ TEST(Faults, OptionsScopeZeroDeclaresNoScopeAndTheTablesNameNothing) {
     EXPECT_EQ(size_of(decoded), size_of(faulted.keep));
     const auto manifest = nlohmann::json::parse(read_file(dir / "faulted/manifest.json"));
     EXPECT_GT(manifest["faults"]["applied"][0]["messages_hit"].get<int>(), 0);
+}
+
+/// A decoder learns a sampler's rate from options data (IOS XR: its sampler table; flowlab's own
+/// exporters: sampling options) and gives it to the records that follow: a dropped table
+/// message or options templates without a scope leave records without a rate, and the truth
+/// says so, as `flowlab decode` outputs them.
+TEST(Faults, SamplingRateOnlyFromOptionsADecoderReceived) {
+    TempDir dir;
+    const auto gen_office = [&](const std::string& out, const std::string& dialect, const std::string& fault) {
+        std::vector<std::string> argv{flowlab_bin(), "gen", "example-office", "-o", dir / out, "--duration", "10m", "--no-progress"};
+        if (!dialect.empty()) argv.insert(argv.end(), {"--dialect", dialect});
+        if (!fault.empty()) argv.insert(argv.end(), {"--fault", fault});
+        return run(argv);
+    };
+    const auto unrated = [](const std::string& d) {
+        const TruthTable t(d);
+        const std::size_t interval = t.column("sampling_interval");
+        EXPECT_LT(interval, t.header.size());
+        return std::count_if(t.rows.begin(), t.rows.end(), [&](const auto& cols) { return cols[interval].empty(); });
+    };
+    const struct {
+        const char* dialect;
+        const char* fault;
+    } cases[] = {
+        {"cisco-iosxr-v9", ""},
+        {"cisco-iosxr-v9", "drop:exporter=core-v9,messages=4"},
+        {"", ""},
+        {"", "options_scope_zero:exporter=core-v9"},
+    };
+    std::ptrdiff_t clean = 0;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(std::string(c.dialect) + " " + c.fault);
+        const std::string out = std::string("run-") + c.dialect + (*c.fault ? "-faulted" : "");
+        const auto r = gen_office(out, c.dialect, c.fault);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        if (!*c.fault) {
+            clean = unrated(dir / out);
+            continue;
+        }
+        EXPECT_GT(unrated(dir / out), clean) << "the fault took no record's rate";
+        const Truth t = truth_of(dir / out);
+        const Bag decoded = bag_of(rows_of(decode(dir / out)));
+        expect_within_truth(decoded, t, "flowlab decode");
+        EXPECT_EQ(size_of(decoded), size_of(t.keep));
+    }
+    // IPFIX times relative to systemInitTimeMilliseconds (160) are not followed: refused.
+    const auto r = gen_office("iosxr-ipfix", "cisco-iosxr-ipfix", "options_scope_zero:exporter=core-v9");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("its records take systemInitTimeMilliseconds (160) from options data"), std::string::npos) << r.err;
 }
 
 /// The fault on the message of one options template (IOS XR's interface table, 256) loses

@@ -86,6 +86,10 @@ struct SetInfo {
     std::optional<std::int64_t> system_init_ms;  ///< options data carrying systemInitTimeMilliseconds (160)
     /// Options data of interface / VRF tables: index -> name (interned), as a decoder learns them.
     std::vector<std::pair<std::uint32_t, std::string_view>> interface_names, vrf_names;
+    /// Options data giving a sampling rate (a sampler table or the domain's sampling options).
+    bool sampling_options = false;
+    /// Data sets: the records carry no rate of their own; a decoder takes it from options data.
+    bool rate_from_options = false;
 };
 
 struct ScriptMessage {
