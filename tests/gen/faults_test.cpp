@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dialects.hpp"
 #include "gen_output.hpp"
 #include "interop_support.hpp"
 #include "test_support.hpp"
@@ -1023,6 +1024,39 @@ TEST(Faults, SamplingRateOnlyFromOptionsADecoderReceived) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("its records take systemInitTimeMilliseconds (160) from options data"), std::string::npos) << r.err;
 }
+
+/// Every dialect under faults that take templates and options data away: what `flowlab decode`
+/// outputs stays within the truth, so names, sampling rates and times the truth gives are the
+/// ones a decoder could learn from what it received.
+class FaultsInEveryDialect : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FaultsInEveryDialect, DecodeStaysWithinTheTruth) {
+    TempDir dir;
+    for (const std::string fault : {"drop:messages=2-6", "missing_template:messages=1-2", "options_scope_zero"}) {
+        SCOPED_TRACE(fault);
+        const std::string out = dir / "out";
+        std::filesystem::remove_all(out);
+        const auto r = run({flowlab_bin(), "gen", "example-office", "-o", out, "--duration", "20m", "--no-progress",
+                            "--dialect", GetParam(), "--fault", fault});
+        if (fault == "options_scope_zero" && r.exit_code == 2) {
+            // Refused where the dialect sends no options template or times its records from 160.
+            EXPECT_TRUE(r.err.find("applies to none of the scenario's exporters") != std::string::npos ||
+                        r.err.find("systemInitTimeMilliseconds (160)") != std::string::npos)
+                << r.err;
+            continue;
+        }
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto manifest = nlohmann::json::parse(read_file(out + "/manifest.json"));
+        EXPECT_GT(manifest["faults"]["applied"][0]["messages_hit"].get<int>(), 0);
+        const Truth t = truth_of(out);
+        // IOS XR refreshes templates every 30 minutes: without the first ones, all may be lost.
+        EXPECT_GT(size_of(t.keep) + size_of(t.may_lose), 100u);
+        expect_within_truth(bag_of(rows_of(decode(out))), t, "flowlab decode");
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, FaultsInEveryDialect, ::testing::ValuesIn(test::dialect_names()),
+                         [](const auto& param_info) { return test::dialect_test_name(param_info.param); });
 
 /// The fault on the message of one options template (IOS XR's interface table, 256) loses
 /// that table's names only; the VRF table (334) still names the VRFs. Where the id was already
