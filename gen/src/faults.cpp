@@ -305,7 +305,7 @@ Fault parse_fault_option(std::string_view text, const Scenario& s) {
 namespace {
 
 /// options_scope_zero needs options templates to damage, and records whose truth follows what
-/// a decoder then cannot learn: interface and VRF names, not a sampling interval or 160.
+/// a decoder then cannot learn: interface and VRF names and the sampling rate, not 160.
 void check_scope_zero(const Scenario& s, const Fault& f) {
     const auto fail = [&](const std::string& what) {
         if (!f.exporter) f.fail(what);
@@ -403,26 +403,28 @@ public:
     std::vector<TableRow> rows;
     std::vector<std::size_t> sampling_rows;  ///< offsets of options records that give a rate
     Protocol protocol = Protocol::ipfix;
-    /// An element from which a decoder derives a sampling rate (core's field codec roles).
-    static bool gives_rate(const core::FieldSpec& f) {
-        if (f.enterprise != 0) return false;
-        const core::IeInfo* info = core::find_ie(f.id);
-        if (!info) return false;
-        switch (info->role) {
-            case core::IeRole::sampling:
-            case core::IeRole::sampling_space:
-            case core::IeRole::sampling_size:
-            case core::IeRole::sampling_population:
-            case core::IeRole::sampling_probability: return true;
-            default: return false;
-        }
+    /// Whether a record has an element from which a decoder derives a sampling rate (core's
+    /// field codec roles).
+    static bool gives_rate(std::span<const core::FieldLocation> fields) {
+        return std::any_of(fields.begin(), fields.end(), [](const core::FieldLocation& f) {
+            if (f.spec->enterprise != 0) return false;
+            const core::IeInfo* info = core::find_ie(f.spec->id);
+            if (!info) return false;
+            switch (info->role) {
+                case core::IeRole::sampling:
+                case core::IeRole::sampling_space:
+                case core::IeRole::sampling_size:
+                case core::IeRole::sampling_population:
+                case core::IeRole::sampling_probability: return true;
+                default: return false;
+            }
+        });
     }
     const std::uint8_t* bytes = nullptr;  ///< the message being visited
     void on_data_record(const core::Template& t, std::span<const core::FieldLocation> fields) override {
         if (fields.empty()) return;
         if (t.is_options()) {
-            if (std::any_of(fields.begin(), fields.end(), [](const core::FieldLocation& f) { return gives_rate(*f.spec); }))
-                sampling_rows.push_back(fields.front().offset);
+            if (gives_rate(fields)) sampling_rows.push_back(fields.front().offset);
             std::optional<std::uint32_t> interface, vrf;
             std::optional<std::string_view> if_name, vrf_name;
             for (std::size_t i = t.scope_count; i < fields.size(); ++i) {
@@ -446,8 +448,7 @@ public:
             return;
         }
         Place place{fields.front().offset, protocol == Protocol::v9 && (t.contains(21) || t.contains(22))};
-        place.rate_from_options =
-            std::none_of(fields.begin(), fields.end(), [](const core::FieldLocation& f) { return gives_rate(*f.spec); });
+        place.rate_from_options = !gives_rate(fields);
         for (const auto& f : fields) {
             if (f.spec->enterprise != 0 || f.length != 4) continue;
             if (f.spec->id == 22) place.first_switched = f.offset;
