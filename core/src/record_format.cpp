@@ -74,6 +74,8 @@ std::string expected_text(Field f) {
 }
 
 inline char* put_text(char* p, std::string_view s) noexcept {
+    // An empty name is interned as a view with no data pointer: memcpy must not see it.
+    if (s.empty()) return p;
     std::memcpy(p, s.data(), s.size());
     return p + s.size();
 }
@@ -84,9 +86,21 @@ inline char* put_value(char* p, const FlowRecord& r, Field f) noexcept {
     return put_decimal(p, r.number(f));
 }
 
+/// Whether a name must be quoted in a CSV cell (RFC 4180: it holds a comma, a quote or a line
+/// break). A plain loop: std::string_view::find_first_of calls memchr over the four characters
+/// once per character of the name, 1.5 G of 7.4 G instructions decoding example-office in the
+/// cisco-iosxr-ipfix dialect (four names a record; 0.60 G with this loop). Reading eight bytes a
+/// word and testing them for the four characters at once measured worse (0.69 G): the names are
+/// short, so the byte tail dominates.
+bool csv_needs_quotes(std::string_view s) noexcept {
+    for (const char c : s)
+        if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+    return false;
+}
+
 /// A name as one CSV cell: quoted (RFC 4180) only when it must be.
 char* put_csv_text(char* p, std::string_view s) noexcept {
-    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return put_text(p, s);
+    if (!csv_needs_quotes(s)) return put_text(p, s);
     *p++ = '"';
     for (char c : s) {
         if (c == '"') *p++ = '"';

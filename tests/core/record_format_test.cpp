@@ -203,7 +203,10 @@ std::string reference_csv_row(const FlowRecord& r) {
 TEST(RecordFormat, CsvRowMatchesTheColumnAccessors) {
     SCOPED_TRACE("seed " + std::to_string(kSeed));
     std::mt19937_64 rng(kSeed);
-    const std::string_view names[] = {"ge-0/0/1", "uplink, primary", "say \"hi\"", "x", "a\"b,c"};
+    const std::string_view names[] = {"ge-0/0/1",   "uplink, primary", "say \"hi\"",   "x",
+                                      "a\"b,c",      "two\nlines",      "cr\rlf",       "end\r",
+                                      "\n",          "",                "eight ch",     "ninechars\n",
+                                      "GigabitEthernet0/0/0/1", "HundredGigE0/0/0/12,", "TenGigE0/1/0/3\""};
     for (int n = 0; n < 20000; ++n) {
         FlowRecord r = random_record(rng);
         for (Field f : {Field::in_if_name, Field::out_if_name, Field::vrf_in, Field::vrf_out})
@@ -222,6 +225,29 @@ TEST(RecordFormat, CsvRowMatchesTheColumnAccessors) {
     std::string row;
     append_csv_row(row, all);
     EXPECT_EQ(row, reference_csv_row(all));
+}
+
+// Names are quoted exactly when they hold a comma, a quote or a line break, wherever it sits
+// in the name, and never for bytes that merely share bits with those characters.
+TEST(RecordFormat, CsvQuotesANameWithASpecialCharacterAtAnyPlace) {
+    const std::string specials = ",\"\r\n";
+    // Neighbours of the special characters, and their high-bit twins.
+    const std::string all = specials + "a;\t '\xAC\xA2\x8D\x0C\x2D\xFF";
+    std::size_t quoted = 0;
+    for (std::size_t length = 1; length <= 25; ++length)
+        for (std::size_t at = 0; at < length; ++at)
+            for (const char c : all) {
+                std::string name(length, 'x');
+                name[at] = c;
+                FlowRecord r;
+                r.set_text(Field::in_if_name, intern_name(name));
+                std::string row;
+                append_csv_row(row, r);
+                ASSERT_EQ(row, reference_csv_row(r))
+                    << "length " << length << ", byte " << int(static_cast<unsigned char>(c)) << " at " << at;
+                if (row.find('"') != std::string::npos) ++quoted;
+            }
+    EXPECT_EQ(quoted, specials.size() * (25 * 26 / 2));
 }
 
 // RecordWriter remembers IPv6 texts and the leading digits of the times from row to row
