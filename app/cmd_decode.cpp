@@ -77,14 +77,17 @@ public:
     void finish() {
         if (jsonl_) return;
         std::string line = "exporter,domain,version,sequence,template_id,export_ms";
-        for (const auto& n : order_) line += "," + csv_cell(n);
+        for (const auto& n : order_) {
+            line += ',';
+            core::append_csv_cell(line, n);
+        }
         line += '\n';
         writer_.write_text(line);
         for (const Row& r : rows_) {
             line.clear();
             for (std::size_t i = 0; i < kFixed + order_.size(); ++i) {
                 if (i) line += ',';
-                if (i < r.cells.size()) line += csv_cell(r.cells[i]);
+                if (i < r.cells.size()) core::append_csv_cell(line, r.cells[i]);
             }
             line += '\n';
             writer_.write_text(line);
@@ -98,15 +101,6 @@ private:
     struct Row {
         std::vector<std::string> cells;
     };
-    static std::string csv_cell(const std::string& s) {
-        if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-        std::string q = "\"";
-        for (char c : s) {
-            if (c == '"') q += '"';
-            q += c;
-        }
-        return q + "\"";
-    }
     core::RecordWriter& writer_;
     bool jsonl_;
     std::vector<Row> rows_;

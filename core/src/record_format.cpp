@@ -377,6 +377,12 @@ std::string csv_header() {
     return s;
 }
 
+void append_csv_cell(std::string& out, std::string_view text) {
+    const std::size_t at = out.size();
+    out.resize(at + 2 * text.size() + 2);  // every character a doubled quote, and the two quotes
+    out.resize(static_cast<std::size_t>(put_csv_text(out.data() + at, text) - out.data()));
+}
+
 void append_csv_row(std::string& out, const FlowRecord& r) {
     append_with(out, csv_bound(r), [&](char* p) { return format_csv(p, r); });
 }

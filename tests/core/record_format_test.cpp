@@ -250,6 +250,25 @@ TEST(RecordFormat, CsvQuotesANameWithASpecialCharacterAtAnyPlace) {
     EXPECT_EQ(quoted, specials.size() * (25 * 26 / 2));
 }
 
+// append_csv_cell (decode --options tables) quotes by the same rule as the record rows.
+TEST(RecordFormat, CsvCellQuotesOnlyWhenItMust) {
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {"", ""},
+        {"GigabitEthernet0/0/0/1", "GigabitEthernet0/0/0/1"},
+        {"a,b", "\"a,b\""},
+        {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"\"\"", "\"\"\"\"\"\""},
+        {"two\nlines", "\"two\nlines\""},
+        {"cr\r", "\"cr\r\""},
+        {"1|2|3", "1|2|3"},
+    };
+    for (const auto& [text, cell] : cases) {
+        std::string out = "x,";
+        append_csv_cell(out, text);
+        EXPECT_EQ(out, "x," + std::string(cell)) << text;
+    }
+}
+
 // RecordWriter remembers IPv6 texts and the leading digits of the times from row to row
 // (CsvMemo). Rows that repeat a few hundred addresses (more than its slots, so entries are
 // replaced) and times that stay within, cross and jump between memo boundaries must still be

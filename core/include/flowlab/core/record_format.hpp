@@ -64,6 +64,9 @@ private:
 void append_csv_row(std::string& out, const FlowRecord& r);
 /// Appends one record as a JSON object (with newline) to out.
 void append_json_line(std::string& out, const FlowRecord& r);
+/// Appends text as one CSV cell, quoted (RFC 4180) only when it holds a comma, a quote or a line
+/// break: the rule every flowlab CSV follows, records and `decode --options` tables alike.
+void append_csv_cell(std::string& out, std::string_view text);
 
 /// The name an element has in JSON lines and `decode --options` output: the registry name
 /// (qualified "registry:name" for enterprise registries), "en<PEN>:id<ID>" when the registry
