@@ -573,14 +573,20 @@ struct Packetizer::Impl {
             data_set_id = t.tmpl.id;
         }
         const std::size_t at = w.grow(size);
-        const std::size_t written = detail::write_record(t, *rp, config.boot_ms, config.sampling_interval, w.at(at), stats.clamped);
+        // The truth is what a decoder reads: read back from the bytes, or given by write_record
+        // directly where the template allows it (the same values, at a fraction of the cost).
+        PartialRecord& pr = next_partial();
+        const std::size_t written =
+            t.direct_truth
+                ? detail::write_record(t, *rp, config.boot_ms, config.sampling_interval, w.at(at), stats.clamped, pr)
+                : detail::write_record(t, *rp, config.boot_ms, config.sampling_interval, w.at(at), stats.clamped);
         if (written != size) {
             buf.resize(at);
+            --partial_used;
             ++stats.rejected;
             return false;
         }
-        PartialRecord& pr = next_partial();
-        detail::read_record(t, buf.data() + at, size, pr);
+        if (!t.direct_truth) detail::read_record(t, buf.data() + at, size, pr);
         pr.rec.template_id = t.tmpl.id;
         ++v9_count;
         ++data_records;

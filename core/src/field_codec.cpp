@@ -147,6 +147,138 @@ double load_float(const std::uint8_t* v, std::size_t len) noexcept {
     return d;
 }
 
+/// How read_record takes the values it reads. write_record's direct truth hands the values it
+/// writes to the same functions, so the two paths differ only in where a value comes from.
+inline void take_number(PartialRecord& out, const FieldOp& op, std::uint64_t v, bool occurrences) {
+    if (occurrences && op.family) out.family_numbers.push_back({op.field, op.family, v});
+    else store_number(out.rec, op, v);
+    if (op.field == Field::icmp_type || op.field == Field::icmp_code) out.has_icmp_field = true;
+}
+
+inline void take_address(PartialRecord& out, const FieldOp& op, const IpAddress& a, std::uint8_t family,
+                         bool occurrences) {
+    if (occurrences) out.addresses.push_back({op.field, family, a});
+    else store_address(out.rec, op, a);
+}
+
+inline void take_icmp_type_code(PartialRecord& out, const FieldOp& op, std::uint64_t tc, bool occurrences) {
+    if (occurrences && op.family) {
+        out.family_numbers.push_back({Field::icmp_type, op.family, (tc >> 8) & 0xFF});
+        out.family_numbers.push_back({Field::icmp_code, op.family, tc & 0xFF});
+    } else {
+        out.rec.set_number(Field::icmp_type, (tc >> 8) & 0xFF);
+        out.rec.set_number(Field::icmp_code, tc & 0xFF);
+    }
+    out.has_icmp_field = true;
+}
+
+/// The values finish_record and settle_sampling use later: relative times, sampling elements.
+inline void take_scalar(PartialRecord& out, const FieldOp& op, std::uint64_t v) noexcept {
+    switch (op.op) {
+        case Op::delta_micro:
+            if (op.field == Field::first_ms) {
+                out.start_delta_us = v;
+                out.has_start_delta = true;
+            } else {
+                out.end_delta_us = v;
+                out.has_end_delta = true;
+            }
+            break;
+        case Op::uptime_start:
+            out.start_uptime = v;
+            out.has_start_uptime = true;
+            break;
+        case Op::uptime_end:
+            out.end_uptime = v;
+            out.has_end_uptime = true;
+            break;
+        case Op::system_init:
+            out.system_init_ms = static_cast<std::int64_t>(v);
+            out.has_system_init = true;
+            break;
+        case Op::sampling:
+            out.sampling = v;
+            out.has_sampling = true;
+            out.sampling_is_packet_interval = op.id == ie::samplingPacketInterval;
+            break;
+        case Op::sampling_space:
+            out.sampling_space = v;
+            out.has_sampling_space = true;
+            break;
+        case Op::sampling_size:
+            out.sampling_size = v;
+            out.has_sampling_size = true;
+            break;
+        case Op::sampling_population:
+            out.sampling_population = v;
+            out.has_sampling_population = true;
+            break;
+        case Op::sampling_algorithm:
+            out.sampling_algorithm = op.id == ie::selectorAlgorithm ? static_cast<std::uint16_t>(std::min<std::uint64_t>(v, 0xFFFF))
+                                                                    : psamp_algorithm_from_v9(v);
+            out.has_sampling_algorithm = true;
+            break;
+        case Op::sampler_id:
+            out.sampler_id = v;
+            out.has_sampler_id = true;
+            break;
+        case Op::v9_scope_interface: out.rec.set_number(Field::in_if, v); break;
+        default: break;
+    }
+}
+
+/// What read_record makes of the sampling elements it read: one 1-in-N from 34/50, 305/306,
+/// 309/310 or 311. The direct truth of write_record ends the same way.
+void settle_sampling(PartialRecord& p) noexcept {
+    // A rate of 0 says nothing (exporters fill unused sampling fields with 0).
+    if (p.has_sampling && p.sampling == 0 && !(p.has_sampling_space && p.sampling_space > 0)) p.has_sampling = false;
+    if (p.has_sampling_space && p.sampling_space == 0 && !p.has_sampling) p.has_sampling_space = false;
+    // RFC 5477 8.2.2/8.2.3: samplingPacketInterval packets are selected, then
+    // samplingPacketSpace skipped: 1 in (interval + space) / interval, to the nearest integer.
+    if (p.has_sampling && p.sampling_is_packet_interval && p.has_sampling_space && p.sampling > 0) {
+        const std::uint64_t i = p.sampling;
+        p.sampling = (i + p.sampling_space + i / 2) / i;
+    } else if (!p.has_sampling && p.has_sampling_space) {
+        // 306 alone: one packet selected per run (the usual exporter habit, e.g. softflowd).
+        p.sampling = p.sampling_space + 1;
+        p.has_sampling = true;
+    }
+    if (!p.has_sampling && p.has_sampling_size && p.has_sampling_population && p.sampling_size > 0) {
+        // Random n-out-of-N (RFC 5477 8.2.4/8.2.5): 1 in N/n.
+        p.sampling = (p.sampling_population + p.sampling_size / 2) / p.sampling_size;
+        p.has_sampling = true;
+    }
+    if (!p.has_sampling && p.has_sampling_probability && p.sampling_probability > 0 &&
+        p.sampling_probability <= 1) {
+        p.sampling = static_cast<std::uint64_t>(1.0 / p.sampling_probability + 0.5);
+        p.has_sampling = true;
+    }
+}
+
+/// Whether read_record reads `op`'s field back as the value write_record puts there (see
+/// CompiledTemplate::direct_truth).
+bool direct_truth_op(const FieldOp& op) noexcept {
+    switch (op.op) {
+        case Op::skip:
+        case Op::unknown:
+        case Op::enterprise:
+        case Op::padding: return true;  // bytes kept as they are, or nothing
+        default: break;
+    }
+    if (op.variable) return false;
+    switch (op.op) {
+        case Op::address4: return op.length == 4;
+        case Op::address6: return op.length == 16;
+        case Op::time_seconds: return op.length == 4;
+        case Op::time_millis:
+        case Op::time_micro:
+        case Op::time_nano:
+        case Op::system_init: return op.length == 8;
+        case Op::sampling_probability: return op.length == 4 || op.length == 8;
+        default: return op.length >= 1 && op.length <= 8;
+    }
+}
+
 }  // namespace
 
 std::uint64_t ms_to_ntp(std::int64_t epoch_ms, bool micro_resolution) noexcept {
@@ -286,6 +418,7 @@ std::string compile_template(const Template& t, Protocol p, bool keep_extra, Com
     if (min_len > 65535) return "record length " + std::to_string(min_len) + " exceeds 65535";
     if (min_len == 0) return "every field has length 0: records would be empty";
     out.min_length = min_len;
+    out.direct_truth = std::all_of(out.ops.begin(), out.ops.end(), direct_truth_op);
     out.occurrences = family4 && family6;
     for (unsigned n : address_fills)
         if (n > 1) out.occurrences = true;
@@ -304,92 +437,31 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
         const std::uint8_t* v = p + pos;
         pos += len;
         switch (op.op) {
-            case Op::number:
-                if (occurrences && op.family)
-                    out.family_numbers.push_back({op.field, op.family, load_be_n(v, len)});
-                else
-                    store_number(r, op, load_be_width(v, len));
-                break;
-            case Op::address4:
-                if (occurrences) out.addresses.push_back({op.field, 4, IpAddress::v4_bytes(v)});
-                else store_address(r, op, IpAddress::v4_bytes(v));
-                break;
-            case Op::address6:
-                if (occurrences) out.addresses.push_back({op.field, 6, IpAddress::v6_bytes(v)});
-                else store_address(r, op, IpAddress::v6_bytes(v));
-                break;
+            case Op::number: take_number(out, op, load_be_width(v, len), occurrences); break;
+            case Op::address4: take_address(out, op, IpAddress::v4_bytes(v), 4, occurrences); break;
+            case Op::address6: take_address(out, op, IpAddress::v6_bytes(v), 6, occurrences); break;
             case Op::time_seconds: store_number(r, op, load_be32(v) * std::uint64_t{1000}); break;
             case Op::time_millis: store_number(r, op, load_be64(v)); break;
             case Op::time_micro:
                 store_number(r, op, static_cast<std::uint64_t>(micro_to_ms(load_be64(v), t.netscaler_micro)));
                 break;
             case Op::time_nano: store_number(r, op, static_cast<std::uint64_t>(ntp_to_ms(load_be64(v), false))); break;
+            case Op::system_init: take_scalar(out, op, load_be64(v)); break;
+            case Op::icmp_type_code: take_icmp_type_code(out, op, load_be_n(v, len), occurrences); break;
             case Op::delta_micro:
-                if (op.field == Field::first_ms) {
-                    out.start_delta_us = load_be_n(v, len);
-                    out.has_start_delta = true;
-                } else {
-                    out.end_delta_us = load_be_n(v, len);
-                    out.has_end_delta = true;
-                }
-                break;
             case Op::uptime_start:
-                out.start_uptime = load_be_n(v, len);
-                out.has_start_uptime = true;
-                break;
             case Op::uptime_end:
-                out.end_uptime = load_be_n(v, len);
-                out.has_end_uptime = true;
-                break;
-            case Op::system_init:
-                out.system_init_ms = static_cast<std::int64_t>(load_be64(v));
-                out.has_system_init = true;
-                break;
-            case Op::icmp_type_code: {
-                const std::uint64_t tc = load_be_n(v, len);
-                if (occurrences && op.family) {
-                    out.family_numbers.push_back({Field::icmp_type, op.family, (tc >> 8) & 0xFF});
-                    out.family_numbers.push_back({Field::icmp_code, op.family, tc & 0xFF});
-                } else {
-                    r.set_number(Field::icmp_type, (tc >> 8) & 0xFF);
-                    r.set_number(Field::icmp_code, tc & 0xFF);
-                }
-                out.has_icmp_field = true;
-                break;
-            }
             case Op::sampling:
-                out.sampling = load_be_n(v, len);
-                out.has_sampling = true;
-                out.sampling_is_packet_interval = op.id == ie::samplingPacketInterval;
-                break;
             case Op::sampling_space:
-                out.sampling_space = load_be_n(v, len);
-                out.has_sampling_space = true;
-                break;
             case Op::sampling_size:
-                out.sampling_size = load_be_n(v, len);
-                out.has_sampling_size = true;
-                break;
             case Op::sampling_population:
-                out.sampling_population = load_be_n(v, len);
-                out.has_sampling_population = true;
-                break;
+            case Op::sampling_algorithm:
+            case Op::sampler_id:
+            case Op::v9_scope_interface: take_scalar(out, op, load_be_n(v, len)); break;
             case Op::sampling_probability:
                 out.sampling_probability = load_float(v, len);
                 out.has_sampling_probability = true;
                 break;
-            case Op::sampling_algorithm: {
-                const std::uint64_t a = load_be_n(v, len);
-                out.sampling_algorithm = op.id == ie::selectorAlgorithm ? static_cast<std::uint16_t>(std::min<std::uint64_t>(a, 0xFFFF))
-                                                                        : psamp_algorithm_from_v9(a);
-                out.has_sampling_algorithm = true;
-                break;
-            }
-            case Op::sampler_id:
-                out.sampler_id = load_be_n(v, len);
-                out.has_sampler_id = true;
-                break;
-            case Op::v9_scope_interface: r.set_number(Field::in_if, load_be_n(v, len)); break;
             case Op::padding: break;
             case Op::skip:
             case Op::unknown:
@@ -397,32 +469,8 @@ std::size_t read_record(const CompiledTemplate& t, const std::uint8_t* p, std::s
                 if (op.keep) r.extra.push_back(ExtraField{op.enterprise, op.id, std::vector<std::uint8_t>(v, v + len)});
                 break;
         }
-        if (op.op == Op::number && (op.field == Field::icmp_type || op.field == Field::icmp_code))
-            out.has_icmp_field = true;
     }
-    // A rate of 0 says nothing (exporters fill unused sampling fields with 0).
-    if (out.has_sampling && out.sampling == 0 && !(out.has_sampling_space && out.sampling_space > 0)) out.has_sampling = false;
-    if (out.has_sampling_space && out.sampling_space == 0 && !out.has_sampling) out.has_sampling_space = false;
-    // RFC 5477 8.2.2/8.2.3: samplingPacketInterval packets are selected, then
-    // samplingPacketSpace skipped: 1 in (interval + space) / interval, to the nearest integer.
-    if (out.has_sampling && out.sampling_is_packet_interval && out.has_sampling_space && out.sampling > 0) {
-        const std::uint64_t i = out.sampling;
-        out.sampling = (i + out.sampling_space + i / 2) / i;
-    } else if (!out.has_sampling && out.has_sampling_space) {
-        // 306 alone: one packet selected per run (the usual exporter habit, e.g. softflowd).
-        out.sampling = out.sampling_space + 1;
-        out.has_sampling = true;
-    }
-    if (!out.has_sampling && out.has_sampling_size && out.has_sampling_population && out.sampling_size > 0) {
-        // Random n-out-of-N (RFC 5477 8.2.4/8.2.5): 1 in N/n.
-        out.sampling = (out.sampling_population + out.sampling_size / 2) / out.sampling_size;
-        out.has_sampling = true;
-    }
-    if (!out.has_sampling && out.has_sampling_probability && out.sampling_probability > 0 &&
-        out.sampling_probability <= 1) {
-        out.sampling = static_cast<std::uint64_t>(1.0 / out.sampling_probability + 0.5);
-        out.has_sampling = true;
-    }
+    settle_sampling(out);
     return pos;
 }
 
@@ -562,15 +610,32 @@ std::size_t record_size(const CompiledTemplate& t, const FlowRecord& r) {
     return n;
 }
 
-std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::int64_t boot_ms,
-                         std::uint64_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped) {
+namespace {
+
+/// write_record, and with kTruth also what read_record would read from the bytes it writes
+/// (into `truth`, which the caller has reset): each value goes to the take_* function
+/// read_record hands it to, as written rather than read from the bytes. Only for templates
+/// with `direct_truth`, whose every field read_record reads back as the value written (no
+/// widths over 8 bytes, no variable-length numbers); tests/core/direct_truth_test.cpp checks
+/// this against read_record over every shipped dialect and every element form.
+template <bool kTruth>
+std::size_t write_record_impl(const CompiledTemplate& t, const FlowRecord& r, std::int64_t boot_ms,
+                              std::uint64_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped,
+                              PartialRecord* truth) {
     std::size_t pos = 0;
+    [[maybe_unused]] const bool occurrences = t.occurrences;
     auto put_uint = [&](std::uint64_t v, std::size_t len) {
         if (v > max_for(len)) {
             v = max_for(len);
             ++clamped;
         }
         store_be_width(out + pos, v, len);
+        return v;
+    };
+    // The bytes of a field read_record keeps in FlowRecord::extra.
+    auto keep_bytes = [&](const FieldOp& op, std::size_t len) {
+        if constexpr (kTruth)
+            if (op.keep) truth->rec.extra.push_back(ExtraField{op.enterprise, op.id, std::vector<std::uint8_t>(out + pos, out + pos + len)});
     };
     for (const FieldOp& op : t.ops) {
         const std::size_t len = op.length;
@@ -585,38 +650,57 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
             if (n > 65535) return 0;
             pos += store_field_length_prefix(out + pos, n);
             if (n) std::memcpy(out + pos, found->value.data(), n);
+            keep_bytes(op, n);
             pos += n;
             continue;
         }
         switch (op.op) {
-            case Op::number: put_uint(r.has(op.field) ? load_number(r, op) : 0, len); break;
+            case Op::number: {
+                const std::uint64_t v = put_uint(r.has(op.field) ? load_number(r, op) : 0, len);
+                if constexpr (kTruth) take_number(*truth, op, v, occurrences);
+                break;
+            }
             case Op::address4: {
                 const IpAddress* a = r.address(op.field);
                 if (a && a->is_v4()) std::memcpy(out + pos, a->bytes().data(), 4);
                 else std::memset(out + pos, 0, 4);
+                if constexpr (kTruth) take_address(*truth, op, IpAddress::v4_bytes(out + pos), 4, occurrences);
                 break;
             }
             case Op::address6: {
                 const IpAddress* a = r.address(op.field);
                 if (a && a->is_v6()) std::memcpy(out + pos, a->bytes().data(), 16);
                 else std::memset(out + pos, 0, 16);
+                if constexpr (kTruth) take_address(*truth, op, IpAddress::v6_bytes(out + pos), 6, occurrences);
                 break;
             }
             case Op::time_seconds: {
                 const std::int64_t ms = op.field == Field::first_ms ? r.first_ms : r.last_ms;
                 const std::int64_t s = floor_div(ms, 1000);
                 if (s < 0 || s > 0xFFFFFFFFll) ++clamped;
-                store_be32(out + pos, static_cast<std::uint32_t>(std::clamp<std::int64_t>(s, 0, 0xFFFFFFFFll)));
+                const auto secs = static_cast<std::uint32_t>(std::clamp<std::int64_t>(s, 0, 0xFFFFFFFFll));
+                store_be32(out + pos, secs);
+                if constexpr (kTruth) store_number(truth->rec, op, secs * std::uint64_t{1000});
                 break;
             }
-            case Op::time_millis:
-                store_be64(out + pos, static_cast<std::uint64_t>(op.field == Field::first_ms ? r.first_ms : r.last_ms));
+            case Op::time_millis: {
+                const auto ms = static_cast<std::uint64_t>(op.field == Field::first_ms ? r.first_ms : r.last_ms);
+                store_be64(out + pos, ms);
+                if constexpr (kTruth) store_number(truth->rec, op, ms);
                 break;
+            }
             case Op::time_micro:
             case Op::time_nano: {
                 const std::int64_t ms = op.field == Field::first_ms ? r.first_ms : r.last_ms;
-                store_be64(out + pos, op.op == Op::time_micro && t.netscaler_micro ? ms_to_netscaler_micro(ms)
-                                                                                   : ms_to_ntp(ms, op.op == Op::time_micro));
+                const bool netscaler = op.op == Op::time_micro && t.netscaler_micro;
+                const std::uint64_t wire = netscaler ? ms_to_netscaler_micro(ms) : ms_to_ntp(ms, op.op == Op::time_micro);
+                store_be64(out + pos, wire);
+                // The NTP fraction is rounded up, so the read-back can differ from `ms` near the
+                // era limits: the truth takes the decoder's reading of the wire value.
+                if constexpr (kTruth)
+                    store_number(truth->rec, op,
+                                 static_cast<std::uint64_t>(op.op == Op::time_micro ? micro_to_ms(wire, t.netscaler_micro)
+                                                                                   : ntp_to_ms(wire, false)));
                 break;
             }
             case Op::uptime_start:
@@ -627,31 +711,58 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
                     rel = 0;
                     ++clamped;
                 }
-                put_uint(static_cast<std::uint64_t>(rel), len);
+                const std::uint64_t v = put_uint(static_cast<std::uint64_t>(rel), len);
+                if constexpr (kTruth) take_scalar(*truth, op, v);
                 break;
             }
-            case Op::system_init:
-                put_uint(static_cast<std::uint64_t>(boot_ms), len);
+            case Op::system_init: {
+                const std::uint64_t v = put_uint(static_cast<std::uint64_t>(boot_ms), len);
+                if constexpr (kTruth) take_scalar(*truth, op, v);
                 break;
-            case Op::icmp_type_code:
-                put_uint((std::uint64_t{r.icmp_type} << 8) | r.icmp_code, len);
+            }
+            case Op::icmp_type_code: {
+                const std::uint64_t tc = put_uint((std::uint64_t{r.icmp_type} << 8) | r.icmp_code, len);
+                if constexpr (kTruth) take_icmp_type_code(*truth, op, tc, occurrences);
                 break;
+            }
             // 1-in-N goes out as 34/50 = N, or as 305 = 1 and 306 = N - 1 (RFC 5477) when the
             // template also carries samplingPacketSpace.
-            case Op::sampling:
-                put_uint(op.id == ie::samplingPacketInterval && t.has_sampling_space ? 1 : sampling_interval, len);
+            case Op::sampling: {
+                const std::uint64_t v =
+                    put_uint(op.id == ie::samplingPacketInterval && t.has_sampling_space ? 1 : sampling_interval, len);
+                if constexpr (kTruth) take_scalar(*truth, op, v);
                 break;
-            case Op::sampling_space: put_uint(sampling_interval > 1 ? sampling_interval - 1 : 0, len); break;
+            }
+            case Op::sampling_space: {
+                const std::uint64_t v = put_uint(sampling_interval > 1 ? sampling_interval - 1 : 0, len);
+                if constexpr (kTruth) take_scalar(*truth, op, v);
+                break;
+            }
             case Op::padding:
             case Op::delta_micro:
             case Op::sampling_size:
             case Op::sampling_population:
             case Op::sampling_probability:
             case Op::sampling_algorithm:
-            case Op::v9_scope_interface: std::memset(out + pos, 0, len); break;
+            case Op::v9_scope_interface:
+                std::memset(out + pos, 0, len);
+                // What read_record makes of zeros (padding: nothing).
+                if constexpr (kTruth) {
+                    if (op.op == Op::sampling_probability) {
+                        truth->sampling_probability = 0;
+                        truth->has_sampling_probability = true;
+                    } else {
+                        take_scalar(*truth, op, 0);
+                    }
+                }
+                break;
             // The sampler the exporter's options record describes (id 1), as IOS XR names it in
             // every record; 0 (none) when not sampling.
-            case Op::sampler_id: put_uint(sampling_interval > 1 ? 1 : 0, len); break;
+            case Op::sampler_id: {
+                const std::uint64_t v = put_uint(sampling_interval > 1 ? 1 : 0, len);
+                if constexpr (kTruth) take_scalar(*truth, op, v);
+                break;
+            }
             case Op::skip:
             case Op::unknown:
             case Op::enterprise: {
@@ -663,12 +774,27 @@ std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::in
                     }
                 if (found && found->value.size() == len) std::memcpy(out + pos, found->value.data(), len);
                 else std::memset(out + pos, 0, len);
+                keep_bytes(op, len);
                 break;
             }
         }
         pos += len;
     }
+    if constexpr (kTruth) settle_sampling(*truth);
     return pos;
+}
+
+}  // namespace
+
+std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::int64_t boot_ms,
+                         std::uint64_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped) {
+    return write_record_impl<false>(t, r, boot_ms, sampling_interval, out, clamped, nullptr);
+}
+
+std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::int64_t boot_ms,
+                         std::uint64_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped,
+                         PartialRecord& truth) {
+    return write_record_impl<true>(t, r, boot_ms, sampling_interval, out, clamped, &truth);
 }
 
 void write_v5_record(const FlowRecord& r, std::int64_t boot_ms, std::uint8_t* out, std::uint64_t& clamped) {

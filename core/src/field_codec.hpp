@@ -1,9 +1,12 @@
 /// @brief Shared by encoder and decoder: a template compiled into per-field operations, and
 /// the one place that says how an information element's bytes become FlowRecord fields.
 ///
-/// The encoder builds its export truth by running read_record() over the bytes it has just
-/// written, so "what flowlab says it exported" and "what flowlab's decoder reads" cannot drift
-/// apart; independent decoders (tshark, nfdump) check both in the interoperability tests.
+/// The encoder's export truth is what read_record() reads from the bytes it has just written:
+/// write_record gives it directly, passing each value it writes to the same functions
+/// read_record passes the values it reads to (tests/core/direct_truth_test.cpp compares the
+/// two over every shipped dialect), and templates it cannot give it for are read back. So
+/// "what flowlab says it exported" and "what flowlab's decoder reads" cannot drift apart;
+/// independent decoders (tshark, nfdump) check both in the interoperability tests.
 #pragma once
 
 #include <cstdint>
@@ -80,6 +83,11 @@ struct CompiledTemplate {
     /// Records need the repeated-element rule: the template fills an address column more
     /// than once, or carries elements of both address families.
     bool occurrences = false;
+    /// write_record can give the truth directly (the overload with a PartialRecord): every
+    /// field is one read_record reads back as the value written. False for numbers wider than
+    /// 8 bytes, variable-length fields read_record interprets, and time or float fields in
+    /// lengths other than their type's.
+    bool direct_truth = false;
 };
 
 /// Compiles a template against a registry. Returns an empty string when usable, otherwise
@@ -191,6 +199,11 @@ bool finish_record(PartialRecord& p, std::uint16_t template_id, const MessageCon
 /// not fit their field width. `boot_ms` is the exporter's sysUptime origin.
 std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::int64_t boot_ms,
                          std::uint64_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped);
+/// write_record, also filling `truth` (reset by the caller) with exactly what read_record
+/// would read from the bytes written, without reading them. Only for `t.direct_truth`.
+std::size_t write_record(const CompiledTemplate& t, const FlowRecord& r, std::int64_t boot_ms,
+                         std::uint64_t sampling_interval, std::uint8_t* out, std::uint64_t& clamped,
+                         PartialRecord& truth);
 /// Bytes write_record needs for r (variable-length fields counted with their prefixes).
 std::size_t record_size(const CompiledTemplate& t, const FlowRecord& r);
 
