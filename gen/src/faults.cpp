@@ -708,6 +708,10 @@ struct FaultStream::Impl {
         std::uint64_t messages = 0;
         std::uint32_t sequence_shift = 0;  ///< added to every header sequence number from now on
         std::uint32_t uptime_shift = 0;    ///< ms added to sysUptime and the times relative to it
+        core::SequenceHabit sequence = core::SequenceHabit::rfc;
+        /// The previous message's sequence number as built: for the habits that count this
+        /// message's own packet or records, the counter before this message.
+        std::uint32_t last_sequence = 0;
         core::Decoder decoder;
         std::unique_ptr<detail::ReferenceModel> model;
         std::deque<Held> held;
@@ -730,6 +734,7 @@ struct FaultStream::Impl {
         : scenario(s), start_us(start), sinks(std::move(k)), exporters(plans.size()), hits(s.faults.size(), 0) {
         for (std::size_t e = 0; e < plans.size(); ++e) {
             exporters[e].protocol = plans[e].exporter.protocol;
+            exporters[e].sequence = plans[e].exporter.sequence;
             exporters[e].model = std::make_unique<detail::ReferenceModel>(plans[e].exporter.protocol, Transport::udp,
                                                                           s.file);
             for (const auto& o : plans[e].exporter.options)
@@ -842,10 +847,15 @@ struct FaultStream::Impl {
                 x.uptime_shift = static_cast<std::uint32_t>(0x100000000ll - f.by) - uptime;
             } else {
                 x.uptime_shift = static_cast<std::uint32_t>(f.by) - uptime;
-                x.sequence_shift = 0u - seq;
+                // The exporter's counter starts again where it starts at boot: at 0, so the
+                // message carries what the first message of a run carries for this message
+                // (0; 1 for packets_from_1; its own records for records_including).
+                const std::uint32_t counted_before = x.sequence == core::SequenceHabit::rfc ? seq : x.last_sequence;
+                x.sequence_shift = 0u - counted_before;
                 m.faults.push_back("exporter restarted");
             }
         }
+        x.last_sequence = seq;
         if (x.uptime_shift != 0) shift_uptime(m, p, places, x.uptime_shift);
         if (p != Protocol::v5)
             for (const SetInfo& set : m.sets)

@@ -504,6 +504,61 @@ TEST(Faults, UptimeWrapAndRestartMoveTheHeaderClockAndFlowsSpanIt) {
     }
 }
 
+/// A restarted exporter counts its sequence numbers again as it does from boot: from 0 (RFC
+/// 3954), from 1 where it counts the packet itself (softflowd), from the message's own records
+/// where it counts them including the message's (OpenBSD pflow v9); the truth carries those
+/// numbers and flowlab's decoder reads the same.
+TEST(Faults, RestartCountsTheSequenceAgainFromTheExportersFirstNumber) {
+    const struct {
+        const char* dialect;
+        bool counts_this_message;  ///< the message carries the counter including itself
+        std::uint32_t first;       ///< what message 1 of a run carries (records_including: varies)
+    } dialects[] = {{"cisco-ios-v9", false, 0}, {"softflowd-v9", true, 1}, {"openbsd-pflow-v9", true, 0}};
+    for (const auto& d : dialects) {
+        SCOPED_TRACE(d.dialect);
+        TempDir dir;
+        const auto run_with = [&](const std::string& out, const std::vector<std::string>& faults) {
+            std::vector<std::string> argv{flowlab_bin(), "gen", "dual-stack", "-o", dir / out, "--duration", "10m",
+                                          "--no-progress", "--dialect", d.dialect};
+            for (const auto& f : faults) argv.insert(argv.end(), {"--fault", f});
+            const auto r = run(argv);
+            EXPECT_EQ(r.exit_code, 0) << r.err;
+        };
+        run_with("clean", {});
+        run_with("restart", {"restart:exporter=building-a,messages=3"});
+        const auto clean = messages_of(dir / "clean/exports.pcap", "192.0.2.41");
+        const auto restarted = messages_of(dir / "restart/exports.pcap", "192.0.2.41");
+        ASSERT_GT(clean.size(), 4u);
+        ASSERT_EQ(clean.size(), restarted.size());
+        constexpr std::size_t kSequence = 12;
+        if (std::string_view(d.dialect) != "openbsd-pflow-v9") {
+            EXPECT_EQ(be32(clean[0].payload, kSequence), d.first);
+            EXPECT_EQ(be32(restarted[2].payload, kSequence), d.first) << "the restart does not start at the first number";
+        } else {
+            // Each message carries the records sent including its own: message 1 its own
+            // count (0 in its template-only first message), and so the first after the restart.
+            EXPECT_EQ(be32(clean[0].payload, kSequence), 0u);
+            ASSERT_NE(be32(clean[2].payload, kSequence), be32(clean[1].payload, kSequence)) << "message 3 has no records";
+        }
+        const std::uint32_t before = be32(clean[d.counts_this_message ? 1 : 2].payload, kSequence);
+        for (std::size_t i = 0; i < restarted.size(); ++i)
+            EXPECT_EQ(be32(restarted[i].payload, kSequence), be32(clean[i].payload, kSequence) - (i < 2 ? 0u : before))
+                << "message " << i + 1;
+        EXPECT_EQ(be32(restarted[2].payload, 4), 0u);
+        expect_within_truth(bag_of(rows_of(decode(dir / "restart"))), truth_of(dir / "restart"), d.dialect);
+        // The truth carries the restarted numbers, not the clean ones.
+        const TruthTable truth(dir / "restart");
+        const std::size_t sequence = truth.column("sequence"), exporter = truth.column("exporter");
+        std::set<std::uint32_t> carried;
+        for (const auto& row : truth.rows)
+            if (row[exporter] == "192.0.2.41") carried.insert(static_cast<std::uint32_t>(std::stoul(row[sequence])));
+        std::set<std::uint32_t> sent;
+        for (const auto& m : restarted)
+            if (be32(m.payload, 0) >> 16 == 9 && (be32(m.payload, 0) & 0xFFFFu) != 0) sent.insert(be32(m.payload, kSequence));
+        for (const std::uint32_t n : carried) EXPECT_EQ(sent.count(n), 1u) << "the truth has sequence " << n << ", no message does";
+    }
+}
+
 /// A v9 exporter that counts only data records in the header (softflowd) keeps that count when
 /// its templates are left out; one that counts every record (RFC 3954) loses theirs from it.
 TEST(Faults, MissingTemplatesKeepTheExportersV9Count) {
