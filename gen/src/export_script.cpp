@@ -13,6 +13,7 @@
 #include "flowlab/core/wire_writer.hpp"
 #include "json_node.hpp"
 #include "reference_model.hpp"
+#include "template_records.hpp"
 
 namespace flowlab::gen {
 
@@ -1392,19 +1393,16 @@ void set_field_count(ScriptMessage& m, Protocol p, SetInfo& s, std::uint16_t v) 
 
 void set_scope_zero(ScriptMessage& m, Protocol p, SetInfo& s) {
     std::uint8_t* b = m.bytes.data();
-    const std::size_t end = s.offset + s.length;
-    std::size_t q = s.offset + 4, n = 0;
-    while (q + 6 <= end && core::load_be16(b + q) >= 256) {  // below 256: padding
+    std::size_t n = 0;
+    for (const TemplateRecord& r : template_records_of(m.bytes, s, p)) {
+        if (r.offset + 6 > s.offset + s.length) break;  // no room for the scope field
+        std::uint8_t* q = b + r.offset;
         if (p == Protocol::ipfix) {
-            const std::size_t count = core::load_be16(b + q + 2);
-            core::store_be16(b + q + 4, 0);
-            q += 6;
-            for (std::size_t i = 0; i < count && q + 4 <= end; ++i) q += (core::load_be16(b + q) & 0x8000) ? 8 : 4;
+            core::store_be16(q + 4, 0);
         } else {
-            const std::size_t scope = core::load_be16(b + q + 2), option = core::load_be16(b + q + 4);
-            core::store_be16(b + q + 2, 0);
-            core::store_be16(b + q + 4, static_cast<std::uint16_t>(scope + option));
-            q += 6 + scope + option;
+            const std::uint16_t scope = core::load_be16(q + 2), option = core::load_be16(q + 4);
+            core::store_be16(q + 2, 0);
+            core::store_be16(q + 4, static_cast<std::uint16_t>(scope + option));
         }
         ++n;
     }

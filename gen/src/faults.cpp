@@ -17,6 +17,7 @@
 #include "flowlab/gen/simulation.hpp"
 #include "reference_model.hpp"
 #include "scenario_internal.hpp"
+#include "template_records.hpp"
 
 namespace flowlab::gen {
 
@@ -475,28 +476,9 @@ std::vector<SetInfo> describe_sets(const std::vector<std::uint8_t>& b, Protocol 
         std::size_t count = 0;
         if (s.id == tmpl_id || s.id == opt_id) {
             s.kind = s.id == tmpl_id ? SetInfo::Kind::templates : SetInfo::Kind::options_templates;
-            std::size_t q = pos + 4;
-            const std::size_t end = pos + s.length;
-            while (q + 4 <= end) {
-                const std::uint16_t id = core::load_be16(b.data() + q);
-                if (id < 256) break;  // padding
-                std::size_t fields = 0, head = 4;
-                if (s.kind == SetInfo::Kind::templates) {
-                    fields = core::load_be16(b.data() + q + 2);
-                } else if (p == Protocol::ipfix) {
-                    fields = core::load_be16(b.data() + q + 2);
-                    head = 6;
-                } else {
-                    fields = (std::size_t{core::load_be16(b.data() + q + 2)} + core::load_be16(b.data() + q + 4)) / 4;
-                    head = 6;
-                }
-                q += head;
-                for (std::size_t i = 0; i < fields && q + 4 <= end; ++i) {
-                    const bool enterprise = p == Protocol::ipfix && (core::load_be16(b.data() + q) & 0x8000);
-                    q += enterprise ? 8 : 4;
-                }
-                s.template_ids.push_back(id);
-                s.templates.push_back(std::to_string(id));
+            for (const auto& t : detail::template_records_of(b, s, p)) {
+                s.template_ids.push_back(t.id);
+                s.templates.push_back(std::to_string(t.id));
                 ++count;
             }
         } else if (s.id >= 256) {
@@ -584,48 +566,6 @@ struct Variant {
         return out;
     }
 };
-
-/// One record of a template or options template set, where it sits in the message.
-struct TemplateRecord {
-    std::uint16_t id = 0;
-    std::vector<core::FieldSpec> fields;  ///< template sets only (options: not read)
-    std::size_t offset = 0, length = 0;
-};
-
-/// The records of a template or options template set, up to its padding.
-std::vector<TemplateRecord> template_records_of(const std::vector<std::uint8_t>& b, const SetInfo& s, Protocol p) {
-    std::vector<TemplateRecord> out;
-    const std::size_t end = s.offset + s.length;
-    std::size_t q = s.offset + 4;
-    while (q + 4 <= end) {
-        TemplateRecord t;
-        t.id = core::load_be16(b.data() + q);
-        if (t.id < 256) break;  // padding
-        t.offset = q;
-        std::size_t fields = core::load_be16(b.data() + q + 2);
-        std::size_t head = 4;
-        if (s.kind == SetInfo::Kind::options_templates) {
-            head = 6;
-            if (p == Protocol::v9) fields = (fields + (q + 6 <= end ? core::load_be16(b.data() + q + 4) : 0)) / 4;
-        }
-        q += head;
-        for (std::size_t i = 0; i < fields && q + 4 <= end; ++i) {
-            core::FieldSpec f;
-            f.id = core::load_be16(b.data() + q);
-            f.length = core::load_be16(b.data() + q + 2);
-            q += 4;
-            if (p == Protocol::ipfix && (f.id & 0x8000) && q + 4 <= end) {
-                f.id &= 0x7FFF;
-                f.enterprise = core::load_be32(b.data() + q);
-                q += 4;
-            }
-            if (s.kind == SetInfo::Kind::templates) t.fields.push_back(f);
-        }
-        t.length = std::min(q, end) - t.offset;
-        out.push_back(std::move(t));
-    }
-    return out;
-}
 
 void put16(std::vector<std::uint8_t>& b, std::size_t v) { core::ByteWriter(b).u16(static_cast<std::uint16_t>(v)); }
 
@@ -860,7 +800,7 @@ struct FaultStream::Impl {
         if (p != Protocol::v5)
             for (const SetInfo& set : m.sets)
                 if (set.kind == SetInfo::Kind::templates)
-                    for (auto& t : template_records_of(m.bytes, set, p)) x.templates[t.id] = std::move(t.fields);
+                    for (auto& t : detail::template_records_of(m.bytes, set, p)) x.templates[t.id] = std::move(t.fields);
         if (layouts && p != Protocol::v5) {
             // Layout next, on the sets as built, before other faults move or cut them.
             Variant v;
@@ -1030,7 +970,7 @@ struct FaultStream::Impl {
             if (old.kind == SetInfo::Kind::templates) {
                 set.templates.clear();
                 set.template_ids.clear();
-                for (const auto& r : template_records_of(m.bytes, old, p)) {
+                for (const auto& r : detail::template_records_of(m.bytes, old, p)) {
                     put_template(body, r.id, v.fields(r.fields));
                     set.template_ids.push_back(r.id);
                     set.templates.push_back(layout_name(r.id, variant));
@@ -1160,7 +1100,7 @@ struct FaultStream::Impl {
             SetInfo kept = set;
             kept.templates.clear();
             kept.template_ids.clear();
-            const auto records = template_records_of(m.bytes, set, p);
+            const auto records = detail::template_records_of(m.bytes, set, p);
             for (std::size_t k = 0; k < records.size(); ++k) {
                 const auto& t = records[k];
                 if (x.sent_templates.count(t.id) != 0) {
