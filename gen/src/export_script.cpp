@@ -1287,7 +1287,8 @@ void ReferenceModel::judge(ScriptMessage& m) {
                                           "\" arrives while id " + std::to_string(s.id) + " is defined as \"" + it->second +
                                           "\": a correct decoder would read garbage, so the case has no truth");
                 }
-                if (e != Expect::discard && s.system_init_ms) system_init_[key] = *s.system_init_ms;
+                if (s.system_init_ms && (track_system_init_ ? e == Expect::keep : e != Expect::discard))
+                    system_init_[key] = *s.system_init_ms;
                 if (e == Expect::keep && track_sampling_ && s.sampling_options) sampling_known_.insert(key);
                 const bool no_rate = track_sampling_ && s.rate_from_options && !sampling_known_.contains(key);
                 if (e == Expect::keep && track_names_) {

@@ -119,20 +119,6 @@ bool sends_options(const Exporter& e) noexcept {
                        [&](const core::OptionsSpec& o) { return !o.only_when_sampling || samples(e); });
 }
 
-/// What the exporter's records take from options data beyond interface and VRF names and the
-/// sampling rate (the options data whose loss the fault stream's truth follows), or "".
-std::string untracked_options(const Exporter& e) {
-    if (!e.options) return "";
-    for (const auto& o : *e.options) {
-        if (o.only_when_sampling && !samples(e)) continue;
-        for (const auto& f : o.tmpl.fields)
-            // 160 is the base of IPFIX flowStart/EndSysUpTime; v9 times count from the header.
-            if (f.enterprise == 0 && f.id == core::ie::systemInitTimeMilliseconds && e.protocol == ExportProtocol::ipfix)
-                return "systemInitTimeMilliseconds (160)";
-    }
-    return "";
-}
-
 }  // namespace
 
 std::string_view to_string(FaultKind k) noexcept {
@@ -305,8 +291,7 @@ Fault parse_fault_option(std::string_view text, const Scenario& s) {
 
 namespace {
 
-/// options_scope_zero needs options templates to damage, and records whose truth follows what
-/// a decoder then cannot learn: interface and VRF names and the sampling rate, not 160.
+/// options_scope_zero needs options templates to damage.
 void check_scope_zero(const Scenario& s, const Fault& f) {
     const auto fail = [&](const std::string& what) {
         if (!f.exporter) f.fail(what);
@@ -324,10 +309,6 @@ void check_scope_zero(const Scenario& s, const Fault& f) {
             continue;
         }
         any = true;
-        if (const std::string why = untracked_options(e); !why.empty())
-            fail("options_scope_zero cannot apply to exporter " + e.name + ": its records take " + why +
-                 " from options data, and the truth of a faulted run follows only interface and VRF names and sampling rates" +
-                 (f.exporter ? "" : " (choose an exporter with \"exporter\")"));
     }
     if (!any && !f.exporter)
         f.fail("fault options_scope_zero applies to none of the scenario's exporters (it needs a NetFlow v9 or IPFIX "
@@ -392,6 +373,10 @@ public:
         bool uptime;  ///< v9 First/LastSwitched: relative to the header's sysUptime and time
         std::size_t first_switched = 0, last_switched = 0;  ///< their offsets (0: not in the record)
         bool rate_from_options = false;  ///< no rate element of its own (see gives_rate)
+        /// IPFIX flowStart/EndSysUpTime (22/21) as the record's only start/end time and no 160
+        /// of its own: a decoder needs systemInitTimeMilliseconds from options data for them.
+        bool start_from_init = false, end_from_init = false;
+        std::uint32_t start_uptime = 0, end_uptime = 0;  ///< their values as sent
     };
     std::vector<Place> flow;  ///< flow (not options) records in wire order
     /// Interface and VRF table records (options data naming an ifIndex or VRF id), in wire order.
@@ -403,6 +388,8 @@ public:
     };
     std::vector<TableRow> rows;
     std::vector<std::size_t> sampling_rows;  ///< offsets of options records that give a rate
+    /// Options records carrying systemInitTimeMilliseconds (160): offset, value.
+    std::vector<std::pair<std::size_t, std::int64_t>> system_init_rows;
     Protocol protocol = Protocol::ipfix;
     /// Whether a record has an element from which a decoder derives a sampling rate (core's
     /// field codec roles).
@@ -422,10 +409,45 @@ public:
         });
     }
     const std::uint8_t* bytes = nullptr;  ///< the message being visited
+    /// Which of a record's times core's field codec can only resolve from a session's 160: an
+    /// uptime time with no other element for the same end and no 160 in the record.
+    void times_from_init(std::span<const core::FieldLocation> fields, Place& place) const {
+        bool start_uptime = false, end_uptime = false, start_other = false, end_other = false, own_init = false;
+        for (const auto& f : fields) {
+            if (f.spec->enterprise != 0) continue;
+            const core::IeInfo* info = core::find_ie(f.spec->id);
+            if (!info) continue;
+            switch (info->role) {
+                case core::IeRole::system_init_ms: own_init = true; break;
+                case core::IeRole::start_uptime:
+                    start_uptime = f.length == 4;
+                    if (start_uptime) place.start_uptime = core::load_be32(bytes + f.offset);
+                    break;
+                case core::IeRole::end_uptime:
+                    end_uptime = f.length == 4;
+                    if (end_uptime) place.end_uptime = core::load_be32(bytes + f.offset);
+                    break;
+                case core::IeRole::field:
+                case core::IeRole::start_seconds: case core::IeRole::end_seconds:
+                case core::IeRole::start_micro: case core::IeRole::end_micro:
+                case core::IeRole::start_nano: case core::IeRole::end_nano:
+                case core::IeRole::start_delta_micro: case core::IeRole::end_delta_micro:
+                    if (info->field == core::Field::first_ms) start_other = true;
+                    if (info->field == core::Field::last_ms) end_other = true;
+                    break;
+                default: break;
+            }
+        }
+        place.start_from_init = start_uptime && !start_other && !own_init;
+        place.end_from_init = end_uptime && !end_other && !own_init;
+    }
     void on_data_record(const core::Template& t, std::span<const core::FieldLocation> fields) override {
         if (fields.empty()) return;
         if (t.is_options()) {
             if (gives_rate(fields)) sampling_rows.push_back(fields.front().offset);
+            for (const auto& f : fields)
+                if (f.spec->enterprise == 0 && f.spec->id == core::ie::systemInitTimeMilliseconds && f.length == 8)
+                    system_init_rows.emplace_back(fields.front().offset, static_cast<std::int64_t>(core::load_be64(bytes + f.offset)));
             std::optional<std::uint32_t> interface, vrf;
             std::optional<std::string_view> if_name, vrf_name;
             for (std::size_t i = t.scope_count; i < fields.size(); ++i) {
@@ -455,6 +477,7 @@ public:
             if (f.spec->id == 22) place.first_switched = f.offset;
             if (f.spec->id == 21) place.last_switched = f.offset;
         }
+        if (protocol == Protocol::ipfix) times_from_init(fields, place);
         flow.push_back(place);
     }
 };
@@ -490,6 +513,8 @@ std::vector<SetInfo> describe_sets(const std::vector<std::uint8_t>& b, Protocol 
             }
             s.sampling_options = std::any_of(places.sampling_rows.begin(), places.sampling_rows.end(),
                                              [&](std::size_t at) { return at >= pos && at < pos + s.length; });
+            for (const auto& [at, ms] : places.system_init_rows)
+                if (at >= pos && at < pos + s.length) s.system_init_ms = ms;
             for (const auto& row : places.rows)
                 if (row.offset >= pos && row.offset < pos + s.length)
                     (row.vrf ? s.vrf_names : s.interface_names).emplace_back(row.index, row.name);
@@ -680,6 +705,7 @@ struct FaultStream::Impl {
             for (const auto& o : plans[e].exporter.options)
                 if (o.table != core::OptionsTable::none) exporters[e].model->track_names();
             exporters[e].model->track_sampling();
+            exporters[e].model->track_system_init();
         }
         layouts = std::any_of(s.faults.begin(), s.faults.end(), [](const Fault& f) { return rewrites_layout(f.kind); });
         variants[""] = Variant{};
@@ -764,9 +790,20 @@ struct FaultStream::Impl {
             m.sets = describe_sets(m.bytes, p, places, template_records);
         }
         m.records.reserve(em.records.size());
-        for (const core::FlowRecord& r : em.records) {
+        for (std::size_t i = 0; i < em.records.size(); ++i) {
             ExpectedRecord er;
-            er.record = r;
+            er.record = em.records[i];
+            // The reference model gives these times back once the session received 160.
+            if (i < places.flow.size() && places.flow[i].start_from_init) {
+                er.start_uptime = places.flow[i].start_uptime;
+                er.record.present.clear(core::Field::first_ms);
+                er.record.first_ms = 0;
+            }
+            if (i < places.flow.size() && places.flow[i].end_from_init) {
+                er.end_uptime = places.flow[i].end_uptime;
+                er.record.present.clear(core::Field::last_ms);
+                er.record.last_ms = 0;
+            }
             m.records.push_back(std::move(er));
         }
 

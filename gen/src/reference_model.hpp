@@ -31,6 +31,10 @@ public:
     /// a rate only once the session received sampling options; the exporter's sampler is
     /// fixed for the run, so the rate a decoder learns is the one the records came with.
     void track_sampling() { track_sampling_ = true; }
+    /// Learns systemInitTimeMilliseconds (SetInfo::system_init_ms) only from options data a
+    /// decoder received (kept, not data it may lose for want of its template); without it,
+    /// from any options data not discarded.
+    void track_system_init() { track_system_init_ = true; }
     /// The template name a session defines for `id` now (UDP: connection 0), or null.
     const std::string* defined(const core::IpAddress& exporter, std::uint16_t port, std::uint32_t domain,
                                std::uint16_t id) const;
@@ -52,6 +56,7 @@ private:
     std::map<SessionKey, std::int64_t> system_init_;
     bool track_names_ = false;
     bool track_sampling_ = false;
+    bool track_system_init_ = false;
     std::set<SessionKey> sampling_known_;
     struct Names {
         std::map<std::uint32_t, std::string_view> interfaces, vrfs;

@@ -1074,10 +1074,39 @@ TEST(Faults, SamplingRateOnlyFromOptionsADecoderReceived) {
         expect_within_truth(decoded, t, "flowlab decode");
         EXPECT_EQ(size_of(decoded), size_of(t.keep));
     }
-    // IPFIX times relative to systemInitTimeMilliseconds (160) are not followed: refused.
-    const auto r = gen_office("iosxr-ipfix", "cisco-iosxr-ipfix", "options_scope_zero:exporter=core-v9");
-    EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("its records take systemInitTimeMilliseconds (160) from options data"), std::string::npos) << r.err;
+}
+
+/// IOS XR IPFIX times its records by flowStart/EndSysUpTime (22/21) and sends
+/// systemInitTimeMilliseconds (160) in options data: a decoder that never received 160 keeps
+/// the records without times (core's decoder counts them as unresolved; RFC 7012 gives 22/21
+/// only relative to the device's initialisation). The truth gives times only once the session
+/// received 160, so flowlab decode outputs exactly the truth.
+RunResult gen_160_run(const std::string& out, const std::string& fault) {
+    return run({flowlab_bin(), "gen", "dual-stack", "-o", out, "--duration", "30m", "--no-progress", "--dialect",
+                "cisco-iosxr-ipfix", "--fault", fault});
+}
+
+TEST(Faults, SystemInitTimeOnlyFromOptionsADecoderReceived) {
+    TempDir dir;
+    const auto untimed = [](const std::string& d) {
+        const TruthTable t(d);
+        const std::size_t first = t.column("first_ms"), last = t.column("last_ms");
+        return std::count_if(t.rows.begin(), t.rows.end(),
+                             [&](const auto& cols) { return cols[first].empty() && cols[last].empty(); });
+    };
+    for (const std::string fault : {"options_scope_zero", "drop:messages=1"}) {
+        SCOPED_TRACE(fault);
+        const std::string out = dir / fault.substr(0, 4);
+        ASSERT_EQ(gen_160_run(out, fault).exit_code, 0);
+        const Truth t = truth_of(out);
+        // IOS XR sends 160 with the templates: dropping them loses the records up to the
+        // refresh rather than their times.
+        if (fault == "options_scope_zero") EXPECT_GT(untimed(out), 0) << "no record lost its times";
+        else EXPECT_FALSE(t.may_lose.empty());
+        const Bag decoded = bag_of(rows_of(decode(out)));
+        expect_within_truth(decoded, t, "flowlab decode");
+        EXPECT_EQ(size_of(decoded), size_of(t.keep));
+    }
 }
 
 /// Every dialect under faults that take templates and options data away: what `flowlab decode`
@@ -1094,10 +1123,8 @@ TEST_P(FaultsInEveryDialect, DecodeStaysWithinTheTruth) {
         const auto r = run({flowlab_bin(), "gen", "example-office", "-o", out, "--duration", "20m", "--no-progress",
                             "--dialect", GetParam(), "--fault", fault});
         if (fault == "options_scope_zero" && r.exit_code == 2) {
-            // Refused where the dialect sends no options template or times its records from 160.
-            EXPECT_TRUE(r.err.find("applies to none of the scenario's exporters") != std::string::npos ||
-                        r.err.find("systemInitTimeMilliseconds (160)") != std::string::npos)
-                << r.err;
+            // Refused where the dialect sends no options template.
+            EXPECT_NE(r.err.find("applies to none of the scenario's exporters"), std::string::npos) << r.err;
             continue;
         }
         ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -1154,7 +1181,7 @@ TEST(Faults, PaddingAsLongAsARecordIsRefused) {
 
 /// tshark keeps templates per exporter and domain across a capture and decodes each record it
 /// has a template for: on an IPFIX stream with message-level faults that is the RFC behaviour.
-void expect_tshark_within_truth(const std::string& dir, bool damaged) {
+void expect_tshark_within_truth(const std::string& dir, bool damaged, const std::string& scenario_name = "ddos") {
     // Compared on what both decoders show the same way: the key and the counters.
     const auto key = [](const std::string& row, const std::vector<std::string>& header) {
         std::vector<std::string> cols;
@@ -1181,7 +1208,7 @@ void expect_tshark_within_truth(const std::string& dir, bool damaged) {
         ASSERT_FALSE(t.discard.empty());
     }
 
-    const auto scenario = nlohmann::json::parse(read_file(source_dir() + "/scenarios/ddos.json"));
+    const auto scenario = nlohmann::json::parse(read_file(source_dir() + "/scenarios/" + scenario_name + ".json"));
     const auto port = scenario.contains("collector") && scenario["collector"].contains("port")
                           ? scenario["collector"]["port"].get<std::uint16_t>()
                           : std::uint16_t{4739};
@@ -1253,6 +1280,19 @@ TEST(FaultsPeer, TsharkKeepsTheFlowRecordsBesideOptionsTemplatesWithoutScope) {
     write_tables_scenario(dir / "s.json", {{{"fault", "options_scope_zero"}}});
     ASSERT_EQ(gen(dir / "s.json", dir / "run", {}, "5m").exit_code, 0);
     expect_tshark_within_truth(dir / "run", false);
+}
+
+/// Records whose times a decoder cannot resolve without 160 are still flow records: tshark
+/// keeps each of them (it shows 22/21 as they are).
+TEST(FaultsPeer, TsharkKeepsTheRecordsTimedFromSystemInitTime) {
+    FLOWLAB_REQUIRE_TOOL("tshark");
+    TempDir dir;
+    for (const std::string fault : {"options_scope_zero", "drop:messages=1"}) {
+        SCOPED_TRACE(fault);
+        const std::string out = dir / fault.substr(0, 4);
+        ASSERT_EQ(gen_160_run(out, fault).exit_code, 0);
+        expect_tshark_within_truth(out, false, "dual-stack");
+    }
 }
 
 }  // namespace
